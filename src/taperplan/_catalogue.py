@@ -1,0 +1,420 @@
+"""The drug catalogue: opioids, products and MME factor sets, from packaged data.
+
+Loaded once per process from ``data/*.toml`` into frozen objects; every entry
+keeps the key of its source in ``data/sources.toml``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import enum
+from collections.abc import Mapping
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+import attrs
+
+from taperplan._data import load_data
+from taperplan._errors import CatalogueError, NotApplicableError
+from taperplan._units import Quantity, Unit, format_decimal
+
+
+class Form(enum.Enum):
+    """The dosage forms taperplan plans with."""
+
+    IR_TABLET = "ir_tablet"
+    ER_TABLET = "er_tablet"
+    IR_CAPSULE = "ir_capsule"
+    ER_CAPSULE = "er_capsule"
+    ORAL_SOLUTION = "oral_solution"
+    PATCH = "patch"
+
+    @property
+    def extended_release(self) -> bool:
+        """Extended-release forms (never split, cut or crushed)."""
+        return self in {Form.ER_TABLET, Form.ER_CAPSULE}
+
+    @property
+    def can_split(self) -> bool:
+        """Whether any product of this form may ever be halved (scored IR tablets)."""
+        return self is Form.IR_TABLET
+
+    @property
+    def strength_unit(self) -> Unit:
+        """The unit a strength of this form is stated in."""
+        if self is Form.ORAL_SOLUTION:
+            return Unit.MG_PER_ML
+        if self is Form.PATCH:
+            return Unit.MCG_PER_H
+        return Unit.MG
+
+    @property
+    def dose_unit(self) -> Unit:
+        """The unit of an amount given at one time (mg, or mcg/h for a patch)."""
+        return Unit.MCG_PER_H if self is Form.PATCH else Unit.MG
+
+    @property
+    def unit_noun(self) -> str:
+        """What one unit of this form is called, for people."""
+        return {
+            Form.IR_TABLET: "tablet",
+            Form.ER_TABLET: "tablet",
+            Form.IR_CAPSULE: "capsule",
+            Form.ER_CAPSULE: "capsule",
+            Form.ORAL_SOLUTION: "mL",
+            Form.PATCH: "patch",
+        }[self]
+
+
+class Agonist(enum.Enum):
+    """Receptor activity class."""
+
+    FULL = "full"
+    PARTIAL = "partial"
+
+
+class WithdrawalProfile(enum.Enum):
+    """How withdrawal after a cut unfolds for a product (clinical reference §4)."""
+
+    SHORT_ACTING = "short-acting"
+    LONG_ACTING = "long-acting"
+    METHADONE = "methadone"
+    TRANSDERMAL = "transdermal"
+    BUPRENORPHINE = "buprenorphine"
+
+
+@attrs.frozen
+class Source:
+    """A cited reference from ``data/sources.toml``."""
+
+    key: str
+    citation: str
+    url: str | None = None
+
+
+@attrs.frozen
+class Opioid:
+    """An opioid ingredient."""
+
+    name: str
+    aliases: tuple[str, ...]
+    agonist: Agonist
+    rxnorm: str
+    source: str
+
+
+@attrs.frozen
+class Combination:
+    """A second ingredient per unit of a combination tablet (``acetaminophen 325 mg``)."""
+
+    ingredient: str
+    amount: Quantity
+
+    @classmethod
+    def parse(cls, text: str) -> Combination:
+        """Read ``"acetaminophen 325 mg"``.
+
+        Raises:
+            CatalogueError: for an ingredient other than acetaminophen.
+            QuantityError: for a bad amount.
+        """
+        name, _, amount = text.strip().partition(" ")
+        name = name.lower()
+        if name in {"paracetamol", "apap"}:
+            name = "acetaminophen"
+        if name != "acetaminophen":
+            raise CatalogueError("combination ingredient", name, ("acetaminophen",))
+        return cls(name, Quantity.parse(amount))
+
+    def __str__(self) -> str:
+        return f"{self.ingredient} {self.amount}"
+
+
+@attrs.frozen
+class Product:
+    """A dispensable product family: one drug in one form (and combination).
+
+    ``strengths`` are sorted ascending. ``splittable`` says whether a unit may
+    be halved; it is always false for extended-release forms, capsules and
+    patches, whatever the data or the caller says.
+    """
+
+    drug: Opioid
+    form: Form
+    strengths: tuple[Quantity, ...]
+    splittable: bool
+    profile: WithdrawalProfile
+    source: str
+    interval_hours: int | None = None
+    combination: Combination | None = None
+    caution: str | None = None
+    split_note: str | None = None
+
+    @property
+    def name(self) -> str:
+        """``oxycodone er_tablet`` or ``hydrocodone/acetaminophen ir_tablet``."""
+        drug = self.drug.name
+        if self.combination is not None:
+            drug = f"{drug}/{self.combination.ingredient}"
+        return f"{drug} {self.form.value}"
+
+    @property
+    def change_days(self) -> int | None:
+        """For patches: the days between patch changes (3 for fentanyl, 7 for buprenorphine)."""
+        if self.form is not Form.PATCH or self.interval_hours is None:
+            return None
+        return self.interval_hours // 24
+
+    def with_split(self, splittable: bool) -> Product:  # noqa: FBT001
+        """A copy with the split rule overridden (never allowing what the form forbids)."""
+        return attrs.evolve(self, splittable=splittable and self.form.can_split)
+
+
+@attrs.frozen
+class Factor:
+    """One opioid's MME factor in a set (per mg, or per mcg/h for a patch)."""
+
+    drug: str
+    factor: Decimal
+    per: Unit
+    forms: tuple[Form, ...] = ()
+    note: str | None = None
+    alternatives: tuple[tuple[Decimal, str, str], ...] = ()
+
+
+@attrs.frozen
+class MethadoneBand:
+    """A cdc2016 methadone band: daily doses above ``low`` up to ``high`` mg."""
+
+    low: Decimal
+    high: Decimal
+    factor: Decimal
+
+
+@attrs.frozen
+class FactorSet:
+    """A versioned, cited set of MME conversion factors."""
+
+    name: str
+    title: str
+    source: str
+    default: bool
+    factors: tuple[Factor, ...]
+    excluded: tuple[tuple[str, str], ...]
+    methadone_bands: tuple[MethadoneBand, ...] = ()
+
+    def exclusion(self, drug: str) -> str | None:
+        """Why this set gives ``drug`` no factor, or None when it has one."""
+        for name, reason in self.excluded:
+            if name == drug:
+                return reason
+        return None
+
+    def factor_for(self, product: Product, daily_amount: Quantity) -> Decimal | None:
+        """The factor for ``product`` at ``daily_amount``, or None where MME does not apply.
+
+        Raises:
+            NotApplicableError: when the set cannot convert this dose (a
+                methadone dose above the last cdc2016 band, a form the set has
+                no factor for).
+        """
+        drug = product.drug.name
+        if self.exclusion(drug) is not None:
+            return None
+        if drug == "methadone" and self.methadone_bands:
+            mg_per_day = daily_amount.to(Unit.MG).amount
+            for band in self.methadone_bands:
+                if mg_per_day <= band.high:
+                    return band.factor
+            top = format_decimal(self.methadone_bands[-1].high)
+            raise NotApplicableError(
+                f"methadone {format_decimal(mg_per_day)} mg/day is above the last {self.name} band "
+                f"({top} mg/day); the set is not extrapolated: use the cdc2022 factor set"
+            )
+        for factor in self.factors:
+            if factor.drug == drug:
+                if factor.forms and product.form not in factor.forms:
+                    forms = ", ".join(f.value for f in factor.forms)
+                    raise NotApplicableError(
+                        f"{self.name} converts {drug} only as {forms}, not {product.form.value}"
+                    )
+                return factor.factor
+        raise NotApplicableError(f"{self.name} has no factor for {drug}")
+
+
+@attrs.frozen(eq=False)
+class Catalogue:
+    """Everything taperplan knows about drugs and products; see :func:`catalogue`."""
+
+    opioids: tuple[Opioid, ...]
+    products: tuple[Product, ...]
+    factor_sets: tuple[FactorSet, ...]
+    sources: Mapping[str, Source]
+    acetaminophen_max_daily: Quantity
+    acetaminophen_source: str
+    solution_resolution: Quantity
+    max_units_per_administration: int
+
+    def opioid(self, name: str) -> Opioid:
+        """Find an opioid by generic name or alias, case-insensitively.
+
+        Raises:
+            CatalogueError: with the nearest names as suggestions.
+        """
+        wanted = " ".join(name.strip().lower().split())
+        for opioid in self.opioids:
+            if wanted == opioid.name or wanted in opioid.aliases:
+                return opioid
+        names = [o.name for o in self.opioids] + [a for o in self.opioids for a in o.aliases]
+        close = difflib.get_close_matches(wanted, names, n=3, cutoff=0.6)
+        return _raise(CatalogueError("drug", name, close))
+
+    def products_for(self, drug: Opioid) -> tuple[Product, ...]:
+        """Every product family of ``drug``."""
+        return tuple(p for p in self.products if p.drug == drug)
+
+    def product(self, drug: Opioid, form: Form, combination: str | None = None) -> Product:
+        """The product family of ``drug`` in ``form`` (with ``combination``'s ingredient).
+
+        Raises:
+            CatalogueError: naming the forms the catalogue has for the drug.
+        """
+        ingredient = Combination.parse(combination).ingredient if combination else None
+        candidates = [p for p in self.products_for(drug) if p.form is form]
+        for product in candidates:
+            has = product.combination.ingredient if product.combination else None
+            if has == ingredient:
+                return product
+        known = sorted({p.form.value for p in self.products_for(drug)})
+        what = f"{drug.name} {form.value}" + (f" with {ingredient}" if ingredient else "")
+        return _raise(CatalogueError("product", what, known))
+
+    def factor_set(self, name: str) -> FactorSet:
+        """A factor set by name (``cdc2022``, ``cdc2016``).
+
+        Raises:
+            CatalogueError: for an unknown name.
+        """
+        for factor_set in self.factor_sets:
+            if factor_set.name == name:
+                return factor_set
+        return _raise(CatalogueError("factor set", name, [f.name for f in self.factor_sets]))
+
+    @property
+    def default_factor_set(self) -> FactorSet:
+        """The set used when none is named (``cdc2022``)."""
+        return next(f for f in self.factor_sets if f.default)
+
+    def source(self, key: str) -> Source:
+        """The full citation behind a source key.
+
+        Raises:
+            CatalogueError: for a key no data file defines.
+        """
+        try:
+            return self.sources[key]
+        except KeyError:
+            raise CatalogueError("source", key) from None
+
+
+def _raise(error: Exception) -> Any:
+    raise error
+
+
+def _strengths(texts: list[str], unit: Unit) -> tuple[Quantity, ...]:
+    values = [Quantity.parse(t) for t in texts]
+    for value in values:
+        if value.unit is not unit:
+            raise CatalogueError("strength unit", str(value), (unit.value,))
+    return tuple(sorted(values, key=lambda q: q.amount))
+
+
+def _load_products(opioids: Mapping[str, Opioid]) -> tuple[Product, ...]:
+    products = []
+    for entry in load_data("products.toml")["product"]:
+        form = Form(entry["form"])
+        combination = entry.get("combination")
+        products.append(
+            Product(
+                drug=opioids[entry["drug"]],
+                form=form,
+                strengths=_strengths(entry["strengths"], form.strength_unit),
+                splittable=bool(entry.get("splittable", False)) and form.can_split,
+                profile=WithdrawalProfile(entry["profile"]),
+                source=entry["source"],
+                interval_hours=entry.get("interval_hours"),
+                combination=Combination.parse(combination) if combination else None,
+                caution=entry.get("caution"),
+                split_note=entry.get("split_note"),
+            )
+        )
+    return tuple(products)
+
+
+def _load_factor_sets() -> tuple[FactorSet, ...]:
+    sets = []
+    for name, entry in load_data("factors.toml").items():
+        factors = tuple(
+            Factor(
+                drug=drug,
+                factor=Decimal(spec["factor"]),
+                per=Unit(spec["per"]),
+                forms=tuple(Form(f) for f in spec.get("forms", ())),
+                note=spec.get("note"),
+                alternatives=tuple(
+                    (Decimal(alt["factor"]), alt["source"], alt.get("note", ""))
+                    for alt in spec.get("alternatives", ())
+                ),
+            )
+            for drug, spec in entry.get("factors", {}).items()
+        )
+        bands = tuple(
+            MethadoneBand(Decimal(b["from"]) - 1, Decimal(b["to"]), Decimal(b["factor"]))
+            for b in entry.get("methadone_bands", ())
+        )
+        excluded = tuple((drug, spec["reason"]) for drug, spec in entry.get("excluded", {}).items())
+        sets.append(
+            FactorSet(
+                name=name,
+                title=entry["title"],
+                source=entry["source"],
+                default=bool(entry.get("default", False)),
+                factors=factors,
+                excluded=excluded,
+                methadone_bands=bands,
+            )
+        )
+    return tuple(sets)
+
+
+@cache
+def catalogue() -> Catalogue:
+    """The packaged catalogue, loaded and validated once per process."""
+    raw_opioids = load_data("opioids.toml")
+    opioids = {
+        entry["name"]: Opioid(
+            name=entry["name"],
+            aliases=tuple(a.lower() for a in entry.get("aliases", ())),
+            agonist=Agonist(entry["agonist"]),
+            rxnorm=entry["rxnorm"],
+            source=entry["source"],
+        )
+        for entry in raw_opioids["opioid"]
+    }
+    sources = {
+        key: Source(key=key, citation=value["citation"], url=value.get("url"))
+        for key, value in load_data("sources.toml").items()
+    }
+    acetaminophen = raw_opioids["acetaminophen"]
+    products_data = load_data("products.toml")
+    return Catalogue(
+        opioids=tuple(opioids.values()),
+        products=_load_products(opioids),
+        factor_sets=_load_factor_sets(),
+        sources=sources,
+        acetaminophen_max_daily=Quantity.read(acetaminophen["max_daily"]),
+        acetaminophen_source=acetaminophen["max_daily_source"],
+        solution_resolution=Quantity.parse(products_data["solution"]["resolution"]),
+        max_units_per_administration=int(products_data["limits"]["max_units_per_administration"]),
+    )

@@ -1,0 +1,180 @@
+"""What a pharmacy can dispense: making an amount from real units.
+
+A :class:`UnitSet` knows the strengths of one medication's product family that
+may be used, whether a tablet may be halved, the syringe resolution for oral
+solutions and the most pieces one administration may take. It answers two
+questions exactly (integer arithmetic on scaled ``Decimal`` amounts): can this
+amount be given, and with which units?
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import cache
+from math import gcd
+
+import attrs
+
+from taperplan._catalogue import Form
+from taperplan._units import Quantity, Unit, format_decimal
+
+_HALF = Decimal("0.5")
+
+
+@attrs.frozen
+class UnitCount:
+    """How many of one strength to take at one time.
+
+    ``count`` is a number of tablets, capsules or patches (halves allowed
+    where the tablet may be split) or, for an oral solution, millilitres.
+    """
+
+    strength: Quantity
+    count: Decimal
+
+    @property
+    def amount(self) -> Quantity:
+        """The amount these units give (mg, or mcg/h for patches)."""
+        if self.strength.unit is Unit.MG_PER_ML:
+            return Quantity(self.strength.amount * self.count, Unit.MG)
+        return Quantity(self.strength.amount * self.count, self.strength.unit)
+
+    def describe(self, form: Form) -> str:
+        """``1½ × 15 mg tablet``, ``2.5 mL of 2 mg/mL``, ``2 × 25 mcg/h patch``."""
+        if form is Form.ORAL_SOLUTION:
+            return f"{format_decimal(self.count)} mL of {self.strength}"
+        whole = int(self.count)
+        half = self.count - whole
+        number = (str(whole) if whole else "") + ("½" if half else "")
+        noun = form.unit_noun + ("" if self.count <= 1 else "s")
+        return f"{number} × {self.strength} {noun}"
+
+
+def _places(value: Decimal) -> int:
+    exponent = value.normalize().as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+@cache
+def _min_pieces(sizes: tuple[int, ...], limit: int, max_pieces: int) -> tuple[tuple[int, ...], ...]:
+    """For every total 0..limit, the fewest-pieces counts per size (or () if impossible).
+
+    Ties go to the decomposition using larger sizes first, so results are
+    deterministic.
+    """
+    unreachable: tuple[int, ...] = ()
+    best: list[tuple[int, ...]] = [unreachable] * (limit + 1)
+    best[0] = (0,) * len(sizes)
+    pieces = [max_pieces + 1] * (limit + 1)
+    pieces[0] = 0
+    for total in range(1, limit + 1):
+        for index in range(len(sizes) - 1, -1, -1):
+            size = sizes[index]
+            rest = total - size
+            if rest < 0 or not best[rest] or pieces[rest] + 1 > max_pieces:
+                continue
+            if pieces[rest] + 1 < pieces[total]:
+                counts = list(best[rest])
+                counts[index] += 1
+                best[total] = tuple(counts)
+                pieces[total] = pieces[rest] + 1
+    return tuple(best)
+
+
+@attrs.frozen
+class UnitSet:
+    """The units one medication's doses may be made of."""
+
+    form: Form
+    strengths: tuple[Quantity, ...] = attrs.field(
+        converter=lambda s: tuple(sorted(set(s), key=lambda q: q.amount))
+    )
+    splittable: bool = False
+    resolution: Quantity | None = None
+    max_pieces: int = 6
+
+    @property
+    def smallest_unit(self) -> Quantity:
+        """The smallest amount that can be given at one time (a half tablet,
+        one syringe step of the weakest solution, the smallest patch)."""
+        weakest = self.strengths[0]
+        if self.form is Form.ORAL_SOLUTION:
+            assert self.resolution is not None  # noqa: S101 - set for every solution
+            return Quantity(weakest.amount * self.resolution.amount, Unit.MG)
+        if self.splittable:
+            return Quantity(weakest.amount * _HALF, weakest.unit)
+        return weakest
+
+    def make(self, amount: Quantity) -> tuple[UnitCount, ...] | None:
+        """The units that give exactly ``amount`` at one time, or None.
+
+        Tablets use the fewest pieces, at most one half tablet, and never
+        more than ``max_pieces``; a solution uses one concentration (the
+        first that measures the amount at the syringe resolution).
+        """
+        if amount.is_zero():
+            return ()
+        if self.form is Form.ORAL_SOLUTION:
+            return self._make_solution(amount)
+        return self._make_units(amount)
+
+    def can_make(self, amount: Quantity) -> bool:
+        """Whether ``amount`` can be given at one time."""
+        return self.make(amount) is not None
+
+    def _make_solution(self, amount: Quantity) -> tuple[UnitCount, ...] | None:
+        assert self.resolution is not None  # noqa: S101 - set for every solution
+        mg = amount.to(Unit.MG).amount
+        for concentration in self.strengths:
+            volume = mg / concentration.amount
+            steps = volume / self.resolution.amount
+            if steps == steps.to_integral_value():
+                return (UnitCount(concentration, volume.normalize()),)
+        return None
+
+    def _make_units(self, amount: Quantity) -> tuple[UnitCount, ...] | None:
+        unit = self.strengths[0].unit
+        target = amount.to(unit).amount
+        whole = [s.amount for s in self.strengths]
+        halves = [s.amount * _HALF for s in self.strengths] if self.splittable else []
+        places = max(_places(v) for v in [target, *whole, *halves])
+        scale = Decimal(10) ** places
+        target_int = int(target * scale)
+        if Decimal(target_int) != target * scale:
+            return None
+        sizes = tuple(int(v * scale) for v in whole)
+        divisor = 0
+        for size in sizes + tuple(int(h * scale) for h in halves):
+            divisor = gcd(divisor, size)
+        if target_int % divisor:
+            return None
+        reduced = tuple(s // divisor for s in sizes)
+        goal = target_int // divisor
+        limit = max(reduced) * self.max_pieces
+        if goal > limit:
+            return None
+        table = _min_pieces(reduced, limit, self.max_pieces)
+        options: list[tuple[int, tuple[UnitCount, ...]]] = []
+        if table[goal]:
+            options.append((sum(table[goal]), self._counts(table[goal], None)))
+        for index, half in enumerate(halves):
+            half_int = int(half * scale) // divisor
+            rest = goal - half_int
+            if rest < 0:
+                continue
+            if rest == 0:
+                options.append((1, self._counts((0,) * len(sizes), index)))
+            elif table[rest] and sum(table[rest]) + 1 <= self.max_pieces:
+                options.append((sum(table[rest]) + 1, self._counts(table[rest], index)))
+        if not options:
+            return None
+        # Fewest pieces; a whole-tablet answer wins a tie (it comes first).
+        return min(options, key=lambda option: option[0])[1]
+
+    def _counts(self, counts: tuple[int, ...], half_index: int | None) -> tuple[UnitCount, ...]:
+        result = []
+        for index in range(len(self.strengths) - 1, -1, -1):
+            count = Decimal(counts[index]) + (_HALF if index == half_index else 0)
+            if count:
+                result.append(UnitCount(self.strengths[index], count))
+        return tuple(result)

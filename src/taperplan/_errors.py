@@ -1,0 +1,153 @@
+"""Exceptions and warnings: one root for each, named after the situation.
+
+Every exception derives from :class:`TaperplanError` and, where it refines a
+builtin, from that builtin too, so ``except ValueError`` keeps working for
+callers who do not know taperplan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import attrs
+
+
+class TaperplanError(Exception):
+    """Root of every error taperplan raises on purpose.
+
+    Catch this to handle any refusal by the library; anything else escaping
+    taperplan is a bug.
+    """
+
+
+class TaperplanWarning(UserWarning):
+    """Root of taperplan's warnings: allowed, but a clinician should look."""
+
+
+# --- quantities -----------------------------------------------------------------
+
+
+class QuantityError(TaperplanError, ValueError):
+    """An amount could not be read or is not plausible.
+
+    Fix: write a finite, positive number followed by one of the units
+    ``mg``, ``mcg``, ``mL``, ``mg/mL`` or ``mcg/h`` (for example ``"7.5 mg"``).
+    """
+
+    def __init__(self, text: object, reason: str) -> None:
+        self.text = text
+        self.reason = reason
+        super().__init__(f"{text!r}: {reason}")
+
+
+class DimensionError(TaperplanError, TypeError):
+    """Two quantities of different dimensions were combined.
+
+    Fix: convert first (for example a volume of solution to milligrams with
+    its concentration); milligrams and micrograms convert freely.
+    """
+
+    def __init__(self, left: str, right: str, operation: str) -> None:
+        self.left = left
+        self.right = right
+        self.operation = operation
+        super().__init__(f"cannot {operation} {left} and {right}: different dimensions")
+
+
+# --- catalogue ------------------------------------------------------------------
+
+
+class CatalogueError(TaperplanError, LookupError):
+    """A drug, product, factor or pace is not in the catalogue.
+
+    Fix: use a name that ``taperplan`` lists (``taperplan paces``, the catalogue
+    page of the docs); the error carries close matches in ``suggestions``.
+    """
+
+    def __init__(self, kind: str, name: str, suggestions: Sequence[str] = ()) -> None:
+        self.kind = kind
+        self.name = name
+        self.suggestions = tuple(suggestions)
+        hint = f"; did you mean {' or '.join(map(repr, self.suggestions))}?" if self.suggestions else ""
+        super().__init__(f"unknown {kind} {name!r}{hint}")
+
+
+class NotApplicableError(TaperplanError, ValueError):
+    """A calculation does not apply to this input (e.g. a factor set's band).
+
+    Fix: as the message says; typically use another factor set.
+    """
+
+
+# --- regimens -------------------------------------------------------------------
+
+
+@attrs.frozen
+class Problem:
+    """One problem in a regimen: where it is, what is wrong, and how to fix it."""
+
+    path: str
+    message: str
+    fix: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.path}: " if self.path else ""
+        fix = f" (fix: {self.fix})" if self.fix else ""
+        return f"{where}{self.message}{fix}"
+
+
+class RegimenFileError(TaperplanError, ValueError):
+    """A regimen file could not be read as TOML at all.
+
+    Fix: save the file as UTF-8 TOML; the message gives the line and column.
+    """
+
+    def __init__(self, source: str, reason: str) -> None:
+        self.source = source
+        self.reason = reason
+        super().__init__(f"{source}: {reason}")
+
+
+class InvalidRegimenError(TaperplanError, ValueError):
+    """A regimen was read but its content is wrong.
+
+    Every problem found is listed at once in ``problems``, each with its path
+    (``medication[1].dose``), what is wrong and how to fix it.
+    """
+
+    def __init__(self, problems: Iterable[Problem], source: str = "regimen") -> None:
+        self.problems = tuple(problems)
+        self.source = source
+        lines = "\n".join(f"  {p}" for p in self.problems)
+        count = len(self.problems)
+        noun = "problem" if count == 1 else "problems"
+        super().__init__(f"{source}: {count} {noun}:\n{lines}")
+
+
+# --- planning -------------------------------------------------------------------
+
+
+class PlanningError(TaperplanError, ValueError):
+    """No plan can be made that keeps taperplan's safety rules.
+
+    Fix: as the message says (a lower strength, a liquid, a slower pace).
+    """
+
+
+class RefusedError(TaperplanError, ValueError):
+    """The request is outside what the tool may plan (e.g. a taper of a
+    medication for opioid use disorder, or a supervised-only pace).
+
+    Fix: as the message says; this is a clinician's decision outside the planner.
+    """
+
+
+class OutputExistsError(TaperplanError, FileExistsError):
+    """An output file exists and would be overwritten.
+
+    Fix: choose another path, or pass ``force=True`` (``--force``).
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        super().__init__(f"{path}: exists; not overwritten (use --force to replace it)")

@@ -1,0 +1,107 @@
+"""Morphine milligram equivalents (MME) of medications and regimens.
+
+MME/day = daily dose x factor (per mcg/h of the patch worn for transdermal
+fentanyl), with the factor set's cautions carried as notices. MME compares
+overdose risk; it is never a way to compute another opioid's dose (CDC2022).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+import attrs
+
+from taperplan._catalogue import FactorSet, Form, catalogue
+from taperplan._notices import Notice, notice
+from taperplan._regimen import Medication, Regimen
+from taperplan._units import Quantity, format_decimal
+
+#: MME/day thresholds that add a warning (CDC2022; CDC2016 / VADoD2017).
+_THRESHOLDS = ((Decimal(50), "mme-over-50"), (Decimal(90), "mme-over-90"))
+
+
+@attrs.frozen
+class MedicationMME:
+    """One medication's daily amount and MME/day (None where no factor applies)."""
+
+    medication: Medication
+    daily_amount: Quantity
+    factor: Decimal | None
+    mme_per_day: Decimal | None
+
+
+@attrs.frozen
+class MMEReport:
+    """The MME of a regimen under one factor set, with its warnings."""
+
+    factor_set: str
+    medications: tuple[MedicationMME, ...]
+    total_mme_per_day: Decimal | None
+    warnings: tuple[Notice, ...]
+
+
+def resolve_factor_set(factors: str | FactorSet | None) -> FactorSet:
+    """A factor set from its name (default ``cdc2022``)."""
+    if isinstance(factors, FactorSet):
+        return factors
+    return catalogue().default_factor_set if factors is None else catalogue().factor_set(factors)
+
+
+def medication_mme(
+    medication: Medication, factors: str | FactorSet | None = None, daily_amount: Quantity | None = None
+) -> MedicationMME:
+    """The MME/day of ``medication`` (at ``daily_amount`` if given).
+
+    Raises:
+        NotApplicableError: when the factor set cannot convert this dose.
+    """
+    factor_set = resolve_factor_set(factors)
+    amount = medication.daily_amount if daily_amount is None else daily_amount
+    factor = factor_set.factor_for(medication.product, amount)
+    mme = None if factor is None else amount.amount * factor
+    return MedicationMME(medication=medication, daily_amount=amount, factor=factor, mme_per_day=mme)
+
+
+def mme_warnings(total: Decimal | None, parts: Iterable[MedicationMME], factor_set: FactorSet) -> tuple[Notice, ...]:
+    """The warnings that go with an MME figure (CDC2022 cautions, thresholds)."""
+    result = [notice("mme-estimate")]
+    parts = tuple(parts)
+    for part in parts:
+        if part.mme_per_day is None:
+            reason = factor_set.exclusion(part.medication.drug) or "no factor applies"
+            result.append(notice("mme-not-applicable", drug=part.medication.drug, reason=reason))
+    if total is not None:
+        for threshold, code in _THRESHOLDS:
+            if total >= threshold:
+                result.append(notice(code, mme=format_decimal(total)))
+    drugs = {p.medication.drug for p in parts}
+    if "methadone" in drugs:
+        result.append(notice("methadone-caution"))
+    if any(p.medication.drug == "fentanyl" and p.medication.form is Form.PATCH for p in parts):
+        result.append(notice("fentanyl-transdermal-caution"))
+    return tuple(dict.fromkeys(result))
+
+
+def regimen_mme(regimen: Regimen, factors: str | FactorSet | None = None) -> MMEReport:
+    """The MME of every medication and the total, with warnings.
+
+    The total is None when any medication has no factor (buprenorphine): a
+    partial sum would understate the regimen.
+
+    Raises:
+        CatalogueError: for an unknown factor set.
+        NotApplicableError: when the set cannot convert a dose (methadone
+            above the last cdc2016 band).
+    """
+    factor_set = resolve_factor_set(factors)
+    parts = tuple(medication_mme(m, factor_set) for m in regimen.medications)
+    values = [p.mme_per_day for p in parts]
+    total = None if any(v is None for v in values) else sum((v for v in values if v is not None), Decimal(0))
+    warnings = (*mme_warnings(total, parts, factor_set), *regimen.notices)
+    return MMEReport(
+        factor_set=factor_set.name,
+        medications=parts,
+        total_mme_per_day=total,
+        warnings=tuple(dict.fromkeys(warnings)),
+    )

@@ -1,0 +1,237 @@
+"""The regimen model: what a patient takes now, and who the patient is.
+
+Pure values: a :class:`Regimen` holds :class:`Medication` objects, each a
+product family with its doses at wall-clock times. Nothing here reads files;
+see :mod:`taperplan._loader` for the TOML and mapping forms.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+import attrs
+
+from taperplan._catalogue import Combination, Form, Product, catalogue
+from taperplan._dispense import UnitCount, UnitSet
+from taperplan._notices import Notice
+from taperplan._pace import Pace
+from taperplan._units import Quantity, Unit
+
+Indication = Literal["pain", "oud"]
+
+#: Boolean context keys, each a risk factor or caution used by the clinical rules.
+CONTEXT_FLAGS: tuple[str, ...] = (
+    "benzodiazepines",
+    "pregnant",
+    "renal_impairment",
+    "hepatic_impairment",
+    "sleep_apnea",
+    "history_of_overdose",
+    "substance_use_disorder",
+    "opioid_use_disorder",
+    "gi_bleeding",
+    "heart_disease",
+    "hypotension",
+    "bradycardia",
+    "qt_prolongation",
+    "fibromyalgia",
+    "neuropathy",
+    "anxiety",
+    "depression",
+    "rapid_escalation",
+    "supervised",
+)
+
+
+@attrs.frozen
+class Context:
+    """Optional facts about the patient that change the plan or its cautions.
+
+    Every field is optional; ``None`` means "not stated". ``supervised`` states
+    that the patient is under close supervision (required for ``va-rapid``).
+    """
+
+    on_opioids_since: dt.date | None = None
+    age: int | None = None
+    benzodiazepines: bool | None = None
+    pregnant: bool | None = None
+    renal_impairment: bool | None = None
+    hepatic_impairment: bool | None = None
+    sleep_apnea: bool | None = None
+    history_of_overdose: bool | None = None
+    substance_use_disorder: bool | None = None
+    opioid_use_disorder: bool | None = None
+    gi_bleeding: bool | None = None
+    heart_disease: bool | None = None
+    hypotension: bool | None = None
+    bradycardia: bool | None = None
+    qt_prolongation: bool | None = None
+    fibromyalgia: bool | None = None
+    neuropathy: bool | None = None
+    anxiety: bool | None = None
+    depression: bool | None = None
+    rapid_escalation: bool | None = None
+    supervised: bool | None = None
+
+    def flag(self, name: str) -> bool:
+        """Whether the boolean context key ``name`` is stated true."""
+        return bool(getattr(self, name))
+
+    def years_on_opioids(self, on: dt.date) -> Decimal | None:
+        """Years from ``on_opioids_since`` to ``on``, or None when not stated."""
+        if self.on_opioids_since is None:
+            return None
+        return Decimal((on - self.on_opioids_since).days) / Decimal("365.25")
+
+
+@attrs.frozen(order=True)
+class Administration:
+    """An amount taken at one wall-clock time (mg; mcg/h for a patch)."""
+
+    time: dt.time
+    amount: Quantity = attrs.field(order=False)
+
+
+def _sorted_admins(items: Sequence[Administration]) -> tuple[Administration, ...]:
+    return tuple(sorted(items, key=lambda a: a.time))
+
+
+@attrs.frozen
+class Medication:
+    """One opioid product family and its doses.
+
+    Build with :meth:`of` from plain values, or through
+    :func:`taperplan.load_regimen`.
+    """
+
+    product: Product
+    strengths: tuple[Quantity, ...]
+    administrations: tuple[Administration, ...] = attrs.field(converter=_sorted_admins)
+    every_days: int = 1
+    available: tuple[Quantity, ...] | None = None
+    combination: Combination | None = None
+    resolution: Quantity | None = None
+    indication: Indication = "pain"
+
+    @classmethod
+    def of(
+        cls,
+        drug: str,
+        form: str,
+        strength: str | Sequence[str],
+        *,
+        times: Sequence[str],
+        dose: str | None = None,
+        doses: Sequence[str] | None = None,
+        every_days: int = 1,
+        available: Sequence[str] | None = None,
+        combination: str | None = None,
+        split: bool | None = None,
+    ) -> Medication:
+        """Build a medication from the same values a regimen file holds.
+
+        This does not check that the doses can be made; load through
+        :func:`taperplan.load_regimen` (or :func:`taperplan.regimen_from_mapping`)
+        for full validation with every problem listed.
+        """
+        from taperplan._loader import regimen_from_mapping  # noqa: PLC0415 - avoids a cycle
+
+        entry: dict[str, object] = {"drug": drug, "form": form, "strength": strength, "times": list(times)}
+        if dose is not None:
+            entry["dose"] = dose
+        if doses is not None:
+            entry["doses"] = list(doses)
+        if every_days != 1:
+            entry["every_days"] = every_days
+        if available is not None:
+            entry["available"] = list(available)
+        if combination is not None:
+            entry["combination"] = combination
+        if split is not None:
+            entry["split"] = split
+        return regimen_from_mapping({"medication": [entry]}).medications[0]
+
+    @property
+    def drug(self) -> str:
+        """The generic name of the opioid."""
+        return self.product.drug.name
+
+    @property
+    def form(self) -> Form:
+        """The dosage form."""
+        return self.product.form
+
+    @property
+    def dose_unit(self) -> Unit:
+        """mg, or mcg/h for patches."""
+        return self.form.dose_unit
+
+    @property
+    def unit_set(self) -> UnitSet:
+        """The units doses may be made of: ``available`` strengths if stated,
+        else the catalogue's, always including the strengths the patient has."""
+        base = self.available if self.available is not None else self.product.strengths
+        return UnitSet(
+            form=self.form,
+            strengths=(*base, *self.strengths),
+            splittable=self.product.splittable,
+            resolution=self.resolution or self._default_resolution(),
+            max_pieces=catalogue().max_units_per_administration,
+        )
+
+    @property
+    def stated_unit_set(self) -> UnitSet:
+        """The units the patient has now (the stated strengths only)."""
+        return attrs.evolve(self.unit_set, strengths=self.strengths, max_pieces=64)
+
+    def _default_resolution(self) -> Quantity | None:
+        return catalogue().solution_resolution if self.form is Form.ORAL_SOLUTION else None
+
+    @property
+    def daily_amount(self) -> Quantity:
+        """The average amount per day (mg/day; for a patch, the mcg/h worn)."""
+        if self.form is Form.PATCH:
+            total = sum((a.amount.amount for a in self.administrations), Decimal(0))
+            return Quantity(total, Unit.MCG_PER_H)
+        total = sum((a.amount.to(Unit.MG).amount for a in self.administrations), Decimal(0))
+        return Quantity(total / self.every_days, Unit.MG)
+
+    def units_for(self, amount: Quantity) -> tuple[UnitCount, ...]:
+        """The units that make ``amount`` (from the patient's own strengths when
+        possible, else from every allowed strength)."""
+        made = self.stated_unit_set.make(amount)
+        if made is None:
+            made = self.unit_set.make(amount)
+        if made is None:
+            raise ValueError(f"{amount} cannot be made from {self.product.name} units")
+        return made
+
+    @property
+    def acetaminophen_per_day(self) -> Quantity | None:
+        """Acetaminophen per day from a combination product, or None."""
+        if self.combination is None:
+            return None
+        units = sum(
+            (sum((u.count for u in self.units_for(a.amount)), Decimal(0)) for a in self.administrations),
+            Decimal(0),
+        )
+        return Quantity(self.combination.amount.to(Unit.MG).amount * units / self.every_days, Unit.MG)
+
+
+@attrs.frozen
+class Regimen:
+    """A patient's current opioid regimen.
+
+    ``notices`` are the warnings found while reading it (a strength the
+    catalogue does not list, an assumed combination, ...).
+    """
+
+    medications: tuple[Medication, ...]
+    timezone: ZoneInfo | None = None
+    context: Context = Context()
+    pace: Pace | None = None
+    notices: tuple[Notice, ...] = ()

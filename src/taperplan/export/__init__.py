@@ -1,0 +1,10 @@
+"""Exports: adapters that read taperplan's model and write other formats.
+
+The model knows nothing of these formats; each adapter only reads it.
+"""
+
+from __future__ import annotations
+
+from taperplan.export._json import mme_to_dict, notice_to_dict, to_json
+
+__all__ = ["mme_to_dict", "notice_to_dict", "to_json"]
