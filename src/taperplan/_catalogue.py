@@ -161,7 +161,7 @@ class Product:
 
     @property
     def change_days(self) -> int | None:
-        """For patches: the days between patch changes (3 for fentanyl, 7 for buprenorphine)."""
+        """Days between patch changes (3 for fentanyl, 7 for buprenorphine); else None."""
         if self.form is not Form.PATCH or self.interval_hours is None:
             return None
         return self.interval_hours // 24

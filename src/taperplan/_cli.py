@@ -21,6 +21,7 @@ SAFETY = (
     "taperplan is decision support for clinicians. It is not medical advice and not a diagnosis; "
     "any change to opioid doses must be made with the prescribing clinician."
 )
+PLAN_FORMATS = click.Choice(["table", "json", "csv"])
 
 _FORMATS = click.Choice(["table", "json"])
 # Two decimal places for people; JSON keeps the exact values.
@@ -70,10 +71,16 @@ def mme(file: str, factors: str, fmt: str) -> None:
       taperplan mme regimen.toml
       taperplan mme regimen.toml --factors cdc2016 --format json
     """
+    from taperplan._errors import NotApplicableError  # noqa: PLC0415
     from taperplan._mme import regimen_mme  # noqa: PLC0415
     from taperplan.export._json import mme_to_dict, to_json  # noqa: PLC0415
 
-    report = regimen_mme(_load(file), factors)
+    regimen = _load(file)
+    try:
+        report = regimen_mme(regimen, factors)
+    except NotApplicableError as error:
+        # The message must name the file as well as the medication (interfaces.md §2).
+        raise NotApplicableError(f"{file}: {error}") from None
     if fmt == "json":
         click.echo(to_json(mme_to_dict(report)), nl=False)
     else:
@@ -121,6 +128,65 @@ def paces() -> None:
         click.echo("")
 
 
+def _next_monday(regimen: Regimen) -> tuple[str, object]:
+    import datetime as dt  # noqa: PLC0415
+
+    from dateutil.relativedelta import MO, relativedelta  # noqa: PLC0415
+
+    zone = regimen.timezone or dt.UTC
+    today = dt.datetime.now(zone).date()
+    start = today + relativedelta(days=1, weekday=MO(+1))
+    where = regimen.timezone.key if regimen.timezone else "UTC"
+    return f"taperplan: --start not given; planning from {start.isoformat()}, the next Monday in {where}", start
+
+
+def _plan_output(regimen: Regimen, start: object, pace: str | None, fmt: str) -> str:
+    from taperplan._planner import plan_taper  # noqa: PLC0415
+
+    import datetime as dt  # noqa: PLC0415
+
+    assert isinstance(start, dt.date)  # noqa: S101 - set by the caller
+    plan = plan_taper(regimen, start=start, pace=pace)
+    if fmt == "json":
+        from taperplan.export._json import plan_to_dict, to_json  # noqa: PLC0415
+
+        return to_json(plan_to_dict(plan))
+    if fmt == "csv":
+        from taperplan.export._csv import plan_to_csv  # noqa: PLC0415
+
+        return plan_to_csv(plan)
+    from taperplan._render import render_plan  # noqa: PLC0415
+
+    return render_plan(plan)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--start", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Day of the first cut (YYYY-MM-DD). Default: the next Monday in the regimen's zone.")
+@click.option("--pace", default=None, metavar="NAME", help="A pace preset (see `taperplan paces`); overrides [pace].")
+@click.option("--format", "fmt", type=PLAN_FORMATS, default="table", show_default=True, help="Output format.")
+def plan(file: str, start: object, pace: str | None, fmt: str) -> None:
+    """Plan a gradual taper of the regimen in FILE.
+
+    \b
+    Examples:
+      taperplan plan regimen.toml --start 2027-01-04
+      taperplan plan regimen.toml --pace va-slower --format json
+      taperplan plan regimen.toml --format csv > doses.csv
+    """
+    import datetime as dt  # noqa: PLC0415
+
+    regimen = _load(file)
+    if start is None:
+        message, day = _next_monday(regimen)
+        click.echo(message, err=True)
+    else:
+        assert isinstance(start, dt.datetime)  # noqa: S101 - click.DateTime
+        day = start.date()
+    click.echo(_plan_output(regimen, day, pace, fmt), nl=False)
+
+
 @cli.command()
 def demo() -> None:
     """Show taperplan on its embedded sample regimen (interfaces.md §1)."""
@@ -128,12 +194,17 @@ def demo() -> None:
     from taperplan._loader import parse_regimen  # noqa: PLC0415
     from taperplan._mme import regimen_mme  # noqa: PLC0415
 
+    import datetime as dt  # noqa: PLC0415
+
     text = data_text("sample-regimen.toml")
     regimen = parse_regimen(text, source="sample-regimen.toml")
     click.echo("Sample regimen (sample-regimen.toml):\n")
     click.echo("\n".join(line.split("#", 1)[0].rstrip() for line in text.splitlines() if line.split("#", 1)[0].strip()))
     click.echo("")
     click.echo(_mme_table(regimen_mme(regimen)))
+    click.echo("")
+    # A fixed start keeps the demo's output the same on every run.
+    click.echo(_plan_output(regimen, dt.date(2027, 1, 4), None, "table"), nl=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -166,8 +166,10 @@ class _Reader:
         if not isinstance(data, Mapping):
             self.add("", f"a regimen must be a table, not {_type_name(data)}", "see the regimen file reference")
             return None
-        if _depth(data) > MAX_DEPTH:
-            self.add("", f"nested more than {MAX_DEPTH} levels deep", "a regimen needs at most four levels")
+        deep = [str(key) for key, value in data.items() if _depth(value, 1) > MAX_DEPTH]
+        if deep:
+            for key in deep:
+                self.add(key, f"nested more than {MAX_DEPTH} levels deep", "a regimen needs at most four levels")
             return None
         for key in data:
             if key not in _TOP_KEYS:
@@ -559,8 +561,13 @@ class _Reader:
                 self.add(f"{path}.dose", "a dose in mL needs exactly one concentration", "state the dose in mg")
                 return None
             amounts = [a * strengths[0] if a.unit is Unit.ML else a for a in amounts]
-        for amount in amounts:
-            amount.check_plausible()
+        for position, amount in enumerate(amounts):
+            try:
+                amount.check_plausible()
+            except QuantityError as error:
+                where = f"{path}.doses[{position}]" if has_doses else f"{path}.dose"
+                self.add(where, f"{amount}: {error.reason}", "check the dose and its unit")
+                return None
         return amounts
 
     def combination_of(self, path: str, entry: Mapping[str, Any], product: Product) -> Combination | None:

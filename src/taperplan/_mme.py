@@ -13,6 +13,7 @@ from decimal import Decimal
 import attrs
 
 from taperplan._catalogue import FactorSet, Form, catalogue
+from taperplan._errors import NotApplicableError
 from taperplan._notices import Notice, notice
 from taperplan._regimen import Medication, Regimen
 from taperplan._units import Quantity, format_decimal
@@ -95,13 +96,19 @@ def regimen_mme(regimen: Regimen, factors: str | FactorSet | None = None) -> MME
             above the last cdc2016 band).
     """
     factor_set = resolve_factor_set(factors)
-    parts = tuple(medication_mme(m, factor_set) for m in regimen.medications)
+    parts: list[MedicationMME] = []
+    for index, medication in enumerate(regimen.medications):
+        try:
+            parts.append(medication_mme(medication, factor_set))
+        except NotApplicableError as error:
+            # Name the medication so a caller (and the CLI) can point at the field.
+            raise NotApplicableError(f"medication[{index}]: {error}") from None
     values = [p.mme_per_day for p in parts]
     total = None if any(v is None for v in values) else sum((v for v in values if v is not None), Decimal(0))
     warnings = (*mme_warnings(total, parts, factor_set), *regimen.notices)
     return MMEReport(
         factor_set=factor_set.name,
-        medications=parts,
+        medications=tuple(parts),
         total_mme_per_day=total,
         warnings=tuple(dict.fromkeys(warnings)),
     )

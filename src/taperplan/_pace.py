@@ -12,6 +12,7 @@ import datetime as dt
 import enum
 from collections.abc import Mapping
 from decimal import Decimal
+from fractions import Fraction
 from functools import cache
 from typing import Any
 
@@ -66,8 +67,11 @@ class Pace:
         """Whether the cap is above the preset's own (the plan then warns)."""
         return self.preset_cap is not None and self.max_step_fraction > self.preset_cap
 
-    def target_cut(self, *, original: Decimal, current: Decimal, index: int, amount_factor: Decimal) -> Decimal:
+    def target_cut(self, *, original: Fraction, current: Fraction, index: int, amount_factor: Fraction) -> Fraction:
         """The cut this pace asks for at a step, before rounding and capping.
+
+        Exact arithmetic: CDC's shorter-term example 100 → 90 → … → 30 → 27 →
+        24.3 comes out to the digit.
 
         Args:
             original: the baseline total (MME/day, or daily amount).
@@ -80,22 +84,25 @@ class Pace:
             The amount to cut from ``current``, in the same measure.
         """
         if self.reduction is not None:
-            return self.reduction.amount * amount_factor
-        assert self.percent is not None  # noqa: S101 - exactly one is set (validated)
-        percent = self.percent
+            return Fraction(self.reduction.amount) * amount_factor
+        percent = Fraction(self.percent or 0) / 100
         if self.basis is Basis.ORIGINAL:
-            return original * percent / _HUNDRED
+            return original * percent
         if self.basis is Basis.ORIGINAL_THEN_CURRENT:
-            switch = (self.switch_at or Decimal(0)) * original
+            switch = Fraction(self.switch_at or 0) * original
             if current > switch:
-                return min(original * percent / _HUNDRED, current - switch) if current - switch > 0 else Decimal(0)
-            percent = self.after_percent if self.after_percent is not None else percent
-            return current * percent / _HUNDRED
+                return min(original * percent, current - switch)
+            after = self.after_percent if self.after_percent is not None else self.percent
+            return current * Fraction(after or 0) / 100
         if index == 0 and self.first_percent is not None:
-            percent = self.first_percent
-        if self.slow_below is not None and self.slow_factor is not None and current <= self.slow_below * original:
-            percent *= self.slow_factor
-        return current * percent / _HUNDRED
+            percent = Fraction(self.first_percent) / 100
+        if (
+            self.slow_below is not None
+            and self.slow_factor is not None
+            and current <= Fraction(self.slow_below) * original
+        ):
+            percent *= Fraction(self.slow_factor)
+        return current * percent
 
     def describe_rate(self) -> str:
         """``10% of current every 28 days`` and the like."""

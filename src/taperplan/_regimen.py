@@ -172,8 +172,8 @@ class Medication:
 
     @property
     def unit_set(self) -> UnitSet:
-        """The units doses may be made of: ``available`` strengths if stated,
-        else the catalogue's, always including the strengths the patient has."""
+        """The units doses may be made of (``available`` strengths if stated,
+        else the catalogue's, always including the strengths the patient has)."""
         base = self.available if self.available is not None else self.product.strengths
         return UnitSet(
             form=self.form,

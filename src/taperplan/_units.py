@@ -88,7 +88,8 @@ _SPELLINGS: Mapping[str, Unit] = {
 }
 
 _QUANTITY_RE = re.compile(r"^\s*(?P<amount>[^\s]+?)\s*(?P<unit>[a-zA-Zµμ/]+)\s*$")
-_DECIMAL_RE = re.compile(r"^(?:\d+(?:\.\d*)?|\.\d+)$")
+# ASCII only: \d and Decimal would also accept digits of other scripts (Arabic-Indic, fullwidth).
+_DECIMAL_RE = re.compile(r"^(?:\d+(?:\.\d*)?|\.\d+)$", re.ASCII)
 
 
 @cache

@@ -5,6 +5,7 @@ The model knows nothing of these formats; each adapter only reads it.
 
 from __future__ import annotations
 
-from taperplan.export._json import mme_to_dict, notice_to_dict, to_json
+from taperplan.export._csv import plan_to_csv
+from taperplan.export._json import mme_to_dict, notice_to_dict, plan_to_dict, to_json
 
-__all__ = ["mme_to_dict", "notice_to_dict", "to_json"]
+__all__ = ["mme_to_dict", "notice_to_dict", "plan_to_csv", "plan_to_dict", "to_json"]

@@ -1,0 +1,75 @@
+"""Withdrawal windows: when symptoms are expected after a cut (clinical reference §4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+
+import attrs
+
+from taperplan._catalogue import WithdrawalProfile
+from taperplan._data import load_data
+
+
+@attrs.frozen
+class WindowRule:
+    """How a withdrawal profile's window sits after the day of a cut."""
+
+    profile: WithdrawalProfile
+    start_day: int
+    end_day: int
+    low_confidence: bool
+    source: str
+    note: str
+
+
+@attrs.frozen
+class WithdrawalWindow:
+    """The dates (inclusive) when withdrawal symptoms are expected after a cut."""
+
+    start: dt.date
+    end: dt.date
+    profile: WithdrawalProfile
+    low_confidence: bool
+    source: str
+    note: str
+
+    @property
+    def days(self) -> int:
+        """Length of the window in days."""
+        return (self.end - self.start).days + 1
+
+
+@cache
+def window_rules() -> dict[WithdrawalProfile, WindowRule]:
+    """The packaged window rule for every withdrawal profile."""
+    rules = {}
+    for entry in load_data("withdrawal.toml")["profile"]:
+        profile = WithdrawalProfile(entry["name"])
+        rules[profile] = WindowRule(
+            profile=profile,
+            start_day=int(entry["start_day"]),
+            end_day=int(entry["end_day"]),
+            low_confidence=bool(entry["low_confidence"]),
+            source=entry["source"],
+            note=entry["note"],
+        )
+    return rules
+
+
+def window_after(cut_day: dt.date, profile: WithdrawalProfile) -> WithdrawalWindow:
+    """The expected withdrawal window after a cut on ``cut_day``."""
+    rule = window_rules()[profile]
+    return WithdrawalWindow(
+        start=cut_day + dt.timedelta(days=rule.start_day),
+        end=cut_day + dt.timedelta(days=rule.end_day),
+        profile=profile,
+        low_confidence=rule.low_confidence,
+        source=rule.source,
+        note=rule.note,
+    )
+
+
+def min_step_days() -> int:
+    """The shortest step with a cut (5 days, VA-TDT), except supervised rapid paces."""
+    return int(load_data("withdrawal.toml")["general"]["min_step_days"])

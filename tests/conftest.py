@@ -1,0 +1,31 @@
+"""Shared test configuration: the Hypothesis profiles.
+
+``ci`` is thorough and reproducible (500 examples, derandomized); ``dev`` is quick.
+CI (``CI=true``) always uses ``ci``; elsewhere ``HYPOTHESIS_PROFILE`` picks one,
+defaulting to ``dev``.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "ci",
+    max_examples=500,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    print_blob=True,
+)
+settings.register_profile("dev", max_examples=50, deadline=None)
+
+
+def _profile() -> str:
+    if os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}:
+        return "ci"
+    return os.environ.get("HYPOTHESIS_PROFILE", "dev")
+
+
+settings.load_profile(_profile())

@@ -1,0 +1,381 @@
+"""Hypothesis strategies for taperplan's tests; every strategy lives here.
+
+Sections:
+
+1. Quantities: exact amounts of each unit, and the texts people write for them.
+2. Catalogue: products and opioids drawn from :func:`taperplan.catalogue`.
+3. Regimens: mappings shaped like a regimen file that always load, the loaded
+   :class:`~taperplan.Regimen` objects, and a small TOML writer for them.
+4. Planner: (to come) paces, start dates and plans.
+
+Expected values in tests come from the literal tables here (``CEILINGS``),
+never from the code under test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import strategies as st
+
+from taperplan import Form, Opioid, Product, Quantity, Regimen, Unit, catalogue, regimen_from_mapping
+
+# --- 1. Quantities ----------------------------------------------------------------
+
+#: The plausibility ceiling of each unit, as documented in ``data/units.toml``.
+CEILINGS: Mapping[Unit, Decimal] = {
+    Unit.MG: Decimal(2000),
+    Unit.MCG: Decimal(2_000_000),
+    Unit.ML: Decimal(200),
+    Unit.MG_PER_ML: Decimal(100),
+    Unit.MCG_PER_H: Decimal(1000),
+}
+
+#: Other spellings the parser accepts for each unit (besides the canonical symbol).
+SPELLINGS: Mapping[Unit, tuple[str, ...]] = {
+    Unit.MG: ("mg", "MG", "Mg"),
+    Unit.MCG: ("mcg", "ug", "\u00b5g", "\u03bcg", "MCG"),
+    Unit.ML: ("mL", "ml", "ML"),
+    Unit.MG_PER_ML: ("mg/mL", "mg/ml", "MG/ML"),
+    Unit.MCG_PER_H: ("mcg/h", "mcg/hr", "mcg/hour", "ug/h", "\u00b5g/h", "\u03bcg/h"),
+}
+
+_PLAIN_DECIMAL = re.compile(r"^(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
+
+
+def fmt(amount: Decimal) -> str:
+    """Write a Decimal the way a person would (``7.5``, ``100``), independently of taperplan."""
+    text = format(amount.normalize(), "f")
+    return "0" if text in {"-0", "0"} else text
+
+
+def units() -> st.SearchStrategy[Unit]:
+    """Any unit."""
+    return st.sampled_from(list(Unit))
+
+
+@st.composite
+def amounts(
+    draw: st.DrawFn, max_value: Decimal, *, min_value: Decimal = Decimal(0), max_places: int = 4
+) -> Decimal:
+    """An exact decimal in ``[min_value, max_value]`` with up to ``max_places`` decimals."""
+    places = draw(st.integers(min_value=0, max_value=max_places))
+    scale = Decimal(10) ** places
+    low = int((min_value * scale).to_integral_value(rounding="ROUND_CEILING"))
+    high = int((max_value * scale).to_integral_value(rounding="ROUND_FLOOR"))
+    return Decimal(draw(st.integers(min_value=low, max_value=high))).scaleb(-places)
+
+
+@st.composite
+def quantities(
+    draw: st.DrawFn, unit: Unit | Sequence[Unit] | None = None, *, positive: bool = False
+) -> Quantity:
+    """A quantity within its unit's ceiling (of ``unit``, or of any of ``unit``)."""
+    if unit is None:
+        chosen = draw(units())
+    elif isinstance(unit, Unit):
+        chosen = unit
+    else:
+        chosen = draw(st.sampled_from(list(unit)))
+    low = Decimal("0.0001") if positive else Decimal(0)
+    return Quantity(draw(amounts(CEILINGS[chosen], min_value=low)), chosen)
+
+
+@st.composite
+def quantity_texts(draw: st.DrawFn, unit: Unit | None = None) -> tuple[str, Quantity]:
+    """A quantity within its ceiling, and a text a person might write for it.
+
+    Varies the spelling of the unit, the spacing and redundant zeros
+    (``"7.50 mg"``, ``"7.5mg"``, ``" 7.5  MG "``).
+    """
+    quantity = draw(quantities(unit))
+    amount = fmt(quantity.amount)
+    if "." in amount and draw(st.booleans()):
+        amount += "0" * draw(st.integers(min_value=1, max_value=2))
+    if amount.startswith("0.") and draw(st.booleans()):
+        amount = amount[1:]
+    spelling = draw(st.sampled_from(SPELLINGS[quantity.unit]))
+    gap = draw(st.sampled_from(["", " ", "  ", "\t"]))
+    pad_left = draw(st.sampled_from(["", " "]))
+    pad_right = draw(st.sampled_from(["", " ", "\n"]))
+    return f"{pad_left}{amount}{gap}{spelling}{pad_right}", quantity
+
+
+def non_decimal_amounts() -> st.SearchStrategy[str]:
+    """Amount texts (without whitespace) that are not plain ASCII decimals.
+
+    Includes exponents, signs, separators, fractions and other scripts' digits.
+    """
+    curated = st.sampled_from([
+        "1e3", "1E3", "2e-1", "+5", "-5", "1,000", "1_000", "0x10", "\u00bd", "1/2",
+        "\u0662\u0660", "\uff12\uff10", "\u0967\u0966", "5..5", "..5", ".", "five",
+        "NaN", "nan", "sNaN", "inf", "Infinity", "-inf", "-0", "5.5.5", "\u00b2",
+    ])
+    generated = st.text(min_size=1, max_size=8).filter(
+        lambda text: not any(ch.isspace() for ch in text) and not _PLAIN_DECIMAL.match(text)
+    )
+    return st.one_of(curated, generated)
+
+
+# --- 2. Catalogue -------------------------------------------------------------------
+
+
+def products(forms: Sequence[Form] | None = None) -> st.SearchStrategy[Product]:
+    """A product family from the packaged catalogue (of ``forms`` if given)."""
+    found = [p for p in catalogue().products if forms is None or p.form in forms]
+    return st.sampled_from(found)
+
+
+def opioids() -> st.SearchStrategy[Opioid]:
+    """An opioid from the packaged catalogue."""
+    return st.sampled_from(list(catalogue().opioids))
+
+
+# --- 3. Regimens --------------------------------------------------------------------
+
+#: Real IANA zones, including half-hour and 45-minute offsets and southern-hemisphere DST.
+ZONES: tuple[str, ...] = (
+    "UTC",
+    "America/New_York",
+    "America/Los_Angeles",
+    "America/St_Johns",
+    "Europe/London",
+    "Europe/Berlin",
+    "Asia/Kolkata",
+    "Asia/Kathmandu",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+)
+
+#: Context flags that add cautions but never make the planner refuse. Left out on
+#: purpose: opioid_use_disorder, substance_use_disorder, pregnant, supervised.
+BENIGN_FLAGS: tuple[str, ...] = (
+    "benzodiazepines",
+    "renal_impairment",
+    "hepatic_impairment",
+    "sleep_apnea",
+    "history_of_overdose",
+    "gi_bleeding",
+    "heart_disease",
+    "fibromyalgia",
+    "neuropathy",
+    "anxiety",
+    "depression",
+)
+
+_HALF = Decimal("0.5")
+#: Oral syringe resolution assumed by the catalogue (products.toml ``[solution]``).
+SOLUTION_STEP_ML = Decimal("0.5")
+
+
+def times_of_day(min_size: int = 1, max_size: int = 4) -> st.SearchStrategy[list[str]]:
+    """Distinct ``HH:MM`` wall-clock times, sorted."""
+    minutes = st.integers(min_value=0, max_value=24 * 60 - 1)
+    return st.lists(minutes, min_size=min_size, max_size=max_size, unique=True).map(
+        lambda values: [f"{m // 60:02d}:{m % 60:02d}" for m in sorted(values)]
+    )
+
+
+def _unit_text(quantity: Quantity) -> str:
+    return f"{fmt(quantity.amount)} {quantity.unit.value}"
+
+
+@st.composite
+def _unit_dose(draw: st.DrawFn, product: Product, strengths: Sequence[Quantity]) -> Decimal:
+    """One makeable amount (in the strengths' unit) from the stated strengths."""
+    if len(strengths) == 1:
+        steps = draw(st.integers(min_value=1, max_value=8 if product.splittable else 4))
+        count = Decimal(steps) * _HALF if product.splittable else Decimal(steps)
+        if product.form is Form.PATCH:
+            count = min(count, Decimal(2))
+        return strengths[0].amount * count
+    low, high = strengths[0], strengths[1]
+    counts = draw(
+        st.tuples(st.integers(0, 3), st.integers(0, 3)).filter(lambda pair: sum(pair) >= 1)
+    )
+    if product.form is Form.PATCH:
+        counts = (min(counts[0], 1), min(counts[1], 1)) if sum(counts) > 1 else counts
+    half = product.splittable and draw(st.booleans())
+    return low.amount * (counts[0] + (_HALF if half else 0)) + high.amount * counts[1]
+
+
+@st.composite
+def _medication_with_daily(
+    draw: st.DrawFn, product: Product
+) -> tuple[dict[str, Any], Decimal]:
+    """A medication entry for ``product`` and its daily amount (mg/day, or mcg/h worn)."""
+    entry: dict[str, Any] = {
+        "drug": draw(st.sampled_from([product.drug.name, product.drug.name.upper(), product.drug.name.title()])),
+        "form": product.form.value,
+    }
+    if product.combination is not None:
+        # oxycodone/acetaminophen must say so; hydrocodone's is assumed when left out.
+        if product.drug.name != "hydrocodone" or draw(st.booleans()):
+            combination = product.combination
+            entry["combination"] = f"{combination.ingredient} {_unit_text(combination.amount)}"
+    if product.form is Form.PATCH:
+        times = draw(times_of_day(1, 1))
+    else:
+        times = draw(times_of_day())
+    entry["times"] = times
+
+    if product.form is Form.ORAL_SOLUTION:
+        concentration = draw(st.sampled_from(product.strengths))
+        entry["strength"] = _unit_text(concentration)
+        volumes = [
+            SOLUTION_STEP_ML * draw(st.integers(min_value=1, max_value=40)) for _ in times
+        ]
+        if len(times) == 1 or not draw(st.booleans()):
+            volumes = [volumes[0]] * len(times)
+        in_ml = draw(st.booleans())
+        texts = [
+            f"{fmt(v)} mL" if in_ml else f"{fmt(v * concentration.amount)} mg" for v in volumes
+        ]
+        amounts_per_time = [v * concentration.amount for v in volumes]
+    else:
+        stated = draw(
+            st.lists(st.sampled_from(product.strengths), min_size=1, max_size=2, unique=True).map(
+                lambda items: sorted(items, key=lambda q: q.amount)
+            )
+        )
+        texts_of = [_unit_text(s) for s in stated]
+        entry["strength"] = texts_of[0] if len(stated) == 1 and draw(st.booleans()) else texts_of
+        uneven = len(times) > 1 and draw(st.booleans())
+        first = draw(_unit_dose(product, stated))
+        amounts_per_time = [draw(_unit_dose(product, stated)) if uneven else first for _ in times]
+        unit = product.form.dose_unit.value
+        texts = [f"{fmt(a)} {unit}" for a in amounts_per_time]
+    if len(set(texts)) == 1 and (len(texts) == 1 or draw(st.booleans())):
+        entry["dose"] = texts[0]
+    else:
+        entry["doses"] = texts
+
+    every_days = 1
+    if product.form is Form.PATCH:
+        if draw(st.booleans()):
+            entry["every_days"] = product.change_days
+    elif len(times) == 1 and draw(st.integers(min_value=0, max_value=4)) == 0:
+        every_days = draw(st.integers(min_value=2, max_value=3))
+        entry["every_days"] = every_days
+    if draw(st.booleans()):
+        entry["available"] = draw(
+            st.lists(st.sampled_from([_unit_text(s) for s in product.strengths]), min_size=1, unique=True)
+        )
+    if product.form is Form.PATCH:
+        daily = sum(amounts_per_time, Decimal(0))
+    else:
+        daily = sum(amounts_per_time, Decimal(0)) / every_days
+    return entry, daily
+
+
+def medication_mappings(
+    product: Product | None = None, *, methadone_max_mg_per_day: int | None = None
+) -> st.SearchStrategy[dict[str, Any]]:
+    """One ``[[medication]]`` entry that loads (makeable doses, real strengths).
+
+    Args:
+        product: the product family; any catalogue product if None.
+        methadone_max_mg_per_day: keep methadone at or below this daily dose
+            (80 for the cdc2016 factor set, which has no band above it).
+    """
+    chosen = st.just(product) if product is not None else products()
+
+    def fits(pair: tuple[dict[str, Any], Decimal]) -> bool:
+        entry, daily = pair
+        if methadone_max_mg_per_day is None or entry["drug"].lower() != "methadone":
+            return True
+        return daily <= methadone_max_mg_per_day
+
+    return chosen.flatmap(_medication_with_daily).filter(fits).map(lambda pair: pair[0])
+
+
+@st.composite
+def contexts(draw: st.DrawFn) -> dict[str, Any]:
+    """A ``[context]`` table: a past start date, an age and some benign flags."""
+    context: dict[str, Any] = {}
+    if draw(st.booleans()):
+        context["on_opioids_since"] = draw(
+            st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2024, 12, 31))
+        )
+    if draw(st.booleans()):
+        context["age"] = draw(st.integers(min_value=18, max_value=100))
+    flags = draw(st.lists(st.sampled_from(BENIGN_FLAGS), unique=True, max_size=3))
+    for flag in flags:
+        context[flag] = draw(st.booleans())
+    return context
+
+
+@st.composite
+def regimen_mappings(
+    draw: st.DrawFn,
+    *,
+    min_medications: int = 1,
+    max_medications: int = 3,
+    methadone_max_mg_per_day: int | None = None,
+) -> dict[str, Any]:
+    """A mapping shaped like a regimen file that always loads.
+
+    1-3 distinct catalogue products, each with makeable doses at distinct
+    times (a patch: one time), optional uneven ``doses``, ``available`` and
+    ``every_days``; an optional ``[context]`` and ``timezone``.
+    """
+    chosen = draw(
+        st.lists(
+            products(),
+            min_size=min_medications,
+            max_size=max_medications,
+            unique_by=lambda p: p.name,
+        )
+    )
+    mapping: dict[str, Any] = {}
+    if draw(st.booleans()):
+        mapping["timezone"] = draw(st.sampled_from(ZONES))
+    if draw(st.booleans()):
+        mapping["context"] = draw(contexts())
+    mapping["medication"] = [
+        draw(medication_mappings(p, methadone_max_mg_per_day=methadone_max_mg_per_day))
+        for p in chosen
+    ]
+    return mapping
+
+
+def regimens(**kwargs: Any) -> st.SearchStrategy[Regimen]:
+    """A loaded :class:`~taperplan.Regimen` (see :func:`regimen_mappings` for the options)."""
+    return regimen_mappings(**kwargs).map(regimen_from_mapping)
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return json.dumps(value)  # a TOML basic string for the ASCII texts generated here
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    raise TypeError(f"cannot write {value!r} as TOML")
+
+
+def regimen_toml(mapping: Mapping[str, Any]) -> str:
+    """Write a generated regimen mapping as regimen-file TOML (tables last)."""
+    lines = [f"{key} = {_toml_value(value)}" for key, value in mapping.items() if not isinstance(value, dict | list)]
+    for key, value in mapping.items():
+        if isinstance(value, dict):
+            lines += ["", f"[{key}]"]
+            lines += [f"{k} = {_toml_value(v)}" for k, v in value.items()]
+        elif isinstance(value, list):
+            for table in value:
+                lines += ["", f"[[{key}]]"]
+                lines += [f"{k} = {_toml_value(v)}" for k, v in table.items()]
+    return "\n".join(lines) + "\n"
+
+
+# --- 4. Planner ---------------------------------------------------------------------
+# Paces, start dates and plans go here.
