@@ -349,6 +349,60 @@ def regimens(**kwargs: Any) -> st.SearchStrategy[Regimen]:
     return regimen_mappings(**kwargs).map(regimen_from_mapping)
 
 
+def scalars() -> st.SearchStrategy[object]:
+    """Leaf values a TOML file or a JSON app might send, sensible or not."""
+    return st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(min_value=-(10**20), max_value=10**20),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.text(max_size=12),
+        st.sampled_from(["20 mg", "0 mg", "-5 mg", "nan mg", "1e9 mg", "25 mcg/h", "5 mg/mL", "2.5 mL",
+                         "08:00", "25:00", "oxycodone", "patch", "er_tablet", "UTC", "va-slower"]),
+        st.dates(),
+        st.times(),
+        st.datetimes(),
+    )
+
+
+def junk() -> st.SearchStrategy[object]:
+    """Arbitrary nested lists and tables of :func:`scalars`."""
+    return st.recursive(
+        scalars(),
+        lambda children: st.one_of(
+            st.lists(children, max_size=4),
+            st.dictionaries(st.text(max_size=10), children, max_size=4),
+        ),
+        max_leaves=12,
+    )
+
+
+@st.composite
+def mutated_regimen_mappings(draw: st.DrawFn) -> dict[str, Any]:
+    """A loadable regimen mapping with one value, somewhere, replaced by :func:`junk`
+    (or one key deleted, or one unknown key added)."""
+    mapping = draw(regimen_mappings())
+    paths: list[tuple[Any, Any]] = []
+
+    def walk(container: Any) -> None:
+        items = container.items() if isinstance(container, dict) else enumerate(container)
+        for key, value in list(items):
+            paths.append((container, key))
+            if isinstance(value, dict | list):
+                walk(value)
+
+    walk(mapping)
+    container, key = draw(st.sampled_from(paths))
+    action = draw(st.sampled_from(["replace", "delete", "add"]))
+    if action == "delete":
+        del container[key]
+    elif action == "add" and isinstance(container, dict):
+        container[draw(st.text(min_size=1, max_size=10))] = draw(junk())
+    else:
+        container[key] = draw(junk())
+    return mapping
+
+
 def _toml_value(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -379,3 +433,113 @@ def regimen_toml(mapping: Mapping[str, Any]) -> str:
 
 # --- 4. Planner ---------------------------------------------------------------------
 # Paces, start dates and plans go here.
+
+
+# --- 5. Clinical guidance: scales, adjuncts, OIH, safety ---------------------------
+# Literal tables from the clinical reference (§5, §6, §7), kept independent of the
+# packaged data so the tests can catch a mistyped value there.
+
+_SOWS_H_ITEMS = (
+    "anxious", "yawning", "perspiring", "eyes_tearing", "nose_running", "gooseflesh",
+    "shaking", "hot_flushes", "cold_flushes", "bones_muscles_ache", "restless", "nauseous",
+    "feel_like_vomiting", "muscles_twitch", "stomach_cramps", "feel_like_using",
+)  # fmt: skip
+_SOWS_G_ITEMS = (
+    "feeling_sick", "stomach_cramps", "muscle_spasms", "feeling_cold", "heart_pounding",
+    "muscle_tension", "aches_pains", "yawning", "runny_eyes", "insomnia",
+)  # fmt: skip
+
+#: Every item of each withdrawal scale with its only legal scores (clinical reference §5).
+SCALE_LEGAL: Mapping[str, Mapping[str, tuple[int, ...]]] = {
+    "cows": {
+        "pulse": (0, 1, 2, 4),
+        "sweating": (0, 1, 2, 3, 4),
+        "restlessness": (0, 1, 3, 5),
+        "pupils": (0, 1, 2, 5),
+        "bone_joint_aches": (0, 1, 2, 4),
+        "runny_nose_tearing": (0, 1, 2, 4),
+        "gi_upset": (0, 1, 2, 3, 5),
+        "tremor": (0, 1, 2, 4),
+        "yawning": (0, 1, 2, 4),
+        "anxiety_irritability": (0, 1, 2, 4),
+        "gooseflesh": (0, 3, 5),
+    },
+    "sows": dict.fromkeys(_SOWS_H_ITEMS, (0, 1, 2, 3, 4)),
+    "sows-gossop": dict.fromkeys(_SOWS_G_ITEMS, (0, 1, 2, 3)),
+}
+
+#: The maximum total of each scale (clinical reference §5).
+SCALE_MAXIMUM: Mapping[str, int] = {"cows": 48, "sows": 64, "sows-gossop": 30}
+
+#: COWS bands as (low, high, label), inclusive (clinical reference §5).
+COWS_BANDS: tuple[tuple[int, int, str], ...] = (
+    (0, 4, "not indicative of withdrawal"),
+    (5, 12, "mild"),
+    (13, 24, "moderate"),
+    (25, 36, "moderately severe"),
+    (37, 48, "severe"),
+)
+
+#: Every boolean key of taperplan's Context (the regimen file's ``[context]``).
+CLINICAL_FLAGS: tuple[str, ...] = (
+    "benzodiazepines", "pregnant", "renal_impairment", "hepatic_impairment", "sleep_apnea",
+    "history_of_overdose", "substance_use_disorder", "opioid_use_disorder", "gi_bleeding",
+    "heart_disease", "hypotension", "bradycardia", "qt_prolongation", "fibromyalgia",
+    "neuropathy", "anxiety", "depression", "rapid_escalation", "supervised",
+)  # fmt: skip
+
+#: The signs of PainObservations (clinical reference §7).
+PAIN_SIGNS: tuple[str, ...] = (
+    "pain_worse_with_dose_increase", "pain_better_with_dose_increase",
+    "pain_spread_beyond_original_site", "allodynia", "pain_at_original_site_same_quality",
+    "symptoms_after_cut_or_missed_dose", "symptoms_time_limited",
+    "anxiety_sweating_gi_upset_craving",
+)  # fmt: skip
+
+
+def scale_answers(scale: str) -> st.SearchStrategy[dict[str, int]]:
+    """A complete answer set of ``scale`` with only legal scores."""
+    return st.fixed_dictionaries(
+        {item: st.sampled_from(values) for item, values in SCALE_LEGAL[scale].items()}
+    )
+
+
+@st.composite
+def illegal_scale_answers(draw: st.DrawFn, scale: str) -> tuple[dict[str, object], str]:
+    """A complete answer set of ``scale`` with one item given an illegal value; and that item.
+
+    Illegal: an int the item does not allow, a bool, a float (even 1.0), a string or None.
+    """
+    answers: dict[str, object] = dict(draw(scale_answers(scale)))
+    item = draw(st.sampled_from(sorted(SCALE_LEGAL[scale])))
+    legal = SCALE_LEGAL[scale][item]
+    answers[item] = draw(
+        st.one_of(
+            st.integers(min_value=-10, max_value=100).filter(lambda n: n not in legal),
+            st.booleans(),
+            st.floats(allow_nan=False),
+            st.text(max_size=3),
+            st.none(),
+        )
+    )
+    return answers, item
+
+
+@st.composite
+def clinical_context_kwargs(draw: st.DrawFn) -> dict[str, Any]:
+    """Keyword arguments for ``Context``: every flag true, false or unstated, and an age."""
+    kwargs: dict[str, Any] = {flag: draw(st.none() | st.booleans()) for flag in CLINICAL_FLAGS}
+    kwargs["age"] = draw(st.none() | st.integers(min_value=0, max_value=110))
+    return kwargs
+
+
+def total_mmes() -> st.SearchStrategy[Decimal | None]:
+    """A total MME/day (0 to 400, to 0.1) or None where MME does not apply."""
+    return st.none() | st.decimals(
+        min_value=0, max_value=400, places=1, allow_nan=False, allow_infinity=False
+    )
+
+
+def pain_observation_kwargs() -> st.SearchStrategy[dict[str, bool | None]]:
+    """Keyword arguments for ``PainObservations``: each sign true, false or unstated."""
+    return st.fixed_dictionaries({sign: st.none() | st.booleans() for sign in PAIN_SIGNS})

@@ -40,9 +40,12 @@ from taperplan._errors import (
 from taperplan._loader import load_regimen, parse_regimen, regimen_from_mapping
 from taperplan._mme import MedicationMME, MMEReport, medication_mme, regimen_mme
 from taperplan._notices import Notice
-from taperplan._pace import Basis, Pace, default_pace, preset, presets
+from taperplan._pace import Basis, Pace, default_pace, pace_from_mapping, preset, presets
+from taperplan._plan import Dose, MedicationDose, Step, StepKind, TaperPlan
+from taperplan._planner import TaperOrder, plan_taper, replan
 from taperplan._regimen import Administration, Context, Medication, Regimen
 from taperplan._units import Dimension, Quantity, Unit, mcg, mcg_per_h, mg, mg_per_ml, ml
+from taperplan._withdrawal import WithdrawalWindow, window_after
 
 try:
     __version__ = version("taperplan")
@@ -50,58 +53,65 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     from taperplan._version import __version__
 
 __all__ = [
-    # model
     "Administration",
     "Agonist",
     "Basis",
-    # catalogue
     "Catalogue",
-    # errors and warnings
+    "catalogue",
     "CatalogueError",
     "Combination",
     "Context",
+    "default_pace",
     "Dimension",
     "DimensionError",
+    "Dose",
     "FactorSet",
     "Form",
     "InvalidRegimenError",
-    "MMEReport",
+    "load_regimen",
+    "mcg",
+    "mcg_per_h",
     "Medication",
+    "medication_mme",
+    "MedicationDose",
     "MedicationMME",
+    "mg",
+    "mg_per_ml",
+    "ml",
+    "MMEReport",
     "NotApplicableError",
     "Notice",
     "Opioid",
     "OutputExistsError",
     "Pace",
+    "pace_from_mapping",
+    "parse_regimen",
+    "plan_taper",
     "PlanningError",
+    "preset",
+    "presets",
     "Problem",
     "Product",
     "Quantity",
     "QuantityError",
     "RefusedError",
     "Regimen",
+    "regimen_from_mapping",
+    "regimen_mme",
     "RegimenFileError",
+    "replan",
     "Source",
+    "Step",
+    "StepKind",
+    "TaperOrder",
+    "TaperPlan",
     "TaperplanError",
     "TaperplanWarning",
     "Unit",
     "UnitCount",
     "UnitSet",
+    "window_after",
     "WithdrawalProfile",
+    "WithdrawalWindow",
     "__version__",
-    "catalogue",
-    "default_pace",
-    # functions
-    "load_regimen",
-    "mcg",
-    "mcg_per_h",
-    "medication_mme",
-    "mg",
-    "mg_per_ml",
-    "ml",
-    "parse_regimen",
-    "preset",
-    "presets",
-    "regimen_from_mapping",
-    "regimen_mme",
 ]

@@ -39,7 +39,9 @@ from taperplan._notices import Notice
 from taperplan._regimen import CONTEXT_FLAGS, Context
 from taperplan._units import format_decimal
 
-AdjunctCategory = Literal["rule", "naloxone", "referral", "oud", "withdrawal", "pain-medicine", "non-drug"]
+AdjunctCategory = Literal[
+    "rule", "naloxone", "referral", "oud", "withdrawal", "pain-medicine", "non-drug"
+]
 Severity = Literal["caution", "avoid"]
 
 #: Categories in the order suggestions are listed: the rule and safety first.
@@ -73,15 +75,23 @@ class Condition:
     is at least ``min_mme``. Unstated facts (``None``) never hold.
     """
 
-    flags: tuple[str, ...] = attrs.field(default=(), validator=v.deep_iterable(v.in_(CONTEXT_FLAGS)))
+    flags: tuple[str, ...] = attrs.field(
+        default=(), validator=v.deep_iterable(v.in_(CONTEXT_FLAGS))
+    )
     min_age: int | None = attrs.field(default=None, validator=v.optional(v.ge(0)))
-    min_mme: Decimal | None = attrs.field(default=None, validator=v.optional(v.instance_of(Decimal)))
+    min_mme: Decimal | None = attrs.field(
+        default=None, validator=v.optional(v.instance_of(Decimal))
+    )
 
     def reasons(self, context: Context, total_mme: Decimal | None) -> tuple[str, ...]:
         """The parts that hold, in words; empty when the condition does not hold."""
         found: list[str] = []
         if self.min_mme is not None and total_mme is not None and total_mme >= self.min_mme:
-            found.append(_label("min_mme").format(mme=format_decimal(total_mme), min_mme=format_decimal(self.min_mme)))
+            found.append(
+                _label("min_mme").format(
+                    mme=format_decimal(total_mme), min_mme=format_decimal(self.min_mme)
+                )
+            )
         found.extend(_label(flag) for flag in self.flags if context.flag(flag))
         if self.min_age is not None and context.age is not None and context.age >= self.min_age:
             found.append(_label("min_age").format(age=context.age, min_age=self.min_age))
@@ -224,7 +234,9 @@ def _for_patient(entry: AdjunctEntry, context: Context, total_mme: Decimal | Non
     cautions = tuple(
         c for c in (_applying(rule, context, total_mme) for rule in entry.cautions) if c is not None
     )
-    emphasis = entry.emphasis_when.reasons(context, total_mme) if entry.emphasis_when is not None else ()
+    emphasis = (
+        entry.emphasis_when.reasons(context, total_mme) if entry.emphasis_when is not None else ()
+    )
     reason = entry.reason
     if emphasis:
         reason = f"{reason} {_table()['text']['emphasis'].format(reasons='; '.join(emphasis))}"

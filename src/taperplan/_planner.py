@@ -103,6 +103,11 @@ def _menu(unit_set: UnitSet, grid: Decimal, top: int) -> tuple[int, ...]:
     return tuple(k for k in range(1, top + 1) if unit_set.make(Quantity(grid * k, unit)) is not None)
 
 
+_State = tuple[tuple[int, ...], tuple[int, ...]]
+"""Per administration time (in the regimen's order): amount in grid steps
+(0 once dropped) and the interval in days."""
+
+
 @attrs.frozen
 class _Track:
     """One medication in integer form."""
@@ -110,29 +115,55 @@ class _Track:
     index: int
     medication: Medication
     unit_set: UnitSet
-    grid: Decimal
+    grid: Fraction
     menu: tuple[int, ...]
     smallest: int
     factor: Fraction | None
+    bands: tuple[tuple[Fraction, Fraction], ...]
     patch: bool
     keep_rank: tuple[int, ...]
 
-    def daily(self, amounts: tuple[int, ...], every: int) -> Fraction:
-        total = Fraction(sum(amounts)) * Fraction(self.grid)
-        return total if self.patch else total / every
+    def daily(self, state: _State) -> Fraction:
+        amounts, everys = state
+        if self.patch:
+            return sum(amounts) * self.grid
+        return sum((Fraction(a, e) for a, e in zip(amounts, everys, strict=True) if a), Fraction(0)) * self.grid
 
-    def measure(self, amounts: tuple[int, ...], every: int) -> Fraction:
-        daily = self.daily(amounts, every)
+    def measure(self, state: _State) -> Fraction:
+        daily = self.daily(state)
+        if self.bands:
+            for high, factor in self.bands:
+                if daily <= high:
+                    return daily * factor
+            return daily * self.bands[-1][1]
         return daily if self.factor is None else daily * self.factor
 
+    @property
+    def unit_per_day(self) -> Fraction:
+        """One smallest unit, as a daily amount."""
+        return self.smallest * self.grid
+
     def below(self, amount: int) -> int:
-        """The next dispensable amount under ``amount`` (0 to drop the dose)."""
+        """The next dispensable amount under ``amount`` (0 if none)."""
         lower = 0
         for value in self.menu:
             if value >= amount:
                 break
             lower = value
         return lower
+
+    def lower(self, state: _State, position: int) -> _State:
+        """One step down for one administration: a smaller dispensable amount;
+        at the smallest, every other day (not for patches); then dropped."""
+        amounts, everys = list(state[0]), list(state[1])
+        below = self.below(amounts[position])
+        if below:
+            amounts[position] = below
+        elif not self.patch and everys[position] == 1:
+            everys[position] = 2
+        else:
+            amounts[position] = 0
+        return tuple(amounts), tuple(everys)
 
 
 def _keep_rank(count: int) -> tuple[int, ...]:
@@ -155,24 +186,23 @@ def _track(index: int, medication: Medication, factor_set: FactorSet) -> _Track:
     unit_set = medication.unit_set
     grid = _grid(unit_set)
     amounts = [a.amount.amount / grid for a in medication.administrations]
-    top = int(max(amounts))
-    menu = _menu(unit_set, grid, top)
-    smallest = int(unit_set.smallest_unit.amount / grid)
+    menu = _menu(unit_set, grid, int(max(amounts)))
     factor = factor_set.factor_for(medication.product, medication.daily_amount)
+    bands: tuple[tuple[Fraction, Fraction], ...] = ()
+    if medication.drug == "methadone" and factor_set.methadone_bands:
+        bands = tuple((Fraction(b.high), Fraction(b.factor)) for b in factor_set.methadone_bands)
     return _Track(
         index=index,
         medication=medication,
         unit_set=unit_set,
-        grid=grid,
+        grid=Fraction(grid),
         menu=menu,
-        smallest=smallest,
+        smallest=int(unit_set.smallest_unit.amount / grid),
         factor=None if factor is None else Fraction(factor),
+        bands=bands,
         patch=medication.form is Form.PATCH,
         keep_rank=_keep_rank(len(amounts)),
     )
-
-
-_State = tuple[tuple[int, ...], int]
 
 
 @attrs.frozen
@@ -190,6 +220,10 @@ class _Raw:
     key: str | None = None
 
 
+def _live(state: _State) -> bool:
+    return any(state[0])
+
+
 # -- choosing cuts -----------------------------------------------------------------
 
 
@@ -199,7 +233,7 @@ class _Engine:
         self.pace = pace
         self.cap = Fraction(pace.max_step_fraction)
         self.order = order
-        self.max_every, self.stop_mme = _end_game()
+        self.stop_mme = _end_game()[1]
 
     def group(self, track: _Track) -> tuple[_Track, ...]:
         """The tracks whose total a cut of ``track`` is measured against."""
@@ -208,125 +242,147 @@ class _Engine:
         return tuple(t for t in self.tracks if t.factor is not None)
 
     def total(self, track: _Track, states: Sequence[_State]) -> Fraction:
-        return sum((t.measure(*states[t.index]) for t in self.group(track)), Fraction(0))
+        return sum((t.measure(states[t.index]) for t in self.group(track)), Fraction(0))
 
     def ordered(self, states: Sequence[_State], originals: Sequence[Fraction]) -> list[_Track]:
-        active = [t for t in self.tracks if any(states[t.index][0])]
+        active = [t for t in self.tracks if _live(states[t.index])]
         if self.order == "proportional":
+
             def behind(track: _Track) -> tuple[Fraction, int]:
                 start = originals[track.index]
-                share = track.measure(*states[track.index]) / start if start else Fraction(0)
+                share = track.measure(states[track.index]) / start if start else Fraction(0)
                 return (-share, track.index)
+
             return sorted(active, key=behind)
         if isinstance(self.order, str):
             long_first = self.order == "long-acting-first"
 
             def rank(track: _Track) -> tuple[int, int, Fraction, int]:
-                profile = track.medication.product.profile
-                is_long = profile in _LONG_ACTING
-                tramadol_last = 1 if track.medication.drug == "tramadol" else 0
-                group = (0 if is_long else 1) if long_first else (0 if not is_long else 1)
-                return (group, tramadol_last, -track.measure(*states[track.index]), track.index)
+                is_long = track.medication.product.profile in _LONG_ACTING
+                group = (0 if is_long else 1) if long_first else (1 if is_long else 0)
+                # Mayo's research tool tapered tramadol last.
+                tramadol = 1 if track.medication.drug == "tramadol" else 0
+                return (group, tramadol, -track.measure(states[track.index]), track.index)
+
             return sorted(active, key=rank)
         names = list(self.order)
-        return sorted(active, key=lambda t: (names.index(t.medication.drug) if t.medication.drug in names else len(names), t.index))
+        return sorted(
+            active,
+            key=lambda t: (names.index(t.medication.drug) if t.medication.drug in names else len(names), t.index),
+        )
 
     def choose(
         self, states: tuple[_State, ...], originals: tuple[Fraction, ...], index: int
     ) -> tuple[_Track, _State, Fraction] | None:
         """The next cut: (track, its new state, cut fraction), or None when stuck."""
-        active = [t for t in self.tracks if any(states[t.index][0])]
+        final = sum(1 for s in states if _live(s)) == 1
         for track in self.ordered(states, originals):
-            final = len(active) == 1
             result = self.best(track, states, originals, index, final=final)
             if result is not None:
-                new_state, fraction = result
-                return track, new_state, fraction
+                return track, result[0], result[1]
         return None
+
+    def may_stop(self, track: _Track, state: _State) -> bool:
+        """The stop rule of interfaces.md §4: taken less than once a day, the
+        smallest patch, or ≤ 5 MME/day."""
+        amounts, everys = state
+        live = [i for i, a in enumerate(amounts) if a]
+        if track.patch:
+            return len(live) == 1 and amounts[live[0]] <= track.smallest
+        if all(everys[i] >= 2 for i in live):
+            return True
+        return track.factor is not None and track.measure(state) <= self.stop_mme
 
     def best(
         self, track: _Track, states: tuple[_State, ...], originals: tuple[Fraction, ...], index: int, *, final: bool
     ) -> tuple[_State, Fraction] | None:
-        amounts, every = states[track.index]
+        state = states[track.index]
         total = self.total(track, states)
         original = sum((originals[t.index] for t in self.group(track)), Fraction(0))
-        before = track.measure(amounts, every)
+        before = track.measure(state)
         factor = track.factor if track.factor is not None else Fraction(1)
         target = self.pace.target_cut(original=original, current=total, index=index, amount_factor=factor)
         cap_allow = self.cap * total
-        daily_before = track.daily(amounts, every)
-        unit = Fraction(track.smallest) * Fraction(track.grid)
+        daily_before = track.daily(state)
+        unit = track.unit_per_day
         low = daily_before <= 2 * unit
 
-        def allowed(new: _State) -> Fraction | None:
-            cut = before - track.measure(*new)
-            if cut <= 0:
-                return None
-            if cut <= cap_allow:
-                return cut
-            if low and daily_before - track.daily(*new) <= unit:
-                return cut
-            return None
+        def within(new: _State, cut: Fraction) -> bool:
+            return cut <= cap_allow or (low and daily_before - track.daily(new) <= unit)
 
         candidates: list[tuple[tuple[int, Fraction, Fraction], _State, Fraction]] = []
-        drops_now = amounts.count(0)
-
-        def consider(new: _State) -> None:
-            cut = allowed(new)
-            if cut is not None:
-                drops = new[0].count(0) - drops_now
-                candidates.append(((drops, abs(cut - target), cut), new, cut))
-
-        # The even-cut chain: lower the largest dose one dispensable step at a
-        # time (ties: the dose least worth keeping), until cuts pass every allowance.
-        chain = list(amounts)
-        limit = max(cap_allow, factor * unit if low else Fraction(0))
+        dropped = state[0].count(0)
+        limit = max(cap_allow, before if low else Fraction(0))
+        # The even-cut chain: lower one administration a step at a time. An
+        # administration already on alternate days is finished first; otherwise
+        # the largest (by its average per day), ties going to the dose least
+        # worth keeping.
+        chain = state
+        seen: set[_State] = set()
         while True:
-            live = [i for i, value in enumerate(chain) if value > 0]
-            if len(live) == 1 and chain[live[0]] <= track.smallest:
-                break  # a single smallest unit: the end game below takes over
-            position = max(live, key=lambda i: (chain[i], -track.keep_rank[i]))
-            chain[position] = track.below(chain[position])
-            new = (tuple(chain), every)
-            if before - track.measure(*new) > limit:
+            amounts, everys = chain
+            live = [i for i, a in enumerate(amounts) if a]
+            if len(live) == 1 and (
+                track.patch and amounts[live[0]] <= track.smallest
+                or everys[live[0]] >= 2 and amounts[live[0]] <= track.smallest
+            ):
+                break  # only the stop is left
+            spaced = [i for i in live if everys[i] >= 2]
+            if spaced:
+                position = min(spaced, key=lambda i: track.keep_rank[i])
+            else:
+                position = max(live, key=lambda i: (Fraction(amounts[i], everys[i]), -track.keep_rank[i]))
+            chain = track.lower(chain, position)
+            cut = before - track.measure(chain)
+            if cut > limit:
                 break
-            consider(new)
-        live = [value for value in amounts if value > 0]
-        single_smallest = len(live) == 1 and live[0] <= track.smallest
-        # End game: lengthen the interval at a single smallest unit.
-        if single_smallest and not track.patch and every < self.max_every:
-            consider((amounts, every + 1))
-        # The stop.
-        stop: _State = (tuple(0 for _ in amounts), every)
-        if not final or (
-            every >= 2
-            or (track.patch and single_smallest)
-            or (track.factor is not None and before <= self.stop_mme)
-        ):
-            consider(stop)
+            if not _live(chain):
+                break
+            if cut > 0 and within(chain, cut):
+                drops = chain[0].count(0) - dropped
+                candidates.append(((drops, abs(cut - target), cut), chain, cut))
+                seen.add(chain)
+        # Single moves: lower just one administration a step (finer cuts than the
+        # chain's when the largest dose is coarse, e.g. one dose to alternate days).
+        for position, amount in enumerate(state[0]):
+            if amount:
+                new = track.lower(state, position)
+                cut = before - track.measure(new)
+                if _live(new) and cut > 0 and new not in seen and within(new, cut):
+                    drops = new[0].count(0) - dropped
+                    candidates.append(((drops, abs(cut - target), cut), new, cut))
+        # The stop: the final one only by the stop rule; another medication's
+        # also when the cut fits the cap or the low-dose allowance.
+        stop: _State = (tuple(0 for _ in state[0]), state[1])
+        if self.may_stop(track, state) or (not final and within(stop, before)):
+            candidates.append(((len(state[0]), abs(before - target), before), stop, before))
         if not candidates:
             return None
         _, new, cut = min(candidates, key=lambda c: c[0])
-        return new, cut / total if total else Fraction(1)
+        return new, (cut / total if total else Fraction(1))
 
     def stuck(self, states: Sequence[_State]) -> PlanningError:
-        active = [t for t in self.tracks if any(states[t.index][0])]
         parts = []
-        for track in active:
-            amounts, every = states[track.index]
-            daily = track.daily(amounts, every)
-            cap = self.cap * self.total(track, states)
+        for track in (t for t in self.tracks if _live(states[t.index])):
+            state = states[track.index]
             unit = track.medication.dose_unit.value
+            cap = self.cap * self.total(track, states)
+            per = "" if track.patch else "/day"
             parts.append(
-                f"{track.medication.product.name} at {format_decimal(Decimal(daily.numerator) / Decimal(daily.denominator))} "
-                f"{unit}{'' if track.patch else '/day'} (smallest unit {format_decimal(Decimal(track.smallest) * track.grid)} {unit}; "
-                f"the cap allows cuts of at most {_fmt(cap)} {'MME/day' if track.factor is not None else unit})"
+                f"{track.medication.product.name} at {_fmt(track.daily(state))} {unit}{per} "
+                f"(smallest unit {_fmt(track.unit_per_day)} {unit}; the cap allows cuts of at most "
+                f"{_fmt(cap)} {'MME/day' if track.factor is not None else unit + per})"
             )
+        forms = {t.medication.form for t in self.tracks if _live(states[t.index])}
+        fixes = ["choose a pace with a larger cap (a longer step does not help: the cap limits each cut)"]
+        if forms - {Form.PATCH}:
+            fixes.insert(0, "allow a lower strength or scored tablets that can be halved (available = [...], split = true)")
+            fixes.insert(1, 'use an oral solution measured with a fine syringe (resolution = "0.1 mL")')
+        if Form.PATCH in forms:
+            fixes.insert(0, "patches come in fixed strengths: discuss a pace with larger steps with the prescriber")
         return PlanningError(
-            f"no dispensable step fits the {self.pace.name} cap of {format_decimal(self.pace.max_step_fraction * 100)}% of the current dose: "
-            + "; ".join(parts)
-            + ". Fixes: allow a lower strength (available = [...]), use an immediate-release tablet that can be halved or an oral solution, "
-            "or choose a pace with a larger cap (a slower pace does not help: the cap limits each cut)."
+            f"no dispensable step fits the {self.pace.name} cap of {format_decimal(self.pace.max_step_fraction * 100)}% "
+            "of the current total: " + "; ".join(parts) + ". Fixes: " + "; or ".join(fixes) + "."
         )
 
 
@@ -351,23 +407,22 @@ def _dec(value: Fraction) -> Decimal:
     return Decimal(value.numerator) / Decimal(value.denominator)
 
 
-def _medication_dose(track: _Track, state: _State, factor_set: FactorSet) -> MedicationDose:
-    amounts, every = state
+def _medication_dose(track: _Track, state: _State) -> MedicationDose:
+    amounts, everys = state
     medication = track.medication
     unit = medication.dose_unit
     stated = medication.stated_unit_set
     doses = []
-    for administration, value in zip(medication.administrations, amounts, strict=True):
+    for administration, value, every in zip(medication.administrations, amounts, everys, strict=True):
         if value == 0:
             continue
-        amount = Quantity(track.grid * value, unit)
-        units = stated.make(amount) if value * track.grid == administration.amount.amount else None
+        amount = Quantity(_dec(track.grid * value), unit)
+        units = stated.make(amount) if amount == administration.amount else None
         doses.append(Dose(administration.time, amount, every, units or _units(track.unit_set, amount)))
-    daily = _dec(track.daily(amounts, every))
-    daily_q = Quantity(daily, unit)
+    daily_q = Quantity(_dec(track.daily(state)), unit)
     mme = None
     if track.factor is not None:
-        mme = _dec(track.measure(amounts, every))
+        mme = _dec(track.measure(state))
     return MedicationDose(
         index=track.index,
         product=medication.product,
@@ -390,9 +445,10 @@ def _step_days(pace: Pace, states: Sequence[_State], tracks: Sequence[_Track]) -
     number of every N-day interval taken in the step (whole patch changes)."""
     days = max(pace.every_days, pace.min_step_days)
     period = 1
-    for track, (amounts, every) in zip(tracks, states, strict=True):
-        if any(amounts):
-            period = lcm(period, every)
+    for amounts, everys in states:
+        for amount, every in zip(amounts, everys, strict=True):
+            if amount:
+                period = lcm(period, every)
     return -(-days // period) * period
 
 
@@ -441,12 +497,15 @@ def _date_steps(
         checks = []
         anchor = last_check if last_check is not None else day
         while (pre - anchor).days > MAX_CHECK_IN_GAP:
-            anchor = anchor + dt.timedelta(days=MAX_CHECK_IN_GAP)
-            if anchor >= day:
-                checks.append(anchor)
+            following = anchor + dt.timedelta(days=MAX_CHECK_IN_GAP)
+            # Keep at least a week before the pre-cut check-in.
+            following = min(following, pre - dt.timedelta(days=7))
+            if following >= day:
+                checks.append(following)
+            anchor = following
         checks.append(pre)
         last_check = pre
-        parts = tuple(_medication_dose(t, s, factor_set) for t, s in zip(tracks, raw.states, strict=True))
+        parts = tuple(_medication_dose(t, s) for t, s in zip(tracks, raw.states, strict=True))
         steps.append(
             Step(
                 id=raw.key or f"{plan_id}-s{raw.number:03d}",
@@ -477,7 +536,7 @@ def _raws(
     raws: list[_Raw] = []
     number = first_number
     index = first_index
-    while any(any(s[0]) for s in states):
+    while any(_live(s) for s in states):
         if len(raws) >= MAX_STEPS:
             raise PlanningError(
                 f"the pace {engine.pace.name} would need more than {MAX_STEPS} steps; choose a pace with a larger cap"
@@ -487,7 +546,7 @@ def _raws(
             raise engine.stuck(states)
         track, new_state, fraction = choice
         states = tuple(new_state if i == track.index else s for i, s in enumerate(states))
-        stop = not any(any(s[0]) for s in states)
+        stop = not any(_live(s) for s in states)
         profile = track.medication.product.profile
         if stop:
             rule_days = window_after(dt.date(2000, 1, 1), profile).days
@@ -509,7 +568,8 @@ def _engine_for(regimen: Regimen, pace: Pace, order: TaperOrder | Sequence[str],
 
 
 def _state_of(medication: Medication, track: _Track) -> _State:
-    return (tuple(int(a.amount.amount / track.grid) for a in medication.administrations), medication.every_days)
+    amounts = tuple(int(Fraction(a.amount.amount) / track.grid) for a in medication.administrations)
+    return amounts, (medication.every_days,) * len(amounts)
 
 
 def _resolve_pace(regimen: Regimen, pace: Pace | str | None, start: dt.date) -> tuple[Pace, str]:
@@ -580,11 +640,11 @@ def plan_taper(
     order_name = order if isinstance(order, str) else "explicit: " + ", ".join(order)
     engine, tracks = _engine_for(regimen, chosen, order, factor_set)
     baseline = tuple(_state_of(m, t) for m, t in zip(regimen.medications, tracks, strict=True))
-    originals = tuple(t.measure(*s) for t, s in zip(tracks, baseline, strict=True))
+    originals = tuple(t.measure(s) for t, s in zip(tracks, baseline, strict=True))
     raws = _raws(engine, tracks, baseline, originals, first_number=1, first_index=0)
     plan_id = _plan_id(regimen, start, chosen, order_name, factor_set.name)
     steps = _date_steps(plan_id, raws, start, tracks, factor_set)
-    baseline_parts = tuple(_medication_dose(t, s, factor_set) for t, s in zip(tracks, baseline, strict=True))
+    baseline_parts = tuple(_medication_dose(t, s) for t, s in zip(tracks, baseline, strict=True))
     return TaperPlan(
         id=plan_id,
         revision=0,
@@ -635,12 +695,10 @@ def _raw_of(step: Step, tracks: Sequence[_Track]) -> _Raw:
     states = []
     for track, part in zip(tracks, step.medications, strict=True):
         by_time = {d.time: d for d in part.doses}
-        amounts = tuple(
-            int(by_time[a.time].amount.amount / track.grid) if a.time in by_time else 0
-            for a in track.medication.administrations
-        )
-        every = part.doses[0].every_days if part.doses else track.medication.every_days
-        states.append((amounts, every))
+        times = [a.time for a in track.medication.administrations]
+        amounts = tuple(int(Fraction(by_time[t].amount.amount) / track.grid) if t in by_time else 0 for t in times)
+        everys = tuple(by_time[t].every_days if t in by_time else 1 for t in times)
+        states.append((amounts, everys))
     cut_track = next((t.index for t in tracks if t.medication.drug == step.cut_drug), None)
     return _Raw(
         number=0, kind=step.kind.value, days=step.days, states=tuple(states),
@@ -705,7 +763,13 @@ def replan(
     kept = [s for s in plan.steps if s.end < on]
     if step.start < on:
         kept.append(attrs.evolve(step, end=on - dt.timedelta(days=1)))
-    new_regimen = regimen if regimen is not None else _regimen_on(plan, step)
+    if regimen is not None:
+        new_regimen = regimen
+    elif on == plan.start:
+        new_regimen = plan.regimen
+    else:
+        # What the patient takes now: the dose in effect the day before.
+        new_regimen = _regimen_on(plan, plan.step_on(on - dt.timedelta(days=1)))
     chosen = plan.pace if pace is None else (pace if isinstance(pace, Pace) else preset(pace))
     _refusals(new_regimen, chosen, supervised=supervised)
     factor_set = resolve_factor_set(plan.factor_set)
@@ -740,6 +804,11 @@ def _regimen_on(plan: TaperPlan, step: Step) -> Regimen:
     for medication, part in zip(plan.regimen.medications, step.medications, strict=True):
         if not part.doses:
             continue
+        if len({d.every_days for d in part.doses}) > 1:
+            raise PlanningError(
+                f"{medication.product.name} is taken at different intervals on {step.start.isoformat()}; "
+                "pass the regimen the patient takes now to replan"
+            )
         medications.append(
             attrs.evolve(
                 medication,
@@ -759,7 +828,7 @@ def _originals_for(plan: TaperPlan, tracks: Sequence[_Track]) -> tuple[Fraction,
     for track in tracks:
         match = next((p for p in plan.baseline if p.product == track.medication.product), None)
         if match is None:
-            result.append(track.measure(*_state_of(track.medication, track)))
+            result.append(track.measure(_state_of(track.medication, track)))
         elif match.mme_per_day is not None and track.factor is not None:
             result.append(Fraction(match.mme_per_day))
         else:

@@ -55,11 +55,14 @@ class ScaleItem:
     key: str = attrs.field(validator=v.matches_re(r"[a-z][a-z0-9_]*"))
     label: str
     values: tuple[int, ...] = attrs.field(
-        converter=tuple, validator=[v.deep_iterable(v.and_(v.instance_of(int), v.ge(0))), v.min_len(2)]
+        converter=tuple,
+        validator=[v.deep_iterable(v.and_(v.instance_of(int), v.ge(0))), v.min_len(2)],
     )
 
     @values.validator
-    def _ascending_from_zero(self, _attribute: attrs.Attribute[tuple[int, ...]], value: tuple[int, ...]) -> None:
+    def _ascending_from_zero(
+        self, _attribute: attrs.Attribute[tuple[int, ...]], value: tuple[int, ...]
+    ) -> None:
         if value[0] != 0 or list(value) != sorted(set(value)):
             raise ValueError(f"{self.key}: legal scores must start at 0 and ascend: {value}")
 
@@ -135,12 +138,16 @@ class Scale:
             raise ValueError(f"{self.key}: duplicate item keys")
         top = sum(item.maximum for item in self.items)
         if top != self.maximum:
-            raise ValueError(f"{self.key}: items sum to {top}, not the stated maximum {self.maximum}")
+            raise ValueError(
+                f"{self.key}: items sum to {top}, not the stated maximum {self.maximum}"
+            )
         if self.bands:
             expected = 0
             for band in self.bands:
                 if band.low != expected:
-                    raise ValueError(f"{self.key}: band {band.label!r} starts at {band.low}, not {expected}")
+                    raise ValueError(
+                        f"{self.key}: band {band.label!r} starts at {band.low}, not {expected}"
+                    )
                 expected = band.high + 1
             if expected != self.maximum + 1:
                 raise ValueError(f"{self.key}: bands end at {expected - 1}, not {self.maximum}")
@@ -171,7 +178,11 @@ class Scale:
         for key in answers:
             if key not in known:
                 close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
-                fix = f"did you mean {close[0]!r}?" if close else f"use one of the items: {', '.join(known)}"
+                fix = (
+                    f"did you mean {close[0]!r}?"
+                    if close
+                    else f"use one of the items: {', '.join(known)}"
+                )
                 problems.append(Problem(str(key), f"not an item of {self.key}", fix))
         for item in self.items:
             fix = f"use one of {_legal(item.values)}"
@@ -218,10 +229,14 @@ def _load_scale(entry: Mapping[str, Any]) -> Scale:
         key=entry["key"],
         name=entry["name"],
         rater=entry["rater"],
-        items=tuple(ScaleItem(key=i["key"], label=i["label"], values=i["values"]) for i in entry["item"]),
+        items=tuple(
+            ScaleItem(key=i["key"], label=i["label"], values=i["values"]) for i in entry["item"]
+        ),
         maximum=entry["maximum"],
         source=entry["source"],
-        bands=tuple(Band(low=b["low"], high=b["high"], label=b["label"]) for b in entry.get("band", ())),
+        bands=tuple(
+            Band(low=b["low"], high=b["high"], label=b["label"]) for b in entry.get("band", ())
+        ),
         note=entry.get("note", ""),
     )
 
@@ -241,7 +256,9 @@ def scale(key: str) -> Scale:
     for candidate in scales():
         if candidate.key == key:
             return candidate
-    raise CatalogueError("scale", key, difflib.get_close_matches(key, [s.key for s in scales()], n=3))
+    raise CatalogueError(
+        "scale", key, difflib.get_close_matches(key, [s.key for s in scales()], n=3)
+    )
 
 
 def score_cows(**answers: int) -> ScaleResult:

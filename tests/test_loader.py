@@ -1,0 +1,360 @@
+"""Tests for reading regimens (taperplan._loader)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import junk, mutated_regimen_mappings, regimen_mappings, regimen_toml
+
+from taperplan import (
+    Form,
+    InvalidRegimenError,
+    Regimen,
+    RegimenFileError,
+    load_regimen,
+    mcg_per_h,
+    mg,
+    parse_regimen,
+    regimen_from_mapping,
+)
+
+DATA = Path(__file__).parent / "data"
+SAMPLE = DATA / "interfaces-sample.toml"
+TODAY = dt.date(2025, 6, 1)
+
+
+def med(**fields: Any) -> dict[str, Any]:
+    """An oxycodone ER 20 mg twice-daily entry with ``fields`` changed."""
+    base: dict[str, Any] = {
+        "drug": "oxycodone", "form": "er_tablet", "strength": "20 mg", "dose": "20 mg",
+        "times": ["08:00", "20:00"],
+    }
+    base.update(fields)
+    return base
+
+
+def problems_of(mapping: dict[str, Any], **kwargs: Any) -> list[str]:
+    """The problem paths reported for ``mapping``."""
+    with pytest.raises(InvalidRegimenError) as info:
+        regimen_from_mapping(mapping, **kwargs)
+    return [p.path for p in info.value.problems]
+
+
+def codes(regimen: Regimen) -> list[str]:
+    """The notice codes of a regimen."""
+    return [n.code for n in regimen.notices]
+
+
+class TestInterfacesSample:
+    """The regimen file of interfaces.md section 1, as written there."""
+
+    def test_loads_unchanged(self) -> None:
+        """The sample (both TOML blocks, comments included) loads with the values it states."""
+        regimen = load_regimen(SAMPLE, today=TODAY)
+        assert regimen.timezone == ZoneInfo("America/New_York")
+        assert regimen.context.on_opioids_since == dt.date(2021, 3, 1)
+        assert regimen.context.benzodiazepines is False
+        assert regimen.context.age is None
+        (medication,) = regimen.medications
+        assert medication.drug == "oxycodone"
+        assert medication.form is Form.ER_TABLET
+        assert medication.strengths == (mg(20),)
+        assert [(a.time, a.amount) for a in medication.administrations] == [
+            (dt.time(8, 0), mg(20)),
+            (dt.time(20, 0), mg(20)),
+        ]
+        assert medication.every_days == 1
+        assert medication.daily_amount == mg(40)
+        assert regimen.pace is not None
+        assert regimen.pace.name == "va-slower"
+        assert regimen.notices == ()
+
+    def test_path_text_and_bytes_agree(self) -> None:
+        """A path, a str path, the text and the bytes all give the same regimen."""
+        from_path = load_regimen(SAMPLE)
+        assert load_regimen(str(SAMPLE)) == from_path
+        assert parse_regimen(SAMPLE.read_text(encoding="utf-8")) == from_path
+        assert parse_regimen(SAMPLE.read_bytes()) == from_path
+
+    def test_byte_order_mark_is_accepted(self) -> None:
+        """A UTF-8 byte order mark (as some editors write) does not stop the file loading."""
+        assert parse_regimen(b"\xef\xbb\xbf" + SAMPLE.read_bytes()) == load_regimen(SAMPLE)
+
+
+class TestMappings:
+    """Mappings (as apps pass parsed JSON) read exactly like TOML."""
+
+    def test_mapping_equals_toml(self) -> None:
+        """The sample as a mapping (dates as ISO text) equals the sample file."""
+        mapping = {
+            "timezone": "America/New_York",
+            "context": {"on_opioids_since": "2021-03-01", "benzodiazepines": False},
+            "medication": [med()],
+            "pace": {"preset": "va-slower"},
+        }
+        assert regimen_from_mapping(mapping) == load_regimen(SAMPLE)
+        assert load_regimen(mapping) == load_regimen(SAMPLE)
+
+    @given(regimen_mappings())
+    def test_generated_mappings_load_and_match_their_toml(self, mapping: dict[str, Any]) -> None:
+        """Every generated mapping loads, and its TOML text loads to an equal regimen."""
+        regimen = regimen_from_mapping(mapping)
+        assert len(regimen.medications) == len(mapping["medication"])
+        assert parse_regimen(regimen_toml(mapping)) == regimen
+
+    @given(mutated_regimen_mappings())
+    def test_damaged_mappings_load_or_list_problems(self, mapping: dict[str, Any]) -> None:
+        """A mapping with one value damaged either loads or raises InvalidRegimenError with problems."""
+        try:
+            regimen_from_mapping(mapping, today=TODAY)
+        except InvalidRegimenError as error:
+            assert error.problems
+            assert all(str(p) for p in error.problems)
+
+    @given(junk())
+    def test_arbitrary_data_is_refused_cleanly(self, data: object) -> None:
+        """Arbitrary nested data never escapes as anything but InvalidRegimenError."""
+        with pytest.raises(InvalidRegimenError):
+            regimen_from_mapping(data)  # type: ignore[arg-type]
+
+    @given(st.one_of(st.text(max_size=200), st.binary(max_size=200)))
+    def test_arbitrary_text_is_refused_cleanly(self, text: str | bytes) -> None:
+        """Arbitrary text or bytes raise only RegimenFileError or InvalidRegimenError."""
+        with pytest.raises((RegimenFileError, InvalidRegimenError)):
+            parse_regimen(text)
+
+
+class TestDoses:
+    """Doses, strengths and units."""
+
+    def test_uneven_doses(self) -> None:
+        """``doses`` gives one amount per time, in time order."""
+        regimen = regimen_from_mapping({"medication": [{
+            "drug": "morphine", "form": "er_tablet", "strength": "15 mg",
+            "doses": ["45 mg", "30 mg", "45 mg"], "times": ["22:00", "06:00", "14:00"],
+        }]})
+        (medication,) = regimen.medications
+        assert [(a.time.hour, a.amount) for a in medication.administrations] == [
+            (6, mg(30)), (14, mg(45)), (22, mg(45)),
+        ]
+        assert medication.daily_amount == mg(120)
+
+    def test_oral_solution_ml_converts_to_mg(self) -> None:
+        """2.5 mL of a 4 mg/mL solution is stored as a 10 mg dose."""
+        regimen = regimen_from_mapping({"medication": [{
+            "drug": "morphine", "form": "oral_solution", "strength": "4 mg/mL", "dose": "2.5 mL",
+            "times": ["08:00", "20:00"],
+        }]})
+        (medication,) = regimen.medications
+        assert [a.amount for a in medication.administrations] == [mg(10), mg(10)]
+        assert medication.daily_amount == mg(20)
+        assert "solution-measure" in codes(regimen)
+
+    def test_oral_solution_ml_with_two_concentrations_is_refused(self) -> None:
+        """A dose in mL with two concentrations is ambiguous and refused at the dose."""
+        assert problems_of({"medication": [{
+            "drug": "morphine", "form": "oral_solution", "strength": ["2 mg/mL", "4 mg/mL"],
+            "dose": "2 mL", "times": ["08:00"],
+        }]}) == ["medication[0].dose"]
+
+    def test_implausible_volume_names_the_dose(self) -> None:
+        """150 mL of a 20 mg/mL solution (3000 mg) is refused at medication[0].dose."""
+        with pytest.raises(InvalidRegimenError, match="implausibly large") as info:
+            regimen_from_mapping({"medication": [{
+                "drug": "morphine", "form": "oral_solution", "strength": "20 mg/mL",
+                "dose": "150 mL", "times": ["08:00"],
+            }]})
+        assert [p.path for p in info.value.problems] == ["medication[0].dose"]
+
+    def test_patch(self) -> None:
+        """A fentanyl patch keeps mcg/h and is changed every 3 days by default."""
+        regimen = regimen_from_mapping({"medication": [{
+            "drug": "fentanyl", "form": "patch", "strength": ["25 mcg/h", "12 mcg/h"],
+            "dose": "37 mcg/h", "times": ["09:00"],
+        }]})
+        (medication,) = regimen.medications
+        assert medication.every_days == 3
+        assert medication.daily_amount == mcg_per_h(37)
+
+    def test_unknown_strength_is_accepted_with_a_notice(self) -> None:
+        """A strength the catalogue does not list is accepted, with strength-not-in-catalogue."""
+        regimen = regimen_from_mapping({"medication": [med(
+            form="ir_tablet", strength="12 mg", dose="12 mg")]})
+        assert regimen.medications[0].strengths == (mg(12),)
+        assert codes(regimen) == ["strength-not-in-catalogue"]
+        assert "12 mg" in regimen.notices[0].message
+
+    def test_halves_only_where_splittable(self) -> None:
+        """Morphine IR 15 mg may be halved to 7.5 mg; oxycodone ER may not."""
+        regimen = regimen_from_mapping({"medication": [med(
+            drug="morphine", form="ir_tablet", strength="15 mg", dose="7.5 mg")]})
+        assert regimen.medications[0].daily_amount == mg(15)
+        assert problems_of({"medication": [med(dose="10 mg")]}) == ["medication[0].dose"]
+
+    def test_split_false_forbids_halves(self) -> None:
+        """``split = false`` overrides the catalogue and makes a half tablet unmakeable."""
+        assert problems_of({"medication": [med(
+            drug="morphine", form="ir_tablet", strength="15 mg", dose="7.5 mg", split=False)]}) == [
+            "medication[0].dose"
+        ]
+
+
+class TestAcetaminophen:
+    """Combination tablets and the 4 g/day acetaminophen limit."""
+
+    def test_hydrocodone_without_combination_assumes_acetaminophen(self) -> None:
+        """Hydrocodone IR tablets without ``combination`` assume 325 mg acetaminophen, with a notice."""
+        regimen = regimen_from_mapping({"medication": [med(
+            drug="hydrocodone", form="ir_tablet", strength="5 mg", dose="5 mg",
+            times=["06:00", "12:00", "18:00", "23:00"])]})
+        medication = regimen.medications[0]
+        assert codes(regimen) == ["acetaminophen-assumed"]
+        assert medication.combination is not None
+        assert medication.combination.amount == mg(325)
+        assert medication.acetaminophen_per_day == mg(1300)
+
+    def test_stated_combination_has_no_notice(self) -> None:
+        """Stating the combination removes the assumption notice."""
+        regimen = regimen_from_mapping({"medication": [med(
+            drug="hydrocodone", form="ir_tablet", strength="5 mg", dose="5 mg",
+            combination="acetaminophen 325 mg")]})
+        assert codes(regimen) == []
+
+    def test_over_4_g_per_day_warns(self) -> None:
+        """Four 2.5 mg tablets four times a day is 16 x 325 = 5200 mg acetaminophen: acetaminophen-over-4g."""
+        regimen = regimen_from_mapping({"medication": [med(
+            drug="hydrocodone", form="ir_tablet", strength="2.5 mg", dose="10 mg",
+            combination="acetaminophen 325 mg", times=["06:00", "12:00", "18:00", "23:00"])]})
+        assert regimen.medications[0].acetaminophen_per_day == mg(5200)
+        notice = next(n for n in regimen.notices if n.code == "acetaminophen-over-4g")
+        assert "5200" in notice.message
+
+    def test_acetaminophen_adds_across_medications(self) -> None:
+        """Two products of 2600 mg/day acetaminophen each warn together (5200 mg); one alone does not."""
+        hydrocodone = med(drug="hydrocodone", form="ir_tablet", strength="5 mg", dose="10 mg",
+                          combination="acetaminophen 325 mg", times=["06:00", "11:00", "16:00", "21:00"])
+        oxycodone = med(drug="oxycodone", form="ir_tablet", strength="5 mg", dose="10 mg",
+                        combination="acetaminophen 325 mg", times=["07:00", "12:00", "17:00", "22:00"])
+        assert "acetaminophen-over-4g" not in codes(regimen_from_mapping({"medication": [hydrocodone]}))
+        both = regimen_from_mapping({"medication": [hydrocodone, oxycodone]})
+        assert "acetaminophen-over-4g" in codes(both)
+
+
+class TestContext:
+    """The optional [context] table."""
+
+    def test_future_start_is_refused_when_today_is_given(self) -> None:
+        """on_opioids_since after ``today`` is refused at context.on_opioids_since."""
+        mapping = {"context": {"on_opioids_since": dt.date(2025, 6, 2)}, "medication": [med()]}
+        assert problems_of(mapping, today=TODAY) == ["context.on_opioids_since"]
+
+    def test_today_itself_is_accepted(self) -> None:
+        """A start date equal to today is not in the future."""
+        mapping = {"context": {"on_opioids_since": TODAY}, "medication": [med()]}
+        assert regimen_from_mapping(mapping, today=TODAY).context.on_opioids_since == TODAY
+
+    def test_without_today_the_clock_is_not_read(self) -> None:
+        """Without ``today`` no date is in the future: taperplan never reads the clock itself."""
+        mapping = {"context": {"on_opioids_since": "2999-01-01"}, "medication": [med()]}
+        assert regimen_from_mapping(mapping).context.on_opioids_since == dt.date(2999, 1, 1)
+
+    def test_flags_and_age(self) -> None:
+        """Boolean flags and age are read as given."""
+        regimen = regimen_from_mapping({
+            "context": {"age": 72, "sleep_apnea": True, "benzodiazepines": False},
+            "medication": [med()],
+        })
+        assert regimen.context.age == 72
+        assert regimen.context.flag("sleep_apnea") is True
+        assert regimen.context.flag("benzodiazepines") is False
+
+
+class TestProblems:
+    """Every problem is reported at once, each with its path."""
+
+    def test_four_problems_at_once(self) -> None:
+        """A regimen with four separate problems reports all four with their paths."""
+        mapping = {
+            "timezone": "Mars/Olympus",
+            "context": {"age": "old"},
+            "medication": [
+                med(),
+                med(times=["08:00", "25:00"]),
+                med(drug="oxycodon"),
+            ],
+        }
+        with pytest.raises(InvalidRegimenError) as info:
+            regimen_from_mapping(mapping)
+        paths = [p.path for p in info.value.problems]
+        assert sorted(paths) == sorted([
+            "timezone", "context.age", "medication[1].times[1]", "medication[2].drug",
+        ])
+        message = str(info.value)
+        assert "4 problems" in message
+        for path in paths:
+            assert f"{path}:" in message
+
+    def test_same_file_from_disk(self, tmp_path: Path) -> None:
+        """The same four problems come from a file, and the error names the file."""
+        path = tmp_path / "four.toml"
+        path.write_text(
+            'timezone = "Mars/Olympus"\n'
+            "[context]\nage = \"old\"\n"
+            '[[medication]]\ndrug = "oxycodone"\nform = "er_tablet"\nstrength = "20 mg"\n'
+            'dose = "20 mg"\ntimes = ["08:00", "25:00"]\n'
+            '[[medication]]\ndrug = "oxycodon"\nform = "er_tablet"\nstrength = "20 mg"\n'
+            'dose = "15 mg"\ntimes = ["08:00"]\n'
+            'dosage = "x"\n',
+            encoding="utf-8",
+        )
+        with pytest.raises(InvalidRegimenError) as info:
+            load_regimen(path)
+        assert sorted(p.path for p in info.value.problems) == sorted([
+            "timezone", "context.age", "medication[0].times[1]", "medication[1].drug",
+            "medication[1].dosage",
+        ])
+        assert info.value.source == str(path)
+        assert str(path) in str(info.value)
+
+    def test_problems_carry_fixes(self) -> None:
+        """Each problem says how to fix it; an unknown drug suggests the nearest names."""
+        with pytest.raises(InvalidRegimenError) as info:
+            regimen_from_mapping({"medication": [med(drug="morfine")]})
+        (problem,) = info.value.problems
+        assert problem.path == "medication[0].drug"
+        assert "morphine" in problem.fix
+
+    def test_missing_file(self, tmp_path: Path) -> None:
+        """A file that does not exist is a RegimenFileError naming it."""
+        missing = tmp_path / "nope.toml"
+        with pytest.raises(RegimenFileError, match="nope.toml"):
+            load_regimen(missing)
+
+    def test_oversized_file(self, tmp_path: Path) -> None:
+        """A file over 256 KiB is refused before it is parsed."""
+        path = tmp_path / "big.toml"
+        path.write_text("# padding\n" * 30_000, encoding="utf-8")
+        with pytest.raises(RegimenFileError, match="bytes"):
+            load_regimen(path)
+
+    def test_nesting_names_the_key(self) -> None:
+        """Data nested too deeply is refused at the top-level key that holds it."""
+        deep: Any = "x"
+        for _ in range(12):
+            deep = [deep]
+        assert problems_of({"medication": [med()], "extra": deep}) == ["extra"]
+
+    def test_amounts_are_decimal(self) -> None:
+        """Loaded amounts are exact Decimals, never floats."""
+        regimen = regimen_from_mapping({"medication": [med(
+            drug="oxycodone", form="ir_tablet", strength="7.5 mg", dose="3.75 mg")]})
+        amount = regimen.medications[0].administrations[0].amount.amount
+        assert isinstance(amount, Decimal)
+        assert amount == Decimal("3.75")
