@@ -11,7 +11,6 @@ import enum
 from collections.abc import Mapping
 from decimal import Decimal
 from functools import cache
-from typing import Any
 
 import attrs
 
@@ -268,7 +267,7 @@ class Catalogue:
                 return opioid
         names = [o.name for o in self.opioids] + [a for o in self.opioids for a in o.aliases]
         close = difflib.get_close_matches(wanted, names, n=3, cutoff=0.6)
-        return _raise(CatalogueError("drug", name, close))
+        raise CatalogueError("drug", name, close)
 
     def products_for(self, drug: Opioid) -> tuple[Product, ...]:
         """Every product family of ``drug``."""
@@ -288,7 +287,7 @@ class Catalogue:
                 return product
         known = sorted({p.form.value for p in self.products_for(drug)})
         what = f"{drug.name} {form.value}" + (f" with {ingredient}" if ingredient else "")
-        return _raise(CatalogueError("product", what, known))
+        raise CatalogueError("product", what, known)
 
     def factor_set(self, name: str) -> FactorSet:
         """A factor set by name (``cdc2022``, ``cdc2016``).
@@ -299,7 +298,7 @@ class Catalogue:
         for factor_set in self.factor_sets:
             if factor_set.name == name:
                 return factor_set
-        return _raise(CatalogueError("factor set", name, [f.name for f in self.factor_sets]))
+        raise CatalogueError("factor set", name, [f.name for f in self.factor_sets])
 
     @property
     def default_factor_set(self) -> FactorSet:
@@ -316,10 +315,6 @@ class Catalogue:
             return self.sources[key]
         except KeyError:
             raise CatalogueError("source", key) from None
-
-
-def _raise(error: Exception) -> Any:
-    raise error
 
 
 def _strengths(texts: list[str], unit: Unit) -> tuple[Quantity, ...]:

@@ -41,7 +41,9 @@ def _load(path: str) -> Regimen:
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog=SAFETY,
 )
-@click.version_option(package_name="taperplan", prog_name="taperplan", message="%(prog)s %(version)s")
+@click.version_option(
+    package_name="taperplan", prog_name="taperplan", message="%(prog)s %(version)s"
+)
 def cli() -> None:
     """Plan gradual opioid tapers that never drop abruptly.
 
@@ -62,7 +64,9 @@ def cli() -> None:
     show_default=True,
     help="MME conversion factor set.",
 )
-@click.option("--format", "fmt", type=_FORMATS, default="table", show_default=True, help="Output format.")
+@click.option(
+    "--format", "fmt", type=_FORMATS, default="table", show_default=True, help="Output format."
+)
 def mme(file: str, factors: str, fmt: str) -> None:
     """Print the morphine milligram equivalents (MME/day) of a regimen FILE.
 
@@ -94,19 +98,31 @@ def _mme_table(report: Any) -> str:
     factor_set = catalogue().factor_set(report.factor_set)
     rows = [("drug", "form", "daily amount", "factor", "MME/day")]
     for part in report.medications:
-        rows.append((
-            part.medication.drug,
-            part.medication.form.value,
-            f"{format_decimal(part.daily_amount.amount.quantize(_Q))} {part.daily_amount.unit.value}/day"
-            if part.daily_amount.unit.value != "mcg/h" else str(part.daily_amount),
-            "n/a" if part.factor is None else format_decimal(part.factor),
-            "n/a" if part.mme_per_day is None else format_decimal(part.mme_per_day.quantize(_Q)),
-        ))
+        rows.append(
+            (  # noqa: PERF401 - one readable row per medication
+                part.medication.drug,
+                part.medication.form.value,
+                f"{format_decimal(part.daily_amount.amount.quantize(_Q))} {part.daily_amount.unit.value}/day"
+                if part.daily_amount.unit.value != "mcg/h"
+                else str(part.daily_amount),
+                "n/a" if part.factor is None else format_decimal(part.factor),
+                "n/a"
+                if part.mme_per_day is None
+                else format_decimal(part.mme_per_day.quantize(_Q)),
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = [f"MME/day with factor set {factor_set.name}: {factor_set.title}", ""]
-    lines += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    lines += [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
     total = report.total_mme_per_day
-    lines += ["", f"Total: {'n/a' if total is None else format_decimal(total.quantize(_Q))} MME/day", ""]
+    lines += [
+        "",
+        f"Total: {'n/a' if total is None else format_decimal(total.quantize(_Q))} MME/day",
+        "",
+    ]
     lines += ["Warnings:"] + [f"  - {w.message} [{w.code}]" for w in report.warnings]
     lines += ["", SAFETY]
     return "\n".join(lines)
@@ -137,13 +153,16 @@ def _next_monday(regimen: Regimen) -> tuple[str, object]:
     today = dt.datetime.now(zone).date()
     start = today + relativedelta(days=1, weekday=MO(+1))
     where = regimen.timezone.key if regimen.timezone else "UTC"
-    return f"taperplan: --start not given; planning from {start.isoformat()}, the next Monday in {where}", start
+    return (
+        f"taperplan: --start not given; planning from {start.isoformat()}, the next Monday in {where}",
+        start,
+    )
 
 
 def _plan_output(regimen: Regimen, start: object, pace: str | None, fmt: str) -> str:
-    from taperplan._planner import plan_taper  # noqa: PLC0415
-
     import datetime as dt  # noqa: PLC0415
+
+    from taperplan._planner import plan_taper  # noqa: PLC0415
 
     assert isinstance(start, dt.date)  # noqa: S101 - set by the caller
     plan = plan_taper(regimen, start=start, pace=pace)
@@ -162,10 +181,21 @@ def _plan_output(regimen: Regimen, start: object, pace: str | None, fmt: str) ->
 
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=str))
-@click.option("--start", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Day of the first cut (YYYY-MM-DD). Default: the next Monday in the regimen's zone.")
-@click.option("--pace", default=None, metavar="NAME", help="A pace preset (see `taperplan paces`); overrides [pace].")
-@click.option("--format", "fmt", type=PLAN_FORMATS, default="table", show_default=True, help="Output format.")
+@click.option(
+    "--start",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Day of the first cut (YYYY-MM-DD). Default: the next Monday in the regimen's zone.",
+)
+@click.option(
+    "--pace",
+    default=None,
+    metavar="NAME",
+    help="A pace preset (see `taperplan paces`); overrides [pace].",
+)
+@click.option(
+    "--format", "fmt", type=PLAN_FORMATS, default="table", show_default=True, help="Output format."
+)
 def plan(file: str, start: object, pace: str | None, fmt: str) -> None:
     """Plan a gradual taper of the regimen in FILE.
 
@@ -190,16 +220,22 @@ def plan(file: str, start: object, pace: str | None, fmt: str) -> None:
 @cli.command()
 def demo() -> None:
     """Show taperplan on its embedded sample regimen (interfaces.md §1)."""
+    import datetime as dt  # noqa: PLC0415
+
     from taperplan._data import data_text  # noqa: PLC0415
     from taperplan._loader import parse_regimen  # noqa: PLC0415
     from taperplan._mme import regimen_mme  # noqa: PLC0415
 
-    import datetime as dt  # noqa: PLC0415
-
     text = data_text("sample-regimen.toml")
     regimen = parse_regimen(text, source="sample-regimen.toml")
     click.echo("Sample regimen (sample-regimen.toml):\n")
-    click.echo("\n".join(line.split("#", 1)[0].rstrip() for line in text.splitlines() if line.split("#", 1)[0].strip()))
+    click.echo(
+        "\n".join(
+            line.split("#", 1)[0].rstrip()
+            for line in text.splitlines()
+            if line.split("#", 1)[0].strip()
+        )
+    )
     click.echo("")
     click.echo(_mme_table(regimen_mme(regimen)))
     click.echo("")
@@ -212,7 +248,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from taperplan._errors import TaperplanError  # noqa: PLC0415
 
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="taperplan", standalone_mode=False)
+        cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="taperplan",
+            standalone_mode=False,
+        )
     except click.exceptions.UsageError as error:
         error.show()
         return 2
@@ -227,7 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TaperplanError as error:
         click.echo(f"taperplan: error: {error}", err=True)
         return 2
-    except Exception as error:  # noqa: BLE001 - the last line of defence: no traceback for users
+    except Exception as error:
         click.echo(f"taperplan: internal error: {type(error).__name__}: {error}", err=True)
         click.echo("Please report this with the input that caused it.", err=True)
         return 1

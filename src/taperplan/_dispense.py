@@ -9,6 +9,7 @@ amount be given, and with which units?
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from functools import cache
 from math import gcd
@@ -81,14 +82,16 @@ def _min_pieces(sizes: tuple[int, ...], limit: int, max_pieces: int) -> tuple[tu
     return tuple(best)
 
 
+def _sorted_strengths(values: Iterable[Quantity]) -> tuple[Quantity, ...]:
+    return tuple(sorted(set(values), key=lambda q: q.amount))
+
+
 @attrs.frozen
 class UnitSet:
     """The units one medication's doses may be made of."""
 
     form: Form
-    strengths: tuple[Quantity, ...] = attrs.field(
-        converter=lambda s: tuple(sorted(set(s), key=lambda q: q.amount))
-    )
+    strengths: tuple[Quantity, ...] = attrs.field(converter=_sorted_strengths)
     splittable: bool = False
     resolution: Quantity | None = None
     max_pieces: int = 6

@@ -68,7 +68,11 @@ class CatalogueError(TaperplanError, LookupError):
         self.kind = kind
         self.name = name
         self.suggestions = tuple(suggestions)
-        hint = f"; did you mean {' or '.join(map(repr, self.suggestions))}?" if self.suggestions else ""
+        hint = (
+            f"; did you mean {' or '.join(map(repr, self.suggestions))}?"
+            if self.suggestions
+            else ""
+        )
         super().__init__(f"unknown {kind} {name!r}{hint}")
 
 

@@ -43,8 +43,18 @@ MAX_EVERY_DAYS = 14
 
 _TOP_KEYS = ("timezone", "context", "medication", "pace")
 _MED_KEYS = (
-    "drug", "form", "strength", "dose", "doses", "times", "every_days", "combination",
-    "available", "split", "resolution", "indication",
+    "drug",
+    "form",
+    "strength",
+    "dose",
+    "doses",
+    "times",
+    "every_days",
+    "combination",
+    "available",
+    "split",
+    "resolution",
+    "indication",
 )
 _CONTEXT_KEYS = ("on_opioids_since", "age", *CONTEXT_FLAGS)
 _TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -72,14 +82,18 @@ def load_regimen(
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise RegimenFileError(name, f"file is {size} bytes; a regimen file is at most {MAX_FILE_BYTES}")
+            raise RegimenFileError(
+                name, f"file is {size} bytes; a regimen file is at most {MAX_FILE_BYTES}"
+            )
         data = path.read_bytes()
     except OSError as error:
         raise RegimenFileError(name, f"cannot read the file ({error.strerror or error})") from None
     return parse_regimen(data, today=today, source=name)
 
 
-def parse_regimen(text: str | bytes, *, today: dt.date | None = None, source: str = "regimen") -> Regimen:
+def parse_regimen(
+    text: str | bytes, *, today: dt.date | None = None, source: str = "regimen"
+) -> Regimen:
     """Parse regimen TOML text.
 
     Raises:
@@ -92,7 +106,9 @@ def parse_regimen(text: str | bytes, *, today: dt.date | None = None, source: st
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as error:
-            raise RegimenFileError(source, f"not UTF-8 text (byte {error.start}); save the file as UTF-8") from None
+            raise RegimenFileError(
+                source, f"not UTF-8 text (byte {error.start}); save the file as UTF-8"
+            ) from None
     if len(text) > MAX_FILE_BYTES:
         raise RegimenFileError(source, f"text is longer than {MAX_FILE_BYTES} characters")
     try:
@@ -134,16 +150,21 @@ def _depth(value: object, level: int = 0) -> int:
 
 def _type_name(value: object) -> str:
     return {
-        bool: "true/false", int: "a whole number", float: "a number", str: "text", list: "a list",
+        bool: "true/false",
+        int: "a whole number",
+        float: "a number",
+        str: "text",
+        list: "a list",
         dict: "a table",
     }.get(type(value), type(value).__name__)
 
 
 def _suggest(key: str, known: Sequence[str]) -> str:
     lowered = key.lower()
-    close = difflib.get_close_matches(lowered, known, n=1, cutoff=0.6) or [
-        k for k in known if len(lowered) >= 3 and k.startswith(lowered[:4])
-    ][:1]
+    close = (
+        difflib.get_close_matches(lowered, known, n=1, cutoff=0.6)
+        or [k for k in known if len(lowered) >= 3 and k.startswith(lowered[:4])][:1]
+    )
     if close:
         return f"did you mean {close[0]!r}?"
     return f"use one of {', '.join(known)}"
@@ -158,18 +179,30 @@ class _Reader:
         self.notices: list[Notice] = []
 
     def add(self, path: str, message: str, fix: str = "") -> None:
-        self.problems.append(Problem(path, message, fix))
+        problem = Problem(path, message, fix)
+        # A field can be checked twice (the form, once for the product and once
+        # on its own); report each problem once.
+        if problem not in self.problems:
+            self.problems.append(problem)
 
     # -- top level ---------------------------------------------------------------
 
     def regimen(self, data: object) -> Regimen | None:
         if not isinstance(data, Mapping):
-            self.add("", f"a regimen must be a table, not {_type_name(data)}", "see the regimen file reference")
+            self.add(
+                "",
+                f"a regimen must be a table, not {_type_name(data)}",
+                "see the regimen file reference",
+            )
             return None
         deep = [str(key) for key, value in data.items() if _depth(value, 1) > MAX_DEPTH]
         if deep:
             for key in deep:
-                self.add(key, f"nested more than {MAX_DEPTH} levels deep", "a regimen needs at most four levels")
+                self.add(
+                    key,
+                    f"nested more than {MAX_DEPTH} levels deep",
+                    "a regimen needs at most four levels",
+                )
             return None
         for key in data:
             if key not in _TOP_KEYS:
@@ -193,7 +226,11 @@ class _Reader:
         if value is None:
             return None
         if not isinstance(value, str):
-            self.add("timezone", f"must be text, not {_type_name(value)}", 'an IANA zone such as "America/New_York"')
+            self.add(
+                "timezone",
+                f"must be text, not {_type_name(value)}",
+                'an IANA zone such as "America/New_York"',
+            )
             return None
         try:
             return zoneinfo.ZoneInfo(value)
@@ -208,7 +245,9 @@ class _Reader:
         if value is None:
             return None
         if not isinstance(value, Mapping):
-            self.add("pace", f"must be a table, not {_type_name(value)}", "[pace] with preset = ...")
+            self.add(
+                "pace", f"must be a table, not {_type_name(value)}", "[pace] with preset = ..."
+            )
             return None
         pace, problems = pace_from_mapping(value)
         self.problems.extend(problems)
@@ -220,7 +259,11 @@ class _Reader:
         if value is None:
             return Context()
         if not isinstance(value, Mapping):
-            self.add("context", f"must be a table, not {_type_name(value)}", "[context] with keys such as age = 70")
+            self.add(
+                "context",
+                f"must be a table, not {_type_name(value)}",
+                "[context] with keys such as age = 70",
+            )
             return None
         fields: dict[str, Any] = {}
         for key, item in value.items():
@@ -231,7 +274,11 @@ class _Reader:
                 fields[key] = self.date(path, item)
             elif key == "age":
                 if isinstance(item, bool) or not isinstance(item, int):
-                    self.add(path, f"must be a whole number, not {_type_name(item)}", "age in years, e.g. age = 67")
+                    self.add(
+                        path,
+                        f"must be a whole number, not {_type_name(item)}",
+                        "age in years, e.g. age = 67",
+                    )
                 elif not 0 <= item <= 120:
                     self.add(path, f"{item} is not a plausible age", "age in years from 0 to 120")
                 else:
@@ -253,10 +300,18 @@ class _Reader:
                 self.add(path, f"{value!r} is not a date", "write YYYY-MM-DD, e.g. 2021-03-01")
                 return None
         if not isinstance(value, dt.date):
-            self.add(path, f"must be a date, not {_type_name(value)}", "write YYYY-MM-DD, e.g. 2021-03-01")
+            self.add(
+                path,
+                f"must be a date, not {_type_name(value)}",
+                "write YYYY-MM-DD, e.g. 2021-03-01",
+            )
             return None
         if self.today is not None and value > self.today:
-            self.add(path, f"{value.isoformat()} is in the future (today is {self.today.isoformat()})", "give the date opioid use began")
+            self.add(
+                path,
+                f"{value.isoformat()} is in the future (today is {self.today.isoformat()})",
+                "give the date opioid use began",
+            )
             return None
         return value
 
@@ -269,13 +324,21 @@ class _Reader:
         if isinstance(value, Mapping):
             value = [value]
         if not isinstance(value, list):
-            self.add("medication", f"must be a list of tables, not {_type_name(value)}", "use [[medication]] tables")
+            self.add(
+                "medication",
+                f"must be a list of tables, not {_type_name(value)}",
+                "use [[medication]] tables",
+            )
             return []
         if not value:
             self.add("medication", "is empty", "add at least one [[medication]] table")
             return []
         if len(value) > MAX_MEDICATIONS:
-            self.add("medication", f"{len(value)} medications; taperplan plans at most {MAX_MEDICATIONS}", "split the regimen")
+            self.add(
+                "medication",
+                f"{len(value)} medications; taperplan plans at most {MAX_MEDICATIONS}",
+                "split the regimen",
+            )
             return []
         result = []
         for index, entry in enumerate(value):
@@ -287,7 +350,9 @@ class _Reader:
     def medication(self, index: int, entry: object) -> Medication | None:
         path = f"medication[{index}]"
         if not isinstance(entry, Mapping):
-            self.add(path, f"must be a table, not {_type_name(entry)}", "use a [[medication]] table")
+            self.add(
+                path, f"must be a table, not {_type_name(entry)}", "use a [[medication]] table"
+            )
             return None
         count_before = len(self.problems)
         for key in entry:
@@ -303,19 +368,36 @@ class _Reader:
         resolution = self.resolution(path, entry.get("resolution"), form)
         split = entry.get("split")
         if split is not None and not isinstance(split, bool):
-            self.add(f"{path}.split", f"must be true or false, not {_type_name(split)}", "split = false")
+            self.add(
+                f"{path}.split", f"must be true or false, not {_type_name(split)}", "split = false"
+            )
             split = None
         indication = entry.get("indication", "pain")
         if indication not in ("pain", "oud"):
-            self.add(f"{path}.indication", f"{indication!r} is not an indication", '"pain" or "oud" (opioid use disorder)')
+            self.add(
+                f"{path}.indication",
+                f"{indication!r} is not an indication",
+                '"pain" or "oud" (opioid use disorder)',
+            )
         if product is None or len(self.problems) > count_before or form is None:
             return None
         if split is not None:
             if split and not form.can_split:
-                self.add(f"{path}.split", f"{form.value} units are never split", "remove split or set split = false")
+                self.add(
+                    f"{path}.split",
+                    f"{form.value} units are never split",
+                    "remove split or set split = false",
+                )
                 return None
             if split != product.splittable:
-                self.notices.append(notice("split-override", index=index, split=str(split).lower(), product=product.name))
+                self.notices.append(
+                    notice(
+                        "split-override",
+                        index=index,
+                        split=str(split).lower(),
+                        product=product.name,
+                    )
+                )
             product = product.with_split(split)
         assert strengths is not None  # noqa: S101 - no problems means it was read
         assert amounts is not None  # noqa: S101
@@ -323,7 +405,9 @@ class _Reader:
         medication = Medication(
             product=product,
             strengths=strengths,
-            administrations=tuple(Administration(t, a) for t, a in zip(times, amounts, strict=True)),
+            administrations=tuple(
+                Administration(t, a) for t, a in zip(times, amounts, strict=True)
+            ),
             every_days=every_days,
             available=available,
             combination=self.combination_of(path, entry, product),
@@ -334,9 +418,12 @@ class _Reader:
         for position, administration in enumerate(medication.administrations):
             if not stated.can_make(administration.amount):
                 where = f"{path}.doses[{position}]" if "doses" in entry else f"{path}.dose"
-                self.add(where, f"{administration.amount} cannot be made from {', '.join(map(str, strengths))} "
-                         f"{product.name} units{self.split_rule(product)}",
-                         "state the strength(s) the patient has (strength = [\"30 mg\", \"15 mg\"]) or correct the dose")
+                self.add(
+                    where,
+                    f"{administration.amount} cannot be made from {', '.join(map(str, strengths))} "
+                    f"{product.name} units{self.split_rule(product)}",
+                    'state the strength(s) the patient has (strength = ["30 mg", "15 mg"]) or correct the dose',
+                )
                 return None
         return medication
 
@@ -365,13 +452,20 @@ class _Reader:
             self.add(f"{path}.drug", "missing", 'the generic name, e.g. drug = "oxycodone"')
             return None
         if not isinstance(drug_name, str):
-            self.add(f"{path}.drug", f"must be text, not {_type_name(drug_name)}", 'e.g. drug = "oxycodone"')
+            self.add(
+                f"{path}.drug",
+                f"must be text, not {_type_name(drug_name)}",
+                'e.g. drug = "oxycodone"',
+            )
             return None
         try:
             drug = catalogue().opioid(drug_name)
         except CatalogueError as error:
-            fix = f"did you mean {' or '.join(map(repr, error.suggestions))}?" if error.suggestions else (
-                "one of " + ", ".join(o.name for o in catalogue().opioids))
+            fix = (
+                f"did you mean {' or '.join(map(repr, error.suggestions))}?"
+                if error.suggestions
+                else ("one of " + ", ".join(o.name for o in catalogue().opioids))
+            )
             self.add(f"{path}.drug", f"unknown drug {drug_name!r}", fix)
             return None
         form = self.form(path, entry.get("form"))
@@ -379,7 +473,11 @@ class _Reader:
             return None
         combination = entry.get("combination")
         if combination is not None and not isinstance(combination, str):
-            self.add(f"{path}.combination", f"must be text, not {_type_name(combination)}", '"acetaminophen 325 mg"')
+            self.add(
+                f"{path}.combination",
+                f"must be text, not {_type_name(combination)}",
+                '"acetaminophen 325 mg"',
+            )
             return None
         try:
             if combination is not None:
@@ -390,22 +488,38 @@ class _Reader:
             return None
         except CatalogueError as error:
             if error.kind == "combination ingredient":
-                self.add(f"{path}.combination", str(error), 'taperplan tracks acetaminophen combinations')
+                self.add(
+                    f"{path}.combination", str(error), "taperplan tracks acetaminophen combinations"
+                )
                 return None
             families = [p for p in catalogue().products_for(drug) if p.form is form]
             if combination is None and len(families) == 1 and families[0].combination is not None:
                 product = families[0]
-                self.notices.append(notice(
-                    "acetaminophen-assumed", index=index, drug=drug.name, form=form.value,
-                    combination=str(product.combination)))
+                self.notices.append(
+                    notice(
+                        "acetaminophen-assumed",
+                        index=index,
+                        drug=drug.name,
+                        form=form.value,
+                        combination=str(product.combination),
+                    )
+                )
                 return product
             known = ", ".join(error.suggestions) or "none"
-            self.add(f"{path}.form", f"taperplan has no {error.name} product", f"forms known for {drug.name}: {known}")
+            self.add(
+                f"{path}.form",
+                f"taperplan has no {error.name} product",
+                f"forms known for {drug.name}: {known}",
+            )
             return None
 
-    def quantity(self, path: str, value: object, allowed: Sequence[Unit], example: str) -> Quantity | None:
+    def quantity(
+        self, path: str, value: object, allowed: Sequence[Unit], example: str
+    ) -> Quantity | None:
         if not isinstance(value, str):
-            self.add(path, f"must be text with a unit, not {_type_name(value)}", f'e.g. "{example}"')
+            self.add(
+                path, f"must be text with a unit, not {_type_name(value)}", f'e.g. "{example}"'
+            )
             return None
         try:
             quantity = Quantity.parse(value)
@@ -414,7 +528,11 @@ class _Reader:
             return None
         if quantity.unit not in allowed:
             units = " or ".join(u.value for u in allowed)
-            self.add(path, f"{value!r} is in {quantity.unit.value}; expected {units}", f'e.g. "{example}"')
+            self.add(
+                path,
+                f"{value!r} is in {quantity.unit.value}; expected {units}",
+                f'e.g. "{example}"',
+            )
             return None
         if quantity.is_zero():
             self.add(path, "must be more than zero", f'e.g. "{example}"')
@@ -427,7 +545,9 @@ class _Reader:
         if form is None:
             return None
         if value is None:
-            self.add(f"{path}.strength", "missing", f'the strength per unit, e.g. "{_example(form)}"')
+            self.add(
+                f"{path}.strength", "missing", f'the strength per unit, e.g. "{_example(form)}"'
+            )
             return None
         items = value if isinstance(value, list) else [value]
         if not items:
@@ -447,8 +567,15 @@ class _Reader:
     def check_listed(self, strength: Quantity, product: Product | None, index: int) -> None:
         if product is not None and strength not in product.strengths:
             known = ", ".join(map(str, product.strengths))
-            self.notices.append(notice(
-                "strength-not-in-catalogue", index=index, strength=str(strength), product=product.name, known=known))
+            self.notices.append(
+                notice(
+                    "strength-not-in-catalogue",
+                    index=index,
+                    strength=str(strength),
+                    product=product.name,
+                    known=known,
+                )
+            )
 
     def available(
         self, path: str, value: object, form: Form | None, product: Product | None, index: int
@@ -456,15 +583,25 @@ class _Reader:
         if value is None or form is None:
             return None
         if not isinstance(value, list) or not value:
-            self.add(f"{path}.available", "must be a non-empty list of strengths", f'e.g. ["{_example(form)}"]')
+            self.add(
+                f"{path}.available",
+                "must be a non-empty list of strengths",
+                f'e.g. ["{_example(form)}"]',
+            )
             return None
         result = []
         for position, item in enumerate(value):
-            quantity = self.quantity(f"{path}.available[{position}]", item, [form.strength_unit], _example(form))
+            quantity = self.quantity(
+                f"{path}.available[{position}]", item, [form.strength_unit], _example(form)
+            )
             if quantity is not None:
                 result.append(quantity)
                 self.check_listed(quantity, product, index)
-        return tuple(sorted(set(result), key=lambda q: q.amount)) if len(result) == len(value) else None
+        return (
+            tuple(sorted(set(result), key=lambda q: q.amount))
+            if len(result) == len(value)
+            else None
+        )
 
     def resolution(self, path: str, value: object, form: Form | None) -> Quantity | None:
         if value is None:
@@ -480,18 +617,25 @@ class _Reader:
             self.add(where, "missing", 'local wall-clock times, e.g. times = ["08:00", "20:00"]')
             return None
         if not isinstance(value, list) or not value:
-            self.add(where, "must be a non-empty list of HH:MM times", 'e.g. times = ["08:00", "20:00"]')
+            self.add(
+                where, "must be a non-empty list of HH:MM times", 'e.g. times = ["08:00", "20:00"]'
+            )
             return None
         if len(value) > MAX_TIMES:
             self.add(where, f"{len(value)} times a day; at most {MAX_TIMES}", "check the list")
             return None
         result: list[dt.time] = []
         ok = True
-        for position, item in enumerate(value):
-            if isinstance(item, dt.time):
-                item = item.strftime("%H:%M") if not item.second else item.isoformat()
+        for position, raw in enumerate(value):
+            item = raw
+            if isinstance(raw, dt.time):
+                item = raw.strftime("%H:%M") if not raw.second else raw.isoformat()
             if not isinstance(item, str) or not _TIME_RE.match(item):
-                self.add(f"{where}[{position}]", f"{item!r} is not a time of day", 'write 24-hour HH:MM, e.g. "08:00"')
+                self.add(
+                    f"{where}[{position}]",
+                    f"{item!r} is not a time of day",
+                    'write 24-hour HH:MM, e.g. "08:00"',
+                )
                 ok = False
                 continue
             hour, minute = item.split(":")
@@ -500,10 +644,18 @@ class _Reader:
             return None
         if len(set(result)) != len(result):
             seen = sorted({t.strftime("%H:%M") for t in result if result.count(t) > 1})
-            self.add(where, f"{', '.join(seen)} listed more than once", "give each time once; use doses for uneven amounts")
+            self.add(
+                where,
+                f"{', '.join(seen)} listed more than once",
+                "give each time once; use doses for uneven amounts",
+            )
             return None
         if form is Form.PATCH and len(result) != 1:
-            self.add(where, "a patch regimen has one time (when the patch is changed)", 'e.g. times = ["09:00"]')
+            self.add(
+                where,
+                "a patch regimen has one time (when the patch is changed)",
+                'e.g. times = ["09:00"]',
+            )
             return None
         return result
 
@@ -512,23 +664,46 @@ class _Reader:
         if value is None:
             return default
         if isinstance(value, bool) or not isinstance(value, int):
-            self.add(f"{path}.every_days", f"must be a whole number, not {_type_name(value)}", "e.g. every_days = 1")
+            self.add(
+                f"{path}.every_days",
+                f"must be a whole number, not {_type_name(value)}",
+                "e.g. every_days = 1",
+            )
             return default
         if not 1 <= value <= MAX_EVERY_DAYS:
-            self.add(f"{path}.every_days", f"{value} is out of range", f"a whole number of days from 1 to {MAX_EVERY_DAYS}")
+            self.add(
+                f"{path}.every_days",
+                f"{value} is out of range",
+                f"a whole number of days from 1 to {MAX_EVERY_DAYS}",
+            )
             return default
         if product is not None and product.change_days and value != product.change_days:
-            self.notices.append(notice(
-                "patch-interval-unusual", index=index, product=product.name, usual=product.change_days, every=value))
+            self.notices.append(
+                notice(
+                    "patch-interval-unusual",
+                    index=index,
+                    product=product.name,
+                    usual=product.change_days,
+                    every=value,
+                )
+            )
         return value
 
     def doses(
-        self, path: str, entry: Mapping[str, Any], times: list[dt.time] | None, form: Form | None,
+        self,
+        path: str,
+        entry: Mapping[str, Any],
+        times: list[dt.time] | None,
+        form: Form | None,
         strengths: tuple[Quantity, ...] | None,
     ) -> list[Quantity] | None:
         has_dose, has_doses = "dose" in entry, "doses" in entry
         if has_dose and has_doses:
-            self.add(f"{path}.doses", "both dose and doses given", "use dose for equal amounts or doses for one per time")
+            self.add(
+                f"{path}.doses",
+                "both dose and doses given",
+                "use dose for equal amounts or doses for one per time",
+            )
             return None
         if not has_dose and not has_doses:
             self.add(f"{path}.dose", "missing", 'the amount per time, e.g. dose = "20 mg"')
@@ -543,14 +718,25 @@ class _Reader:
         else:
             raw = entry["doses"]
             if not isinstance(raw, list) or not raw:
-                self.add(f"{path}.doses", "must be a non-empty list", f'e.g. doses = ["{example}", "{example}"]')
+                self.add(
+                    f"{path}.doses",
+                    "must be a non-empty list",
+                    f'e.g. doses = ["{example}", "{example}"]',
+                )
                 return None
-            parsed = [self.quantity(f"{path}.doses[{i}]", item, allowed, example) for i, item in enumerate(raw)]
+            parsed = [
+                self.quantity(f"{path}.doses[{i}]", item, allowed, example)
+                for i, item in enumerate(raw)
+            ]
             if any(q is None for q in parsed):
                 return None
             amounts = [q for q in parsed if q is not None]
             if times is not None and len(amounts) != len(times):
-                self.add(f"{path}.doses", f"{len(amounts)} doses for {len(times)} times", "give one dose per time")
+                self.add(
+                    f"{path}.doses",
+                    f"{len(amounts)} doses for {len(times)} times",
+                    "give one dose per time",
+                )
                 return None
         if amounts is None:
             return None
@@ -558,7 +744,11 @@ class _Reader:
             if not strengths:
                 return None
             if len(strengths) != 1:
-                self.add(f"{path}.dose", "a dose in mL needs exactly one concentration", "state the dose in mg")
+                self.add(
+                    f"{path}.dose",
+                    "a dose in mL needs exactly one concentration",
+                    "state the dose in mg",
+                )
                 return None
             amounts = [a * strengths[0] if a.unit is Unit.ML else a for a in amounts]
         for position, amount in enumerate(amounts):
@@ -570,7 +760,9 @@ class _Reader:
                 return None
         return amounts
 
-    def combination_of(self, path: str, entry: Mapping[str, Any], product: Product) -> Combination | None:
+    def combination_of(
+        self, path: str, entry: Mapping[str, Any], product: Product
+    ) -> Combination | None:
         text = entry.get("combination")
         if text is None:
             return product.combination
@@ -587,7 +779,9 @@ class _Reader:
             caution = medication.product.caution
             if medication.form is Form.ORAL_SOLUTION and caution:
                 self.notices.append(notice("solution-measure", index=index, caution=caution))
-        acetaminophen = [m.acetaminophen_per_day for m in medications if m.acetaminophen_per_day is not None]
+        acetaminophen = [
+            m.acetaminophen_per_day for m in medications if m.acetaminophen_per_day is not None
+        ]
         if acetaminophen:
             total = sum((a.amount for a in acetaminophen), Quantity(0, Unit.MG).amount)
             if total > catalogue().acetaminophen_max_daily.amount:
@@ -595,4 +789,6 @@ class _Reader:
 
 
 def _example(form: Form) -> str:
-    return {Unit.MG: "20 mg", Unit.MG_PER_ML: "5 mg/mL", Unit.MCG_PER_H: "25 mcg/h"}[form.strength_unit]
+    return {Unit.MG: "20 mg", Unit.MG_PER_ML: "5 mg/mL", Unit.MCG_PER_H: "25 mcg/h"}[
+        form.strength_unit
+    ]

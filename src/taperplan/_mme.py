@@ -50,7 +50,9 @@ def resolve_factor_set(factors: str | FactorSet | None) -> FactorSet:
 
 
 def medication_mme(
-    medication: Medication, factors: str | FactorSet | None = None, daily_amount: Quantity | None = None
+    medication: Medication,
+    factors: str | FactorSet | None = None,
+    daily_amount: Quantity | None = None,
 ) -> MedicationMME:
     """The MME/day of ``medication`` (at ``daily_amount`` if given).
 
@@ -64,7 +66,9 @@ def medication_mme(
     return MedicationMME(medication=medication, daily_amount=amount, factor=factor, mme_per_day=mme)
 
 
-def mme_warnings(total: Decimal | None, parts: Iterable[MedicationMME], factor_set: FactorSet) -> tuple[Notice, ...]:
+def mme_warnings(
+    total: Decimal | None, parts: Iterable[MedicationMME], factor_set: FactorSet
+) -> tuple[Notice, ...]:
     """The warnings that go with an MME figure (CDC2022 cautions, thresholds)."""
     result = [notice("mme-estimate")]
     parts = tuple(parts)
@@ -104,7 +108,11 @@ def regimen_mme(regimen: Regimen, factors: str | FactorSet | None = None) -> MME
             # Name the medication so a caller (and the CLI) can point at the field.
             raise NotApplicableError(f"medication[{index}]: {error}") from None
     values = [p.mme_per_day for p in parts]
-    total = None if any(v is None for v in values) else sum((v for v in values if v is not None), Decimal(0))
+    total = (
+        None
+        if any(v is None for v in values)
+        else sum((v for v in values if v is not None), Decimal(0))
+    )
     warnings = (*mme_warnings(total, parts, factor_set), *regimen.notices)
     return MMEReport(
         factor_set=factor_set.name,

@@ -67,7 +67,9 @@ class Pace:
         """Whether the cap is above the preset's own (the plan then warns)."""
         return self.preset_cap is not None and self.max_step_fraction > self.preset_cap
 
-    def target_cut(self, *, original: Fraction, current: Fraction, index: int, amount_factor: Fraction) -> Fraction:
+    def target_cut(
+        self, *, original: Fraction, current: Fraction, index: int, amount_factor: Fraction
+    ) -> Fraction:
         """The cut this pace asks for at a step, before rounding and capping.
 
         Exact arithmetic: CDC's shorter-term example 100 → 90 → … → 30 → 27 →
@@ -176,21 +178,32 @@ def default_pace(on_opioids_since: dt.date | None, start: dt.date) -> tuple[Pace
 
 
 _PACE_KEYS = (
-    "preset", "reduction", "percent", "basis", "switch_at", "every_days", "max_step_fraction",
-    "min_step_days", "name",
+    "preset",
+    "reduction",
+    "percent",
+    "basis",
+    "switch_at",
+    "every_days",
+    "max_step_fraction",
+    "min_step_days",
+    "name",
 )
 
 
-def pace_from_mapping(table: Mapping[str, Any], path: str = "pace") -> tuple[Pace | None, list[Problem]]:
+def pace_from_mapping(
+    table: Mapping[str, Any], path: str = "pace"
+) -> tuple[Pace | None, list[Problem]]:
     """Read a ``[pace]`` table: a preset, a preset with overrides, or a custom pace.
 
     Returns:
         The pace (None when there were problems) and every problem found.
     """
     problems: list[Problem] = []
-    for key in table:
-        if key not in _PACE_KEYS:
-            problems.append(Problem(f"{path}.{key}", "unknown key", f"use one of {', '.join(_PACE_KEYS)}"))
+    problems.extend(
+        Problem(f"{path}.{key}", "unknown key", f"use one of {', '.join(_PACE_KEYS)}")
+        for key in table
+        if key not in _PACE_KEYS
+    )
     base: Pace | None = None
     name = table.get("preset")
     if name is not None:
@@ -200,7 +213,9 @@ def pace_from_mapping(table: Mapping[str, Any], path: str = "pace") -> tuple[Pac
             try:
                 base = preset(name)
             except CatalogueError as error:
-                problems.append(Problem(f"{path}.preset", str(error), "run `taperplan paces` for the names"))
+                problems.append(
+                    Problem(f"{path}.preset", str(error), "run `taperplan paces` for the names")
+                )
     fields: dict[str, Any] = {}
 
     def number(key: str, low: Decimal, high: Decimal) -> Decimal | None:
@@ -208,15 +223,25 @@ def pace_from_mapping(table: Mapping[str, Any], path: str = "pace") -> tuple[Pac
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            problems.append(Problem(f"{path}.{key}", "must be a number", f"a number from {low} to {high}"))
+            problems.append(
+                Problem(f"{path}.{key}", "must be a number", f"a number from {low} to {high}")
+            )
             return None
         try:
             result = Decimal(str(value))
         except ArithmeticError:
-            problems.append(Problem(f"{path}.{key}", f"{value!r} is not a number", f"a number from {low} to {high}"))
+            problems.append(
+                Problem(
+                    f"{path}.{key}", f"{value!r} is not a number", f"a number from {low} to {high}"
+                )
+            )
             return None
         if not result.is_finite() or not low <= result <= high:
-            problems.append(Problem(f"{path}.{key}", f"{value!r} is out of range", f"a number from {low} to {high}"))
+            problems.append(
+                Problem(
+                    f"{path}.{key}", f"{value!r} is out of range", f"a number from {low} to {high}"
+                )
+            )
             return None
         return result
 
@@ -232,22 +257,37 @@ def pace_from_mapping(table: Mapping[str, Any], path: str = "pace") -> tuple[Pac
     if "reduction" in table:
         try:
             reduction = Quantity.parse(table["reduction"])
-            if reduction.is_zero():
-                raise QuantityError(table["reduction"], "must be more than zero")
         except QuantityError as error:
             problems.append(Problem(f"{path}.reduction", str(error), 'e.g. reduction = "15 mg"'))
+        else:
+            if reduction.is_zero():
+                problems.append(
+                    Problem(
+                        f"{path}.reduction", "must be more than zero", 'e.g. reduction = "15 mg"'
+                    )
+                )
     basis: Basis | None = None
     if "basis" in table:
         try:
             basis = Basis(table["basis"])
         except ValueError:
             problems.append(
-                Problem(f"{path}.basis", f"{table['basis']!r} is not a basis", "original, current or original-then-current")
+                Problem(
+                    f"{path}.basis",
+                    f"{table['basis']!r} is not a basis",
+                    "original, current or original-then-current",
+                )
             )
     if percent is not None and "reduction" in table:
         problems.append(Problem(path, "both percent and reduction given", "give one of them"))
     if base is None and name is None and percent is None and "reduction" not in table:
-        problems.append(Problem(path, "no preset, percent or reduction", 'set preset = "cdc-long-term" or percent = 10'))
+        problems.append(
+            Problem(
+                path,
+                "no preset, percent or reduction",
+                'set preset = "cdc-long-term" or percent = 10',
+            )
+        )
     if problems:
         return None, problems
 
@@ -289,7 +329,13 @@ def pace_from_mapping(table: Mapping[str, Any], path: str = "pace") -> tuple[Pac
         if changed:
             pace = attrs.evolve(pace, name=str(table.get("name", f"{base.name} (custom)")))
     if pace.basis is Basis.ORIGINAL_THEN_CURRENT and pace.switch_at is None:
-        return None, [Problem(f"{path}.switch_at", "needed with basis original-then-current", "e.g. switch_at = 0.30")]
+        return None, [
+            Problem(
+                f"{path}.switch_at",
+                "needed with basis original-then-current",
+                "e.g. switch_at = 0.30",
+            )
+        ]
     return pace, []
 
 

@@ -45,7 +45,7 @@ from taperplan._pace import Pace, default_pace, preset
 from taperplan._plan import Dose, MedicationDose, Step, StepKind, TaperPlan
 from taperplan._regimen import Medication, Regimen
 from taperplan._units import Quantity, Unit, format_decimal
-from taperplan._withdrawal import WithdrawalWindow, min_step_days, window_after
+from taperplan._withdrawal import WithdrawalWindow, window_after
 
 TaperOrder = Literal["long-acting-first", "short-acting-first", "proportional"]
 
@@ -77,7 +77,7 @@ def _scale_of(values: Sequence[Decimal]) -> int:
         exponent = value.normalize().as_tuple().exponent
         if isinstance(exponent, int) and exponent < 0:
             places = max(places, -exponent)
-    return 10**places
+    return int("1" + "0" * places)
 
 
 def _grid(unit_set: UnitSet) -> Decimal:
@@ -100,7 +100,9 @@ def _grid(unit_set: UnitSet) -> Decimal:
 def _menu(unit_set: UnitSet, grid: Decimal, top: int) -> tuple[int, ...]:
     """Every dispensable amount up to ``top`` grid steps, ascending."""
     unit = Unit.MG if unit_set.form is Form.ORAL_SOLUTION else unit_set.strengths[0].unit
-    return tuple(k for k in range(1, top + 1) if unit_set.make(Quantity(grid * k, unit)) is not None)
+    return tuple(
+        k for k in range(1, top + 1) if unit_set.make(Quantity(grid * k, unit)) is not None
+    )
 
 
 _State = tuple[tuple[int, ...], tuple[int, ...]]
@@ -127,7 +129,10 @@ class _Track:
         amounts, everys = state
         if self.patch:
             return sum(amounts) * self.grid
-        return sum((Fraction(a, e) for a, e in zip(amounts, everys, strict=True) if a), Fraction(0)) * self.grid
+        return (
+            sum((Fraction(a, e) for a, e in zip(amounts, everys, strict=True) if a), Fraction(0))
+            * self.grid
+        )
 
     def measure(self, state: _State) -> Fraction:
         daily = self.daily(state)
@@ -228,7 +233,9 @@ def _live(state: _State) -> bool:
 
 
 class _Engine:
-    def __init__(self, tracks: Sequence[_Track], pace: Pace, order: TaperOrder | Sequence[str]) -> None:
+    def __init__(
+        self, tracks: Sequence[_Track], pace: Pace, order: TaperOrder | Sequence[str]
+    ) -> None:
         self.tracks = tuple(tracks)
         self.pace = pace
         self.cap = Fraction(pace.max_step_fraction)
@@ -268,7 +275,10 @@ class _Engine:
         names = list(self.order)
         return sorted(
             active,
-            key=lambda t: (names.index(t.medication.drug) if t.medication.drug in names else len(names), t.index),
+            key=lambda t: (
+                names.index(t.medication.drug) if t.medication.drug in names else len(names),
+                t.index,
+            ),
         )
 
     def choose(
@@ -294,14 +304,22 @@ class _Engine:
         return track.factor is not None and track.measure(state) <= self.stop_mme
 
     def best(
-        self, track: _Track, states: tuple[_State, ...], originals: tuple[Fraction, ...], index: int, *, final: bool
+        self,
+        track: _Track,
+        states: tuple[_State, ...],
+        originals: tuple[Fraction, ...],
+        index: int,
+        *,
+        final: bool,
     ) -> tuple[_State, Fraction] | None:
         state = states[track.index]
         total = self.total(track, states)
         original = sum((originals[t.index] for t in self.group(track)), Fraction(0))
         before = track.measure(state)
         factor = track.factor if track.factor is not None else Fraction(1)
-        target = self.pace.target_cut(original=original, current=total, index=index, amount_factor=factor)
+        target = self.pace.target_cut(
+            original=original, current=total, index=index, amount_factor=factor
+        )
         cap_allow = self.cap * total
         daily_before = track.daily(state)
         unit = track.unit_per_day
@@ -323,15 +341,17 @@ class _Engine:
             amounts, everys = chain
             live = [i for i, a in enumerate(amounts) if a]
             if len(live) == 1 and (
-                track.patch and amounts[live[0]] <= track.smallest
-                or everys[live[0]] >= 2 and amounts[live[0]] <= track.smallest
+                (track.patch and amounts[live[0]] <= track.smallest)
+                or (everys[live[0]] >= 2 and amounts[live[0]] <= track.smallest)
             ):
                 break  # only the stop is left
             spaced = [i for i in live if everys[i] >= 2]
             if spaced:
                 position = min(spaced, key=lambda i: track.keep_rank[i])
             else:
-                position = max(live, key=lambda i: (Fraction(amounts[i], everys[i]), -track.keep_rank[i]))
+                position = max(
+                    live, key=lambda i: (Fraction(amounts[i], everys[i]), -track.keep_rank[i])
+                )
             chain = track.lower(chain, position)
             cut = before - track.measure(chain)
             if cut > limit:
@@ -374,12 +394,22 @@ class _Engine:
                 f"{_fmt(cap)} {'MME/day' if track.factor is not None else unit + per})"
             )
         forms = {t.medication.form for t in self.tracks if _live(states[t.index])}
-        fixes = ["choose a pace with a larger cap (a longer step does not help: the cap limits each cut)"]
+        fixes = [
+            "choose a pace with a larger cap (a longer step does not help: the cap limits each cut)"
+        ]
         if forms - {Form.PATCH}:
-            fixes.insert(0, "allow a lower strength or scored tablets that can be halved (available = [...], split = true)")
-            fixes.insert(1, 'use an oral solution measured with a fine syringe (resolution = "0.1 mL")')
+            fixes.insert(
+                0,
+                "allow a lower strength or scored tablets that can be halved (available = [...], split = true)",
+            )
+            fixes.insert(
+                1, 'use an oral solution measured with a fine syringe (resolution = "0.1 mL")'
+            )
         if Form.PATCH in forms:
-            fixes.insert(0, "patches come in fixed strengths: discuss a pace with larger steps with the prescriber")
+            fixes.insert(
+                0,
+                "patches come in fixed strengths: discuss a pace with larger steps with the prescriber",
+            )
         return PlanningError(
             f"no dispensable step fits the {self.pace.name} cap of {format_decimal(self.pace.max_step_fraction * 100)}% "
             "of the current total: " + "; ".join(parts) + ". Fixes: " + "; or ".join(fixes) + "."
@@ -387,7 +417,9 @@ class _Engine:
 
 
 def _fmt(value: Fraction) -> str:
-    return format_decimal((Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.01")))
+    return format_decimal(
+        (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.01"))
+    )
 
 
 # -- building results --------------------------------------------------------------
@@ -413,12 +445,16 @@ def _medication_dose(track: _Track, state: _State) -> MedicationDose:
     unit = medication.dose_unit
     stated = medication.stated_unit_set
     doses = []
-    for administration, value, every in zip(medication.administrations, amounts, everys, strict=True):
+    for administration, value, every in zip(
+        medication.administrations, amounts, everys, strict=True
+    ):
         if value == 0:
             continue
         amount = Quantity(_dec(track.grid * value), unit)
         units = stated.make(amount) if amount == administration.amount else None
-        doses.append(Dose(administration.time, amount, every, units or _units(track.unit_set, amount)))
+        doses.append(
+            Dose(administration.time, amount, every, units or _units(track.unit_set, amount))
+        )
     daily_q = Quantity(_dec(track.daily(state)), unit)
     mme = None
     if track.factor is not None:
@@ -453,7 +489,14 @@ def _step_days(pace: Pace, states: Sequence[_State], tracks: Sequence[_Track]) -
 
 
 def _plan_id(regimen: Regimen, start: dt.date, pace: Pace, order: str, factor_set: str) -> str:
-    parts = [start.isoformat(), pace.name, str(pace.max_step_fraction), str(pace.every_days), order, factor_set]
+    parts = [
+        start.isoformat(),
+        pace.name,
+        str(pace.max_step_fraction),
+        str(pace.every_days),
+        order,
+        factor_set,
+    ]
     for medication in regimen.medications:
         parts.append(medication.product.name)
         parts.append(",".join(map(str, medication.strengths)))
@@ -472,7 +515,11 @@ def _check_in_for(start: dt.date, end: dt.date) -> dt.date:
 
 
 def _date_steps(
-    plan_id: str, raws: Sequence[_Raw], start: dt.date, tracks: Sequence[_Track], factor_set: FactorSet,
+    plan_id: str,
+    raws: Sequence[_Raw],
+    start: dt.date,
+    tracks: Sequence[_Track],
+    *,
     previous_check_in: dt.date | None = None,
 ) -> tuple[Step, ...]:
     steps = []
@@ -516,7 +563,9 @@ def _date_steps(
                 medications=parts,
                 total_mme_per_day=_total_mme(parts),
                 cut_fraction=_dec(raw.cut_fraction),
-                cut_drug=tracks[raw.cut_track].medication.drug if raw.cut_track is not None else None,
+                cut_drug=tracks[raw.cut_track].medication.drug
+                if raw.cut_track is not None
+                else None,
                 withdrawal_profile=raw.profile,
                 withdrawal_window=window,
                 check_in=pre,
@@ -529,8 +578,13 @@ def _date_steps(
 
 
 def _raws(
-    engine: _Engine, tracks: Sequence[_Track], baseline: tuple[_State, ...], originals: tuple[Fraction, ...],
-    *, first_number: int, first_index: int,
+    engine: _Engine,
+    tracks: Sequence[_Track],
+    baseline: tuple[_State, ...],
+    originals: tuple[Fraction, ...],
+    *,
+    first_number: int,
+    first_index: int,
 ) -> list[_Raw]:
     states = baseline
     raws: list[_Raw] = []
@@ -554,15 +608,24 @@ def _raws(
         else:
             days = _step_days(engine.pace, states, tracks)
         raws.append(
-            _Raw(number=number, kind="stop" if stop else "cut", days=days, states=states,
-                 cut_fraction=fraction, cut_track=track.index, profile=profile)
+            _Raw(
+                number=number,
+                kind="stop" if stop else "cut",
+                days=days,
+                states=states,
+                cut_fraction=fraction,
+                cut_track=track.index,
+                profile=profile,
+            )
         )
         number += 1
         index += 1
     return raws
 
 
-def _engine_for(regimen: Regimen, pace: Pace, order: TaperOrder | Sequence[str], factor_set: FactorSet) -> tuple[_Engine, list[_Track]]:
+def _engine_for(
+    regimen: Regimen, pace: Pace, order: TaperOrder | Sequence[str], factor_set: FactorSet
+) -> tuple[_Engine, list[_Track]]:
     tracks = [_track(i, m, factor_set) for i, m in enumerate(regimen.medications)]
     return _Engine(tracks, pace, order), tracks
 
@@ -643,7 +706,7 @@ def plan_taper(
     originals = tuple(t.measure(s) for t, s in zip(tracks, baseline, strict=True))
     raws = _raws(engine, tracks, baseline, originals, first_number=1, first_index=0)
     plan_id = _plan_id(regimen, start, chosen, order_name, factor_set.name)
-    steps = _date_steps(plan_id, raws, start, tracks, factor_set)
+    steps = _date_steps(plan_id, raws, start, tracks)
     baseline_parts = tuple(_medication_dose(t, s) for t, s in zip(tracks, baseline, strict=True))
     return TaperPlan(
         id=plan_id,
@@ -662,7 +725,11 @@ def plan_taper(
 
 
 def _plan_warnings(
-    regimen: Regimen, pace: Pace, baseline: Sequence[MedicationDose], factor_set: FactorSet, steps: Sequence[Step]
+    regimen: Regimen,
+    pace: Pace,
+    baseline: Sequence[MedicationDose],
+    factor_set: FactorSet,
+    steps: Sequence[Step],
 ) -> tuple[Notice, ...]:
     from taperplan._mme import medication_mme  # noqa: PLC0415
 
@@ -670,12 +737,20 @@ def _plan_warnings(
     total = _total_mme(baseline)
     result: list[Notice] = list(mme_warnings(total, parts, factor_set))
     if pace.cap_lifted:
-        result.append(notice(
-            "cap-above-preset", cap=format_decimal(pace.max_step_fraction * 100),
-            preset_cap=format_decimal((pace.preset_cap or Decimal(0)) * 100), pace=pace.name))
+        result.append(
+            notice(
+                "cap-above-preset",
+                cap=format_decimal(pace.max_step_fraction * 100),
+                preset_cap=format_decimal((pace.preset_cap or Decimal(0)) * 100),
+                pace=pace.name,
+            )
+        )
     if pace.supervised_only:
         result.append(notice("supervised-pace", pace=pace.name))
-    if any(step.notes and step.kind is StepKind.CUT and "shorter than the expected" in step.notes[0] for step in steps):
+    if any(
+        step.notes and step.kind is StepKind.CUT and "shorter than the expected" in step.notes[0]
+        for step in steps
+    ):
         result.append(notice("steps-shorter-than-window"))
     result.append(notice("loss-of-tolerance"))
     result.extend(regimen.notices)
@@ -685,10 +760,9 @@ def _plan_warnings(
 # -- pause and re-plan -------------------------------------------------------------
 
 
-def _rebuild(plan: TaperPlan) -> tuple[list[_Track], FactorSet]:
+def _rebuild(plan: TaperPlan) -> list[_Track]:
     factor_set = resolve_factor_set(plan.factor_set)
-    tracks = [_track(i, m, factor_set) for i, m in enumerate(plan.regimen.medications)]
-    return tracks, factor_set
+    return [_track(i, m, factor_set) for i, m in enumerate(plan.regimen.medications)]
 
 
 def _raw_of(step: Step, tracks: Sequence[_Track]) -> _Raw:
@@ -696,13 +770,22 @@ def _raw_of(step: Step, tracks: Sequence[_Track]) -> _Raw:
     for track, part in zip(tracks, step.medications, strict=True):
         by_time = {d.time: d for d in part.doses}
         times = [a.time for a in track.medication.administrations]
-        amounts = tuple(int(Fraction(by_time[t].amount.amount) / track.grid) if t in by_time else 0 for t in times)
+        amounts = tuple(
+            int(Fraction(by_time[t].amount.amount) / track.grid) if t in by_time else 0
+            for t in times
+        )
         everys = tuple(by_time[t].every_days if t in by_time else 1 for t in times)
         states.append((amounts, everys))
     cut_track = next((t.index for t in tracks if t.medication.drug == step.cut_drug), None)
     return _Raw(
-        number=0, kind=step.kind.value, days=step.days, states=tuple(states),
-        cut_fraction=Fraction(step.cut_fraction), cut_track=cut_track, profile=step.withdrawal_profile, key=step.id,
+        number=0,
+        kind=step.kind.value,
+        days=step.days,
+        states=tuple(states),
+        cut_fraction=Fraction(step.cut_fraction),
+        cut_track=cut_track,
+        profile=step.withdrawal_profile,
+        key=step.id,
     )
 
 
@@ -712,29 +795,47 @@ def pause_plan(plan: TaperPlan, *, on: dt.date, days: int) -> TaperPlan:
         raise PlanningError(f"pause days must be a whole number from 1 to 365, not {days!r}")
     step = plan.step_on(on)
     if step.kind is StepKind.STOP:
-        raise PlanningError(f"{on.isoformat()} is after the stop ({step.start.isoformat()}); nothing to hold")
-    tracks, factor_set = _rebuild(plan)
+        raise PlanningError(
+            f"{on.isoformat()} is after the stop ({step.start.isoformat()}); nothing to hold"
+        )
+    tracks = _rebuild(plan)
     raws = [_raw_of(s, tracks) for s in plan.steps]
     position = step.index
     current = raws[position]
     if on == step.start:
         # Postpone this step's cut: hold the previous dose.
         if position == 0:
-            held_states = tuple(_state_of(m, t) for m, t in zip(plan.regimen.medications, tracks, strict=True))
+            held_states = tuple(
+                _state_of(m, t) for m, t in zip(plan.regimen.medications, tracks, strict=True)
+            )
         else:
             held_states = raws[position - 1].states
-        pause = _Raw(number=0, kind="pause", days=days, states=held_states, cut_fraction=Fraction(0),
-                     cut_track=None, profile=None, key=f"{step.id}-hold-{on.isoformat()}",
-                     note=f"pause: the dose before this cut is held for {days} days")
+        pause = _Raw(
+            number=0,
+            kind="pause",
+            days=days,
+            states=held_states,
+            cut_fraction=Fraction(0),
+            cut_track=None,
+            profile=None,
+            key=f"{step.id}-hold-{on.isoformat()}",
+            note=f"pause: the dose before this cut is held for {days} days",
+        )
         new_raws = [*raws[:position], pause, *raws[position:]]
     else:
         before = attrs.evolve(current, days=(on - step.start).days)
         held = attrs.evolve(
-            current, kind="pause", days=step.days - before.days + days, cut_fraction=Fraction(0), profile=None,
-            cut_track=None, key=f"{step.id}-hold-{on.isoformat()}", note=f"pause: this dose is held {days} days longer",
+            current,
+            kind="pause",
+            days=step.days - before.days + days,
+            cut_fraction=Fraction(0),
+            profile=None,
+            cut_track=None,
+            key=f"{step.id}-hold-{on.isoformat()}",
+            note=f"pause: this dose is held {days} days longer",
         )
         new_raws = [*raws[:position], before, held, *raws[position + 1 :]]
-    steps = _date_steps(plan.id, new_raws, plan.start, tracks, factor_set)
+    steps = _date_steps(plan.id, new_raws, plan.start, tracks)
     return attrs.evolve(plan, steps=steps, revision=plan.revision + 1)
 
 
@@ -774,23 +875,29 @@ def replan(
     _refusals(new_regimen, chosen, supervised=supervised)
     factor_set = resolve_factor_set(plan.factor_set)
     order: TaperOrder | Sequence[str] = "long-acting-first"
-    if plan.order in ("short-acting-first", "proportional"):
-        order = plan.order  # type: ignore[assignment]
+    if plan.order == "short-acting-first":
+        order = "short-acting-first"
+    elif plan.order == "proportional":
+        order = "proportional"
     elif plan.order.startswith("explicit: "):
         order = plan.order.removeprefix("explicit: ").split(", ")
     engine, tracks = _engine_for(new_regimen, chosen, order, factor_set)
     current = tuple(_state_of(m, t) for m, t in zip(new_regimen.medications, tracks, strict=True))
     originals = _originals_for(plan, tracks)
     first_number = 1 + max((n for n in (_number(s.id) for s in kept) if n is not None), default=0)
-    raws = _raws(engine, tracks, current, originals, first_number=first_number, first_index=len(kept))
+    raws = _raws(
+        engine, tracks, current, originals, first_number=first_number, first_index=len(kept)
+    )
     previous = kept[-1].check_in if kept else None
-    new_steps = _date_steps(plan.id, raws, on, tracks, factor_set, previous_check_in=previous)
+    new_steps = _date_steps(plan.id, raws, on, tracks, previous_check_in=previous)
     reindexed = tuple(attrs.evolve(s, index=i) for i, s in enumerate((*kept, *new_steps)))
     return attrs.evolve(
         plan,
         regimen=new_regimen if regimen is not None else plan.regimen,
         pace=chosen,
-        pace_reason=plan.pace_reason if pace is None else f"pace {chosen.name} given at re-planning on {on.isoformat()}",
+        pace_reason=plan.pace_reason
+        if pace is None
+        else f"pace {chosen.name} given at re-planning on {on.isoformat()}",
         steps=reindexed,
         revision=plan.revision + 1,
     )

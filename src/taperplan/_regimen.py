@@ -140,7 +140,12 @@ class Medication:
         """
         from taperplan._loader import regimen_from_mapping  # noqa: PLC0415 - avoids a cycle
 
-        entry: dict[str, object] = {"drug": drug, "form": form, "strength": strength, "times": list(times)}
+        entry: dict[str, object] = {
+            "drug": drug,
+            "form": form,
+            "strength": strength,
+            "times": list(times),
+        }
         if dose is not None:
             entry["dose"] = dose
         if doses is not None:
@@ -216,10 +221,15 @@ class Medication:
         if self.combination is None:
             return None
         units = sum(
-            (sum((u.count for u in self.units_for(a.amount)), Decimal(0)) for a in self.administrations),
+            (
+                sum((u.count for u in self.units_for(a.amount)), Decimal(0))
+                for a in self.administrations
+            ),
             Decimal(0),
         )
-        return Quantity(self.combination.amount.to(Unit.MG).amount * units / self.every_days, Unit.MG)
+        return Quantity(
+            self.combination.amount.to(Unit.MG).amount * units / self.every_days, Unit.MG
+        )
 
 
 @attrs.frozen

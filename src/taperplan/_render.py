@@ -45,19 +45,41 @@ def render_plan(plan: TaperPlan, *, width: int = 120) -> str:
 
     out = io.StringIO()
     console = Console(
-        file=out, width=width, force_terminal=False, color_system=None, highlight=False, markup=False, soft_wrap=True
+        file=out,
+        width=width,
+        force_terminal=False,
+        color_system=None,
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
     )
     zone = plan.regimen.timezone.key if plan.regimen.timezone else "no time zone given"
-    console.print(f"Taper plan {plan.id} (revision {plan.revision}), starting {plan.start.isoformat()}, {zone}")
+    console.print(
+        f"Taper plan {plan.id} (revision {plan.revision}), starting {plan.start.isoformat()}, {zone}"
+    )
     console.print(f"Pace: {plan.pace.name}: {plan.pace.describe_rate()}. {plan.pace_reason}.")
     console.print(f"Order: {plan.order}; MME factors: {plan.factor_set}.")
-    console.print(f"Baseline: {_num(plan.baseline_total_mme_per_day)} MME/day\n{_doses(plan.baseline)}\n")
+    console.print(
+        f"Baseline: {_num(plan.baseline_total_mme_per_day)} MME/day\n{_doses(plan.baseline)}\n"
+    )
     table = Table(show_lines=True)
-    for name in ("#", "dates", "doses (units to take)", "MME/day", "cut", "withdrawal window", "check-in"):
+    for name in (
+        "#",
+        "dates",
+        "doses (units to take)",
+        "MME/day",
+        "cut",
+        "withdrawal window",
+        "check-in",
+    ):
         table.add_column(name, overflow="fold")
     for step in plan.steps:
         window = step.withdrawal_window
-        cut = "pause" if step.kind is StepKind.PAUSE else f"{format_decimal((step.cut_fraction * 100).quantize(Decimal('0.1')))}%"
+        cut = (
+            "pause"
+            if step.kind is StepKind.PAUSE
+            else f"{format_decimal((step.cut_fraction * 100).quantize(Decimal('0.1')))}%"
+        )
         if step.kind is StepKind.STOP:
             cut = f"stop ({cut})"
         table.add_row(
@@ -66,7 +88,9 @@ def render_plan(plan: TaperPlan, *, width: int = 120) -> str:
             _doses(step.medications),
             _num(step.total_mme_per_day),
             cut,
-            "" if window is None else f"{window.start.isoformat()}\n{window.end.isoformat()}"
+            ""
+            if window is None
+            else f"{window.start.isoformat()}\n{window.end.isoformat()}"
             + (" (low confidence)" if window.low_confidence else ""),
             "\n".join(d.isoformat() for d in step.check_ins),
         )

@@ -112,7 +112,7 @@ def unit_from_text(text: str) -> Unit:
 
 
 def _to_decimal(value: Decimal | int | str) -> Decimal:
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise QuantityError(value, "give amounts as Decimal, int or str, never float")
     try:
         amount = Decimal(value)
@@ -232,7 +232,7 @@ class Quantity:
             raise QuantityError(f"{self} - {other}", "the result would be negative")
         return Quantity(left - right, unit)
 
-    def __mul__(self, factor: Decimal | int) -> Quantity:
+    def __mul__(self, factor: Decimal | int | Quantity) -> Quantity:
         if isinstance(factor, Quantity):
             return self._times_quantity(factor)
         return Quantity(self.amount * _to_decimal(factor), self.unit)

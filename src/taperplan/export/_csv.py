@@ -10,8 +10,18 @@ from taperplan._plan import TaperPlan
 from taperplan._units import format_decimal
 
 COLUMNS = (
-    "date", "time", "zone", "step", "drug", "product", "amount", "unit", "units_to_take",
-    "daily_total", "daily_unit", "mme_per_day",
+    "date",
+    "time",
+    "zone",
+    "step",
+    "drug",
+    "product",
+    "amount",
+    "unit",
+    "units_to_take",
+    "daily_total",
+    "daily_unit",
+    "mme_per_day",
 )
 
 
@@ -31,18 +41,21 @@ def plan_to_csv(plan: TaperPlan) -> str:
                 for dose in part.doses:
                     if offset % dose.every_days:
                         continue
-                    writer.writerow((
-                        day.isoformat(),
-                        dose.time.strftime("%H:%M"),
-                        zone,
-                        step.index,
-                        part.drug,
-                        part.product.name,
-                        format_decimal(dose.amount.amount),
-                        dose.amount.unit.value,
-                        " + ".join(u.describe(part.form) for u in dose.units),
-                        format_decimal(part.daily_amount.amount),
-                        part.daily_amount.unit.value + ("" if part.form is Form.PATCH else "/day"),
-                        "" if part.mme_per_day is None else format_decimal(part.mme_per_day),
-                    ))
+                    writer.writerow(
+                        (
+                            day.isoformat(),
+                            dose.time.strftime("%H:%M"),
+                            zone,
+                            step.index,
+                            part.drug,
+                            part.product.name,
+                            format_decimal(dose.amount.amount),
+                            dose.amount.unit.value,
+                            " + ".join(u.describe(part.form) for u in dose.units),
+                            format_decimal(part.daily_amount.amount),
+                            part.daily_amount.unit.value
+                            + ("" if part.form is Form.PATCH else "/day"),
+                            "" if part.mme_per_day is None else format_decimal(part.mme_per_day),
+                        )
+                    )
     return buffer.getvalue()

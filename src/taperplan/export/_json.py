@@ -79,7 +79,10 @@ def medication_dose_to_dict(part: MedicationDose) -> dict[str, Any]:
         "daily_amount": number(part.daily_amount.amount),
         "unit": part.daily_amount.unit.value,
         "mme_per_day": number(part.mme_per_day),
-        "smallest_unit": {"amount": number(part.smallest_unit.amount), "unit": part.smallest_unit.unit.value},
+        "smallest_unit": {
+            "amount": number(part.smallest_unit.amount),
+            "unit": part.smallest_unit.unit.value,
+        },
         "administrations": [
             {
                 "time": dose.time.strftime("%H:%M"),
