@@ -99,7 +99,7 @@ def _mme_table(report: Any) -> str:
     rows = [("drug", "form", "daily amount", "factor", "MME/day")]
     for part in report.medications:
         rows.append(
-            (  # noqa: PERF401 - one readable row per medication
+            (
                 part.medication.drug,
                 part.medication.form.value,
                 f"{format_decimal(part.daily_amount.amount.quantize(_Q))} {part.daily_amount.unit.value}/day"
