@@ -91,26 +91,33 @@ def mme(file: str, factors: str, fmt: str) -> None:
         click.echo(_mme_table(report))
 
 
+def _mme_row(part: Any) -> tuple[str, str, str, str, str]:
+    from taperplan._units import format_decimal  # noqa: PLC0415
+
+    amount = part.daily_amount
+    daily = (
+        str(amount)
+        if amount.unit.value == "mcg/h"
+        else f"{format_decimal(amount.amount.quantize(_Q))} {amount.unit.value}/day"
+    )
+    return (
+        part.medication.drug,
+        part.medication.form.value,
+        daily,
+        "n/a" if part.factor is None else format_decimal(part.factor),
+        "n/a" if part.mme_per_day is None else format_decimal(part.mme_per_day.quantize(_Q)),
+    )
+
+
 def _mme_table(report: Any) -> str:
     from taperplan._catalogue import catalogue  # noqa: PLC0415
     from taperplan._units import format_decimal  # noqa: PLC0415
 
     factor_set = catalogue().factor_set(report.factor_set)
-    rows = [("drug", "form", "daily amount", "factor", "MME/day")]
-    for part in report.medications:
-        rows.append(
-            (
-                part.medication.drug,
-                part.medication.form.value,
-                f"{format_decimal(part.daily_amount.amount.quantize(_Q))} {part.daily_amount.unit.value}/day"
-                if part.daily_amount.unit.value != "mcg/h"
-                else str(part.daily_amount),
-                "n/a" if part.factor is None else format_decimal(part.factor),
-                "n/a"
-                if part.mme_per_day is None
-                else format_decimal(part.mme_per_day.quantize(_Q)),
-            )
-        )
+    rows = [
+        ("drug", "form", "daily amount", "factor", "MME/day"),
+        *map(_mme_row, report.medications),
+    ]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = [f"MME/day with factor set {factor_set.name}: {factor_set.title}", ""]
     lines += [
