@@ -7,6 +7,7 @@ Sections:
 3. Regimens: mappings shaped like a regimen file that always load, the loaded
    :class:`~taperplan.Regimen` objects, and a small TOML writer for them.
 4. Planner: (to come) paces, start dates and plans.
+5. Clinical guidance: withdrawal-scale answers, context flags, pain observations.
 
 Expected values in tests come from the literal tables here (``CEILINGS``),
 never from the code under test.
@@ -15,6 +16,7 @@ never from the code under test.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -23,7 +25,16 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from taperplan import Form, Opioid, Product, Quantity, Regimen, Unit, catalogue, regimen_from_mapping
+from taperplan import (
+    Form,
+    Opioid,
+    Product,
+    Quantity,
+    Regimen,
+    Unit,
+    catalogue,
+    regimen_from_mapping,
+)
 
 # --- 1. Quantities ----------------------------------------------------------------
 
@@ -111,11 +122,36 @@ def non_decimal_amounts() -> st.SearchStrategy[str]:
 
     Includes exponents, signs, separators, fractions and other scripts' digits.
     """
-    curated = st.sampled_from([
-        "1e3", "1E3", "2e-1", "+5", "-5", "1,000", "1_000", "0x10", "\u00bd", "1/2",
-        "\u0662\u0660", "\uff12\uff10", "\u0967\u0966", "5..5", "..5", ".", "five",
-        "NaN", "nan", "sNaN", "inf", "Infinity", "-inf", "-0", "5.5.5", "\u00b2",
-    ])
+    curated = st.sampled_from(
+        [
+            "1e3",
+            "1E3",
+            "2e-1",
+            "+5",
+            "-5",
+            "1,000",
+            "1_000",
+            "0x10",
+            "\u00bd",
+            "1/2",
+            "\u0662\u0660",
+            "\uff12\uff10",
+            "\u0967\u0966",
+            "5..5",
+            "..5",
+            ".",
+            "five",
+            "NaN",
+            "nan",
+            "sNaN",
+            "inf",
+            "Infinity",
+            "-inf",
+            "-0",
+            "5.5.5",
+            "\u00b2",
+        ]
+    )
     generated = st.text(min_size=1, max_size=8).filter(
         lambda text: not any(ch.isspace() for ch in text) and not _PLAIN_DECIMAL.match(text)
     )
@@ -185,8 +221,13 @@ def _unit_text(quantity: Quantity) -> str:
     return f"{fmt(quantity.amount)} {quantity.unit.value}"
 
 
-@st.composite
-def _unit_dose(draw: st.DrawFn, product: Product, strengths: Sequence[Quantity]) -> Decimal:
+# Built once: creating strategies inside every draw is what makes generation slow.
+_ONE_TIME = times_of_day(1, 1)
+_TIMES = times_of_day()
+_TWO_COUNTS = st.tuples(st.integers(0, 3), st.integers(0, 3)).filter(lambda pair: sum(pair) >= 1)
+
+
+def _draw_unit_dose(draw: st.DrawFn, product: Product, strengths: Sequence[Quantity]) -> Decimal:
     """One makeable amount (in the strengths' unit) from the stated strengths."""
     if len(strengths) == 1:
         steps = draw(st.integers(min_value=1, max_value=8 if product.splittable else 4))
@@ -195,9 +236,7 @@ def _unit_dose(draw: st.DrawFn, product: Product, strengths: Sequence[Quantity])
             count = min(count, Decimal(2))
         return strengths[0].amount * count
     low, high = strengths[0], strengths[1]
-    counts = draw(
-        st.tuples(st.integers(0, 3), st.integers(0, 3)).filter(lambda pair: sum(pair) >= 1)
-    )
+    counts = draw(_TWO_COUNTS)
     if product.form is Form.PATCH:
         counts = (min(counts[0], 1), min(counts[1], 1)) if sum(counts) > 1 else counts
     half = product.splittable and draw(st.booleans())
@@ -205,31 +244,34 @@ def _unit_dose(draw: st.DrawFn, product: Product, strengths: Sequence[Quantity])
 
 
 @st.composite
-def _medication_with_daily(
-    draw: st.DrawFn, product: Product
+def _medication_pairs(
+    draw: st.DrawFn, chosen: st.SearchStrategy[Product]
 ) -> tuple[dict[str, Any], Decimal]:
+    """A medication entry for a product drawn from ``chosen``, and its daily amount."""
+    return _draw_medication(draw, draw(chosen))
+
+
+def _draw_medication(draw: st.DrawFn, product: Product) -> tuple[dict[str, Any], Decimal]:
     """A medication entry for ``product`` and its daily amount (mg/day, or mcg/h worn)."""
     entry: dict[str, Any] = {
-        "drug": draw(st.sampled_from([product.drug.name, product.drug.name.upper(), product.drug.name.title()])),
+        "drug": draw(
+            st.sampled_from(
+                (product.drug.name, product.drug.name.upper(), product.drug.name.title())
+            )
+        ),
         "form": product.form.value,
     }
-    if product.combination is not None:
-        # oxycodone/acetaminophen must say so; hydrocodone's is assumed when left out.
-        if product.drug.name != "hydrocodone" or draw(st.booleans()):
-            combination = product.combination
-            entry["combination"] = f"{combination.ingredient} {_unit_text(combination.amount)}"
-    if product.form is Form.PATCH:
-        times = draw(times_of_day(1, 1))
-    else:
-        times = draw(times_of_day())
+    combination = product.combination
+    # oxycodone/acetaminophen must say so; hydrocodone's is assumed when left out.
+    if combination is not None and (product.drug.name != "hydrocodone" or draw(st.booleans())):
+        entry["combination"] = f"{combination.ingredient} {_unit_text(combination.amount)}"
+    times = draw(_ONE_TIME if product.form is Form.PATCH else _TIMES)
     entry["times"] = times
 
     if product.form is Form.ORAL_SOLUTION:
         concentration = draw(st.sampled_from(product.strengths))
         entry["strength"] = _unit_text(concentration)
-        volumes = [
-            SOLUTION_STEP_ML * draw(st.integers(min_value=1, max_value=40)) for _ in times
-        ]
+        volumes = [SOLUTION_STEP_ML * draw(st.integers(min_value=1, max_value=40)) for _ in times]
         if len(times) == 1 or not draw(st.booleans()):
             volumes = [volumes[0]] * len(times)
         in_ml = draw(st.booleans())
@@ -246,8 +288,10 @@ def _medication_with_daily(
         texts_of = [_unit_text(s) for s in stated]
         entry["strength"] = texts_of[0] if len(stated) == 1 and draw(st.booleans()) else texts_of
         uneven = len(times) > 1 and draw(st.booleans())
-        first = draw(_unit_dose(product, stated))
-        amounts_per_time = [draw(_unit_dose(product, stated)) if uneven else first for _ in times]
+        first = _draw_unit_dose(draw, product, stated)
+        amounts_per_time = [
+            _draw_unit_dose(draw, product, stated) if uneven else first for _ in times
+        ]
         unit = product.form.dose_unit.value
         texts = [f"{fmt(a)} {unit}" for a in amounts_per_time]
     if len(set(texts)) == 1 and (len(texts) == 1 or draw(st.booleans())):
@@ -264,7 +308,11 @@ def _medication_with_daily(
         entry["every_days"] = every_days
     if draw(st.booleans()):
         entry["available"] = draw(
-            st.lists(st.sampled_from([_unit_text(s) for s in product.strengths]), min_size=1, unique=True)
+            st.lists(
+                st.sampled_from(tuple(_unit_text(s) for s in product.strengths)),
+                min_size=1,
+                unique=True,
+            )
         )
     if product.form is Form.PATCH:
         daily = sum(amounts_per_time, Decimal(0))
@@ -273,6 +321,7 @@ def _medication_with_daily(
     return entry, daily
 
 
+@functools.cache
 def medication_mappings(
     product: Product | None = None, *, methadone_max_mg_per_day: int | None = None
 ) -> st.SearchStrategy[dict[str, Any]]:
@@ -291,7 +340,7 @@ def medication_mappings(
             return True
         return daily <= methadone_max_mg_per_day
 
-    return chosen.flatmap(_medication_with_daily).filter(fits).map(lambda pair: pair[0])
+    return _medication_pairs(chosen).filter(fits).map(lambda pair: pair[0])
 
 
 @st.composite
@@ -357,8 +406,25 @@ def scalars() -> st.SearchStrategy[object]:
         st.integers(min_value=-(10**20), max_value=10**20),
         st.floats(allow_nan=True, allow_infinity=True),
         st.text(max_size=12),
-        st.sampled_from(["20 mg", "0 mg", "-5 mg", "nan mg", "1e9 mg", "25 mcg/h", "5 mg/mL", "2.5 mL",
-                         "08:00", "25:00", "oxycodone", "patch", "er_tablet", "UTC", "va-slower"]),
+        st.sampled_from(
+            [
+                "20 mg",
+                "0 mg",
+                "-5 mg",
+                "nan mg",
+                "1e9 mg",
+                "25 mcg/h",
+                "5 mg/mL",
+                "2.5 mL",
+                "08:00",
+                "25:00",
+                "oxycodone",
+                "patch",
+                "er_tablet",
+                "UTC",
+                "va-slower",
+            ]
+        ),
         st.dates(),
         st.times(),
         st.datetimes(),
@@ -381,7 +447,8 @@ def junk() -> st.SearchStrategy[object]:
 def mutated_regimen_mappings(draw: st.DrawFn) -> dict[str, Any]:
     """A loadable regimen mapping with one value, somewhere, replaced by :func:`junk`
     (or one key deleted, or one unknown key added)."""
-    mapping = draw(regimen_mappings())
+    # Two medications are enough to see one damaged entry beside a good one.
+    mapping = draw(regimen_mappings(max_medications=2))
     paths: list[tuple[Any, Any]] = []
 
     def walk(container: Any) -> None:
@@ -419,7 +486,11 @@ def _toml_value(value: object) -> str:
 
 def regimen_toml(mapping: Mapping[str, Any]) -> str:
     """Write a generated regimen mapping as regimen-file TOML (tables last)."""
-    lines = [f"{key} = {_toml_value(value)}" for key, value in mapping.items() if not isinstance(value, dict | list)]
+    lines = [
+        f"{key} = {_toml_value(value)}"
+        for key, value in mapping.items()
+        if not isinstance(value, dict | list)
+    ]
     for key, value in mapping.items():
         if isinstance(value, dict):
             lines += ["", f"[{key}]"]
@@ -543,3 +614,126 @@ def total_mmes() -> st.SearchStrategy[Decimal | None]:
 def pain_observation_kwargs() -> st.SearchStrategy[dict[str, bool | None]]:
     """Keyword arguments for ``PainObservations``: each sign true, false or unstated."""
     return st.fixed_dictionaries({sign: st.none() | st.booleans() for sign in PAIN_SIGNS})
+
+
+# --- planner --------------------------------------------------------------------------
+# Paces, start dates and planning cases for the planner's properties. Weighted towards
+# regimens a gradual taper can be planned for (oral solutions, scored IR tablets with
+# several strengths, patches, paces with larger caps) so the properties are not vacuous;
+# every case may still legitimately end in PlanningError.
+
+#: Unsupervised presets (``va-rapid`` needs ``supervised=True``).
+PLANNER_PRESETS: tuple[str, ...] = (
+    "cdc-long-term", "cdc-short-term", "va-slowest", "va-slower", "va-faster",
+    "etg-short", "etg-long", "uk-opioids-aware", "canada",
+)  # fmt: skip
+#: Presets with a cap of at least 20% (most regimens can be planned at these).
+LARGE_CAP_PRESETS: tuple[str, ...] = ("va-slower", "va-faster", "etg-short", "etg-long", "cdc-short-term")
+
+#: Products (drug, form, combination) that usually have fine enough steps.
+FINE_PRODUCTS: tuple[tuple[str, str, str | None], ...] = (
+    ("oxycodone", "oral_solution", None),
+    ("morphine", "oral_solution", None),
+    ("hydromorphone", "oral_solution", None),
+    ("methadone", "oral_solution", None),
+    ("oxycodone", "ir_tablet", None),
+    ("hydrocodone", "ir_tablet", "acetaminophen"),
+    ("hydromorphone", "ir_tablet", None),
+    ("morphine", "ir_tablet", None),
+    ("tramadol", "ir_tablet", None),
+    ("fentanyl", "patch", None),
+    ("buprenorphine", "patch", None),
+    ("oxymorphone", "er_tablet", None),
+    ("oxycodone", "er_tablet", None),
+)
+
+
+def _product_of(drug: str, form: str, ingredient: str | None) -> Product:
+    for product in catalogue().products:
+        same = product.drug.name == drug and product.form.value == form
+        combined = product.combination.ingredient if product.combination is not None else None
+        if same and combined == ingredient:
+            return product
+    raise LookupError(f"no {drug} {form} product")
+
+
+def planner_products() -> st.SearchStrategy[Product]:
+    """A product family: usually one with fine steps, sometimes any catalogue product."""
+    fine = st.sampled_from([_product_of(*spec) for spec in FINE_PRODUCTS])
+    return st.one_of(fine, fine, fine, products())
+
+
+@st.composite
+def custom_pace_tables(draw: st.DrawFn) -> dict[str, Any]:
+    """A custom ``[pace]`` table: a percent or a fixed reduction, a basis, a step
+    length and (often) a cap, up to 1.0."""
+    table: dict[str, Any] = {"name": "custom-test"}
+    if draw(st.integers(min_value=0, max_value=4)) == 0:
+        table["reduction"] = f"{draw(st.sampled_from([1, 2, 5, 10, 15, 25, 50]))} mg"
+        table["basis"] = "original"
+    else:
+        table["percent"] = draw(st.sampled_from([5, 10, 15, 20, 25, 33, 50]))
+        table["basis"] = draw(st.sampled_from(["original", "current", "original-then-current"]))
+        if table["basis"] == "original-then-current":
+            table["switch_at"] = draw(st.sampled_from([0.2, 0.3, 0.5]))
+    table["every_days"] = draw(st.sampled_from([3, 5, 7, 10, 14, 28, 42]))
+    if draw(st.booleans()):
+        table["min_step_days"] = draw(st.sampled_from([5, 7]))
+    if draw(st.integers(min_value=0, max_value=3)):
+        table["max_step_fraction"] = draw(st.sampled_from([0.2, 0.25, 0.3, 0.5, 1.0]))
+    return table
+
+
+def pace_specs() -> st.SearchStrategy[str | dict[str, Any]]:
+    """A preset name (often one with a larger cap), ``va-rapid``, or a custom table."""
+    return st.one_of(
+        st.sampled_from(LARGE_CAP_PRESETS),
+        st.sampled_from(LARGE_CAP_PRESETS),
+        st.sampled_from(PLANNER_PRESETS),
+        st.just("va-rapid"),
+        custom_pace_tables(),
+    )
+
+
+def start_dates() -> st.SearchStrategy[dt.date]:
+    """A start date for a plan (leap days and year ends included)."""
+    return st.dates(min_value=dt.date(2024, 1, 1), max_value=dt.date(2035, 12, 31))
+
+
+@st.composite
+def planner_regimen_mappings(draw: st.DrawFn, *, max_medications: int = 2) -> dict[str, Any]:
+    """A regimen mapping of 1–``max_medications`` distinct products for planning."""
+    chosen = draw(
+        st.lists(planner_products(), min_size=1, max_size=max_medications, unique_by=lambda p: p.name)
+    )
+    mapping: dict[str, Any] = {}
+    if draw(st.booleans()):
+        mapping["timezone"] = draw(st.sampled_from(ZONES))
+    if draw(st.booleans()):
+        mapping["context"] = draw(contexts())
+    mapping["medication"] = [draw(medication_mappings(p)) for p in chosen]
+    return mapping
+
+
+@st.composite
+def planning_cases(draw: st.DrawFn, *, max_medications: int = 2) -> dict[str, Any]:
+    """Everything :func:`taperplan.plan_taper` needs: ``mapping`` (the regimen file's
+    shape), ``regimen``, ``pace`` (a :class:`~taperplan.Pace`), ``start`` and
+    ``supervised``."""
+    from taperplan import pace_from_mapping, preset  # noqa: PLC0415 - keeps the import list short
+
+    mapping = draw(planner_regimen_mappings(max_medications=max_medications))
+    spec = draw(pace_specs())
+    if isinstance(spec, str):
+        pace = preset(spec)
+    else:
+        pace, problems = pace_from_mapping(spec)
+        assert pace is not None, problems  # noqa: S101 - the strategy only writes valid tables
+    return {
+        "mapping": mapping,
+        "regimen": regimen_from_mapping(mapping),
+        "pace": pace,
+        "spec": spec,
+        "start": draw(start_dates()),
+        "supervised": pace.supervised_only,
+    }

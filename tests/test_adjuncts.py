@@ -332,8 +332,13 @@ class TestNaloxone:
     @pytest.mark.parametrize("flag", NALOXONE_FLAGS)
     def test_emphasis_with_each_risk(self, flag: str) -> None:
         """Benzodiazepines, past overdose, substance or opioid use disorder and sleep apnea each emphasise naloxone."""
-        assert suggest(**{flag: True})["naloxone"].emphasis is True
-        assert suggest(**{flag: False})["naloxone"].emphasis is False
+        for stated, emphasis in ((True, True), (False, False)):
+            stated_flag: dict[str, Any] = {flag: stated}
+            context = Context(**stated_flag)
+            naloxone = next(
+                a for a in suggest_adjuncts(context, total_mme=None) if a.key == "naloxone"
+            )
+            assert naloxone.emphasis is emphasis
 
     @given(clinical_context_kwargs(), total_mmes())
     def test_always_suggested_emphasis_exactly_when_at_risk(

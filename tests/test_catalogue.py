@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 from hypothesis import given
-from strategies import products
 
+from strategies import products
 from taperplan import (
     CatalogueError,
     Form,
@@ -114,14 +114,19 @@ class TestProducts:
         assert amounts
         assert all(a > 0 for a in amounts)
         assert amounts == sorted(set(amounts))
-        expected_unit = {Form.ORAL_SOLUTION: Unit.MG_PER_ML, Form.PATCH: Unit.MCG_PER_H}.get(product.form, Unit.MG)
+        expected_unit = {Form.ORAL_SOLUTION: Unit.MG_PER_ML, Form.PATCH: Unit.MCG_PER_H}.get(
+            product.form, Unit.MG
+        )
         assert {s.unit for s in product.strengths} == {expected_unit}
 
     @given(products())
     def test_never_split_forms_stay_unsplittable(self, product: Product) -> None:
         """Extended-release products, capsules, solutions and patches are never splittable, even when asked."""
         never = product.form.extended_release or product.form in {
-            Form.PATCH, Form.ORAL_SOLUTION, Form.IR_CAPSULE, Form.ER_CAPSULE,
+            Form.PATCH,
+            Form.ORAL_SOLUTION,
+            Form.IR_CAPSULE,
+            Form.ER_CAPSULE,
         }
         if never:
             assert product.splittable is False
@@ -135,9 +140,7 @@ class TestProducts:
         forms = {p.form for p in catalogue().products}
         assert {Form.ER_TABLET, Form.PATCH, Form.IR_TABLET, Form.ORAL_SOLUTION} <= forms
 
-    @pytest.mark.parametrize(
-        ("drug", "days"), [("fentanyl", 3), ("buprenorphine", 7)]
-    )
+    @pytest.mark.parametrize(("drug", "days"), [("fentanyl", 3), ("buprenorphine", 7)])
     def test_patch_change_days(self, drug: str, days: int) -> None:
         """Fentanyl patches are changed every 3 days, buprenorphine patches every 7."""
         cat = catalogue()

@@ -61,7 +61,9 @@ class TestVersion:
         script = shutil.which("taperplan", path=str(Path(sys.executable).parent))
         if script is None:
             pytest.skip("the console script is not installed next to this interpreter")
-        result = subprocess.run([script, "--version"], capture_output=True, text=True, timeout=60, check=False)
+        result = subprocess.run(
+            [script, "--version"], capture_output=True, text=True, timeout=60, check=False
+        )
         assert result.returncode == 0
         assert result.stdout.startswith("taperplan ")
 
@@ -111,7 +113,9 @@ class TestMME:
         assert first == second
 
     @pytest.mark.parametrize(("factors", "total"), [("cdc2022", 40.0), ("cdc2016", 32.0)])
-    def test_factors_option(self, factors: str, total: float, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    def test_factors_option(
+        self, factors: str, total: float, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
         """--factors picks the set: hydromorphone 8 mg/day is 40 MME under cdc2022 and 32 under cdc2016."""
         path = write(tmp_path, HYDROMORPHONE)
         code, out, _ = run(["mme", path, "--factors", factors, "--format", "json"], capsys)
@@ -127,7 +131,9 @@ class TestMME:
         assert "cdc2016" in out
         assert "Total: 32 MME/day" in out
 
-    def test_buprenorphine_is_null(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    def test_buprenorphine_is_null(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
         """Where no factor applies, mme_per_day and the total are null, with a warning saying why."""
         code, out, _ = run(["mme", write(tmp_path, BUPRENORPHINE), "--format", "json"], capsys)
         assert code == 0
@@ -138,13 +144,17 @@ class TestMME:
         warning = next(w for w in data["warnings"] if w["code"] == "mme-not-applicable")
         assert "partial agonist" in warning["message"]
 
-    def test_buprenorphine_table_says_na(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    def test_buprenorphine_table_says_na(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
         """The table prints n/a where no factor applies."""
         code, out, _ = run(["mme", write(tmp_path, BUPRENORPHINE)], capsys)
         assert code == 0
         assert "Total: n/a MME/day" in out
 
-    def test_methadone_above_cdc2016_bands_exits_2(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    def test_methadone_above_cdc2016_bands_exits_2(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
         """Methadone 90 mg/day under cdc2016 exits 2 naming the file, the medication and the fix."""
         path = write(tmp_path, METHADONE_90)
         code, out, err = run(["mme", path, "--factors", "cdc2016"], capsys)

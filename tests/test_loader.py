@@ -11,11 +11,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import junk, mutated_regimen_mappings, regimen_mappings, regimen_toml
 
+from strategies import junk, mutated_regimen_mappings, regimen_mappings, regimen_toml
 from taperplan import (
     Form,
     InvalidRegimenError,
+    Problem,
     Regimen,
     RegimenFileError,
     load_regimen,
@@ -33,7 +34,10 @@ TODAY = dt.date(2025, 6, 1)
 def med(**fields: Any) -> dict[str, Any]:
     """An oxycodone ER 20 mg twice-daily entry with ``fields`` changed."""
     base: dict[str, Any] = {
-        "drug": "oxycodone", "form": "er_tablet", "strength": "20 mg", "dose": "20 mg",
+        "drug": "oxycodone",
+        "form": "er_tablet",
+        "strength": "20 mg",
+        "dose": "20 mg",
         "times": ["08:00", "20:00"],
     }
     base.update(fields)
@@ -45,6 +49,14 @@ def problems_of(mapping: dict[str, Any], **kwargs: Any) -> list[str]:
     with pytest.raises(InvalidRegimenError) as info:
         regimen_from_mapping(mapping, **kwargs)
     return [p.path for p in info.value.problems]
+
+
+def _attempt(mapping: dict[str, Any]) -> Regimen | tuple[Problem, ...]:
+    """The loaded regimen, or the problems found."""
+    try:
+        return regimen_from_mapping(mapping, today=TODAY)
+    except InvalidRegimenError as error:
+        return error.problems
 
 
 def codes(regimen: Regimen) -> list[str]:
@@ -112,11 +124,12 @@ class TestMappings:
     @given(mutated_regimen_mappings())
     def test_damaged_mappings_load_or_list_problems(self, mapping: dict[str, Any]) -> None:
         """A mapping with one value damaged either loads or raises InvalidRegimenError with problems."""
-        try:
-            regimen_from_mapping(mapping, today=TODAY)
-        except InvalidRegimenError as error:
-            assert error.problems
-            assert all(str(p) for p in error.problems)
+        outcome = _attempt(mapping)
+        if isinstance(outcome, Regimen):
+            assert len(outcome.medications) >= 1
+        else:
+            assert outcome
+            assert all(p.message and p.fix for p in outcome)
 
     @given(junk())
     def test_arbitrary_data_is_refused_cleanly(self, data: object) -> None:
@@ -136,22 +149,42 @@ class TestDoses:
 
     def test_uneven_doses(self) -> None:
         """``doses`` gives one amount per time, in time order."""
-        regimen = regimen_from_mapping({"medication": [{
-            "drug": "morphine", "form": "er_tablet", "strength": "15 mg",
-            "doses": ["45 mg", "30 mg", "45 mg"], "times": ["22:00", "06:00", "14:00"],
-        }]})
+        regimen = regimen_from_mapping(
+            {
+                "medication": [
+                    {
+                        "drug": "morphine",
+                        "form": "er_tablet",
+                        "strength": "15 mg",
+                        "doses": ["45 mg", "30 mg", "45 mg"],
+                        "times": ["22:00", "06:00", "14:00"],
+                    }
+                ]
+            }
+        )
         (medication,) = regimen.medications
         assert [(a.time.hour, a.amount) for a in medication.administrations] == [
-            (6, mg(30)), (14, mg(45)), (22, mg(45)),
+            (6, mg(30)),
+            (14, mg(45)),
+            (22, mg(45)),
         ]
         assert medication.daily_amount == mg(120)
 
     def test_oral_solution_ml_converts_to_mg(self) -> None:
         """2.5 mL of a 4 mg/mL solution is stored as a 10 mg dose."""
-        regimen = regimen_from_mapping({"medication": [{
-            "drug": "morphine", "form": "oral_solution", "strength": "4 mg/mL", "dose": "2.5 mL",
-            "times": ["08:00", "20:00"],
-        }]})
+        regimen = regimen_from_mapping(
+            {
+                "medication": [
+                    {
+                        "drug": "morphine",
+                        "form": "oral_solution",
+                        "strength": "4 mg/mL",
+                        "dose": "2.5 mL",
+                        "times": ["08:00", "20:00"],
+                    }
+                ]
+            }
+        )
         (medication,) = regimen.medications
         assert [a.amount for a in medication.administrations] == [mg(10), mg(10)]
         assert medication.daily_amount == mg(20)
@@ -159,51 +192,93 @@ class TestDoses:
 
     def test_oral_solution_ml_with_two_concentrations_is_refused(self) -> None:
         """A dose in mL with two concentrations is ambiguous and refused at the dose."""
-        assert problems_of({"medication": [{
-            "drug": "morphine", "form": "oral_solution", "strength": ["2 mg/mL", "4 mg/mL"],
-            "dose": "2 mL", "times": ["08:00"],
-        }]}) == ["medication[0].dose"]
+        assert problems_of(
+            {
+                "medication": [
+                    {
+                        "drug": "morphine",
+                        "form": "oral_solution",
+                        "strength": ["2 mg/mL", "4 mg/mL"],
+                        "dose": "2 mL",
+                        "times": ["08:00"],
+                    }
+                ]
+            }
+        ) == ["medication[0].dose"]
 
     def test_implausible_volume_names_the_dose(self) -> None:
         """150 mL of a 20 mg/mL solution (3000 mg) is refused at medication[0].dose."""
         with pytest.raises(InvalidRegimenError, match="implausibly large") as info:
-            regimen_from_mapping({"medication": [{
-                "drug": "morphine", "form": "oral_solution", "strength": "20 mg/mL",
-                "dose": "150 mL", "times": ["08:00"],
-            }]})
+            regimen_from_mapping(
+                {
+                    "medication": [
+                        {
+                            "drug": "morphine",
+                            "form": "oral_solution",
+                            "strength": "20 mg/mL",
+                            "dose": "150 mL",
+                            "times": ["08:00"],
+                        }
+                    ]
+                }
+            )
         assert [p.path for p in info.value.problems] == ["medication[0].dose"]
 
     def test_patch(self) -> None:
         """A fentanyl patch keeps mcg/h and is changed every 3 days by default."""
-        regimen = regimen_from_mapping({"medication": [{
-            "drug": "fentanyl", "form": "patch", "strength": ["25 mcg/h", "12 mcg/h"],
-            "dose": "37 mcg/h", "times": ["09:00"],
-        }]})
+        regimen = regimen_from_mapping(
+            {
+                "medication": [
+                    {
+                        "drug": "fentanyl",
+                        "form": "patch",
+                        "strength": ["25 mcg/h", "12 mcg/h"],
+                        "dose": "37 mcg/h",
+                        "times": ["09:00"],
+                    }
+                ]
+            }
+        )
         (medication,) = regimen.medications
         assert medication.every_days == 3
         assert medication.daily_amount == mcg_per_h(37)
 
     def test_unknown_strength_is_accepted_with_a_notice(self) -> None:
         """A strength the catalogue does not list is accepted, with strength-not-in-catalogue."""
-        regimen = regimen_from_mapping({"medication": [med(
-            form="ir_tablet", strength="12 mg", dose="12 mg")]})
+        regimen = regimen_from_mapping(
+            {"medication": [med(form="ir_tablet", strength="12 mg", dose="12 mg")]}
+        )
         assert regimen.medications[0].strengths == (mg(12),)
         assert codes(regimen) == ["strength-not-in-catalogue"]
         assert "12 mg" in regimen.notices[0].message
 
     def test_halves_only_where_splittable(self) -> None:
         """Morphine IR 15 mg may be halved to 7.5 mg; oxycodone ER may not."""
-        regimen = regimen_from_mapping({"medication": [med(
-            drug="morphine", form="ir_tablet", strength="15 mg", dose="7.5 mg")]})
+        regimen = regimen_from_mapping(
+            {
+                "medication": [
+                    med(drug="morphine", form="ir_tablet", strength="15 mg", dose="7.5 mg")
+                ]
+            }
+        )
         assert regimen.medications[0].daily_amount == mg(15)
         assert problems_of({"medication": [med(dose="10 mg")]}) == ["medication[0].dose"]
 
     def test_split_false_forbids_halves(self) -> None:
         """``split = false`` overrides the catalogue and makes a half tablet unmakeable."""
-        assert problems_of({"medication": [med(
-            drug="morphine", form="ir_tablet", strength="15 mg", dose="7.5 mg", split=False)]}) == [
-            "medication[0].dose"
-        ]
+        assert problems_of(
+            {
+                "medication": [
+                    med(
+                        drug="morphine",
+                        form="ir_tablet",
+                        strength="15 mg",
+                        dose="7.5 mg",
+                        split=False,
+                    )
+                ]
+            }
+        ) == ["medication[0].dose"]
 
 
 class TestAcetaminophen:
@@ -211,9 +286,19 @@ class TestAcetaminophen:
 
     def test_hydrocodone_without_combination_assumes_acetaminophen(self) -> None:
         """Hydrocodone IR tablets without ``combination`` assume 325 mg acetaminophen, with a notice."""
-        regimen = regimen_from_mapping({"medication": [med(
-            drug="hydrocodone", form="ir_tablet", strength="5 mg", dose="5 mg",
-            times=["06:00", "12:00", "18:00", "23:00"])]})
+        regimen = regimen_from_mapping(
+            {
+                "medication": [
+                    med(
+                        drug="hydrocodone",
+                        form="ir_tablet",
+                        strength="5 mg",
+                        dose="5 mg",
+                        times=["06:00", "12:00", "18:00", "23:00"],
+                    )
+                ]
+            }
+        )
         medication = regimen.medications[0]
         assert codes(regimen) == ["acetaminophen-assumed"]
         assert medication.combination is not None
@@ -222,27 +307,62 @@ class TestAcetaminophen:
 
     def test_stated_combination_has_no_notice(self) -> None:
         """Stating the combination removes the assumption notice."""
-        regimen = regimen_from_mapping({"medication": [med(
-            drug="hydrocodone", form="ir_tablet", strength="5 mg", dose="5 mg",
-            combination="acetaminophen 325 mg")]})
+        regimen = regimen_from_mapping(
+            {
+                "medication": [
+                    med(
+                        drug="hydrocodone",
+                        form="ir_tablet",
+                        strength="5 mg",
+                        dose="5 mg",
+                        combination="acetaminophen 325 mg",
+                    )
+                ]
+            }
+        )
         assert codes(regimen) == []
 
     def test_over_4_g_per_day_warns(self) -> None:
         """Four 2.5 mg tablets four times a day is 16 x 325 = 5200 mg acetaminophen: acetaminophen-over-4g."""
-        regimen = regimen_from_mapping({"medication": [med(
-            drug="hydrocodone", form="ir_tablet", strength="2.5 mg", dose="10 mg",
-            combination="acetaminophen 325 mg", times=["06:00", "12:00", "18:00", "23:00"])]})
+        regimen = regimen_from_mapping(
+            {
+                "medication": [
+                    med(
+                        drug="hydrocodone",
+                        form="ir_tablet",
+                        strength="2.5 mg",
+                        dose="10 mg",
+                        combination="acetaminophen 325 mg",
+                        times=["06:00", "12:00", "18:00", "23:00"],
+                    )
+                ]
+            }
+        )
         assert regimen.medications[0].acetaminophen_per_day == mg(5200)
         notice = next(n for n in regimen.notices if n.code == "acetaminophen-over-4g")
         assert "5200" in notice.message
 
     def test_acetaminophen_adds_across_medications(self) -> None:
         """Two products of 2600 mg/day acetaminophen each warn together (5200 mg); one alone does not."""
-        hydrocodone = med(drug="hydrocodone", form="ir_tablet", strength="5 mg", dose="10 mg",
-                          combination="acetaminophen 325 mg", times=["06:00", "11:00", "16:00", "21:00"])
-        oxycodone = med(drug="oxycodone", form="ir_tablet", strength="5 mg", dose="10 mg",
-                        combination="acetaminophen 325 mg", times=["07:00", "12:00", "17:00", "22:00"])
-        assert "acetaminophen-over-4g" not in codes(regimen_from_mapping({"medication": [hydrocodone]}))
+        hydrocodone = med(
+            drug="hydrocodone",
+            form="ir_tablet",
+            strength="5 mg",
+            dose="10 mg",
+            combination="acetaminophen 325 mg",
+            times=["06:00", "11:00", "16:00", "21:00"],
+        )
+        oxycodone = med(
+            drug="oxycodone",
+            form="ir_tablet",
+            strength="5 mg",
+            dose="10 mg",
+            combination="acetaminophen 325 mg",
+            times=["07:00", "12:00", "17:00", "22:00"],
+        )
+        assert "acetaminophen-over-4g" not in codes(
+            regimen_from_mapping({"medication": [hydrocodone]})
+        )
         both = regimen_from_mapping({"medication": [hydrocodone, oxycodone]})
         assert "acetaminophen-over-4g" in codes(both)
 
@@ -267,10 +387,12 @@ class TestContext:
 
     def test_flags_and_age(self) -> None:
         """Boolean flags and age are read as given."""
-        regimen = regimen_from_mapping({
-            "context": {"age": 72, "sleep_apnea": True, "benzodiazepines": False},
-            "medication": [med()],
-        })
+        regimen = regimen_from_mapping(
+            {
+                "context": {"age": 72, "sleep_apnea": True, "benzodiazepines": False},
+                "medication": [med()],
+            }
+        )
         assert regimen.context.age == 72
         assert regimen.context.flag("sleep_apnea") is True
         assert regimen.context.flag("benzodiazepines") is False
@@ -293,9 +415,14 @@ class TestProblems:
         with pytest.raises(InvalidRegimenError) as info:
             regimen_from_mapping(mapping)
         paths = [p.path for p in info.value.problems]
-        assert sorted(paths) == sorted([
-            "timezone", "context.age", "medication[1].times[1]", "medication[2].drug",
-        ])
+        assert sorted(paths) == sorted(
+            [
+                "timezone",
+                "context.age",
+                "medication[1].times[1]",
+                "medication[2].drug",
+            ]
+        )
         message = str(info.value)
         assert "4 problems" in message
         for path in paths:
@@ -306,7 +433,7 @@ class TestProblems:
         path = tmp_path / "four.toml"
         path.write_text(
             'timezone = "Mars/Olympus"\n'
-            "[context]\nage = \"old\"\n"
+            '[context]\nage = "old"\n'
             '[[medication]]\ndrug = "oxycodone"\nform = "er_tablet"\nstrength = "20 mg"\n'
             'dose = "20 mg"\ntimes = ["08:00", "25:00"]\n'
             '[[medication]]\ndrug = "oxycodon"\nform = "er_tablet"\nstrength = "20 mg"\n'
@@ -316,10 +443,15 @@ class TestProblems:
         )
         with pytest.raises(InvalidRegimenError) as info:
             load_regimen(path)
-        assert sorted(p.path for p in info.value.problems) == sorted([
-            "timezone", "context.age", "medication[0].times[1]", "medication[1].drug",
-            "medication[1].dosage",
-        ])
+        assert sorted(p.path for p in info.value.problems) == sorted(
+            [
+                "timezone",
+                "context.age",
+                "medication[0].times[1]",
+                "medication[1].drug",
+                "medication[1].dosage",
+            ]
+        )
         assert info.value.source == str(path)
         assert str(path) in str(info.value)
 
@@ -334,7 +466,7 @@ class TestProblems:
     def test_missing_file(self, tmp_path: Path) -> None:
         """A file that does not exist is a RegimenFileError naming it."""
         missing = tmp_path / "nope.toml"
-        with pytest.raises(RegimenFileError, match="nope.toml"):
+        with pytest.raises(RegimenFileError, match=r"nope\.toml"):
             load_regimen(missing)
 
     def test_oversized_file(self, tmp_path: Path) -> None:
@@ -353,8 +485,13 @@ class TestProblems:
 
     def test_amounts_are_decimal(self) -> None:
         """Loaded amounts are exact Decimals, never floats."""
-        regimen = regimen_from_mapping({"medication": [med(
-            drug="oxycodone", form="ir_tablet", strength="7.5 mg", dose="3.75 mg")]})
+        regimen = regimen_from_mapping(
+            {
+                "medication": [
+                    med(drug="oxycodone", form="ir_tablet", strength="7.5 mg", dose="3.75 mg")
+                ]
+            }
+        )
         amount = regimen.medications[0].administrations[0].amount.amount
         assert isinstance(amount, Decimal)
         assert amount == Decimal("3.75")

@@ -93,7 +93,13 @@ class TestCLI:
 
     @pytest.mark.parametrize(
         "name",
-        ["binary-junk.bin", "deep-nesting.toml", "unknown-drug.toml", "non-utf8-latin1.toml", "future-on-opioids-since.toml"],
+        [
+            "binary-junk.bin",
+            "deep-nesting.toml",
+            "unknown-drug.toml",
+            "non-utf8-latin1.toml",
+            "future-on-opioids-since.toml",
+        ],
     )
     def test_real_process(self, name: str) -> None:
         """Run as a real process (``python -m taperplan._cli``), the same file gives the same clean refusal."""

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 from hypothesis import given
-from strategies import regimens
 
+from strategies import regimens
 from taperplan import (
     CatalogueError,
     Form,
@@ -60,7 +60,9 @@ def _cdc2016_methadone(mg_per_day: Decimal) -> Decimal:
     raise AssertionError("the strategy keeps methadone at or below 80 mg/day")
 
 
-def med(drug: str, form: str, strength: str, dose: str, times: list[str], **extra: Any) -> dict[str, Any]:
+def med(
+    drug: str, form: str, strength: str, dose: str, times: list[str], **extra: Any
+) -> dict[str, Any]:
     """A medication entry."""
     return {"drug": drug, "form": form, "strength": strength, "dose": dose, "times": times, **extra}
 
@@ -103,17 +105,24 @@ class TestWorkedChecks:
     @pytest.mark.parametrize("factors", ["cdc2022", "cdc2016"])
     def test_fentanyl_patch_25_mcg_per_hour_is_60(self, factors: str) -> None:
         """A 25 mcg/h fentanyl patch is 60 MME/day in both sets, with the transdermal caution."""
-        report = regimen_mme(regimen(med("fentanyl", "patch", "25 mcg/h", "25 mcg/h", ["09:00"])), factors)
+        report = regimen_mme(
+            regimen(med("fentanyl", "patch", "25 mcg/h", "25 mcg/h", ["09:00"])), factors
+        )
         assert report.total_mme_per_day == 60
         assert report.medications[0].daily_amount.unit is Unit.MCG_PER_H
         assert "fentanyl-transdermal-caution" in codes(report)
 
     def test_uneven_doses_and_every_other_day(self) -> None:
         """Uneven doses add up, and a dose every 2 days counts half per day."""
-        uneven = regimen({
-            "drug": "morphine", "form": "er_tablet", "strength": "15 mg",
-            "doses": ["45 mg", "30 mg", "45 mg"], "times": ["06:00", "14:00", "22:00"],
-        })
+        uneven = regimen(
+            {
+                "drug": "morphine",
+                "form": "er_tablet",
+                "strength": "15 mg",
+                "doses": ["45 mg", "30 mg", "45 mg"],
+                "times": ["06:00", "14:00", "22:00"],
+            }
+        )
         assert regimen_mme(uneven).total_mme_per_day == 120
         alternate = regimen(med("morphine", "er_tablet", "15 mg", "15 mg", ["08:00"], every_days=2))
         assert regimen_mme(alternate).total_mme_per_day == Decimal("7.5")
@@ -126,10 +135,12 @@ class TestWorkedChecks:
 
     def test_total_sums_medications(self) -> None:
         """Oxycodone ER 20 mg twice a day (60) plus morphine IR 15 mg three times (45) is 105."""
-        report = regimen_mme(regimen(
-            med("oxycodone", "er_tablet", "20 mg", "20 mg", BID),
-            med("morphine", "ir_tablet", "15 mg", "15 mg", ["08:00", "14:00", "20:00"]),
-        ))
+        report = regimen_mme(
+            regimen(
+                med("oxycodone", "er_tablet", "20 mg", "20 mg", BID),
+                med("morphine", "ir_tablet", "15 mg", "15 mg", ["08:00", "14:00", "20:00"]),
+            )
+        )
         assert [m.mme_per_day for m in report.medications] == [60, 45]
         assert report.total_mme_per_day == 105
 
@@ -137,10 +148,16 @@ class TestWorkedChecks:
 class TestFactorSets:
     """Differences between the cdc2022 and cdc2016 sets."""
 
-    @pytest.mark.parametrize(("factors", "expected"), [("cdc2022", 40), ("cdc2016", 32), (None, 40)])
-    def test_hydromorphone_5_in_2022_and_4_in_2016(self, factors: str | None, expected: int) -> None:
+    @pytest.mark.parametrize(
+        ("factors", "expected"), [("cdc2022", 40), ("cdc2016", 32), (None, 40)]
+    )
+    def test_hydromorphone_5_in_2022_and_4_in_2016(
+        self, factors: str | None, expected: int
+    ) -> None:
         """Hydromorphone 2 mg four times a day is 40 MME/day under cdc2022 (x5) and 32 under cdc2016 (x4)."""
-        report = regimen_mme(regimen(med("hydromorphone", "ir_tablet", "2 mg", "2 mg", QID)), factors)
+        report = regimen_mme(
+            regimen(med("hydromorphone", "ir_tablet", "2 mg", "2 mg", QID)), factors
+        )
         assert report.total_mme_per_day == expected
 
     @pytest.mark.parametrize(
@@ -203,7 +220,9 @@ class TestBuprenorphine:
 
     def test_no_mme_and_a_warning(self) -> None:
         """A buprenorphine patch has mme None, a None total and a mme-not-applicable warning."""
-        report = regimen_mme(regimen(med("buprenorphine", "patch", "10 mcg/h", "10 mcg/h", ["09:00"])))
+        report = regimen_mme(
+            regimen(med("buprenorphine", "patch", "10 mcg/h", "10 mcg/h", ["09:00"]))
+        )
         part = report.medications[0]
         assert part.factor is None
         assert part.mme_per_day is None
@@ -214,10 +233,12 @@ class TestBuprenorphine:
 
     def test_total_is_none_even_with_other_opioids(self) -> None:
         """A partial total would understate the regimen, so the total is None."""
-        report = regimen_mme(regimen(
-            med("buprenorphine", "patch", "10 mcg/h", "10 mcg/h", ["09:00"]),
-            med("oxycodone", "er_tablet", "40 mg", "40 mg", BID),
-        ))
+        report = regimen_mme(
+            regimen(
+                med("buprenorphine", "patch", "10 mcg/h", "10 mcg/h", ["09:00"]),
+                med("oxycodone", "er_tablet", "40 mg", "40 mg", BID),
+            )
+        )
         assert [m.mme_per_day for m in report.medications] == [None, 120]
         assert report.total_mme_per_day is None
         assert "mme-over-50" not in codes(report)
@@ -229,12 +250,24 @@ class TestWarnings:
     @pytest.mark.parametrize(
         ("entry", "total", "expected"),
         [
-            (med("morphine", "ir_tablet", "15 mg", "15 mg", ["08:00", "14:00", "20:00"]), 45, set()),
+            (
+                med("morphine", "ir_tablet", "15 mg", "15 mg", ["08:00", "14:00", "20:00"]),
+                45,
+                set(),
+            ),
             (med("morphine", "oral_solution", "2 mg/mL", "25 mg", BID), 50, {"mme-over-50"}),
             (med("oxycodone", "er_tablet", "20 mg", "20 mg", BID), 60, {"mme-over-50"}),
             (med("morphine", "oral_solution", "2 mg/mL", "89 mg", ["08:00"]), 89, {"mme-over-50"}),
-            (med("morphine", "ir_tablet", "30 mg", "30 mg", ["08:00", "14:00", "20:00"]), 90, {"mme-over-50", "mme-over-90"}),
-            (med("oxycodone", "er_tablet", "80 mg", "80 mg", BID), 240, {"mme-over-50", "mme-over-90"}),
+            (
+                med("morphine", "ir_tablet", "30 mg", "30 mg", ["08:00", "14:00", "20:00"]),
+                90,
+                {"mme-over-50", "mme-over-90"},
+            ),
+            (
+                med("oxycodone", "er_tablet", "80 mg", "80 mg", BID),
+                240,
+                {"mme-over-50", "mme-over-90"},
+            ),
         ],
     )
     def test_thresholds(self, entry: dict[str, Any], total: int, expected: set[str]) -> None:
@@ -263,10 +296,12 @@ class TestWarnings:
 
     def test_warnings_are_not_repeated(self) -> None:
         """Each warning appears once even when several medications trigger it."""
-        report = regimen_mme(regimen(
-            med("methadone", "ir_tablet", "5 mg", "5 mg", BID),
-            med("methadone", "oral_solution", "1 mg/mL", "5 mg", ["12:00"]),
-        ))
+        report = regimen_mme(
+            regimen(
+                med("methadone", "ir_tablet", "5 mg", "5 mg", BID),
+                med("methadone", "oral_solution", "1 mg/mL", "5 mg", ["12:00"]),
+            )
+        )
         assert codes(report).count("methadone-caution") == 1
 
 

@@ -254,7 +254,7 @@ class TestScoreCows:
 
     def test_every_problem_is_reported_at_once(self) -> None:
         """Two illegal values, a missing item and an unknown item are all in one error."""
-        answers: dict[str, object] = cows(pulse=3, restlessness=2)
+        answers: dict[str, object] = {**cows(pulse=3, restlessness=2)}
         del answers["tremor"]
         answers["pulsee"] = 1
         with pytest.raises(InvalidScoreError) as caught:
@@ -265,6 +265,13 @@ class TestScoreCows:
         assert str(error).startswith("cows: 4 problems:")
         assert Problem("pulsee", "not an item of cows", "did you mean 'pulse'?") in error.problems
         assert Problem("tremor", "missing", "use one of 0, 1, 2, 4") in error.problems
+
+    def test_none_counts_as_missing(self) -> None:
+        """An item answered None (an empty form field or CLI option) is reported as missing."""
+        with pytest.raises(
+            InvalidScoreError, match=r"yawning: missing \(fix: use one of 0, 1, 2, 4\)"
+        ):
+            scale("cows").score({**cows(), "yawning": None})
 
     def test_bool_is_not_a_score(self) -> None:
         """True is refused although Python treats it as 1."""

@@ -57,6 +57,26 @@ def _places(value: Decimal) -> int:
 
 
 @cache
+def _layout(
+    strengths: tuple[Quantity, ...], splittable: bool
+) -> tuple[Decimal, int, tuple[int, ...], tuple[int, ...]]:
+    """Integer sizes of whole and half units: (scale, divisor, wholes, halves)."""
+    whole = [s.amount for s in strengths]
+    halves = [s.amount * _HALF for s in strengths] if splittable else []
+    places = max(_places(v) for v in [*whole, *halves])
+    scale = Decimal(10) ** places
+    divisor = 0
+    for size in [*whole, *halves]:
+        divisor = gcd(divisor, int(size * scale))
+    return (
+        scale,
+        divisor,
+        tuple(int(v * scale) // divisor for v in whole),
+        tuple(int(h * scale) // divisor for h in halves),
+    )
+
+
+@cache
 def _min_pieces(sizes: tuple[int, ...], limit: int, max_pieces: int) -> tuple[tuple[int, ...], ...]:
     """For every total 0..limit, the fewest-pieces counts per size (or () if impossible).
 
@@ -138,31 +158,21 @@ class UnitSet:
     def _make_units(self, amount: Quantity) -> tuple[UnitCount, ...] | None:
         unit = self.strengths[0].unit
         target = amount.to(unit).amount
-        whole = [s.amount for s in self.strengths]
-        halves = [s.amount * _HALF for s in self.strengths] if self.splittable else []
-        places = max(_places(v) for v in [target, *whole, *halves])
-        scale = Decimal(10) ** places
-        target_int = int(target * scale)
-        if Decimal(target_int) != target * scale:
+        scale, divisor, sizes, halves = _layout(self.strengths, self.splittable)
+        scaled = target * scale
+        target_int = int(scaled)
+        if target_int != scaled or target_int % divisor:
             return None
-        sizes = tuple(int(v * scale) for v in whole)
-        divisor = 0
-        for size in sizes + tuple(int(h * scale) for h in halves):
-            divisor = gcd(divisor, size)
-        if target_int % divisor:
-            return None
-        reduced = tuple(s // divisor for s in sizes)
         goal = target_int // divisor
-        limit = max(reduced) * self.max_pieces
+        limit = max(sizes) * self.max_pieces
         if goal > limit:
             return None
-        table = _min_pieces(reduced, limit, self.max_pieces)
+        table = _min_pieces(sizes, limit, self.max_pieces)
         options: list[tuple[int, tuple[UnitCount, ...]]] = []
         if table[goal]:
             options.append((sum(table[goal]), self._counts(table[goal], None)))
         for index, half in enumerate(halves):
-            half_int = int(half * scale) // divisor
-            rest = goal - half_int
+            rest = goal - half
             if rest < 0:
                 continue
             if rest == 0:

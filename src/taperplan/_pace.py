@@ -85,26 +85,12 @@ class Pace:
         Returns:
             The amount to cut from ``current``, in the same measure.
         """
-        if self.reduction is not None:
-            return Fraction(self.reduction.amount) * amount_factor
-        percent = Fraction(self.percent or 0) / 100
-        if self.basis is Basis.ORIGINAL:
-            return original * percent
-        if self.basis is Basis.ORIGINAL_THEN_CURRENT:
-            switch = Fraction(self.switch_at or 0) * original
-            if current > switch:
-                return min(original * percent, current - switch)
-            after = self.after_percent if self.after_percent is not None else self.percent
-            return current * Fraction(after or 0) / 100
-        if index == 0 and self.first_percent is not None:
-            percent = Fraction(self.first_percent) / 100
-        if (
-            self.slow_below is not None
-            and self.slow_factor is not None
-            and current <= Fraction(self.slow_below) * original
-        ):
-            percent *= Fraction(self.slow_factor)
-        return current * percent
+        return self.cut_rule().target(original, current, index, amount_factor)
+
+    def cut_rule(self) -> CutRule:
+        """The pace's arithmetic with its fractions worked out once (the
+        planner asks for a target at every step)."""
+        return _cut_rule(self)
 
     def describe_rate(self) -> str:
         """``10% of current every 28 days`` and the like."""
@@ -113,6 +99,58 @@ class Pace:
         else:
             rate = f"{format_decimal(self.percent or Decimal(0))}% of {self.basis.value}"
         return f"{rate} every {self.every_days} days (cap {format_decimal(self.max_step_fraction * _HUNDRED)}% of current)"
+
+
+@attrs.frozen
+class CutRule:
+    """A pace's reduction rule as exact fractions (see :meth:`Pace.target_cut`)."""
+
+    basis: Basis
+    reduction: Fraction | None
+    percent: Fraction
+    after_percent: Fraction
+    first_percent: Fraction | None
+    switch_at: Fraction
+    slow_below: Fraction | None
+    slow_factor: Fraction
+
+    def target(
+        self, original: Fraction | int, current: Fraction | int, index: int, amount_factor: Fraction
+    ) -> Fraction:
+        """The cut asked for; ``original`` and ``current`` in one measure (the
+        rule is linear, so scaled integers work as well as fractions)."""
+        if self.reduction is not None:
+            return self.reduction * amount_factor
+        if self.basis is Basis.ORIGINAL:
+            return original * self.percent
+        if self.basis is Basis.ORIGINAL_THEN_CURRENT:
+            switch = self.switch_at * original
+            if current > switch:
+                return min(original * self.percent, Fraction(current - switch))
+            return current * self.after_percent
+        percent = self.first_percent if index == 0 and self.first_percent is not None else self.percent
+        if self.slow_below is not None and current <= self.slow_below * original:
+            percent *= self.slow_factor
+        return current * percent
+
+
+@cache
+def _cut_rule(pace: Pace) -> CutRule:
+    def fraction(value: Decimal | None) -> Fraction | None:
+        return None if value is None else Fraction(value)
+
+    percent = Fraction(pace.percent or 0) / 100
+    after = pace.after_percent if pace.after_percent is not None else pace.percent
+    return CutRule(
+        basis=pace.basis,
+        reduction=None if pace.reduction is None else Fraction(pace.reduction.amount),
+        percent=percent,
+        after_percent=Fraction(after or 0) / 100,
+        first_percent=None if pace.first_percent is None else Fraction(pace.first_percent) / 100,
+        switch_at=Fraction(pace.switch_at or 0),
+        slow_below=fraction(pace.slow_below) if pace.slow_factor is not None else None,
+        slow_factor=Fraction(pace.slow_factor or 1),
+    )
 
 
 def _preset_from(entry: Mapping[str, Any]) -> Pace:

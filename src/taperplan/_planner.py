@@ -29,6 +29,7 @@ import hashlib
 from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
+from bisect import bisect_left
 from functools import cache
 from math import gcd, lcm
 from typing import Literal
@@ -110,31 +111,101 @@ _State = tuple[tuple[int, ...], tuple[int, ...]]
 (0 once dropped) and the interval in days."""
 
 
-@attrs.frozen
 class _Track:
-    """One medication in integer form."""
+    """One medication in integer form.
 
-    index: int
-    medication: Medication
-    unit_set: UnitSet
-    grid: Fraction
-    menu: tuple[int, ...]
-    smallest: int
-    factor: Fraction | None
-    bands: tuple[tuple[Fraction, Fraction], ...]
-    patch: bool
-    keep_rank: tuple[int, ...]
+    Amounts are whole grid steps. ``daily_int`` is the daily amount times
+    ``day_scale`` (the lcm of the intervals the track can use), so it is an
+    integer; ``measure_int`` is the MME/day (or daily amount) times the
+    plan-wide ``_Engine.scale``. The engine compares only integers.
+    """
 
-    def daily(self, state: _State) -> Fraction:
+    __slots__ = (
+        "bands", "day_scale", "doses", "factor", "grid_decimal", "memo", "scale_decimal", "units", "grid", "index", "keep_rank", "medication", "menu",
+        "mult", "mults", "patch", "scaled_factor", "smallest", "smallest_unit", "stated", "thresholds",
+        "unit_set", "weights",
+    )
+
+    def __init__(self, index: int, medication: Medication, factor_set: FactorSet) -> None:
+        unit_set = medication.unit_set
+        grid = _grid(unit_set)
+        amounts = [a.amount.amount / grid for a in medication.administrations]
+        factor = factor_set.factor_for(medication.product, medication.daily_amount)
+        self.index = index
+        self.medication = medication
+        self.unit_set = unit_set
+        self.stated = medication.stated_unit_set
+        self.smallest_unit = unit_set.smallest_unit
+        self.doses: dict[_State, MedicationDose] = {}
+        self.memo: dict[_State, tuple[int, int]] = {}
+        self.units: dict[tuple[int, bool], tuple[UnitCount, ...]] = {}
+        self.grid = Fraction(grid)
+        self.grid_decimal = grid
+        self.scale_decimal = Decimal(1)
+        self.menu = _menu(unit_set, grid, int(max(amounts)))
+        self.smallest = int(unit_set.smallest_unit.amount / grid)
+        self.factor = None if factor is None else Fraction(factor)
+        self.bands: tuple[tuple[Fraction, Fraction], ...] = ()
+        if medication.drug == "methadone" and factor_set.methadone_bands:
+            self.bands = tuple((Fraction(b.high), Fraction(b.factor)) for b in factor_set.methadone_bands)
+        self.patch = medication.form is Form.PATCH
+        self.keep_rank = _keep_rank(len(amounts))
+        self.day_scale = 1 if self.patch else lcm(2, medication.every_days)
+        self.weights = tuple(0 if e == 0 else self.day_scale // e for e in range(self.day_scale + 1))
+        self.mult = 0
+        self.scaled_factor = Fraction(0)
+        self.mults: tuple[int, ...] = ()
+        self.thresholds: tuple[Fraction, ...] = ()
+
+    def per_unit(self) -> tuple[Fraction, ...]:
+        """MME (or amount) per unit of ``daily_int``, for each factor the track can use."""
+        factors = [f for _, f in self.bands] or [self.factor if self.factor is not None else Fraction(1)]
+        return tuple(f * self.grid / self.day_scale for f in factors)
+
+    def set_scale(self, scale: int) -> None:
+        multipliers = [int(value * scale) for value in self.per_unit()]
+        self.mult = multipliers[0]
+        self.scale_decimal = Decimal(scale)
+        # Converts a fixed reduction of this medication into the engine's scaled measure.
+        self.scaled_factor = (self.factor if self.factor is not None else Fraction(1)) * scale
+        self.mults = tuple(multipliers)
+        # A banded track's factor depends on its daily amount: band limits in daily_int units.
+        self.thresholds = tuple(high * self.day_scale / self.grid for high, _ in self.bands)
+
+    def daily_int(self, state: _State) -> int:
+        return self.ints(state)[0]
+
+    def measure_int(self, state: _State) -> int:
+        return self.ints(state)[1]
+
+    def ints(self, state: _State) -> tuple[int, int]:
+        """(daily amount × day_scale, measure × engine scale), memoised per state."""
+        known = self.memo.get(state)
+        if known is not None:
+            return known
         amounts, everys = state
         if self.patch:
-            return sum(amounts) * self.grid
-        return (
-            sum((Fraction(a, e) for a, e in zip(amounts, everys, strict=True) if a), Fraction(0))
-            * self.grid
-        )
+            daily = sum(amounts)
+        else:
+            weights = self.weights
+            daily = sum([a * weights[e] for a, e in zip(amounts, everys, strict=True)])
+        mult = self.mult
+        if self.bands:
+            mult = self.mults[-1]
+            for limit, band_mult in zip(self.thresholds, self.mults, strict=True):
+                if daily <= limit:
+                    mult = band_mult
+                    break
+        result = (daily, daily * mult)
+        self.memo[state] = result
+        return result
+
+    def daily(self, state: _State) -> Fraction:
+        """The daily amount (mg/day, or mcg/h for a patch)."""
+        return self.daily_int(state) * self.grid / self.day_scale
 
     def measure(self, state: _State) -> Fraction:
+        """MME/day, or the daily amount where MME does not apply."""
         daily = self.daily(state)
         if self.bands:
             for high, factor in self.bands:
@@ -150,12 +221,8 @@ class _Track:
 
     def below(self, amount: int) -> int:
         """The next dispensable amount under ``amount`` (0 if none)."""
-        lower = 0
-        for value in self.menu:
-            if value >= amount:
-                break
-            lower = value
-        return lower
+        position = bisect_left(self.menu, amount)
+        return self.menu[position - 1] if position else 0
 
     def lower(self, state: _State, position: int) -> _State:
         """One step down for one administration: a smaller dispensable amount;
@@ -187,27 +254,16 @@ def _keep_rank(count: int) -> tuple[int, ...]:
     return tuple(rank)
 
 
-def _track(index: int, medication: Medication, factor_set: FactorSet) -> _Track:
-    unit_set = medication.unit_set
-    grid = _grid(unit_set)
-    amounts = [a.amount.amount / grid for a in medication.administrations]
-    menu = _menu(unit_set, grid, int(max(amounts)))
-    factor = factor_set.factor_for(medication.product, medication.daily_amount)
-    bands: tuple[tuple[Fraction, Fraction], ...] = ()
-    if medication.drug == "methadone" and factor_set.methadone_bands:
-        bands = tuple((Fraction(b.high), Fraction(b.factor)) for b in factor_set.methadone_bands)
-    return _Track(
-        index=index,
-        medication=medication,
-        unit_set=unit_set,
-        grid=Fraction(grid),
-        menu=menu,
-        smallest=int(unit_set.smallest_unit.amount / grid),
-        factor=None if factor is None else Fraction(factor),
-        bands=bands,
-        patch=medication.form is Form.PATCH,
-        keep_rank=_keep_rank(len(amounts)),
-    )
+def _tracks(medications: Sequence[Medication], factor_set: FactorSet) -> tuple[list[_Track], int]:
+    """The integer tracks of ``medications`` and the plan-wide measure scale."""
+    tracks = [_Track(i, m, factor_set) for i, m in enumerate(medications)]
+    scale = 1
+    for track in tracks:
+        for value in track.per_unit():
+            scale = lcm(scale, value.denominator)
+    for track in tracks:
+        track.set_scale(scale)
+    return tracks, scale
 
 
 @attrs.frozen
@@ -234,42 +290,44 @@ def _live(state: _State) -> bool:
 
 class _Engine:
     def __init__(
-        self, tracks: Sequence[_Track], pace: Pace, order: TaperOrder | Sequence[str]
+        self, tracks: Sequence[_Track], scale: int, pace: Pace, order: TaperOrder | Sequence[str]
     ) -> None:
         self.tracks = tuple(tracks)
+        self.scale = scale
         self.pace = pace
-        self.cap = Fraction(pace.max_step_fraction)
+        self.rule = pace.cut_rule()
+        cap = Fraction(pace.max_step_fraction)
+        self.cap = cap
+        self.cap_num, self.cap_den = cap.numerator, cap.denominator
         self.order = order
-        self.stop_mme = _end_game()[1]
+        self.stop_at = int(_end_game()[1] * scale)
+        mme_tracks = tuple(t for t in self.tracks if t.factor is not None)
+        self.groups = tuple(mme_tracks if t.factor is not None else (t,) for t in self.tracks)
 
-    def group(self, track: _Track) -> tuple[_Track, ...]:
-        """The tracks whose total a cut of ``track`` is measured against."""
-        if track.factor is None:
-            return (track,)
-        return tuple(t for t in self.tracks if t.factor is not None)
+    def total(self, track: _Track, states: Sequence[_State]) -> int:
+        return sum(t.measure_int(states[t.index]) for t in self.groups[track.index])
 
-    def total(self, track: _Track, states: Sequence[_State]) -> Fraction:
-        return sum((t.measure(states[t.index]) for t in self.group(track)), Fraction(0))
-
-    def ordered(self, states: Sequence[_State], originals: Sequence[Fraction]) -> list[_Track]:
+    def ordered(self, states: Sequence[_State], originals: Sequence[int]) -> list[_Track]:
         active = [t for t in self.tracks if _live(states[t.index])]
+        if len(active) <= 1:
+            return active
         if self.order == "proportional":
 
             def behind(track: _Track) -> tuple[Fraction, int]:
                 start = originals[track.index]
-                share = track.measure(states[track.index]) / start if start else Fraction(0)
+                share = Fraction(track.measure_int(states[track.index]), start) if start else Fraction(0)
                 return (-share, track.index)
 
             return sorted(active, key=behind)
         if isinstance(self.order, str):
             long_first = self.order == "long-acting-first"
 
-            def rank(track: _Track) -> tuple[int, int, Fraction, int]:
+            def rank(track: _Track) -> tuple[int, int, int, int]:
                 is_long = track.medication.product.profile in _LONG_ACTING
                 group = (0 if is_long else 1) if long_first else (1 if is_long else 0)
                 # Mayo's research tool tapered tramadol last.
                 tramadol = 1 if track.medication.drug == "tramadol" else 0
-                return (group, tramadol, -track.measure(states[track.index]), track.index)
+                return (group, tramadol, -track.measure_int(states[track.index]), track.index)
 
             return sorted(active, key=rank)
         names = list(self.order)
@@ -282,7 +340,7 @@ class _Engine:
         )
 
     def choose(
-        self, states: tuple[_State, ...], originals: tuple[Fraction, ...], index: int
+        self, states: tuple[_State, ...], originals: tuple[int, ...], index: int
     ) -> tuple[_Track, _State, Fraction] | None:
         """The next cut: (track, its new state, cut fraction), or None when stuck."""
         final = sum(1 for s in states if _live(s)) == 1
@@ -301,92 +359,91 @@ class _Engine:
             return len(live) == 1 and amounts[live[0]] <= track.smallest
         if all(everys[i] >= 2 for i in live):
             return True
-        return track.factor is not None and track.measure(state) <= self.stop_mme
+        return track.factor is not None and track.measure_int(state) <= self.stop_at
 
     def best(
         self,
         track: _Track,
         states: tuple[_State, ...],
-        originals: tuple[Fraction, ...],
+        originals: tuple[int, ...],
         index: int,
         *,
         final: bool,
     ) -> tuple[_State, Fraction] | None:
         state = states[track.index]
         total = self.total(track, states)
-        original = sum((originals[t.index] for t in self.group(track)), Fraction(0))
-        before = track.measure(state)
-        factor = track.factor if track.factor is not None else Fraction(1)
-        target = self.pace.target_cut(
-            original=original, current=total, index=index, amount_factor=factor
-        )
-        cap_allow = self.cap * total
-        daily_before = track.daily(state)
-        unit = track.unit_per_day
+        original = sum(originals[t.index] for t in self.groups[track.index])
+        before = track.measure_int(state)
+        # The rule is linear in its totals, so it works on the scaled integers directly.
+        target = round(self.rule.target(original, total, index, track.scaled_factor))
+        cap_total = self.cap_num * total
+        cap_den = self.cap_den
+        daily_before = track.daily_int(state)
+        unit = track.smallest * track.day_scale
         low = daily_before <= 2 * unit
 
-        def within(new: _State, cut: Fraction) -> bool:
-            return cut <= cap_allow or (low and daily_before - track.daily(new) <= unit)
-
-        candidates: list[tuple[tuple[int, Fraction, Fraction], _State, Fraction]] = []
+        candidates: list[tuple[tuple[int, int, int], _State, int]] = []
         dropped = state[0].count(0)
-        limit = max(cap_allow, before if low else Fraction(0))
+        seen: set[_State] = set()
+
+        def consider(new: _State) -> None:
+            cut = before - track.measure_int(new)
+            if cut <= 0 or new in seen:
+                return
+            if cut * cap_den <= cap_total or (low and daily_before - track.daily_int(new) <= unit):
+                seen.add(new)
+                candidates.append(((new[0].count(0) - dropped, abs(cut - target), cut), new, cut))
+
         # The even-cut chain: lower one administration a step at a time. An
         # administration already on alternate days is finished first; otherwise
         # the largest (by its average per day), ties going to the dose least
         # worth keeping.
         chain = state
-        seen: set[_State] = set()
+        weights = track.weights
         while True:
             amounts, everys = chain
             live = [i for i, a in enumerate(amounts) if a]
-            if len(live) == 1 and (
-                (track.patch and amounts[live[0]] <= track.smallest)
-                or (everys[live[0]] >= 2 and amounts[live[0]] <= track.smallest)
-            ):
+            if len(live) == 1 and amounts[live[0]] <= track.smallest and (track.patch or everys[live[0]] >= 2):
                 break  # only the stop is left
             spaced = [i for i in live if everys[i] >= 2]
             if spaced:
                 position = min(spaced, key=lambda i: track.keep_rank[i])
             else:
-                position = max(
-                    live, key=lambda i: (Fraction(amounts[i], everys[i]), -track.keep_rank[i])
-                )
+                position = max(live, key=lambda i: (amounts[i] * weights[everys[i]], -track.keep_rank[i]))
             chain = track.lower(chain, position)
-            cut = before - track.measure(chain)
-            if cut > limit:
-                break
             if not _live(chain):
                 break
-            if cut > 0 and within(chain, cut):
-                drops = chain[0].count(0) - dropped
-                candidates.append(((drops, abs(cut - target), cut), chain, cut))
-                seen.add(chain)
+            cut = before - track.measure_int(chain)
+            if not low and cut * cap_den > cap_total:
+                break
+            consider(chain)
+            if cut >= target:
+                break  # the chain only cuts more from here: further from the target
         # Single moves: lower just one administration a step (finer cuts than the
         # chain's when the largest dose is coarse, e.g. one dose to alternate days).
         for position, amount in enumerate(state[0]):
             if amount:
                 new = track.lower(state, position)
-                cut = before - track.measure(new)
-                if _live(new) and cut > 0 and new not in seen and within(new, cut):
-                    drops = new[0].count(0) - dropped
-                    candidates.append(((drops, abs(cut - target), cut), new, cut))
+                if _live(new):
+                    consider(new)
         # The stop: the final one only by the stop rule; another medication's
         # also when the cut fits the cap or the low-dose allowance.
         stop: _State = (tuple(0 for _ in state[0]), state[1])
-        if self.may_stop(track, state) or (not final and within(stop, before)):
+        if self.may_stop(track, state) or (
+            not final and (before * cap_den <= cap_total or (low and daily_before <= unit))
+        ):
             candidates.append(((len(state[0]), abs(before - target), before), stop, before))
         if not candidates:
             return None
         _, new, cut = min(candidates, key=lambda c: c[0])
-        return new, (cut / total if total else Fraction(1))
+        return new, (Fraction(cut, total) if total else Fraction(1))
 
     def stuck(self, states: Sequence[_State]) -> PlanningError:
         parts = []
         for track in (t for t in self.tracks if _live(states[t.index])):
             state = states[track.index]
             unit = track.medication.dose_unit.value
-            cap = self.cap * self.total(track, states)
+            cap = self.cap * Fraction(self.total(track, states), self.scale)
             per = "" if track.patch else "/day"
             parts.append(
                 f"{track.medication.product.name} at {_fmt(track.daily(state))} {unit}{per} "
@@ -394,25 +451,21 @@ class _Engine:
                 f"{_fmt(cap)} {'MME/day' if track.factor is not None else unit + per})"
             )
         forms = {t.medication.form for t in self.tracks if _live(states[t.index])}
-        fixes = [
-            "choose a pace with a larger cap (a longer step does not help: the cap limits each cut)"
-        ]
+        fixes = ["choose a pace with a larger cap (a longer step does not help: the cap limits each cut)"]
         if forms - {Form.PATCH}:
             fixes.insert(
-                0,
-                "allow a lower strength or scored tablets that can be halved (available = [...], split = true)",
+                0, "allow a lower strength or scored tablets that can be halved (available = [...], split = true)"
             )
-            fixes.insert(
-                1, 'use an oral solution measured with a fine syringe (resolution = "0.1 mL")'
-            )
+            fixes.insert(1, 'use an oral solution measured with a fine syringe (resolution = "0.1 mL")')
         if Form.PATCH in forms:
-            fixes.insert(
-                0,
-                "patches come in fixed strengths: discuss a pace with larger steps with the prescriber",
-            )
+            fixes.insert(0, "patches come in fixed strengths: discuss a pace with larger steps with the prescriber")
         return PlanningError(
-            f"no dispensable step fits the {self.pace.name} cap of {format_decimal(self.pace.max_step_fraction * 100)}% "
-            "of the current total: " + "; ".join(parts) + ". Fixes: " + "; or ".join(fixes) + "."
+            f"no dispensable step fits the {self.pace.name} cap of "
+            f"{format_decimal(self.pace.max_step_fraction * 100)}% of the current total: "
+            + "; ".join(parts)
+            + ". Fixes: "
+            + "; or ".join(fixes)
+            + "."
         )
 
 
@@ -440,33 +493,40 @@ def _dec(value: Fraction) -> Decimal:
 
 
 def _medication_dose(track: _Track, state: _State) -> MedicationDose:
+    cached = track.doses.get(state)
+    if cached is not None:
+        return cached
     amounts, everys = state
     medication = track.medication
     unit = medication.dose_unit
-    stated = medication.stated_unit_set
     doses = []
     for administration, value, every in zip(
         medication.administrations, amounts, everys, strict=True
     ):
         if value == 0:
             continue
-        amount = Quantity(_dec(track.grid * value), unit)
-        units = stated.make(amount) if amount == administration.amount else None
-        doses.append(
-            Dose(administration.time, amount, every, units or _units(track.unit_set, amount))
-        )
-    daily_q = Quantity(_dec(track.daily(state)), unit)
+        amount = Quantity(track.grid_decimal * value, unit)
+        # The patient's own tablets where they make the dose; else any allowed units.
+        own = amount == administration.amount
+        units = track.units.get((value, own))
+        if units is None:
+            units = _units(track.stated if own else track.unit_set, amount)
+            track.units[value, own] = units
+        doses.append(Dose(administration.time, amount, every, units))
+    daily, measure = track.ints(state)
     mme = None
     if track.factor is not None:
-        mme = _dec(track.measure(state))
-    return MedicationDose(
+        mme = Decimal(measure) / track.scale_decimal
+    result = MedicationDose(
         index=track.index,
         product=medication.product,
         doses=tuple(doses),
-        daily_amount=daily_q,
+        daily_amount=Quantity(Decimal(daily) * track.grid_decimal / track.day_scale, unit),
         mme_per_day=mme,
-        smallest_unit=track.unit_set.smallest_unit,
+        smallest_unit=track.smallest_unit,
     )
+    track.doses[state] = result
+    return result
 
 
 def _total_mme(parts: Sequence[MedicationDose]) -> Decimal | None:
@@ -581,7 +641,7 @@ def _raws(
     engine: _Engine,
     tracks: Sequence[_Track],
     baseline: tuple[_State, ...],
-    originals: tuple[Fraction, ...],
+    originals: tuple[int, ...],
     *,
     first_number: int,
     first_index: int,
@@ -626,8 +686,8 @@ def _raws(
 def _engine_for(
     regimen: Regimen, pace: Pace, order: TaperOrder | Sequence[str], factor_set: FactorSet
 ) -> tuple[_Engine, list[_Track]]:
-    tracks = [_track(i, m, factor_set) for i, m in enumerate(regimen.medications)]
-    return _Engine(tracks, pace, order), tracks
+    tracks, scale = _tracks(regimen.medications, factor_set)
+    return _Engine(tracks, scale, pace, order), tracks
 
 
 def _state_of(medication: Medication, track: _Track) -> _State:
@@ -703,7 +763,7 @@ def plan_taper(
     order_name = order if isinstance(order, str) else "explicit: " + ", ".join(order)
     engine, tracks = _engine_for(regimen, chosen, order, factor_set)
     baseline = tuple(_state_of(m, t) for m, t in zip(regimen.medications, tracks, strict=True))
-    originals = tuple(t.measure(s) for t, s in zip(tracks, baseline, strict=True))
+    originals = tuple(t.measure_int(s) for t, s in zip(tracks, baseline, strict=True))
     raws = _raws(engine, tracks, baseline, originals, first_number=1, first_index=0)
     plan_id = _plan_id(regimen, start, chosen, order_name, factor_set.name)
     steps = _date_steps(plan_id, raws, start, tracks)
@@ -762,7 +822,7 @@ def _plan_warnings(
 
 def _rebuild(plan: TaperPlan) -> list[_Track]:
     factor_set = resolve_factor_set(plan.factor_set)
-    return [_track(i, m, factor_set) for i, m in enumerate(plan.regimen.medications)]
+    return _tracks(plan.regimen.medications, factor_set)[0]
 
 
 def _raw_of(step: Step, tracks: Sequence[_Track]) -> _Raw:
@@ -883,7 +943,7 @@ def replan(
         order = plan.order.removeprefix("explicit: ").split(", ")
     engine, tracks = _engine_for(new_regimen, chosen, order, factor_set)
     current = tuple(_state_of(m, t) for m, t in zip(new_regimen.medications, tracks, strict=True))
-    originals = _originals_for(plan, tracks)
+    originals = _originals_for(plan, tracks, engine.scale)
     first_number = 1 + max((n for n in (_number(s.id) for s in kept) if n is not None), default=0)
     raws = _raws(
         engine, tracks, current, originals, first_number=first_number, first_index=len(kept)
@@ -928,18 +988,19 @@ def _regimen_on(plan: TaperPlan, step: Step) -> Regimen:
     return attrs.evolve(plan.regimen, medications=tuple(medications))
 
 
-def _originals_for(plan: TaperPlan, tracks: Sequence[_Track]) -> tuple[Fraction, ...]:
-    """The plan's baseline measure for each new medication (matched by
-    product; a product new to the plan counts from its current dose)."""
+def _originals_for(plan: TaperPlan, tracks: Sequence[_Track], scale: int) -> tuple[int, ...]:
+    """The plan's baseline measure for each new medication, in the engine's
+    integer scale (matched by product; a product new to the plan counts from
+    its current dose)."""
     result = []
     for track in tracks:
         match = next((p for p in plan.baseline if p.product == track.medication.product), None)
         if match is None:
-            result.append(track.measure(_state_of(track.medication, track)))
+            result.append(track.measure_int(_state_of(track.medication, track)))
         elif match.mme_per_day is not None and track.factor is not None:
-            result.append(Fraction(match.mme_per_day))
+            result.append(round(Fraction(match.mme_per_day) * scale))
         else:
-            result.append(Fraction(match.daily_amount.amount))
+            result.append(round(Fraction(match.daily_amount.amount) * scale))
     return tuple(result)
 
 

@@ -116,7 +116,7 @@ def regimen_safety_warnings(regimen: Regimen, *, total_mme: Decimal | None) -> t
             (buprenorphine); used for the naloxone notice at 50 or more.
 
     Returns:
-        ``loss-of-tolerance`` first (every taper), then each notice the
+        ``tolerance-loss`` first (every taper), then each notice the
         context or the medications raise, in the order of ``data/safety.toml``.
     """
     notices = []
@@ -233,6 +233,11 @@ def clock_changes(zone: ZoneInfo, start: dt.date, end: dt.date) -> tuple[ClockCh
     return tuple(result)
 
 
+@cache
+def _current_rule_changes(zone: ZoneInfo) -> tuple[ClockChange, ...]:
+    return clock_changes(zone, dt.date(_RULE_YEAR, 1, 1), dt.date(_RULE_YEAR, 12, 31))
+
+
 def dst_time_warnings(
     regimen: Regimen, *, start: dt.date | None = None, end: dt.date | None = None
 ) -> tuple[Notice, ...]:
@@ -258,7 +263,7 @@ def dst_time_warnings(
         return ()
     spec = _table()["dst"]
     if start is None:
-        changes = clock_changes(zone, dt.date(_RULE_YEAR, 1, 1), dt.date(_RULE_YEAR, 12, 31))
+        changes = _current_rule_changes(zone)
         dates = ""
     else:
         last = end if end is not None else start + dt.timedelta(days=365)

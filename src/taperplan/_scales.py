@@ -55,7 +55,6 @@ class ScaleItem:
     key: str = attrs.field(validator=v.matches_re(r"[a-z][a-z0-9_]*"))
     label: str
     values: tuple[int, ...] = attrs.field(
-        converter=tuple,
         validator=[v.deep_iterable(v.and_(v.instance_of(int), v.ge(0))), v.min_len(2)],
     )
 
@@ -186,7 +185,8 @@ class Scale:
                 problems.append(Problem(str(key), f"not an item of {self.key}", fix))
         for item in self.items:
             fix = f"use one of {_legal(item.values)}"
-            if item.key not in answers:
+            # None counts as unanswered: a form or CLI option left empty.
+            if answers.get(item.key) is None:
                 problems.append(Problem(item.key, "missing", fix))
                 continue
             value = answers[item.key]
@@ -199,7 +199,8 @@ class Scale:
         """Score one complete set of answers.
 
         Args:
-            answers: ``{item key: score}`` for every item of the scale.
+            answers: ``{item key: score}`` for every item of the scale
+                (a None score counts as missing).
 
         Returns:
             The scores in the scale's item order, the total and its band.
@@ -230,7 +231,8 @@ def _load_scale(entry: Mapping[str, Any]) -> Scale:
         name=entry["name"],
         rater=entry["rater"],
         items=tuple(
-            ScaleItem(key=i["key"], label=i["label"], values=i["values"]) for i in entry["item"]
+            ScaleItem(key=i["key"], label=i["label"], values=tuple(i["values"]))
+            for i in entry["item"]
         ),
         maximum=entry["maximum"],
         source=entry["source"],

@@ -12,8 +12,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from taperplan import (
-    CatalogueError,
     Catalogue,
+    CatalogueError,
     Context,
     Dimension,
     DimensionError,
@@ -23,8 +23,8 @@ from taperplan import (
     Medication,
     MedicationMME,
     MMEReport,
-    Notice,
     NotApplicableError,
+    Notice,
     Opioid,
     Pace,
     Problem,
@@ -96,7 +96,13 @@ regimen: Regimen = regimen_from_mapping(
         "timezone": "America/New_York",
         "context": {"on_opioids_since": dt.date(2021, 3, 1)},
         "medication": [
-            {"drug": "oxycodone", "form": "er_tablet", "strength": "20 mg", "dose": "20 mg", "times": ["08:00", "20:00"]}
+            {
+                "drug": "oxycodone",
+                "form": "er_tablet",
+                "strength": "20 mg",
+                "dose": "20 mg",
+                "times": ["08:00", "20:00"],
+            }
         ],
     },
     today=dt.date(2025, 1, 1),
