@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from regimens import random_regimen  # noqa: E402
+from regimens import random_regimen
 
-from taperplan import PlanningError, plan_taper, regimen_from_mapping  # noqa: E402
+from taperplan import PlanningError, plan_taper, regimen_from_mapping
 
 START = dt.date(2027, 1, 4)
 
@@ -47,18 +47,40 @@ def main() -> None:
             steps += len(plan.steps)
     elapsed = time.perf_counter() - began
     print(f"random regimens: {args.count} in {elapsed:.2f} s on one core")
-    print(f"  {args.count / elapsed:,.0f} plans/s ({planned} planned, avg {steps / max(planned, 1):.1f} steps; "
-          f"{stuck} refused with PlanningError)")
+    print(
+        f"  {args.count / elapsed:,.0f} plans/s ({planned} planned, avg {steps / max(planned, 1):.1f} steps; "
+        f"{stuck} refused with PlanningError)"
+    )
 
-    three = regimen_from_mapping({
-        "timezone": "America/New_York",
-        "pace": {"preset": "va-slower"},
-        "medication": [
-            {"drug": "morphine", "form": "er_tablet", "strength": "30 mg", "dose": "60 mg", "times": ["08:00", "20:00"]},
-            {"drug": "oxycodone", "form": "ir_tablet", "strength": "5 mg", "doses": ["10 mg", "5 mg"], "times": ["12:00", "18:00"]},
-            {"drug": "fentanyl", "form": "patch", "strength": "25 mcg/h", "dose": "25 mcg/h", "times": ["09:00"]},
-        ],
-    })
+    three = regimen_from_mapping(
+        {
+            "timezone": "America/New_York",
+            "pace": {"preset": "va-slower"},
+            "medication": [
+                {
+                    "drug": "morphine",
+                    "form": "er_tablet",
+                    "strength": "30 mg",
+                    "dose": "60 mg",
+                    "times": ["08:00", "20:00"],
+                },
+                {
+                    "drug": "oxycodone",
+                    "form": "ir_tablet",
+                    "strength": "5 mg",
+                    "doses": ["10 mg", "5 mg"],
+                    "times": ["12:00", "18:00"],
+                },
+                {
+                    "drug": "fentanyl",
+                    "form": "patch",
+                    "strength": "25 mcg/h",
+                    "dose": "25 mcg/h",
+                    "times": ["09:00"],
+                },
+            ],
+        }
+    )
     runs = 200
     began = time.perf_counter()
     for _ in range(runs):

@@ -9,7 +9,15 @@ from typing import Any
 from taperplan import Form, Product, catalogue
 
 _TIMES = ("06:00", "08:00", "12:00", "14:00", "18:00", "20:00", "22:00")
-_PACES = ("va-slower", "va-faster", "etg-short", "etg-long", "cdc-short-term", "cdc-long-term", "va-slowest")
+_PACES = (
+    "va-slower",
+    "va-faster",
+    "etg-short",
+    "etg-long",
+    "cdc-short-term",
+    "cdc-long-term",
+    "va-slowest",
+)
 
 
 def _dose(rng: random.Random, product: Product) -> tuple[str, str]:
@@ -28,10 +36,23 @@ def random_regimen(rng: random.Random, *, medications: int | None = None) -> dic
     entries = []
     for product in chosen:
         strength, dose = _dose(rng, product)
-        times = ["09:00"] if product.form is Form.PATCH else sorted(rng.sample(_TIMES, rng.randint(1, 3)))
-        entry: dict[str, Any] = {"drug": product.drug.name, "form": product.form.value, "strength": strength,
-                                 "dose": dose, "times": times}
+        times = (
+            ["09:00"]
+            if product.form is Form.PATCH
+            else sorted(rng.sample(_TIMES, rng.randint(1, 3)))
+        )
+        entry: dict[str, Any] = {
+            "drug": product.drug.name,
+            "form": product.form.value,
+            "strength": strength,
+            "dose": dose,
+            "times": times,
+        }
         if product.combination is not None:
             entry["combination"] = str(product.combination)
         entries.append(entry)
-    return {"timezone": "America/New_York", "medication": entries, "pace": {"preset": rng.choice(_PACES)}}
+    return {
+        "timezone": "America/New_York",
+        "medication": entries,
+        "pace": {"preset": rng.choice(_PACES)},
+    }

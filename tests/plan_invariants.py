@@ -137,7 +137,11 @@ def allowed_units(regimen: Regimen) -> dict[str, Allowed]:
     result: dict[str, Allowed] = {}
     for medication in regimen.medications:
         form = medication.form.value
-        base = medication.available if medication.available is not None else medication.product.strengths
+        base = (
+            medication.available
+            if medication.available is not None
+            else medication.product.strengths
+        )
         strengths = frozenset(
             (Fraction(q.amount), q.unit.value) for q in (*base, *medication.strengths)
         )
@@ -205,7 +209,9 @@ def check_units(admin: Mapping[str, Any], allowed: Allowed, where: str) -> Fract
                 raise fail(where, f"{unit['count']} mL is not on the {allowed.resolution} mL grid")
         elif count.denominator != 1:
             if count.denominator != 2 or not allowed.halves:
-                raise fail(where, f"{unit['count']} units of {unit['strength']}: halves not allowed")
+                raise fail(
+                    where, f"{unit['count']} units of {unit['strength']}: halves not allowed"
+                )
             halves += 1
         total += strength[0] * count
     if halves > 1:
@@ -215,9 +221,7 @@ def check_units(admin: Mapping[str, Any], allowed: Allowed, where: str) -> Fract
     return amount
 
 
-def read_part(
-    entry: Mapping[str, Any], allowed: Allowed, where: str, expected_unit: str
-) -> Part:
+def read_part(entry: Mapping[str, Any], allowed: Allowed, where: str, expected_unit: str) -> Part:
     """Re-derive one medication's daily amount and MME from its administrations."""
     if entry["drug"] != allowed.drug or entry["form"] != allowed.form:
         raise fail(where, f"{entry['drug']} {entry['form']} does not match {allowed.product}")
@@ -248,7 +252,9 @@ def read_part(
     mme = None if allowed.factor is None else daily * allowed.factor
     if mme is None:
         if entry["mme_per_day"] is not None:
-            raise fail(where, f"mme_per_day {entry['mme_per_day']} for {allowed.drug}; expected null")
+            raise fail(
+                where, f"mme_per_day {entry['mme_per_day']} for {allowed.drug}; expected null"
+            )
     else:
         close(mme, entry["mme_per_day"], where=where, what="mme_per_day")
     return Part(product=allowed.product, admins=admins, daily=daily, mme=mme, patch=patch)
@@ -511,8 +517,11 @@ def check_plan_invariants(
         for part in parts.values():
             for time, (_, every) in part.admins.items():
                 if length % every:
-                    raise fail(where, f"{length} days is not a whole number of {part.product} "
-                               f"at {time} every {every} days")
+                    raise fail(
+                        where,
+                        f"{length} days is not a whole number of {part.product} "
+                        f"at {time} every {every} days",
+                    )
 
         kind = step.get("kind")
         if final:
@@ -525,8 +534,11 @@ def check_plan_invariants(
                 raise fail(where, f"the last step's kind is {kind!r}")
             for name in cut.cut_products:
                 if not stop_rule_allows(previous_parts[name], allowed[name]):
-                    raise fail(where, f"{name} stops from {dict(previous_parts[name].admins)}: "
-                               "not less than once a day, the smallest patch, or ≤ 5 MME/day")
+                    raise fail(
+                        where,
+                        f"{name} stops from {dict(previous_parts[name].admins)}: "
+                        "not less than once a day, the smallest patch, or ≤ 5 MME/day",
+                    )
         elif not any(part.live for part in parts.values()):
             raise fail(where, "nothing is taken before the last step")
 
@@ -542,8 +554,11 @@ def check_plan_invariants(
             if last_cut_start is not None:
                 gap = (first - last_cut_start).days
                 if gap < pace.min_step_days:
-                    raise fail(where, f"cut {gap} days after the previous cut "
-                               f"(the pace's minimum is {pace.min_step_days})")
+                    raise fail(
+                        where,
+                        f"cut {gap} days after the previous cut "
+                        f"(the pace's minimum is {pace.min_step_days})",
+                    )
             last_cut_start = first
         else:
             if kind not in (None, "pause"):
@@ -583,7 +598,9 @@ def plan_json(plan: TaperPlan) -> dict[str, Any]:
     return loaded
 
 
-def check_plan(plan: TaperPlan, regimen: Regimen, pace: Pace, *, start: dt.date | None = None) -> dict[str, Any]:
+def check_plan(
+    plan: TaperPlan, regimen: Regimen, pace: Pace, *, start: dt.date | None = None
+) -> dict[str, Any]:
     """Check a plan object through its JSON; return the JSON."""
     data = plan_json(plan)
     check_plan_invariants(data, regimen, pace, start=start)

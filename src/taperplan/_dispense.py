@@ -58,7 +58,8 @@ def _places(value: Decimal) -> int:
 
 @cache
 def _layout(
-    strengths: tuple[Quantity, ...], splittable: bool
+    strengths: tuple[Quantity, ...],
+    splittable: bool,  # noqa: FBT001 - a cache key
 ) -> tuple[Decimal, int, tuple[int, ...], tuple[int, ...]]:
     """Integer sizes of whole and half units: (scale, divisor, wholes, halves)."""
     whole = [s.amount for s in strengths]

@@ -422,7 +422,7 @@ class _Reader:
                     where,
                     f"{administration.amount} cannot be made from {', '.join(map(str, strengths))} "
                     f"{product.name} units{self.split_rule(product)}",
-                    'state the strength(s) the patient has (strength = ["30 mg", "15 mg"]) or correct the dose',
+                    _unmakeable_fix(product.form),
                 )
                 return None
         return medication
@@ -786,6 +786,14 @@ class _Reader:
             total = sum((a.amount for a in acetaminophen), Quantity(0, Unit.MG).amount)
             if total > catalogue().acetaminophen_max_daily.amount:
                 self.notices.append(notice("acetaminophen-over-4g", amount=format_decimal(total)))
+
+
+def _unmakeable_fix(form: Form) -> str:
+    if form is Form.PATCH:
+        return 'state every patch strength worn (strength = ["50 mcg/h", "25 mcg/h"]) or correct the dose'
+    if form is Form.ORAL_SOLUTION:
+        return 'give a dose that measures to the syringe resolution, or set resolution = "0.1 mL"'
+    return 'state the strength(s) the patient has (strength = ["30 mg", "15 mg"]) or correct the dose'
 
 
 def _example(form: Form) -> str:

@@ -128,7 +128,9 @@ class CutRule:
             if current > switch:
                 return min(original * self.percent, Fraction(current - switch))
             return current * self.after_percent
-        percent = self.first_percent if index == 0 and self.first_percent is not None else self.percent
+        percent = (
+            self.first_percent if index == 0 and self.first_percent is not None else self.percent
+        )
         if self.slow_below is not None and current <= self.slow_below * original:
             percent *= self.slow_factor
         return current * percent
@@ -318,7 +320,7 @@ def pace_from_mapping(
             )
     if percent is not None and "reduction" in table:
         problems.append(Problem(path, "both percent and reduction given", "give one of them"))
-    if base is None and name is None and percent is None and "reduction" not in table:
+    if base is None and name is None and "percent" not in table and "reduction" not in table:
         problems.append(
             Problem(
                 path,

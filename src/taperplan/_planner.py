@@ -1,6 +1,6 @@
 """The taper planner: from a regimen to a dated plan that never drops abruptly.
 
-How a step is chosen (docs/explanation has the full rules and sources):
+How a step is chosen (docs/planning.md has the full rules and sources):
 
 1. Pick the medication to cut by the taper order (long-acting first by
    default); if it has no cut within the rules, try the next.
@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from bisect import bisect_left
 from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
-from bisect import bisect_left
 from functools import cache
 from math import gcd, lcm
 from typing import Literal
@@ -121,9 +121,29 @@ class _Track:
     """
 
     __slots__ = (
-        "bands", "day_scale", "doses", "factor", "grid_decimal", "memo", "scale_decimal", "units", "grid", "index", "keep_rank", "medication", "menu",
-        "mult", "mults", "patch", "scaled_factor", "smallest", "smallest_unit", "stated", "thresholds",
-        "unit_set", "weights",
+        "bands",
+        "day_scale",
+        "doses",
+        "factor",
+        "grid",
+        "grid_decimal",
+        "index",
+        "keep_rank",
+        "medication",
+        "memo",
+        "menu",
+        "mult",
+        "mults",
+        "patch",
+        "scale_decimal",
+        "scaled_factor",
+        "smallest",
+        "smallest_unit",
+        "stated",
+        "thresholds",
+        "unit_set",
+        "units",
+        "weights",
     )
 
     def __init__(self, index: int, medication: Medication, factor_set: FactorSet) -> None:
@@ -147,11 +167,15 @@ class _Track:
         self.factor = None if factor is None else Fraction(factor)
         self.bands: tuple[tuple[Fraction, Fraction], ...] = ()
         if medication.drug == "methadone" and factor_set.methadone_bands:
-            self.bands = tuple((Fraction(b.high), Fraction(b.factor)) for b in factor_set.methadone_bands)
+            self.bands = tuple(
+                (Fraction(b.high), Fraction(b.factor)) for b in factor_set.methadone_bands
+            )
         self.patch = medication.form is Form.PATCH
         self.keep_rank = _keep_rank(len(amounts))
         self.day_scale = 1 if self.patch else lcm(2, medication.every_days)
-        self.weights = tuple(0 if e == 0 else self.day_scale // e for e in range(self.day_scale + 1))
+        self.weights = tuple(
+            0 if e == 0 else self.day_scale // e for e in range(self.day_scale + 1)
+        )
         self.mult = 0
         self.scaled_factor = Fraction(0)
         self.mults: tuple[int, ...] = ()
@@ -159,7 +183,9 @@ class _Track:
 
     def per_unit(self) -> tuple[Fraction, ...]:
         """MME (or amount) per unit of ``daily_int``, for each factor the track can use."""
-        factors = [f for _, f in self.bands] or [self.factor if self.factor is not None else Fraction(1)]
+        factors = [f for _, f in self.bands] or [
+            self.factor if self.factor is not None else Fraction(1)
+        ]
         return tuple(f * self.grid / self.day_scale for f in factors)
 
     def set_scale(self, scale: int) -> None:
@@ -315,7 +341,11 @@ class _Engine:
 
             def behind(track: _Track) -> tuple[Fraction, int]:
                 start = originals[track.index]
-                share = Fraction(track.measure_int(states[track.index]), start) if start else Fraction(0)
+                share = (
+                    Fraction(track.measure_int(states[track.index]), start)
+                    if start
+                    else Fraction(0)
+                )
                 return (-share, track.index)
 
             return sorted(active, key=behind)
@@ -403,13 +433,19 @@ class _Engine:
         while True:
             amounts, everys = chain
             live = [i for i, a in enumerate(amounts) if a]
-            if len(live) == 1 and amounts[live[0]] <= track.smallest and (track.patch or everys[live[0]] >= 2):
+            if (
+                len(live) == 1
+                and amounts[live[0]] <= track.smallest
+                and (track.patch or everys[live[0]] >= 2)
+            ):
                 break  # only the stop is left
             spaced = [i for i in live if everys[i] >= 2]
             if spaced:
                 position = min(spaced, key=lambda i: track.keep_rank[i])
             else:
-                position = max(live, key=lambda i: (amounts[i] * weights[everys[i]], -track.keep_rank[i]))
+                position = max(
+                    live, key=lambda i: (amounts[i] * weights[everys[i]], -track.keep_rank[i])
+                )
             chain = track.lower(chain, position)
             if not _live(chain):
                 break
@@ -451,14 +487,22 @@ class _Engine:
                 f"{_fmt(cap)} {'MME/day' if track.factor is not None else unit + per})"
             )
         forms = {t.medication.form for t in self.tracks if _live(states[t.index])}
-        fixes = ["choose a pace with a larger cap (a longer step does not help: the cap limits each cut)"]
+        fixes = [
+            "choose a pace with a larger cap (a longer step does not help: the cap limits each cut)"
+        ]
         if forms - {Form.PATCH}:
             fixes.insert(
-                0, "allow a lower strength or scored tablets that can be halved (available = [...], split = true)"
+                0,
+                "allow a lower strength or scored tablets that can be halved (available = [...], split = true)",
             )
-            fixes.insert(1, 'use an oral solution measured with a fine syringe (resolution = "0.1 mL")')
+            fixes.insert(
+                1, 'use an oral solution measured with a fine syringe (resolution = "0.1 mL")'
+            )
         if Form.PATCH in forms:
-            fixes.insert(0, "patches come in fixed strengths: discuss a pace with larger steps with the prescriber")
+            fixes.insert(
+                0,
+                "patches come in fixed strengths: discuss a pace with larger steps with the prescriber",
+            )
         return PlanningError(
             f"no dispensable step fits the {self.pace.name} cap of "
             f"{format_decimal(self.pace.max_step_fraction * 100)}% of the current total: "
