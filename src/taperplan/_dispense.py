@@ -107,6 +107,33 @@ def _sorted_strengths(values: Iterable[Quantity]) -> tuple[Quantity, ...]:
     return tuple(sorted(set(values), key=lambda q: q.amount))
 
 
+def reachable(unit_set: UnitSet, grid: Decimal, top: int) -> tuple[int, ...]:
+    """Every amount from 1 to ``top`` steps of ``grid`` that ``unit_set`` can
+    make from tablets or patches (whole units, at most one half), ascending.
+
+    ``grid`` must divide every unit and half-unit size (see the planner).
+    """
+    scale, divisor, sizes, halves = _layout(unit_set.strengths, unit_set.splittable)
+    # One step of the layout, in steps of ``grid``.
+    ratio = Decimal(divisor) / scale / grid
+    if ratio != ratio.to_integral_value():  # pragma: no cover - grid comes from the same sizes
+        raise ValueError("grid does not divide the unit sizes")
+    step = int(ratio)
+    limit = max(sizes) * unit_set.max_pieces
+    table = _min_pieces(sizes, limit, unit_set.max_pieces)
+    found = set()
+    for goal in range(1, min(limit, top // step) + 1):
+        if table[goal]:
+            found.add(goal)
+    for half in halves:
+        for goal in range(limit + 1):
+            if goal == 0 or (table[goal] and sum(table[goal]) + 1 <= unit_set.max_pieces):
+                total = goal + half
+                if total * step <= top:
+                    found.add(total)
+    return tuple(sorted(g * step for g in found))
+
+
 @attrs.frozen
 class UnitSet:
     """The units one medication's doses may be made of."""

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 import attrs
 
+from taperplan._adjuncts import Adjunct
 from taperplan._catalogue import Form, Product, WithdrawalProfile
 from taperplan._dispense import UnitCount
 from taperplan._notices import Notice
@@ -126,6 +127,7 @@ class TaperPlan:
     baseline_total_mme_per_day: Decimal | None
     steps: tuple[Step, ...]
     warnings: tuple[Notice, ...]
+    adjuncts: tuple[Adjunct, ...] = ()
 
     @property
     def end(self) -> dt.date:

@@ -36,16 +36,18 @@ from typing import Literal
 
 import attrs
 
+from taperplan._adjuncts import suggest_adjuncts
 from taperplan._catalogue import FactorSet, Form, WithdrawalProfile
 from taperplan._data import load_data
-from taperplan._dispense import UnitCount, UnitSet
+from taperplan._dispense import UnitCount, UnitSet, reachable
 from taperplan._errors import PlanningError, RefusedError
 from taperplan._mme import mme_warnings, resolve_factor_set
 from taperplan._notices import Notice, notice
 from taperplan._pace import Pace, default_pace, preset
 from taperplan._plan import Dose, MedicationDose, Step, StepKind, TaperPlan
 from taperplan._regimen import Medication, Regimen
-from taperplan._units import Quantity, Unit, format_decimal
+from taperplan._safety import dst_time_warnings, oud_refusal_reason, regimen_safety_warnings
+from taperplan._units import Quantity, format_decimal
 from taperplan._withdrawal import WithdrawalWindow, window_after
 
 TaperOrder = Literal["long-acting-first", "short-acting-first", "proportional"]
@@ -100,10 +102,11 @@ def _grid(unit_set: UnitSet) -> Decimal:
 @cache
 def _menu(unit_set: UnitSet, grid: Decimal, top: int) -> tuple[int, ...]:
     """Every dispensable amount up to ``top`` grid steps, ascending."""
-    unit = Unit.MG if unit_set.form is Form.ORAL_SOLUTION else unit_set.strengths[0].unit
-    return tuple(
-        k for k in range(1, top + 1) if unit_set.make(Quantity(grid * k, unit)) is not None
-    )
+    if unit_set.form is Form.ORAL_SOLUTION:
+        assert unit_set.resolution is not None  # noqa: S101 - set for solutions
+        steps = {int(s.amount * unit_set.resolution.amount / grid) for s in unit_set.strengths}
+        return tuple(k for k in range(1, top + 1) if any(k % step == 0 for step in steps))
+    return reachable(unit_set, grid, top)
 
 
 _State = tuple[tuple[int, ...], tuple[int, ...]]
@@ -752,12 +755,9 @@ def _resolve_pace(regimen: Regimen, pace: Pace | str | None, start: dt.date) -> 
 
 def _refusals(regimen: Regimen, pace: Pace, *, supervised: bool) -> None:
     for index, medication in enumerate(regimen.medications):
-        if medication.indication == "oud" and medication.drug in {"buprenorphine", "methadone"}:
-            raise RefusedError(
-                f"medication[{index}]: {medication.drug} prescribed for opioid use disorder is not a pain taper. "
-                "Medications for OUD are first-line treatment and MME guideposts do not apply (CDC 2022, Recommendation 12); "
-                "taperplan's pain presets must not be used to taper it. Refer to the OUD treatment team."
-            )
+        reason = oud_refusal_reason(medication)
+        if reason is not None:
+            raise RefusedError(f"medication[{index}]: {reason}")
     if pace.supervised_only and not (supervised or regimen.context.supervised):
         raise RefusedError(
             f"the {pace.name} pace is only for patients under close supervision; pass supervised=True "
@@ -825,6 +825,7 @@ def plan_taper(
         baseline_total_mme_per_day=_total_mme(baseline_parts),
         steps=steps,
         warnings=_plan_warnings(regimen, chosen, baseline_parts, factor_set, steps),
+        adjuncts=suggest_adjuncts(regimen.context, total_mme=_total_mme(baseline_parts)),
     )
 
 
@@ -856,7 +857,8 @@ def _plan_warnings(
         for step in steps
     ):
         result.append(notice("steps-shorter-than-window"))
-    result.append(notice("loss-of-tolerance"))
+    result.extend(regimen_safety_warnings(regimen, total_mme=total))
+    result.extend(dst_time_warnings(regimen, start=steps[0].start, end=steps[-1].end))
     result.extend(regimen.notices)
     return tuple(dict.fromkeys(result))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
+from taperplan._adjuncts import Adjunct
 from taperplan._catalogue import Form
 from taperplan._plan import MedicationDose, StepKind, TaperPlan
 from taperplan._units import format_decimal
@@ -20,14 +21,13 @@ def _doses(parts: tuple[MedicationDose, ...]) -> str:
     for part in parts:
         if not part.doses:
             continue
-        every = part.doses[0].every_days
-        how_often = "" if every == 1 or part.form is Form.PATCH else f" every {every} days"
-        if part.form is Form.PATCH:
-            how_often = f" (change every {every} days)"
-        lines.append(f"{part.product.name}{how_often}")
+        patch = part.form is Form.PATCH
+        change = f" (change every {part.doses[0].every_days} days)" if patch else ""
+        lines.append(f"{part.product.name}{change}")
         for dose in part.doses:
             units = " + ".join(u.describe(part.form) for u in dose.units)
-            lines.append(f"  {dose.time.strftime('%H:%M')}  {dose.amount}  ({units})")
+            often = f", every {dose.every_days} days" if dose.every_days > 1 and not patch else ""
+            lines.append(f"  {dose.time.strftime('%H:%M')}  {dose.amount}  ({units}){often}")
     return "\n".join(lines) or "none: stopped"
 
 
@@ -36,6 +36,24 @@ def _num(value: object) -> str:
         return "n/a"
     assert isinstance(value, Decimal)  # noqa: S101 - MME figures are Decimal
     return format_decimal(value.quantize(Decimal("0.1")))
+
+
+_CATEGORY_TITLES = {
+    "rule": "Rule",
+    "naloxone": "Naloxone",
+    "referral": "Referral",
+    "oud": "Opioid use disorder",
+    "withdrawal": "Withdrawal symptoms",
+    "pain-medicine": "Non-opioid pain medicines",
+    "non-drug": "Non-drug care",
+}
+
+
+def _by_category(plan: TaperPlan) -> list[tuple[str, list[Adjunct]]]:
+    groups: dict[str, list[Adjunct]] = {}
+    for adjunct in plan.adjuncts:
+        groups.setdefault(adjunct.category, []).append(adjunct)
+    return [(_CATEGORY_TITLES.get(key, key), entries) for key, entries in groups.items()]
 
 
 def render_plan(plan: TaperPlan, *, width: int = 120) -> str:
@@ -103,5 +121,16 @@ def render_plan(plan: TaperPlan, *, width: int = 120) -> str:
     console.print("Warnings:")
     for warning in plan.warnings:
         console.print(f"  - {warning.message} [{warning.code}]")
+    console.print("\nNon-opioid support to consider (the clinician decides):")
+    for category, entries in _by_category(plan):
+        console.print(f"  {category}:")
+        for adjunct in entries:
+            mark = "! " if adjunct.emphasis else ""
+            dose = f" ({adjunct.dose})" if adjunct.dose else ""
+            console.print(f"    - {mark}{adjunct.name}{dose}")
+            if adjunct.emphasis or adjunct.category == "rule":
+                console.print(f"        {adjunct.reason}")
+            for caution in adjunct.cautions:
+                console.print(f"        caution: {caution.text}")
     console.print(f"\n{SAFETY}")
     return out.getvalue()

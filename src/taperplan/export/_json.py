@@ -7,10 +7,10 @@ numbers at the edge.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from taperplan._adjuncts import adjunct_to_dict
 from taperplan._catalogue import Form
 from taperplan._mme import MMEReport
 from taperplan._notices import Notice
@@ -130,7 +130,7 @@ def step_to_dict(step: Step) -> dict[str, Any]:
     }
 
 
-def plan_to_dict(plan: TaperPlan, adjuncts: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+def plan_to_dict(plan: TaperPlan) -> dict[str, Any]:
     """The ``taperplan plan --format json`` object (schema ``taperplan.plan/1``)."""
     pace = plan.pace
     zone = plan.regimen.timezone
@@ -159,7 +159,7 @@ def plan_to_dict(plan: TaperPlan, adjuncts: Sequence[Mapping[str, Any]] = ()) ->
         },
         "steps": [step_to_dict(s) for s in plan.steps],
         "warnings": [notice_to_dict(w) for w in plan.warnings],
-        "adjuncts": [dict(a) for a in adjuncts],
+        "adjuncts": [adjunct_to_dict(a) for a in plan.adjuncts],
         "disclaimer": DISCLAIMER,
     }
 
