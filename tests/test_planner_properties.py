@@ -54,7 +54,9 @@ def test_identical_input_gives_an_identical_plan(case: dict[str, Any]) -> None:
     first = plan_or_none(case)
     again = regimen_from_mapping(case["mapping"])
     try:
-        second = plan_taper(again, start=case["start"], pace=case["pace"], supervised=case["supervised"])
+        second = plan_taper(
+            again, start=case["start"], pace=case["pace"], supervised=case["supervised"]
+        )
     except PlanningError:
         second = None
     if first is None or second is None:

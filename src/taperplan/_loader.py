@@ -793,7 +793,9 @@ def _unmakeable_fix(form: Form) -> str:
         return 'state every patch strength worn (strength = ["50 mcg/h", "25 mcg/h"]) or correct the dose'
     if form is Form.ORAL_SOLUTION:
         return 'give a dose that measures to the syringe resolution, or set resolution = "0.1 mL"'
-    return 'state the strength(s) the patient has (strength = ["30 mg", "15 mg"]) or correct the dose'
+    return (
+        'state the strength(s) the patient has (strength = ["30 mg", "15 mg"]) or correct the dose'
+    )
 
 
 def _example(form: Form) -> str:
