@@ -479,7 +479,10 @@ def check_plan_invariants(
     for medication in regimen.medications:
         part = baseline[medication.product.name]
         stated = {
-            a.time.strftime("%H:%M"): (Fraction(a.amount.amount), medication.every_days)
+            a.time.strftime("%H:%M"): (
+                Fraction(a.amount.amount),
+                getattr(a, "every_days", None) or medication.every_days,
+            )
             for a in medication.administrations
         }
         if dict(part.admins) != stated:

@@ -723,25 +723,33 @@ def planner_regimen_mappings(draw: st.DrawFn, *, max_medications: int = 2) -> di
     return mapping
 
 
-@st.composite
-def planning_cases(draw: st.DrawFn, *, max_medications: int = 2) -> dict[str, Any]:
-    """Everything :func:`taperplan.plan_taper` needs: ``mapping`` (the regimen file's
-    shape), ``regimen``, ``pace`` (a :class:`~taperplan.Pace`), ``start`` and
-    ``supervised``."""
-    from taperplan import pace_from_mapping, preset  # noqa: PLC0415 - keeps the import list short
+class PlanningCase:
+    """One input to :func:`taperplan.plan_taper`: a regimen mapping (the regimen
+    file's shape), a pace (preset name or custom ``[pace]`` table) and a start date.
+    Its repr shows just those, so a failing example reads like a regimen file."""
 
+    def __init__(self, mapping: dict[str, Any], spec: str | dict[str, Any], start: dt.date) -> None:
+        from taperplan import pace_from_mapping, preset  # noqa: PLC0415 - keeps the import list short
+
+        self.mapping = mapping
+        self.spec = spec
+        self.start = start
+        self.regimen = regimen_from_mapping(mapping)
+        if isinstance(spec, str):
+            self.pace = preset(spec)
+        else:
+            pace, problems = pace_from_mapping(spec)
+            if pace is None:
+                raise ValueError(f"the strategy wrote an invalid pace: {problems}")
+            self.pace = pace
+        self.supervised = self.pace.supervised_only
+
+    def __repr__(self) -> str:
+        return f"PlanningCase(mapping={self.mapping!r}, spec={self.spec!r}, start={self.start!r})"
+
+
+@st.composite
+def planning_cases(draw: st.DrawFn, *, max_medications: int = 2) -> PlanningCase:
+    """A :class:`PlanningCase` (``va-rapid`` cases are supervised)."""
     mapping = draw(planner_regimen_mappings(max_medications=max_medications))
-    spec = draw(pace_specs())
-    if isinstance(spec, str):
-        pace = preset(spec)
-    else:
-        pace, problems = pace_from_mapping(spec)
-        assert pace is not None, problems
-    return {
-        "mapping": mapping,
-        "regimen": regimen_from_mapping(mapping),
-        "pace": pace,
-        "spec": spec,
-        "start": draw(start_dates()),
-        "supervised": pace.supervised_only,
-    }
+    return PlanningCase(mapping, draw(pace_specs()), draw(start_dates()))

@@ -157,7 +157,10 @@ class TaperPlan:
 
         Everything after it (cuts, windows, check-ins) moves ``days`` later;
         steps keep their identifiers. A pause on a step's first day
-        postpones that step's cut (the previous dose is held).
+        postpones that step's cut (the previous dose is held). Steps cover
+        whole dosing intervals, so with doses on alternate days (or patches)
+        the hold starts at the next whole interval and ``days`` is rounded up
+        to whole intervals.
 
         Raises:
             PlanningError: ``on`` is outside the plan or on the stop step, or

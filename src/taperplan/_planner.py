@@ -48,7 +48,7 @@ from taperplan._plan import Dose, MedicationDose, Step, StepKind, TaperPlan
 from taperplan._regimen import Medication, Regimen
 from taperplan._safety import dst_time_warnings, oud_refusal_reason, regimen_safety_warnings
 from taperplan._units import Quantity, format_decimal
-from taperplan._withdrawal import WithdrawalWindow, window_after
+from taperplan._withdrawal import WithdrawalWindow, window_after, window_rules
 
 TaperOrder = Literal["long-acting-first", "short-acting-first", "proportional"]
 
@@ -175,7 +175,9 @@ class _Track:
             )
         self.patch = medication.form is Form.PATCH
         self.keep_rank = _keep_rank(len(amounts))
-        self.day_scale = 1 if self.patch else lcm(2, medication.every_days)
+        self.day_scale = 1
+        if not self.patch:
+            self.day_scale = lcm(2, *(medication.interval(a) for a in medication.administrations))
         self.weights = tuple(
             0 if e == 0 else self.day_scale // e for e in range(self.day_scale + 1)
         )
@@ -297,17 +299,16 @@ def _tracks(medications: Sequence[Medication], factor_set: FactorSet) -> tuple[l
 
 @attrs.frozen
 class _Raw:
-    """A step before it is dated."""
+    """A step before it is dated: its doses, what was cut, and how long it lasts."""
 
-    number: int
     kind: str
     days: int
-    states: tuple[_State, ...]
-    cut_fraction: Fraction
-    cut_track: int | None
+    parts: tuple[MedicationDose, ...]
+    cut_fraction: Decimal
+    cut_drug: str | None
     profile: WithdrawalProfile | None
+    key: str
     note: str | None = None
-    key: str | None = None
 
 
 def _live(state: _State) -> bool:
@@ -465,12 +466,14 @@ class _Engine:
                 new = track.lower(state, position)
                 if _live(new):
                     consider(new)
-        # The stop: the final one only by the stop rule; another medication's
-        # also when the cut fits the cap or the low-dose allowance.
+        # The stop: the final one by the stop rule (interfaces.md §4); one of
+        # several medications only when the cut fits the cap or the low-dose allowance.
         stop: _State = (tuple(0 for _ in state[0]), state[1])
-        if self.may_stop(track, state) or (
-            not final and (before * cap_den <= cap_total or (low and daily_before <= unit))
-        ):
+        fits = before * cap_den <= cap_total or (low and daily_before <= unit)
+        # Less than once a day is no licence to stop from a high dose: the cut must
+        # still fit the cap or the low-dose allowance (≤ 5 MME/day needs neither).
+        tiny = track.factor is not None and before <= self.stop_at
+        if (final and self.may_stop(track, state) and (fits or tiny)) or (not final and fits):
             candidates.append(((len(state[0]), abs(before - target), before), stop, before))
         if not candidates:
             return None
@@ -583,7 +586,7 @@ def _total_mme(parts: Sequence[MedicationDose]) -> Decimal | None:
     return sum((v for v in values if v is not None), Decimal(0))
 
 
-def _step_days(pace: Pace, states: Sequence[_State], tracks: Sequence[_Track]) -> int:
+def _step_days(pace: Pace, states: Sequence[_State]) -> int:
     """Step length: the pace's interval, never under the minimum, and a whole
     number of every N-day interval taken in the step (whole patch changes)."""
     days = max(pace.every_days, pace.min_step_days)
@@ -607,7 +610,10 @@ def _plan_id(regimen: Regimen, start: dt.date, pace: Pace, order: str, factor_se
     for medication in regimen.medications:
         parts.append(medication.product.name)
         parts.append(",".join(map(str, medication.strengths)))
-        parts.extend(f"{a.time.isoformat()}={a.amount}" for a in medication.administrations)
+        parts.extend(
+            f"{a.time.isoformat()}={a.amount}/{medication.interval(a)}"
+            for a in medication.administrations
+        )
         parts.append(str(medication.every_days))
     digest = hashlib.sha256("|".join(parts).encode()).hexdigest()
     return f"tp-{digest[:12]}"
@@ -622,13 +628,10 @@ def _check_in_for(start: dt.date, end: dt.date) -> dt.date:
 
 
 def _date_steps(
-    plan_id: str,
-    raws: Sequence[_Raw],
-    start: dt.date,
-    tracks: Sequence[_Track],
-    *,
-    previous_check_in: dt.date | None = None,
+    raws: Sequence[_Raw], start: dt.date, *, previous_check_in: dt.date | None = None
 ) -> tuple[Step, ...]:
+    """Give ``raws`` their dates from ``start``, with withdrawal windows,
+    check-ins and overlap notes."""
     steps = []
     day = start
     last_check = previous_check_in
@@ -642,8 +645,9 @@ def _date_steps(
                 end = max(end, window.end)
             elif end < window.end:
                 notes.append(
-                    f"this step ({raw.days} days) is shorter than the expected withdrawal window (to {window.end.isoformat()}); "
-                    "the next cut may come before symptoms settle: consider pausing if they are troublesome"
+                    f"this step ({raw.days} days) is shorter than the expected withdrawal window "
+                    f"(to {window.end.isoformat()}); the next cut may come before symptoms settle: "
+                    "consider pausing if they are troublesome"
                 )
         if raw.note:
             notes.append(raw.note)
@@ -659,20 +663,17 @@ def _date_steps(
             anchor = following
         checks.append(pre)
         last_check = pre
-        parts = tuple(_medication_dose(t, s) for t, s in zip(tracks, raw.states, strict=True))
         steps.append(
             Step(
-                id=raw.key or f"{plan_id}-s{raw.number:03d}",
+                id=raw.key,
                 index=position,
                 kind=StepKind(raw.kind),
                 start=day,
                 end=end,
-                medications=parts,
-                total_mme_per_day=_total_mme(parts),
-                cut_fraction=_dec(raw.cut_fraction),
-                cut_drug=tracks[raw.cut_track].medication.drug
-                if raw.cut_track is not None
-                else None,
+                medications=raw.parts,
+                total_mme_per_day=_total_mme(raw.parts),
+                cut_fraction=raw.cut_fraction,
+                cut_drug=raw.cut_drug,
                 withdrawal_profile=raw.profile,
                 withdrawal_window=window,
                 check_in=pre,
@@ -690,17 +691,19 @@ def _raws(
     baseline: tuple[_State, ...],
     originals: tuple[int, ...],
     *,
+    plan_id: str,
     first_number: int,
     first_index: int,
 ) -> list[_Raw]:
+    """Every cut from ``baseline`` to the stop, undated."""
     states = baseline
     raws: list[_Raw] = []
-    number = first_number
     index = first_index
     while any(_live(s) for s in states):
         if len(raws) >= MAX_STEPS:
             raise PlanningError(
-                f"the pace {engine.pace.name} would need more than {MAX_STEPS} steps; choose a pace with a larger cap"
+                f"the pace {engine.pace.name} would need more than {MAX_STEPS} steps; "
+                "choose a pace with a larger cap"
             )
         choice = engine.choose(states, originals, index)
         if choice is None:
@@ -710,22 +713,21 @@ def _raws(
         stop = not any(_live(s) for s in states)
         profile = track.medication.product.profile
         if stop:
-            rule_days = window_after(dt.date(2000, 1, 1), profile).days
-            days = max(rule_days, 14)
+            # The stop step covers the withdrawal window after the last dose.
+            days = max(window_rules()[profile].end_day + 1, 14)
         else:
-            days = _step_days(engine.pace, states, tracks)
+            days = _step_days(engine.pace, states)
         raws.append(
             _Raw(
-                number=number,
                 kind="stop" if stop else "cut",
                 days=days,
-                states=states,
-                cut_fraction=fraction,
-                cut_track=track.index,
+                parts=tuple(_medication_dose(t, s) for t, s in zip(tracks, states, strict=True)),
+                cut_fraction=_dec(fraction),
+                cut_drug=track.medication.drug,
                 profile=profile,
+                key=f"{plan_id}-s{first_number + len(raws):03d}",
             )
         )
-        number += 1
         index += 1
     return raws
 
@@ -739,7 +741,7 @@ def _engine_for(
 
 def _state_of(medication: Medication, track: _Track) -> _State:
     amounts = tuple(int(Fraction(a.amount.amount) / track.grid) for a in medication.administrations)
-    return amounts, (medication.every_days,) * len(amounts)
+    return amounts, tuple(medication.interval(a) for a in medication.administrations)
 
 
 def _resolve_pace(regimen: Regimen, pace: Pace | str | None, start: dt.date) -> tuple[Pace, str]:
@@ -808,9 +810,11 @@ def plan_taper(
     engine, tracks = _engine_for(regimen, chosen, order, factor_set)
     baseline = tuple(_state_of(m, t) for m, t in zip(regimen.medications, tracks, strict=True))
     originals = tuple(t.measure_int(s) for t, s in zip(tracks, baseline, strict=True))
-    raws = _raws(engine, tracks, baseline, originals, first_number=1, first_index=0)
     plan_id = _plan_id(regimen, start, chosen, order_name, factor_set.name)
-    steps = _date_steps(plan_id, raws, start, tracks)
+    raws = _raws(
+        engine, tracks, baseline, originals, plan_id=plan_id, first_number=1, first_index=0
+    )
+    steps = _date_steps(raws, start)
     baseline_parts = tuple(_medication_dose(t, s) for t, s in zip(tracks, baseline, strict=True))
     return TaperPlan(
         id=plan_id,
@@ -866,33 +870,28 @@ def _plan_warnings(
 # -- pause and re-plan -------------------------------------------------------------
 
 
-def _rebuild(plan: TaperPlan) -> list[_Track]:
-    factor_set = resolve_factor_set(plan.factor_set)
-    return _tracks(plan.regimen.medications, factor_set)[0]
-
-
-def _raw_of(step: Step, tracks: Sequence[_Track]) -> _Raw:
-    states = []
-    for track, part in zip(tracks, step.medications, strict=True):
-        by_time = {d.time: d for d in part.doses}
-        times = [a.time for a in track.medication.administrations]
-        amounts = tuple(
-            int(Fraction(by_time[t].amount.amount) / track.grid) if t in by_time else 0
-            for t in times
-        )
-        everys = tuple(by_time[t].every_days if t in by_time else 1 for t in times)
-        states.append((amounts, everys))
-    cut_track = next((t.index for t in tracks if t.medication.drug == step.cut_drug), None)
+def _raw_of(step: Step, *, days: int | None = None) -> _Raw:
+    """An undated copy of ``step`` (to re-date it after a pause or re-plan)."""
     return _Raw(
-        number=0,
         kind=step.kind.value,
-        days=step.days,
-        states=tuple(states),
-        cut_fraction=Fraction(step.cut_fraction),
-        cut_track=cut_track,
+        days=step.days if days is None else days,
+        parts=step.medications,
+        cut_fraction=step.cut_fraction,
+        cut_drug=step.cut_drug,
         profile=step.withdrawal_profile,
         key=step.id,
+        note=next((n for n in step.notes if n.startswith("pause:")), None),
     )
+
+
+def _period(parts: Sequence[MedicationDose]) -> int:
+    """The days after which every dose of ``parts`` falls on the same day again."""
+    return lcm(1, *(d.every_days for p in parts for d in p.doses))
+
+
+def _whole(days: int, period: int) -> int:
+    """``days`` rounded up to whole ``period``s."""
+    return -(-days // period) * period
 
 
 def pause_plan(plan: TaperPlan, *, on: dt.date, days: int) -> TaperPlan:
@@ -904,44 +903,42 @@ def pause_plan(plan: TaperPlan, *, on: dt.date, days: int) -> TaperPlan:
         raise PlanningError(
             f"{on.isoformat()} is after the stop ({step.start.isoformat()}); nothing to hold"
         )
-    tracks = _rebuild(plan)
-    raws = [_raw_of(s, tracks) for s in plan.steps]
+    raws = [_raw_of(s) for s in plan.steps]
     position = step.index
-    current = raws[position]
-    if on == step.start:
+    key = f"{step.id}-hold-{on.isoformat()}"
+    # A step covers whole dosing intervals (alternate days, patch changes):
+    # the hold starts at the next whole interval and lasts whole intervals.
+    before = _whole((on - step.start).days, _period(step.medications))
+    if before >= step.days:
+        return pause_plan(plan, on=step.end + dt.timedelta(days=1), days=days)
+    if before == 0:
         # Postpone this step's cut: hold the previous dose.
-        if position == 0:
-            held_states = tuple(
-                _state_of(m, t) for m, t in zip(plan.regimen.medications, tracks, strict=True)
-            )
-        else:
-            held_states = raws[position - 1].states
+        held = plan.baseline if position == 0 else plan.steps[position - 1].medications
+        days = _whole(days, _period(held))
         pause = _Raw(
-            number=0,
             kind="pause",
             days=days,
-            states=held_states,
-            cut_fraction=Fraction(0),
-            cut_track=None,
+            parts=held,
+            cut_fraction=Decimal(0),
+            cut_drug=None,
             profile=None,
-            key=f"{step.id}-hold-{on.isoformat()}",
+            key=key,
             note=f"pause: the dose before this cut is held for {days} days",
         )
         new_raws = [*raws[:position], pause, *raws[position:]]
     else:
-        before = attrs.evolve(current, days=(on - step.start).days)
-        held = attrs.evolve(
-            current,
+        days = _whole(days, _period(step.medications))
+        held_raw = attrs.evolve(
+            _raw_of(step, days=step.days - before + days),
             kind="pause",
-            days=step.days - before.days + days,
-            cut_fraction=Fraction(0),
+            cut_fraction=Decimal(0),
+            cut_drug=None,
             profile=None,
-            cut_track=None,
-            key=f"{step.id}-hold-{on.isoformat()}",
+            key=key,
             note=f"pause: this dose is held {days} days longer",
         )
-        new_raws = [*raws[:position], before, held, *raws[position + 1 :]]
-    steps = _date_steps(plan.id, new_raws, plan.start, tracks)
+        new_raws = [*raws[:position], _raw_of(step, days=before), held_raw, *raws[position + 1 :]]
+    steps = _date_steps(new_raws, plan.start)
     return attrs.evolve(plan, steps=steps, revision=plan.revision + 1)
 
 
@@ -955,21 +952,32 @@ def replan(
 ) -> TaperPlan:
     """Continue a plan from what the patient actually takes on ``on``.
 
-    Steps before ``on`` are kept as they were (the one in effect is cut
-    short); from ``on`` a new schedule follows from ``regimen`` (default: the
-    doses in effect on ``on``) at ``pace`` (default: the plan's). The
-    original baseline stays the reference for original-based paces. New
-    steps reuse the identifiers of the steps they replace, so calendar
-    exports update rather than duplicate.
+    Steps before ``on`` are kept as they were (the one in effect is cut short,
+    but a step with a cut still lasts its pace's minimum, so the first new cut
+    may come a few days after ``on``); from there a new schedule follows from
+    ``regimen`` (default: the doses in effect the day before) at ``pace``
+    (default: the plan's). The original baseline stays the reference for
+    original-based paces. New steps reuse the identifiers of the steps they
+    replace, so calendar exports update rather than duplicate; a product the
+    new regimen adds joins the plan's medication list.
 
     Raises:
         PlanningError: ``on`` is outside the plan, or no step fits the cap.
         RefusedError: as :func:`plan_taper`.
     """
+    chosen = plan.pace if pace is None else (pace if isinstance(pace, Pace) else preset(pace))
     step = plan.step_on(on)
-    kept = [s for s in plan.steps if s.end < on]
-    if step.start < on:
-        kept.append(attrs.evolve(step, end=on - dt.timedelta(days=1)))
+    if step.kind is StepKind.CUT and step.start < on:
+        # A cut step still lasts its minimum before the next cut.
+        earliest = step.start + dt.timedelta(days=plan.pace.min_step_days)
+        on = min(max(on, earliest), step.end + dt.timedelta(days=1))
+    if step.start < on <= step.end:
+        # ... and covers whole dosing intervals.
+        on = step.start + dt.timedelta(
+            days=_whole((on - step.start).days, _period(step.medications))
+        )
+        on = min(on, step.end + dt.timedelta(days=1))
+    step = plan.step_on(on)
     if regimen is not None:
         new_regimen = regimen
     elif on == plan.start:
@@ -977,7 +985,6 @@ def replan(
     else:
         # What the patient takes now: the dose in effect the day before.
         new_regimen = _regimen_on(plan, plan.step_on(on - dt.timedelta(days=1)))
-    chosen = plan.pace if pace is None else (pace if isinstance(pace, Pace) else preset(pace))
     _refusals(new_regimen, chosen, supervised=supervised)
     factor_set = resolve_factor_set(plan.factor_set)
     order: TaperOrder | Sequence[str] = "long-acting-first"
@@ -990,23 +997,66 @@ def replan(
     engine, tracks = _engine_for(new_regimen, chosen, order, factor_set)
     current = tuple(_state_of(m, t) for m, t in zip(new_regimen.medications, tracks, strict=True))
     originals = _originals_for(plan, tracks, engine.scale)
-    first_number = 1 + max((n for n in (_number(s.id) for s in kept) if n is not None), default=0)
-    raws = _raws(
-        engine, tracks, current, originals, first_number=first_number, first_index=len(kept)
+    kept = [_raw_of(s) for s in plan.steps if s.end < on]
+    if step.start < on <= step.end:
+        kept.append(_raw_of(step, days=(on - step.start).days))
+    first_number = 1 + max((n for n in (_number(r.key) for r in kept) if n is not None), default=0)
+    fresh = _raws(
+        engine,
+        tracks,
+        current,
+        originals,
+        plan_id=plan.id,
+        first_number=first_number,
+        first_index=len(kept),
     )
-    previous = kept[-1].check_in if kept else None
-    new_steps = _date_steps(plan.id, raws, on, tracks, previous_check_in=previous)
-    reindexed = tuple(attrs.evolve(s, index=i) for i, s in enumerate((*kept, *new_steps)))
+    # Keep every step's medications aligned with one list: the plan's, plus
+    # any product the new regimen adds.
+    known = {m.product for m in plan.regimen.medications}
+    added = tuple(m for m in new_regimen.medications if m.product not in known)
+    merged = (*plan.regimen.medications, *added)
+    offset = len(plan.regimen.medications)
+    extra = tuple(_stopped(offset + i, m, factor_set) for i, m in enumerate(added))
+    kept = [attrs.evolve(r, parts=(*r.parts, *extra)) for r in kept]
+    fresh = [attrs.evolve(r, parts=_aligned(r.parts, merged, factor_set)) for r in fresh]
     return attrs.evolve(
         plan,
-        regimen=new_regimen if regimen is not None else plan.regimen,
+        regimen=attrs.evolve(plan.regimen, medications=merged),
         pace=chosen,
         pace_reason=plan.pace_reason
         if pace is None
         else f"pace {chosen.name} given at re-planning on {on.isoformat()}",
-        steps=reindexed,
+        steps=_date_steps([*kept, *fresh], plan.start),
         revision=plan.revision + 1,
     )
+
+
+def _stopped(index: int, medication: Medication, factor_set: FactorSet) -> MedicationDose:
+    """A medication taken no more (all amounts zero)."""
+    factor = factor_set.factor_for(medication.product, medication.daily_amount)
+    return MedicationDose(
+        index=index,
+        product=medication.product,
+        doses=(),
+        daily_amount=Quantity(0, medication.dose_unit),
+        mme_per_day=None if factor is None else Decimal(0),
+        smallest_unit=medication.unit_set.smallest_unit,
+    )
+
+
+def _aligned(
+    parts: Sequence[MedicationDose], medications: Sequence[Medication], factor_set: FactorSet
+) -> tuple[MedicationDose, ...]:
+    """``parts`` re-indexed to ``medications`` by product (absent ones stopped)."""
+    by_product = {p.product: p for p in parts}
+    result = []
+    for index, medication in enumerate(medications):
+        part = by_product.get(medication.product)
+        if part is None:
+            result.append(_stopped(index, medication, factor_set))
+        else:
+            result.append(attrs.evolve(part, index=index))
+    return tuple(result)
 
 
 def _regimen_on(plan: TaperPlan, step: Step) -> Regimen:
@@ -1017,16 +1067,20 @@ def _regimen_on(plan: TaperPlan, step: Step) -> Regimen:
     for medication, part in zip(plan.regimen.medications, step.medications, strict=True):
         if not part.doses:
             continue
-        if len({d.every_days for d in part.doses}) > 1:
-            raise PlanningError(
-                f"{medication.product.name} is taken at different intervals on {step.start.isoformat()}; "
-                "pass the regimen the patient takes now to replan"
-            )
+        every = min(d.every_days for d in part.doses)
+        # The strengths the patient holds now are those of the step's units.
+        held = sorted({u.strength for d in part.doses for u in d.units}, key=lambda q: q.amount)
         medications.append(
             attrs.evolve(
                 medication,
-                administrations=tuple(Administration(d.time, d.amount) for d in part.doses),
-                every_days=part.doses[0].every_days,
+                strengths=tuple(held),
+                administrations=tuple(
+                    Administration(
+                        d.time, d.amount, None if d.every_days == every else d.every_days
+                    )
+                    for d in part.doses
+                ),
+                every_days=every,
             )
         )
     if not medications:

@@ -90,10 +90,16 @@ class Context:
 
 @attrs.frozen(order=True)
 class Administration:
-    """An amount taken at one wall-clock time (mg; mcg/h for a patch)."""
+    """An amount taken at one wall-clock time (mg; mcg/h for a patch).
+
+    ``every_days`` is this dose's own interval when it differs from its
+    medication's (a plan can move one dose to alternate days); None means
+    the medication's ``every_days``.
+    """
 
     time: dt.time
     amount: Quantity = attrs.field(order=False)
+    every_days: int | None = attrs.field(default=None, order=False)
 
 
 def _sorted_admins(items: Sequence[Administration]) -> tuple[Administration, ...]:
@@ -202,8 +208,15 @@ class Medication:
         if self.form is Form.PATCH:
             total = sum((a.amount.amount for a in self.administrations), Decimal(0))
             return Quantity(total, Unit.MCG_PER_H)
-        total = sum((a.amount.to(Unit.MG).amount for a in self.administrations), Decimal(0))
-        return Quantity(total / self.every_days, Unit.MG)
+        total = sum(
+            (a.amount.to(Unit.MG).amount / self.interval(a) for a in self.administrations),
+            Decimal(0),
+        )
+        return Quantity(total, Unit.MG)
+
+    def interval(self, administration: Administration) -> int:
+        """Days between doses at ``administration``'s time."""
+        return administration.every_days or self.every_days
 
     def units_for(self, amount: Quantity) -> tuple[UnitCount, ...]:
         """The units that make ``amount`` (from the patient's own strengths when
@@ -222,14 +235,12 @@ class Medication:
             return None
         units = sum(
             (
-                sum((u.count for u in self.units_for(a.amount)), Decimal(0))
+                sum((u.count for u in self.units_for(a.amount)), Decimal(0)) / self.interval(a)
                 for a in self.administrations
             ),
             Decimal(0),
         )
-        return Quantity(
-            self.combination.amount.to(Unit.MG).amount * units / self.every_days, Unit.MG
-        )
+        return Quantity(self.combination.amount.to(Unit.MG).amount * units, Unit.MG)
 
 
 @attrs.frozen
