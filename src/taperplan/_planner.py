@@ -114,6 +114,42 @@ _State = tuple[tuple[int, ...], tuple[int, ...]]
 (0 once dropped) and the interval in days."""
 
 
+@attrs.frozen
+class _Shape:
+    """What the moves from a state depend on: the dispensable amounts, the
+    smallest unit, patch or not, which dose is kept longest, interval weights."""
+
+    menu: tuple[int, ...]
+    smallest: int
+    patch: bool
+    keep_rank: tuple[int, ...]
+    weights: tuple[int, ...]
+
+    def below(self, amount: int) -> int:
+        """The next dispensable amount under ``amount`` (0 if none)."""
+        position = bisect_left(self.menu, amount)
+        return self.menu[position - 1] if position else 0
+
+    def lower(self, state: _State, position: int) -> _State:
+        """One step down for one administration: a smaller dispensable amount;
+        at the smallest, every other day (not for patches); then dropped."""
+        amounts, everys = list(state[0]), list(state[1])
+        below = self.below(amounts[position])
+        if below:
+            amounts[position] = below
+        elif not self.patch and everys[position] == 1:
+            everys[position] = 2
+        else:
+            amounts[position] = 0
+        return tuple(amounts), tuple(everys)
+
+    def daily(self, state: _State) -> int:
+        amounts, everys = state
+        if self.patch:
+            return sum(amounts)
+        return sum([a * self.weights[e] for a, e in zip(amounts, everys, strict=True)])
+
+
 class _Track:
     """One medication in integer form.
 
@@ -140,6 +176,7 @@ class _Track:
         "patch",
         "scale_decimal",
         "scaled_factor",
+        "shape_of",
         "smallest",
         "smallest_unit",
         "stated",
@@ -181,6 +218,7 @@ class _Track:
         self.weights = tuple(
             0 if e == 0 else self.day_scale // e for e in range(self.day_scale + 1)
         )
+        self.shape_of = _Shape(self.menu, self.smallest, self.patch, self.keep_rank, self.weights)
         self.mult = 0
         self.scaled_factor = Fraction(0)
         self.mults: tuple[int, ...] = ()
@@ -208,6 +246,15 @@ class _Track:
 
     def measure_int(self, state: _State) -> int:
         return self.ints(state)[1]
+
+    def measure_of_daily(self, daily: int) -> int:
+        """The measure (× engine scale) of a daily amount (× day scale)."""
+        if self.bands:
+            for limit, band_mult in zip(self.thresholds, self.mults, strict=True):
+                if daily <= limit:
+                    return daily * band_mult
+            return daily * self.mults[-1]
+        return daily * self.mult
 
     def ints(self, state: _State) -> tuple[int, int]:
         """(daily amount × day_scale, measure × engine scale), memoised per state."""
@@ -416,56 +463,57 @@ class _Engine:
         unit = track.smallest * track.day_scale
         low = daily_before <= 2 * unit
 
-        candidates: list[tuple[tuple[int, int, int], _State, int]] = []
+        best_key: tuple[int, int, int] | None = None
+        best_new = state
         dropped = state[0].count(0)
-        seen: set[_State] = set()
+        shape = track.shape_of
+        banded = bool(track.bands)
+        mult = track.mult
 
-        def consider(new: _State) -> None:
-            cut = before - track.measure_int(new)
-            if cut <= 0 or new in seen:
-                return
-            if cut * cap_den <= cap_total or (low and daily_before - track.daily_int(new) <= unit):
-                seen.add(new)
-                candidates.append(((new[0].count(0) - dropped, abs(cut - target), cut), new, cut))
+        def score(new: _State) -> int:
+            """Consider ``new``; return its cut (for the chain's early exits)."""
+            nonlocal best_key, best_new
+            daily = shape.daily(new)
+            cut = before - (track.measure_of_daily(daily) if banded else daily * mult)
+            if cut > 0 and (cut * cap_den <= cap_total or (low and daily_before - daily <= unit)):
+                key = (abs(cut - target), new[0].count(0) - dropped, cut)
+                if best_key is None or key < best_key:
+                    best_key, best_new = key, new
+            return cut
 
         # The even-cut chain: lower one administration a step at a time. An
         # administration already on alternate days is finished first; otherwise
         # the largest (by its average per day), ties going to the dose least
         # worth keeping.
         chain = state
-        weights = track.weights
+        weights, keep = shape.weights, shape.keep_rank
         while True:
             amounts, everys = chain
             live = [i for i, a in enumerate(amounts) if a]
             if (
                 len(live) == 1
-                and amounts[live[0]] <= track.smallest
-                and (track.patch or everys[live[0]] >= 2)
+                and amounts[live[0]] <= shape.smallest
+                and (shape.patch or everys[live[0]] >= 2)
             ):
                 break  # only the stop is left
             spaced = [i for i in live if everys[i] >= 2]
             if spaced:
-                position = min(spaced, key=lambda i: track.keep_rank[i])
+                position = min(spaced, key=keep.__getitem__)
             else:
-                position = max(
-                    live, key=lambda i: (amounts[i] * weights[everys[i]], -track.keep_rank[i])
-                )
-            chain = track.lower(chain, position)
+                position = max(live, key=lambda i: (amounts[i] * weights[everys[i]], -keep[i]))
+            chain = shape.lower(chain, position)
             if not _live(chain):
                 break
-            cut = before - track.measure_int(chain)
-            if not low and cut * cap_den > cap_total:
-                break
-            consider(chain)
-            if cut >= target:
-                break  # the chain only cuts more from here: further from the target
+            cut = score(chain)
+            if (not low and cut * cap_den > cap_total) or cut >= target:
+                break  # further along the chain only cuts more
         # Single moves: lower just one administration a step (finer cuts than the
         # chain's when the largest dose is coarse, e.g. one dose to alternate days).
         for position, amount in enumerate(state[0]):
             if amount:
-                new = track.lower(state, position)
+                new = shape.lower(state, position)
                 if _live(new):
-                    consider(new)
+                    score(new)
         # The stop: the final one by the stop rule (interfaces.md §4); one of
         # several medications only when the cut fits the cap or the low-dose allowance.
         stop: _State = (tuple(0 for _ in state[0]), state[1])
@@ -474,11 +522,13 @@ class _Engine:
         # still fit the cap or the low-dose allowance (≤ 5 MME/day needs neither).
         tiny = track.factor is not None and before <= self.stop_at
         if (final and self.may_stop(track, state) and (fits or tiny)) or (not final and fits):
-            candidates.append(((len(state[0]), abs(before - target), before), stop, before))
-        if not candidates:
+            key = (abs(before - target), len(state[0]), before)
+            if best_key is None or key < best_key:
+                best_key, best_new = key, stop
+        if best_key is None:
             return None
-        _, new, cut = min(candidates, key=lambda c: c[0])
-        return new, (Fraction(cut, total) if total else Fraction(1))
+        cut = best_key[2]  # keys: (distance from the target, doses dropped, cut)
+        return best_new, (Fraction(cut, total) if total else Fraction(1))
 
     def stuck(self, states: Sequence[_State]) -> PlanningError:
         parts = []
@@ -899,18 +949,20 @@ def pause_plan(plan: TaperPlan, *, on: dt.date, days: int) -> TaperPlan:
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 365:
         raise PlanningError(f"pause days must be a whole number from 1 to 365, not {days!r}")
     step = plan.step_on(on)
-    if step.kind is StepKind.STOP:
+    if step.kind is StepKind.STOP and on > step.start:
         raise PlanningError(
             f"{on.isoformat()} is after the stop ({step.start.isoformat()}); nothing to hold"
         )
     raws = [_raw_of(s) for s in plan.steps]
-    position = step.index
     key = f"{step.id}-hold-{on.isoformat()}"
     # A step covers whole dosing intervals (alternate days, patch changes):
     # the hold starts at the next whole interval and lasts whole intervals.
     before = _whole((on - step.start).days, _period(step.medications))
     if before >= step.days:
-        return pause_plan(plan, on=step.end + dt.timedelta(days=1), days=days)
+        # The hold would start after this step: postpone the next cut instead.
+        step = plan.steps[step.index + 1]
+        before = 0
+    position = step.index
     if before == 0:
         # Postpone this step's cut: hold the previous dose.
         held = plan.baseline if position == 0 else plan.steps[position - 1].medications

@@ -220,11 +220,20 @@ def clock_changes(zone: ZoneInfo, start: dt.date, end: dt.date) -> tuple[ClockCh
     noons is located to the second, so at most one change per day is found
     (no zone changes twice in a day).
     """
+    result: list[ClockChange] = []
+    for year in range(start.year, end.year + 1):
+        result.extend(c for c in _changes_in_year(zone, year) if start <= c.date <= end)
+    return tuple(result)
+
+
+@cache
+def _changes_in_year(zone: ZoneInfo, year: int) -> tuple[ClockChange, ...]:
+    """Every clock change of ``zone`` in ``year`` (cached: plans share zones and years)."""
     noon = dt.time(12)
     result = []
-    previous = dt.datetime.combine(start - dt.timedelta(days=1), noon, zone).astimezone(dt.UTC)
-    day = start
-    while day <= end:
+    day = dt.date(year, 1, 1)
+    previous = dt.datetime.combine(day - dt.timedelta(days=1), noon, zone).astimezone(dt.UTC)
+    while day.year == year:
         current = dt.datetime.combine(day, noon, zone).astimezone(dt.UTC)
         if _offset(zone, previous) != _offset(zone, current):
             result.append(_change_between(zone, previous, current))
