@@ -261,20 +261,8 @@ class _Track:
         known = self.memo.get(state)
         if known is not None:
             return known
-        amounts, everys = state
-        if self.patch:
-            daily = sum(amounts)
-        else:
-            weights = self.weights
-            daily = sum([a * weights[e] for a, e in zip(amounts, everys, strict=True)])
-        mult = self.mult
-        if self.bands:
-            mult = self.mults[-1]
-            for limit, band_mult in zip(self.thresholds, self.mults, strict=True):
-                if daily <= limit:
-                    mult = band_mult
-                    break
-        result = (daily, daily * mult)
+        daily = self.shape_of.daily(state)
+        result = (daily, self.measure_of_daily(daily))
         self.memo[state] = result
         return result
 
@@ -296,24 +284,6 @@ class _Track:
     def unit_per_day(self) -> Fraction:
         """One smallest unit, as a daily amount."""
         return self.smallest * self.grid
-
-    def below(self, amount: int) -> int:
-        """The next dispensable amount under ``amount`` (0 if none)."""
-        position = bisect_left(self.menu, amount)
-        return self.menu[position - 1] if position else 0
-
-    def lower(self, state: _State, position: int) -> _State:
-        """One step down for one administration: a smaller dispensable amount;
-        at the smallest, every other day (not for patches); then dropped."""
-        amounts, everys = list(state[0]), list(state[1])
-        below = self.below(amounts[position])
-        if below:
-            amounts[position] = below
-        elif not self.patch and everys[position] == 1:
-            everys[position] = 2
-        else:
-            amounts[position] = 0
-        return tuple(amounts), tuple(everys)
 
 
 def _keep_rank(count: int) -> tuple[int, ...]:
