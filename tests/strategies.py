@@ -753,3 +753,96 @@ def planning_cases(draw: st.DrawFn, *, max_medications: int = 2) -> PlanningCase
     """A :class:`PlanningCase` (``va-rapid`` cases are supervised)."""
     mapping = draw(planner_regimen_mappings(max_medications=max_medications))
     return PlanningCase(mapping, draw(pace_specs()), draw(start_dates()))
+
+
+# --- 6. Symptom log and review (taperplan._review) ------------------------------------
+# Synthetic plan timelines and symptom logs around them. Step kinds, lengths and
+# windows cover what plans produce (cuts, pauses, a final stop; windows that end
+# before or after the next cut); the dates of log entries fall before, during and
+# after the plan.
+
+#: The highest total of each scale (clinical reference §5), for raising totals.
+SCALE_TOTAL_MAXIMUM: Mapping[str, int] = {"cows": 48, "sows": 64, "sows-gossop": 30}
+
+#: Pain sites a log might name; the first one drawn becomes the "original" site.
+PAIN_SITES: tuple[str, ...] = ("low back", "Low  Back", "left knee", "neck")
+
+
+@st.composite
+def review_timelines(draw: st.DrawFn) -> Any:
+    """A :class:`~taperplan._review.PlanTimeline`: 2–8 contiguous steps, the last a stop."""
+    from taperplan._plan import StepKind  # noqa: PLC0415 - keeps the import list short
+    from taperplan._review import PlanTimeline, TimelineStep  # noqa: PLC0415
+
+    count = draw(st.integers(min_value=2, max_value=8))
+    start = draw(st.dates(min_value=dt.date(2026, 1, 1), max_value=dt.date(2028, 12, 31)))
+    steps = []
+    for index in range(count):
+        if index == count - 1:
+            kind = StepKind.STOP
+        elif index == 0:
+            kind = StepKind.CUT
+        else:
+            kind = draw(st.sampled_from([StepKind.CUT, StepKind.CUT, StepKind.PAUSE]))
+        days = draw(st.integers(min_value=5, max_value=35))
+        window = None
+        if kind is not StepKind.PAUSE:
+            first = draw(st.integers(min_value=0, max_value=2))
+            last = draw(st.integers(min_value=max(first, 4), max_value=16))
+            window = (start + dt.timedelta(days=first), start + dt.timedelta(days=last))
+        steps.append(
+            TimelineStep(
+                id=f"tp-test-s{index + 1:03d}",
+                index=index,
+                kind=kind,
+                start=start,
+                end=start + dt.timedelta(days=days - 1),
+                window_start=None if window is None else window[0],
+                window_end=None if window is None else window[1],
+                total_mme_per_day=None,
+            )
+        )
+        start += dt.timedelta(days=days)
+    return PlanTimeline(plan_id="tp-test", revision=0, steps=tuple(steps))
+
+
+def _optional_flag() -> st.SearchStrategy[bool | None]:
+    return st.none() | st.booleans()
+
+
+@st.composite
+def scale_totals(draw: st.DrawFn) -> Any:
+    """A :class:`~taperplan._review.ScaleTotal` of any scale."""
+    from taperplan._review import ScaleTotal  # noqa: PLC0415
+
+    key = draw(st.sampled_from(sorted(SCALE_TOTAL_MAXIMUM)))
+    return ScaleTotal.of(key, draw(st.integers(0, SCALE_TOTAL_MAXIMUM[key])))
+
+
+@st.composite
+def log_entries(draw: st.DrawFn, first: dt.date, last: dt.date) -> Any:
+    """A :class:`~taperplan._review.LogEntry` dated from ``first`` to ``last``."""
+    from taperplan._review import LogEntry  # noqa: PLC0415
+
+    return LogEntry(
+        day=draw(st.dates(min_value=first, max_value=last)),
+        scale=draw(st.none() | scale_totals()),
+        pain=draw(st.none() | st.integers(0, 10)),
+        pain_site=draw(st.none() | st.sampled_from(PAIN_SITES)),
+        pain_spread=draw(_optional_flag()),
+        allodynia=draw(_optional_flag()),
+        craving=draw(_optional_flag()),
+        loss_of_control=draw(_optional_flag()),
+        notes=draw(st.sampled_from(["", "slept badly", "ran out early, 2 days"])),
+    )
+
+
+@st.composite
+def review_cases(draw: st.DrawFn, *, max_entries: int = 30) -> tuple[Any, tuple[Any, ...], dt.date]:
+    """``(timeline, log, on)``: a timeline, up to ``max_entries`` entries around it, a day."""
+    timeline = draw(review_timelines())
+    first = timeline.start - dt.timedelta(days=14)
+    last = timeline.end + dt.timedelta(days=14)
+    entries = draw(st.lists(log_entries(first, last), max_size=max_entries))
+    on = draw(st.dates(min_value=first, max_value=last))
+    return timeline, tuple(entries), on

@@ -9,6 +9,9 @@ import csv
 import datetime as dt
 import io
 import json
+import os
+import subprocess
+import sys
 from fractions import Fraction
 from importlib import resources
 from pathlib import Path
@@ -241,3 +244,21 @@ def test_paces_lists_every_preset_with_its_citation(capsys: pytest.CaptureFixtur
     for name, citation in PRESET_CITATIONS.items():
         assert citation in blocks[name], name
     assert "supervised" in blocks["va-rapid"].splitlines()[0]
+
+
+def test_plan_json_is_the_same_under_any_hash_seed() -> None:
+    """The JSON plan does not depend on Python's hash seed (set and dict order)."""
+    path = REGIMENS / "two-opioids.toml"
+    script = (
+        "import sys; from taperplan._cli import main; "
+        f"sys.exit(main(['plan', {str(path)!r}, '--start', {START!r}, '--format', 'json']))"
+    )
+    outputs = set()
+    for seed in ("0", "1", "4242"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
+        )
+        outputs.add(done.stdout)
+    assert len(outputs) == 1
+    assert json.loads(outputs.pop())["steps"][-1]["kind"] == "stop"

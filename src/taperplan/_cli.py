@@ -250,6 +250,16 @@ def demo() -> None:
     click.echo(_plan_output(regimen, dt.date(2027, 1, 4), None, "table"), nl=False)
 
 
+def _register_clinical() -> None:
+    from taperplan._cli_clinical import review, score  # noqa: PLC0415 - commands in their own module
+
+    cli.add_command(score)
+    cli.add_command(review)
+
+
+_register_clinical()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code (used by the console script)."""
     from taperplan._errors import TaperplanError  # noqa: PLC0415

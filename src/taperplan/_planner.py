@@ -425,8 +425,11 @@ class _Engine:
         total = self.total(track, states)
         original = sum(originals[t.index] for t in self.groups[track.index])
         before = track.measure_int(state)
-        # The rule is linear in its totals, so it works on the scaled integers directly.
-        target = round(self.rule.target(original, total, index, track.scaled_factor))
+        # The rule is linear in its totals, so it works on the scaled integers directly;
+        # the target stays exact (as num/den): rounding it to the engine's scale would make
+        # near ties depend on the other medications in the regimen.
+        exact = Fraction(self.rule.target(original, total, index, track.scaled_factor))
+        t_num, t_den = exact.numerator, exact.denominator
         cap_total = self.cap_num * total
         cap_den = self.cap_den
         daily_before = track.daily_int(state)
@@ -446,7 +449,7 @@ class _Engine:
             daily = shape.daily(new)
             cut = before - (track.measure_of_daily(daily) if banded else daily * mult)
             if cut > 0 and (cut * cap_den <= cap_total or (low and daily_before - daily <= unit)):
-                key = (abs(cut - target), new[0].count(0) - dropped, cut)
+                key = (abs(cut * t_den - t_num), new[0].count(0) - dropped, cut)
                 if best_key is None or key < best_key:
                     best_key, best_new = key, new
             return cut
@@ -475,7 +478,7 @@ class _Engine:
             if not _live(chain):
                 break
             cut = score(chain)
-            if (not low and cut * cap_den > cap_total) or cut >= target:
+            if (not low and cut * cap_den > cap_total) or cut * t_den >= t_num:
                 break  # further along the chain only cuts more
         # Single moves: lower just one administration a step (finer cuts than the
         # chain's when the largest dose is coarse, e.g. one dose to alternate days).
@@ -492,7 +495,7 @@ class _Engine:
         # still fit the cap or the low-dose allowance (≤ 5 MME/day needs neither).
         tiny = track.factor is not None and before <= self.stop_at
         if (final and self.may_stop(track, state) and (fits or tiny)) or (not final and fits):
-            key = (abs(before - target), len(state[0]), before)
+            key = (abs(before * t_den - t_num), len(state[0]), before)
             if best_key is None or key < best_key:
                 best_key, best_new = key, stop
         if best_key is None:
@@ -1090,8 +1093,9 @@ def _regimen_on(plan: TaperPlan, step: Step) -> Regimen:
         if not part.doses:
             continue
         every = min(d.every_days for d in part.doses)
-        # The strengths the patient holds now are those of the step's units.
-        held = sorted({u.strength for d in part.doses for u in d.units}, key=lambda q: q.amount)
+        # The strengths the patient holds now: the step's units and those stated at the start.
+        units = {u.strength for d in part.doses for u in d.units}
+        held = sorted(units | set(medication.strengths), key=lambda q: q.amount)
         medications.append(
             attrs.evolve(
                 medication,
