@@ -168,14 +168,6 @@ def test_linear_45_mg_pace_reproduces_va_slower_down_to_15_q8h() -> None:
     assert doses(plan)[-2] == [(15.0, 2)]  # the stop comes from 15 mg every other day
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "planner bug: with the cap lifted, closeness to the 45 mg target jumps from 15 mg q8h "
-        "(45 mg/day) straight to 15 mg every other day (7.5 mg/day) instead of VA's "
-        "15 q12h → 15 once daily"
-    ),
-)
 def test_linear_45_mg_pace_reproduces_va_slower_tail() -> None:
     """After 15 mg q8h the linear pace follows VA: 15 q12h, 15 once daily, then (taperplan's
     stop rule) 15 every other day, then the stop."""
@@ -471,14 +463,6 @@ def test_first_check_in_of_a_monthly_plan_is_before_the_second_cut() -> None:
 # -- re-planning ------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "planner bug: replan builds its original-based reference from the medications still "
-        "taken, so a stopped medication's original dose is forgotten (cdc-short-term's switch "
-        "point drops from 30% of 17.35 to 30% of 15 MME/day)"
-    ),
-)
 def test_replan_keeps_the_original_reference_of_stopped_medications() -> None:
     """Re-planning at a step's start from the plan's own doses gives back the same schedule,
     even for an original-based pace after one medication has stopped."""

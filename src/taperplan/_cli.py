@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from taperplan._errors import TaperplanError
+
 if TYPE_CHECKING:
     from taperplan._regimen import Regimen
 
@@ -26,6 +28,24 @@ PLAN_FORMATS = click.Choice(["table", "json", "csv"])
 _FORMATS = click.Choice(["table", "json"])
 # Two decimal places for people; JSON keeps the exact values.
 _Q = Decimal("0.01")
+
+
+class _InFile(click.ClickException):
+    """A refusal about a file's content, reported with the file's name (exit 2)."""
+
+    exit_code = 2
+
+    def format_message(self) -> str:
+        return self.message
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"taperplan: error: {self.message}", err=True)
+
+
+def _about(path: str, error: Exception) -> _InFile:
+    """``error`` (a TaperplanError) with ``path`` in front unless it names it already."""
+    text = str(error)
+    return _InFile(text if text.startswith(path) else f"{path}: {text}")
 
 
 def _load(path: str) -> Regimen:
@@ -221,7 +241,11 @@ def plan(file: str, start: object, pace: str | None, fmt: str) -> None:
     else:
         assert isinstance(start, dt.datetime)  # noqa: S101 - click.DateTime
         day = start.date()
-    click.echo(_plan_output(regimen, day, pace, fmt), nl=False)
+    try:
+        output = _plan_output(regimen, day, pace, fmt)
+    except TaperplanError as error:
+        raise _about(file, error) from error
+    click.echo(output, nl=False)
 
 
 @cli.command()
@@ -262,7 +286,6 @@ _register_clinical()
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code (used by the console script)."""
-    from taperplan._errors import TaperplanError  # noqa: PLC0415
 
     try:
         cli.main(

@@ -348,6 +348,9 @@ class _Engine:
         self.cap_num, self.cap_den = cap.numerator, cap.denominator
         self.order = order
         self.stop_at = int(_end_game()[1] * scale)
+        # Original MME/day of medications stopped before a re-plan: still part of
+        # the original total that original-based paces measure against.
+        self.stopped_original = 0
         mme_tracks = tuple(t for t in self.tracks if t.factor is not None)
         self.groups = tuple(mme_tracks if t.factor is not None else (t,) for t in self.tracks)
 
@@ -424,6 +427,8 @@ class _Engine:
         state = states[track.index]
         total = self.total(track, states)
         original = sum(originals[t.index] for t in self.groups[track.index])
+        if track.factor is not None:
+            original += self.stopped_original
         before = track.measure_int(state)
         # The rule is linear in its totals, so it works on the scaled integers directly;
         # the target stays exact (as num/den): rounding it to the engine's scale would make
@@ -460,7 +465,11 @@ class _Engine:
         # worth keeping.
         chain = state
         weights, keep = shape.weights, shape.keep_rank
-        while True:
+        # End game: once every dose is at the smallest unit, one dose changes a
+        # step (a dose time dropped or moved to alternate days), as in the VA
+        # examples (15 mg q8h → q12h → once daily).
+        end_game = all(a <= shape.smallest for a in state[0] if a)
+        while not end_game or chain is state:
             amounts, everys = chain
             live = [i for i, a in enumerate(amounts) if a]
             if (
@@ -481,12 +490,21 @@ class _Engine:
             if (not low and cut * cap_den > cap_total) or cut * t_den >= t_num:
                 break  # further along the chain only cuts more
         # Single moves: lower just one administration a step (finer cuts than the
-        # chain's when the largest dose is coarse, e.g. one dose to alternate days).
-        for position, amount in enumerate(state[0]):
-            if amount:
+        # chain's when the largest dose is coarse, e.g. one dose to alternate days);
+        # in the end game also drop one dose time. The dose least worth keeping
+        # comes first, so it wins ties.
+        for position in sorted(range(len(state[0])), key=keep.__getitem__):
+            if state[0][position]:
                 new = shape.lower(state, position)
                 if _live(new):
                     score(new)
+                if end_game:
+                    dropped_one = (
+                        tuple(0 if i == position else a for i, a in enumerate(state[0])),
+                        state[1],
+                    )
+                    if _live(dropped_one):
+                        score(dropped_one)
         # The stop: the final one by the stop rule (interfaces.md §4); one of
         # several medications only when the cut fits the cap or the low-dose allowance.
         stop: _State = (tuple(0 for _ in state[0]), state[1])
@@ -1022,6 +1040,12 @@ def replan(
     engine, tracks = _engine_for(new_regimen, chosen, order, factor_set)
     current = tuple(_state_of(m, t) for m, t in zip(new_regimen.medications, tracks, strict=True))
     originals = _originals_for(plan, tracks, engine.scale)
+    taken = {t.medication.product for t in tracks}
+    engine.stopped_original = sum(
+        round(Fraction(p.mme_per_day) * engine.scale)
+        for p in plan.baseline
+        if p.product not in taken and p.mme_per_day is not None
+    )
     kept = [_raw_of(s) for s in plan.steps if s.end < on]
     if step.start < on <= step.end:
         kept.append(_raw_of(step, days=(on - step.start).days))
