@@ -117,23 +117,44 @@ class CutRule:
     def target(
         self, original: Fraction | int, current: Fraction | int, index: int, amount_factor: Fraction
     ) -> Fraction:
-        """The cut asked for; ``original`` and ``current`` in one measure (the
-        rule is linear, so scaled integers work as well as fractions)."""
+        """The cut asked for; ``original`` and ``current`` in one measure."""
+        if isinstance(original, int) and isinstance(current, int):
+            return Fraction(*self.target_ratio(original, current, index, amount_factor))
+        # Scale fractions to a common denominator, work in integers, scale back.
+        scale = Fraction(original).denominator * Fraction(current).denominator
+        numerator, denominator = self.target_ratio(
+            int(original * scale), int(current * scale), index, amount_factor * scale
+        )
+        return Fraction(numerator, denominator * scale)
+
+    def target_ratio(
+        self, original: int, current: int, index: int, amount_factor: Fraction
+    ) -> tuple[int, int]:
+        """The cut asked for as (numerator, denominator), not reduced: the planner
+        compares many cuts against one target, so it skips the gcd."""
         if self.reduction is not None:
-            return self.reduction * amount_factor
+            value = self.reduction * amount_factor
+            return value.numerator, value.denominator
         if self.basis is Basis.ORIGINAL:
-            return original * self.percent
+            return original * self.percent.numerator, self.percent.denominator
         if self.basis is Basis.ORIGINAL_THEN_CURRENT:
-            switch = self.switch_at * original
-            if current > switch:
-                return min(original * self.percent, Fraction(current - switch))
-            return current * self.after_percent
+            switch = self.switch_at
+            # current > switch_at × original, in integers:
+            if current * switch.denominator > switch.numerator * original:
+                by_original = (original * self.percent.numerator, self.percent.denominator)
+                left = (
+                    current * switch.denominator - switch.numerator * original,
+                    switch.denominator,
+                )
+                return min(by_original, left, key=lambda r: Fraction(*r))
+            return current * self.after_percent.numerator, self.after_percent.denominator
         percent = (
             self.first_percent if index == 0 and self.first_percent is not None else self.percent
         )
-        if self.slow_below is not None and current <= self.slow_below * original:
+        slow = self.slow_below
+        if slow is not None and current * slow.denominator <= slow.numerator * original:
             percent *= self.slow_factor
-        return current * percent
+        return current * percent.numerator, percent.denominator
 
 
 @cache

@@ -395,8 +395,8 @@ class _Engine:
 
     def choose(
         self, states: tuple[_State, ...], originals: tuple[int, ...], index: int
-    ) -> tuple[_Track, _State, Fraction] | None:
-        """The next cut: (track, its new state, cut fraction), or None when stuck."""
+    ) -> tuple[_Track, _State, tuple[int, int]] | None:
+        """The next cut: (track, its new state, (cut, previous total)), or None when stuck."""
         final = sum(1 for s in states if _live(s)) == 1
         for track in self.ordered(states, originals):
             result = self.best(track, states, originals, index, final=final)
@@ -423,7 +423,7 @@ class _Engine:
         index: int,
         *,
         final: bool,
-    ) -> tuple[_State, Fraction] | None:
+    ) -> tuple[_State, tuple[int, int]] | None:
         state = states[track.index]
         total = self.total(track, states)
         original = sum(originals[t.index] for t in self.groups[track.index])
@@ -433,8 +433,7 @@ class _Engine:
         # The rule is linear in its totals, so it works on the scaled integers directly;
         # the target stays exact (as num/den): rounding it to the engine's scale would make
         # near ties depend on the other medications in the regimen.
-        exact = Fraction(self.rule.target(original, total, index, track.scaled_factor))
-        t_num, t_den = exact.numerator, exact.denominator
+        t_num, t_den = self.rule.target_ratio(original, total, index, track.scaled_factor)
         cap_total = self.cap_num * total
         cap_den = self.cap_den
         daily_before = track.daily_int(state)
@@ -518,8 +517,8 @@ class _Engine:
                 best_key, best_new = key, stop
         if best_key is None:
             return None
-        cut = best_key[2]  # keys: (distance from the target, doses dropped, cut)
-        return best_new, (Fraction(cut, total) if total else Fraction(1))
+        # keys: (distance from the target, doses dropped, cut)
+        return best_new, (best_key[2], total)
 
     def stuck(self, states: Sequence[_State]) -> PlanningError:
         parts = []
@@ -577,10 +576,6 @@ def _units(unit_set: UnitSet, amount: Quantity) -> tuple[UnitCount, ...]:
     if made is None:  # pragma: no cover - amounts come from the menu or the validated baseline
         raise PlanningError(f"{amount} cannot be made from {unit_set.strengths}")
     return made
-
-
-def _dec(value: Fraction) -> Decimal:
-    return Decimal(value.numerator) / Decimal(value.denominator)
 
 
 def _medication_dose(track: _Track, state: _State) -> MedicationDose:
@@ -740,6 +735,8 @@ def _raws(
     states = baseline
     raws: list[_Raw] = []
     index = first_index
+    # Only the medication cut changes at a step: the others' doses carry over.
+    parts = [_medication_dose(t, s) for t, s in zip(tracks, states, strict=True)]
     while any(_live(s) for s in states):
         if len(raws) >= MAX_STEPS:
             raise PlanningError(
@@ -749,8 +746,9 @@ def _raws(
         choice = engine.choose(states, originals, index)
         if choice is None:
             raise engine.stuck(states)
-        track, new_state, fraction = choice
+        track, new_state, (cut, total) = choice
         states = tuple(new_state if i == track.index else s for i, s in enumerate(states))
+        parts[track.index] = _medication_dose(track, new_state)
         stop = not any(_live(s) for s in states)
         profile = track.medication.product.profile
         if stop:
@@ -762,8 +760,8 @@ def _raws(
             _Raw(
                 kind="stop" if stop else "cut",
                 days=days,
-                parts=tuple(_medication_dose(t, s) for t, s in zip(tracks, states, strict=True)),
-                cut_fraction=_dec(fraction),
+                parts=tuple(parts),
+                cut_fraction=Decimal(cut) / Decimal(total) if total else Decimal(1),
                 cut_drug=track.medication.drug,
                 profile=profile,
                 key=f"{plan_id}-s{first_number + len(raws):03d}",
