@@ -54,8 +54,20 @@ TaperOrder = Literal["long-acting-first", "short-acting-first", "proportional"]
 
 #: The most steps one plan may have; a pace that needs more is refused.
 MAX_STEPS = 400
-#: Check-ins are never further apart than this (CDC2022: at least monthly).
-MAX_CHECK_IN_GAP = 28
+
+
+@cache
+def _check_in_rules() -> tuple[int, int, int, int]:
+    """(max gap, days before a cut, min gap, stop step days) from ``withdrawal.toml``."""
+    data = load_data("withdrawal.toml")
+    checks, stop = data["check_ins"], data["stop_step"]
+    return (
+        int(checks["max_gap_days"]),
+        int(checks["before_cut_days"]),
+        int(checks["min_gap_days"]),
+        int(stop["min_days"]),
+    )
+
 
 _LONG_ACTING = {
     WithdrawalProfile.LONG_ACTING,
@@ -660,7 +672,10 @@ def _check_in_for(start: dt.date, end: dt.date) -> dt.date:
     its end, whichever is later (VA-TDT: 1–4 weeks after a start, then before
     each reduction)."""
     length = (end - start).days
-    return max(start + dt.timedelta(days=min(6, length)), end - dt.timedelta(days=6))
+    _, before_cut, _, _ = _check_in_rules()
+    return max(
+        start + dt.timedelta(days=min(before_cut, length)), end - dt.timedelta(days=before_cut)
+    )
 
 
 def _date_steps(
@@ -668,6 +683,7 @@ def _date_steps(
 ) -> tuple[Step, ...]:
     """Give ``raws`` their dates from ``start``, with withdrawal windows,
     check-ins and overlap notes."""
+    max_gap, _, min_gap, _ = _check_in_rules()
     steps = []
     day = start
     last_check = previous_check_in
@@ -690,10 +706,10 @@ def _date_steps(
         pre = _check_in_for(day, end)
         checks = []
         anchor = last_check if last_check is not None else day
-        while (pre - anchor).days > MAX_CHECK_IN_GAP:
-            following = anchor + dt.timedelta(days=MAX_CHECK_IN_GAP)
+        while (pre - anchor).days > max_gap:
+            following = anchor + dt.timedelta(days=max_gap)
             # Keep at least a week before the pre-cut check-in.
-            following = min(following, pre - dt.timedelta(days=7))
+            following = min(following, pre - dt.timedelta(days=min_gap))
             if following >= day:
                 checks.append(following)
             anchor = following
@@ -753,7 +769,7 @@ def _raws(
         profile = track.medication.product.profile
         if stop:
             # The stop step covers the withdrawal window after the last dose.
-            days = max(window_rules()[profile].end_day + 1, 14)
+            days = max(window_rules()[profile].end_day + 1, _check_in_rules()[3])
         else:
             days = _step_days(engine.pace, states)
         raws.append(
