@@ -136,6 +136,7 @@ class _Shape:
     patch: bool
     keep_rank: tuple[int, ...]
     weights: tuple[int, ...]
+    longest: int
 
     def below(self, amount: int) -> int:
         """The next dispensable amount under ``amount`` (0 if none)."""
@@ -144,13 +145,14 @@ class _Shape:
 
     def lower(self, state: _State, position: int) -> _State:
         """One step down for one administration: a smaller dispensable amount;
-        at the smallest, every other day (not for patches); then dropped."""
+        at the smallest, the longest interval of the end game (every other day;
+        not for patches); then dropped."""
         amounts, everys = list(state[0]), list(state[1])
         below = self.below(amounts[position])
         if below:
             amounts[position] = below
-        elif not self.patch and everys[position] == 1:
-            everys[position] = 2
+        elif not self.patch and everys[position] < self.longest:
+            everys[position] = self.longest
         else:
             amounts[position] = 0
         return tuple(amounts), tuple(everys)
@@ -226,11 +228,14 @@ class _Track:
         self.keep_rank = _keep_rank(len(amounts))
         self.day_scale = 1
         if not self.patch:
-            self.day_scale = lcm(2, *(medication.interval(a) for a in medication.administrations))
+            intervals = (medication.interval(a) for a in medication.administrations)
+            self.day_scale = lcm(_end_game()[0], *intervals)
         self.weights = tuple(
             0 if e == 0 else self.day_scale // e for e in range(self.day_scale + 1)
         )
-        self.shape_of = _Shape(self.menu, self.smallest, self.patch, self.keep_rank, self.weights)
+        self.shape_of = _Shape(
+            self.menu, self.smallest, self.patch, self.keep_rank, self.weights, _end_game()[0]
+        )
         self.mult = 0
         self.scaled_factor = Fraction(0)
         self.mults: tuple[int, ...] = ()

@@ -17,6 +17,7 @@ import attrs
 
 from taperplan._catalogue import Combination, Form, Product, catalogue
 from taperplan._dispense import UnitCount, UnitSet
+from taperplan._errors import QuantityError
 from taperplan._notices import Notice
 from taperplan._pace import Pace
 from taperplan._units import Quantity, Unit
@@ -225,7 +226,7 @@ class Medication:
         if made is None:
             made = self.unit_set.make(amount)
         if made is None:
-            raise ValueError(f"{amount} cannot be made from {self.product.name} units")
+            raise QuantityError(amount, f"cannot be made from {self.product.name} units")
         return made
 
     @property

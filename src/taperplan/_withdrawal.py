@@ -68,8 +68,3 @@ def window_after(cut_day: dt.date, profile: WithdrawalProfile) -> WithdrawalWind
         source=rule.source,
         note=rule.note,
     )
-
-
-def min_step_days() -> int:
-    """The shortest step with a cut (5 days, VA-TDT), except supervised rapid paces."""
-    return int(load_data("withdrawal.toml")["general"]["min_step_days"])
