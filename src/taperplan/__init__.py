@@ -3,38 +3,19 @@
 Decision support for clinicians; not medical advice and not a diagnosis.
 Everything public is importable from here::
 
-    from taperplan import load_regimen, regimen_mme
+    from taperplan import load_regimen, plan_taper
+
+Names are loaded on first use (PEP 562), so ``import taperplan`` and the
+command line start fast; type checkers and IDEs see them through the
+``TYPE_CHECKING`` imports below.
 """
 
 from __future__ import annotations
 
-from taperplan._adjuncts import (
-    CATEGORIES,
-    Adjunct,
-    AdjunctEntry,
-    Caution,
-    CautionRule,
-    Condition,
-    adjunct_entry,
-    adjunct_rules,
-    adjunct_table,
-    adjunct_to_dict,
-    caution_to_dict,
-    suggest_adjuncts,
-)
-from taperplan._catalogue import (
-    Agonist,
-    Catalogue,
-    Combination,
-    FactorSet,
-    Form,
-    Opioid,
-    Product,
-    Source,
-    WithdrawalProfile,
-    catalogue,
-)
-from taperplan._dispense import UnitCount, UnitSet
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# The errors are cheap and are what callers catch: load them at once.
 from taperplan._errors import (
     CatalogueError,
     DimensionError,
@@ -49,82 +30,323 @@ from taperplan._errors import (
     TaperplanError,
     TaperplanWarning,
 )
-from taperplan._loader import load_regimen, parse_regimen, regimen_from_mapping
-from taperplan._mme import MedicationMME, MMEReport, medication_mme, regimen_mme
-from taperplan._notices import Notice
-from taperplan._oih import (
-    PainObservations,
-    PainPatternAssessment,
-    PatternFindings,
-    RiskFactor,
-    Sign,
-    assess_pain_pattern,
-    assessment_to_dict,
-    oih_risk_factors,
-    oih_signs,
-)
-from taperplan._pace import Basis, Pace, default_pace, pace_from_mapping, preset, presets
-from taperplan._plan import Dose, MedicationDose, Step, StepKind, TaperPlan
-from taperplan._planner import TaperOrder, plan_taper, replan
-from taperplan._regimen import Administration, Context, Medication, Regimen
-from taperplan._review import (
-    FLAG_KINDS,
-    Evidence,
-    Flag,
-    InvalidLogError,
-    InvalidPlanDataError,
-    LogEntry,
-    PausePreview,
-    PlanTimeline,
-    Review,
-    ReviewRule,
-    ScaleTotal,
-    TimelineStep,
-    default_pause_days,
-    dosing_period,
-    review,
-    review_rules,
-    symptom_log,
-    timeline_of,
-)
-from taperplan._review_io import (
-    LOG_COLUMNS,
-    load_log,
-    load_timeline,
-    log_entry_to_dict,
-    parse_log_csv,
-    parse_log_toml,
-    review_to_dict,
-    scale_reading_to_dict,
-    timeline_from_json,
-)
-from taperplan._safety import (
-    ClockChange,
-    clock_changes,
-    dst_time_warnings,
-    oud_refusal_reason,
-    regimen_safety_warnings,
-    safety_codes,
-)
-from taperplan._scales import (
-    Band,
-    InvalidScoreError,
-    Scale,
-    ScaleItem,
-    ScaleResult,
-    scale,
-    scale_result_to_dict,
-    scales,
-    score_cows,
-    score_sows,
-    score_sows_gossop,
-)
-from taperplan._units import Dimension, Quantity, Unit, mcg, mcg_per_h, mg, mg_per_ml, ml
 
 # hatchling reads the version from _version.py, so it is the installed one too
 # (and cheaper than importlib.metadata at start-up).
 from taperplan._version import __version__
-from taperplan._withdrawal import WithdrawalWindow, window_after
+
+if TYPE_CHECKING:
+    from taperplan._adjuncts import (
+        CATEGORIES,
+        Adjunct,
+        AdjunctEntry,
+        Caution,
+        CautionRule,
+        Condition,
+        adjunct_entry,
+        adjunct_rules,
+        adjunct_table,
+        adjunct_to_dict,
+        caution_to_dict,
+        suggest_adjuncts,
+    )
+    from taperplan._catalogue import (
+        Agonist,
+        Catalogue,
+        Combination,
+        FactorSet,
+        Form,
+        Opioid,
+        Product,
+        Source,
+        WithdrawalProfile,
+        catalogue,
+    )
+    from taperplan._dispense import (
+        UnitCount,
+        UnitSet,
+    )
+    from taperplan._loader import (
+        load_regimen,
+        parse_regimen,
+        regimen_from_mapping,
+    )
+    from taperplan._mme import (
+        MedicationMME,
+        MMEReport,
+        medication_mme,
+        regimen_mme,
+    )
+    from taperplan._notices import (
+        Notice,
+    )
+    from taperplan._oih import (
+        PainObservations,
+        PainPatternAssessment,
+        PatternFindings,
+        RiskFactor,
+        Sign,
+        assess_pain_pattern,
+        assessment_to_dict,
+        oih_risk_factors,
+        oih_signs,
+    )
+    from taperplan._pace import (
+        Basis,
+        Pace,
+        default_pace,
+        pace_from_mapping,
+        preset,
+        presets,
+    )
+    from taperplan._plan import (
+        Dose,
+        MedicationDose,
+        Step,
+        StepKind,
+        TaperPlan,
+    )
+    from taperplan._planner import (
+        TaperOrder,
+        plan_taper,
+        replan,
+    )
+    from taperplan._regimen import (
+        Administration,
+        Context,
+        Medication,
+        Regimen,
+    )
+    from taperplan._review import (
+        FLAG_KINDS,
+        Evidence,
+        Flag,
+        InvalidLogError,
+        InvalidPlanDataError,
+        LogEntry,
+        PausePreview,
+        PlanTimeline,
+        Review,
+        ReviewRule,
+        ScaleTotal,
+        TimelineStep,
+        default_pause_days,
+        dosing_period,
+        review,
+        review_rules,
+        symptom_log,
+        timeline_of,
+    )
+    from taperplan._review_io import (
+        LOG_COLUMNS,
+        load_log,
+        load_timeline,
+        log_entry_to_dict,
+        parse_log_csv,
+        parse_log_toml,
+        review_to_dict,
+        scale_reading_to_dict,
+        timeline_from_json,
+    )
+    from taperplan._safety import (
+        ClockChange,
+        clock_changes,
+        dst_time_warnings,
+        oud_refusal_reason,
+        regimen_safety_warnings,
+        safety_codes,
+    )
+    from taperplan._scales import (
+        Band,
+        InvalidScoreError,
+        Scale,
+        ScaleItem,
+        ScaleResult,
+        scale,
+        scale_result_to_dict,
+        scales,
+        score_cows,
+        score_sows,
+        score_sows_gossop,
+    )
+    from taperplan._units import (
+        Dimension,
+        Quantity,
+        Unit,
+        mcg,
+        mcg_per_h,
+        mg,
+        mg_per_ml,
+        ml,
+    )
+    from taperplan._withdrawal import (
+        WithdrawalWindow,
+        window_after,
+    )
+
+# Where each lazily loaded public name lives.
+_MODULES: dict[str, tuple[str, ...]] = {
+    "taperplan._adjuncts": (
+        "CATEGORIES",
+        "Adjunct",
+        "AdjunctEntry",
+        "Caution",
+        "CautionRule",
+        "Condition",
+        "adjunct_entry",
+        "adjunct_rules",
+        "adjunct_table",
+        "adjunct_to_dict",
+        "caution_to_dict",
+        "suggest_adjuncts",
+    ),
+    "taperplan._catalogue": (
+        "Agonist",
+        "Catalogue",
+        "Combination",
+        "FactorSet",
+        "Form",
+        "Opioid",
+        "Product",
+        "Source",
+        "WithdrawalProfile",
+        "catalogue",
+    ),
+    "taperplan._dispense": (
+        "UnitCount",
+        "UnitSet",
+    ),
+    "taperplan._loader": (
+        "load_regimen",
+        "parse_regimen",
+        "regimen_from_mapping",
+    ),
+    "taperplan._mme": (
+        "MedicationMME",
+        "MMEReport",
+        "medication_mme",
+        "regimen_mme",
+    ),
+    "taperplan._notices": ("Notice",),
+    "taperplan._oih": (
+        "PainObservations",
+        "PainPatternAssessment",
+        "PatternFindings",
+        "RiskFactor",
+        "Sign",
+        "assess_pain_pattern",
+        "assessment_to_dict",
+        "oih_risk_factors",
+        "oih_signs",
+    ),
+    "taperplan._pace": (
+        "Basis",
+        "Pace",
+        "default_pace",
+        "pace_from_mapping",
+        "preset",
+        "presets",
+    ),
+    "taperplan._plan": (
+        "Dose",
+        "MedicationDose",
+        "Step",
+        "StepKind",
+        "TaperPlan",
+    ),
+    "taperplan._planner": (
+        "TaperOrder",
+        "plan_taper",
+        "replan",
+    ),
+    "taperplan._regimen": (
+        "Administration",
+        "Context",
+        "Medication",
+        "Regimen",
+    ),
+    "taperplan._review": (
+        "FLAG_KINDS",
+        "Evidence",
+        "Flag",
+        "InvalidLogError",
+        "InvalidPlanDataError",
+        "LogEntry",
+        "PausePreview",
+        "PlanTimeline",
+        "Review",
+        "ReviewRule",
+        "ScaleTotal",
+        "TimelineStep",
+        "default_pause_days",
+        "dosing_period",
+        "review",
+        "review_rules",
+        "symptom_log",
+        "timeline_of",
+    ),
+    "taperplan._review_io": (
+        "LOG_COLUMNS",
+        "load_log",
+        "load_timeline",
+        "log_entry_to_dict",
+        "parse_log_csv",
+        "parse_log_toml",
+        "review_to_dict",
+        "scale_reading_to_dict",
+        "timeline_from_json",
+    ),
+    "taperplan._safety": (
+        "ClockChange",
+        "clock_changes",
+        "dst_time_warnings",
+        "oud_refusal_reason",
+        "regimen_safety_warnings",
+        "safety_codes",
+    ),
+    "taperplan._scales": (
+        "Band",
+        "InvalidScoreError",
+        "Scale",
+        "ScaleItem",
+        "ScaleResult",
+        "scale",
+        "scale_result_to_dict",
+        "scales",
+        "score_cows",
+        "score_sows",
+        "score_sows_gossop",
+    ),
+    "taperplan._units": (
+        "Dimension",
+        "Quantity",
+        "Unit",
+        "mcg",
+        "mcg_per_h",
+        "mg",
+        "mg_per_ml",
+        "ml",
+    ),
+    "taperplan._withdrawal": (
+        "WithdrawalWindow",
+        "window_after",
+    ),
+}
+_LAZY = {name: module for module, names in _MODULES.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'taperplan' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "CATEGORIES",

@@ -1,0 +1,60 @@
+"""The public root: every name loads, lazily, and type checkers see the same names."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import taperplan
+
+INIT = Path(taperplan.__file__)
+
+
+def _type_checking_imports() -> dict[str, set[str]]:
+    """``{module: names}`` imported under ``if TYPE_CHECKING:`` in ``__init__.py``."""
+    tree = ast.parse(INIT.read_text(encoding="utf-8"))
+    found: dict[str, set[str]] = {}
+    for node in tree.body:
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            for item in node.body:
+                assert isinstance(item, ast.ImportFrom)
+                assert item.module is not None
+                found.setdefault(item.module, set()).update(a.name for a in item.names)
+    return found
+
+
+def test_lazy_table_matches_what_type_checkers_see() -> None:
+    lazy = {module: set(names) for module, names in taperplan._MODULES.items()}
+    assert lazy == _type_checking_imports()
+
+
+def test_every_public_name_resolves_to_its_module() -> None:
+    for name in taperplan.__all__:
+        value = getattr(taperplan, name)
+        module = taperplan._LAZY.get(name)
+        if module is not None:
+            assert value is getattr(importlib.import_module(module), name), name
+    assert set(taperplan._LAZY) <= set(taperplan.__all__)
+    assert sorted(dir(taperplan)) == sorted(set(dir(taperplan)))
+
+
+def test_unknown_name_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no_such_name"):
+        _ = taperplan.no_such_name  # type: ignore[attr-defined]
+
+
+def test_import_loads_no_planner_code() -> None:
+    """``import taperplan`` stays cheap: the planner and its data load on first use."""
+    code = (
+        "import sys, taperplan; print(sorted(m for m in sys.modules if m.startswith('taperplan')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    loaded = set(ast.literal_eval(out))
+    assert loaded == {"taperplan", "taperplan._errors", "taperplan._version"}
