@@ -43,7 +43,14 @@ def _source_keys(value: object, where: str) -> Iterator[tuple[str, str]]:
 
 
 SOURCES = _data("sources.toml")
-CITING_FILES = ["opioids.toml", "products.toml", "factors.toml", "paces.toml", "warnings.toml"]
+CITING_FILES = [
+    "opioids.toml",
+    "products.toml",
+    "factors.toml",
+    "paces.toml",
+    "warnings.toml",
+    "handout.toml",
+]
 
 
 class TestSources:

@@ -20,6 +20,7 @@ from taperplan._errors import (
     CatalogueError,
     DimensionError,
     InvalidRegimenError,
+    MissingDependencyError,
     NotApplicableError,
     OutputExistsError,
     PlanningError,
@@ -223,6 +224,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     ),
     "taperplan._mme": (
         "MedicationMME",
+    "MissingDependencyError",
         "MMEReport",
         "medication_mme",
         "regimen_mme",

@@ -155,3 +155,19 @@ class OutputExistsError(TaperplanError, FileExistsError):
     def __init__(self, path: str) -> None:
         self.path = path
         super().__init__(f"{path}: exists; not overwritten (use --force to replace it)")
+
+
+class MissingDependencyError(TaperplanError, ImportError):
+    """An optional dependency that this feature needs is not installed.
+
+    Fix: install the extra the message names (``pip install "taperplan[chart]"``
+    for charts), or leave the feature out (a handout without its chart).
+    """
+
+    def __init__(self, package: str, extra: str, feature: str) -> None:
+        self.package = package
+        self.extra = extra
+        self.feature = feature
+        super().__init__(
+            f'{feature} needs {package}, which is not installed: pip install "taperplan[{extra}]"'
+        )
