@@ -846,3 +846,47 @@ def review_cases(draw: st.DrawFn, *, max_entries: int = 30) -> tuple[Any, tuple[
     entries = draw(st.lists(log_entries(first, last), max_size=max_entries))
     on = draw(st.dates(min_value=first, max_value=last))
     return timeline, tuple(entries), on
+
+
+# --- 7. Calendar export (taperplan.export._ics) ---------------------------------------
+# A calendar needs the regimen's time zone: planning cases that always name one.
+
+
+@st.composite
+def zoned_planning_cases(draw: st.DrawFn, *, max_medications: int = 2) -> PlanningCase:
+    """A :class:`PlanningCase` whose regimen names a zone (one of :data:`ZONES` if it had none)."""
+    case = draw(planning_cases(max_medications=max_medications))
+    if "timezone" in case.mapping:
+        return case
+    mapping = {"timezone": draw(st.sampled_from(ZONES)), **case.mapping}
+    return PlanningCase(mapping, case.spec, case.start)
+
+
+# --- 8. JSON documents (taperplan.export._json) ---------------------------------------
+# Plain JSON values (to compare taperplan's writer with json.dumps) and exact decimals
+# (amounts, MME and cut fractions with up to 28 significant digits, as plans hold).
+
+
+def json_values() -> st.SearchStrategy[object]:
+    """Any JSON value Python's json module writes: text keys, finite and non-finite floats."""
+    leaves = st.none() | st.booleans() | st.integers() | st.floats() | st.text()
+    return st.recursive(
+        leaves,
+        lambda children: (
+            st.lists(children, max_size=4)
+            | st.dictionaries(st.text(max_size=8), children, max_size=4)
+        ),
+        max_leaves=20,
+    )
+
+
+def exact_decimals() -> st.SearchStrategy[Decimal]:
+    """A finite, non-negative Decimal: short amounts, 28-digit quotients, tiny and huge values."""
+    quotients = st.tuples(st.integers(0, 10**6), st.integers(1, 10**4)).map(
+        lambda pair: Decimal(pair[0]) / Decimal(pair[1])
+    )
+    return st.one_of(
+        amounts(Decimal(2000), max_places=6),
+        quotients,
+        st.decimals(min_value=0, allow_nan=False, allow_infinity=False),
+    )

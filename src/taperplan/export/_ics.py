@@ -1,0 +1,594 @@
+"""iCalendar export (RFC 5545): dose reminders and the plan's milestones.
+
+:func:`plan_to_ics` writes one calendar with:
+
+- one recurring event per step, medication and dose time (``CATEGORIES:Dose``):
+  a zoned ``DTSTART;TZID=...`` at the wall-clock time, a short ``DURATION`` and
+  ``RRULE:FREQ=DAILY;INTERVAL=<every_days>;COUNT=<n>``, or with ``expand=True``
+  one event per dose for importers that mishandle recurrence;
+- all-day events for each step's start (``Step``), its withdrawal window
+  (``Withdrawal window``) and each check-in (``Check-in``);
+- a ``VTIMEZONE`` written here from :mod:`zoneinfo`: one observance per clock
+  change over the plan's dates, each with a single ``DTSTART`` (no ``RRULE``,
+  no ``RDATE``), after one for the offset in force when the plan starts.
+  icalendar's own generator is not used: it writes multi-value ``RDATE``
+  blocks that ical.js misreads for plans longer than a year.
+
+The doses are exactly those of the plan, as :func:`taperplan.export.plan_to_csv`
+lists them: a dose taken every N days falls on its step's first day and every
+N days after, within the step. Output is deterministic: the same plan and
+``dtstamp`` give the same bytes. UIDs come from the step identifiers (which
+carry the plan's), the medication and the dose time, and ``SEQUENCE`` is the
+plan's revision, so a paused or re-planned plan updates the events already
+imported instead of duplicating them.
+
+icalendar is imported by this module only, and ``import taperplan`` does not
+import this module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import attrs
+from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
+
+from taperplan._catalogue import Form
+from taperplan._errors import InvalidRegimenError, Problem, TaperplanError
+from taperplan._notices import Notice
+from taperplan._plan import Dose, MedicationDose, Step, StepKind, TaperPlan
+from taperplan._safety import clock_changes
+from taperplan._units import format_decimal
+
+PRODID = "-//taperplan//taperplan//EN"
+
+#: How long a dose reminder shows in a calendar: a display choice, not a clinical number.
+DOSE_EVENT_LENGTH = dt.timedelta(minutes=15)
+
+#: The earliest reminder allowed, in minutes before a dose (one day).
+MAX_ALARM_MINUTES = 24 * 60
+
+#: How the dosage form reads after the drug's name in a title.
+_FORM_LABELS = {
+    Form.IR_TABLET: "IR",
+    Form.ER_TABLET: "ER",
+    Form.IR_CAPSULE: "IR",
+    Form.ER_CAPSULE: "ER",
+    Form.ORAL_SOLUTION: "oral solution",
+    Form.PATCH: "patch",
+}
+
+_ONE_DAY = dt.timedelta(days=1)
+_ONE_SECOND = dt.timedelta(seconds=1)
+
+
+class CalendarOptionError(TaperplanError, ValueError):
+    """An option of :func:`plan_to_ics` is out of range.
+
+    Fix: as the message says (an aware ``dtstamp``, ``alarm_minutes`` from 0
+    to 1440, a non-empty ``calendar_name``).
+    """
+
+
+# --- what the calendar shows ---------------------------------------------------
+
+
+@attrs.frozen
+class DoseSeries:
+    """One dose time of one medication in one step, and the dates it is taken."""
+
+    step: Step
+    part: MedicationDose
+    dose: Dose
+    days: tuple[dt.date, ...]
+
+
+def dose_series(plan: TaperPlan) -> Iterator[DoseSeries]:
+    """Every dose time of every step, in plan order, with its dates.
+
+    A dose taken every N days falls on the step's first day and every N days
+    after it within the step; a stopped medication (or the stop step) has none.
+    """
+    for step in plan.steps:
+        for part in step.medications:
+            for dose in part.doses:
+                days = tuple(
+                    step.start + dt.timedelta(days=offset)
+                    for offset in range(0, step.days, dose.every_days)
+                )
+                yield DoseSeries(step, part, dose, days)
+
+
+def _label(part: MedicationDose) -> str:
+    """``Oxycodone ER``, ``Hydrocodone/acetaminophen IR``, ``Fentanyl patch``."""
+    name = part.product.name.rsplit(" ", 1)[0]
+    return f"{name[:1].upper()}{name[1:]} {_FORM_LABELS[part.form]}"
+
+
+def _units(part: MedicationDose, dose: Dose) -> str:
+    """``1 × 20 mg tablet``, ``1½ × 15 mg tablet + 1 × 5 mg tablet``, ``10 mL of 1 mg/mL``."""
+    return " + ".join(unit.describe(part.form) for unit in dose.units)
+
+
+def _unit_count(part: MedicationDose, dose: Dose) -> str:
+    """How many units, without strengths: ``1 tablet``, ``1½ tablets``, ``2.5 mL``."""
+    total = sum((unit.count for unit in dose.units), Decimal(0))
+    if part.form is Form.ORAL_SOLUTION:
+        return f"{format_decimal(total)} mL"
+    whole = int(total)
+    number = (str(whole) if whole else "") + ("½" if total - whole else "")
+    noun = part.form.unit_noun
+    if total > 1:
+        noun += "es" if noun.endswith("ch") else "s"
+    return f"{number} {noun}"
+
+
+def _daily(part: MedicationDose) -> str:
+    """``40 mg/day`` (an average for doses every N days), or ``50 mcg/h`` worn."""
+    return f"{part.daily_amount}{'' if part.form is Form.PATCH else '/day'}"
+
+
+def _mme(value: Decimal | None) -> str:
+    return "not applicable" if value is None else format_decimal(value.quantize(Decimal("0.1")))
+
+
+def _often(dose: Dose) -> str:
+    return "every day" if dose.every_days == 1 else f"every {dose.every_days} days"
+
+
+def _step_name(step: Step) -> str:
+    """``step 3``: counted from 1 for patients (the plan's ``index`` counts from 0)."""
+    return f"step {step.index + 1}"
+
+
+def _step_dates(step: Step) -> str:
+    return f"{step.start.isoformat()} to {step.end.isoformat()} ({step.days} days)"
+
+
+def _live(step: Step) -> tuple[MedicationDose, ...]:
+    return tuple(part for part in step.medications if part.doses)
+
+
+class _Words:
+    """The texts of the calendar, plain or discreet (naming no drug)."""
+
+    def __init__(self, plan: TaperPlan, *, discreet: bool) -> None:
+        self.plan = plan
+        self.discreet = discreet
+        self.several = len(plan.baseline) > 1
+
+    def calendar_name(self) -> str:
+        if self.discreet:
+            return f"Plan from {self.plan.start.isoformat()}"
+        names = ", ".join(dict.fromkeys(_label(part) for part in self.plan.baseline))
+        return f"Taper plan: {names} from {self.plan.start.isoformat()}"
+
+    def _medicine(self, part: MedicationDose) -> str:
+        return f" (medicine {part.index + 1})" if self.several else ""
+
+    def dose_summary(self, part: MedicationDose, dose: Dose) -> str:
+        if self.discreet:
+            return f"Dose{self._medicine(part)}: {_unit_count(part, dose)}"
+        return f"{_label(part)} {dose.amount} — {_units(part, dose)}"
+
+    def dose_description(self, step: Step, part: MedicationDose, dose: Dose) -> str:
+        take = "change to" if part.form is Form.PATCH else "take"
+        when = f"{take} {_units(part, dose)} at {dose.time.strftime('%H:%M')}, {_often(dose)}."
+        if self.discreet:
+            return f"{when[:1].upper()}{when[1:]}\nPlan {_step_name(step)}: {_step_dates(step)}."
+        return "\n".join(
+            (
+                f"{_label(part)} {dose.amount}: {when}",
+                f"{_step_name(step).capitalize()}: {_step_dates(step)}.",
+                f"Daily total: {_label(part)} {_daily(part)}; {_mme(part.mme_per_day)} MME/day.",
+                f"Step total: {_mme(step.total_mme_per_day)} MME/day.",
+                self._footer(),
+            )
+        )
+
+    def step_summary(self, step: Step) -> str:
+        of = f" of {len(self.plan.steps)}"
+        if self.discreet:
+            kind = "" if step.kind is StepKind.CUT else f" ({step.kind.value})"
+            return f"Plan {_step_name(step)}{of}{kind}"
+        name = _step_name(step).capitalize() + of
+        if step.kind is StepKind.STOP:
+            return f"{name} starts: stop (no more doses)"
+        doses = ", ".join(f"{_label(part)} {_daily(part)}" for part in _live(step))
+        kind = " (pause)" if step.kind is StepKind.PAUSE else ""
+        return f"{name} starts{kind}: {doses}"
+
+    def step_description(self, step: Step) -> str:
+        lines = [f"{'Plan ' if self.discreet else ''}{_step_name(step)}: {_step_dates(step)}."]
+        if not self.discreet:
+            lines[0] = lines[0][:1].upper() + lines[0][1:]
+            if step.kind is StepKind.CUT:
+                cut = format_decimal((step.cut_fraction * 100).quantize(Decimal("0.1")))
+                lines.append(f"Cut: {cut}% ({step.cut_drug}).")
+            elif step.kind is StepKind.PAUSE:
+                lines.append("Pause: the doses are held.")
+        lines.append("Doses:" if _live(step) else "No more doses.")
+        # In the order of the day, whichever medication each dose is.
+        doses = sorted(
+            ((part, dose) for part in _live(step) for dose in part.doses),
+            key=lambda pair: (pair[1].time, pair[0].index),
+        )
+        for part, dose in doses:
+            what = (
+                f"{_units(part, dose)}{self._medicine(part)}"
+                if self.discreet
+                else f"{_label(part)} {dose.amount} — {_units(part, dose)}"
+            )
+            lines.append(f"  {dose.time.strftime('%H:%M')} {what}, {_often(dose)}")
+        if not self.discreet:
+            lines.append(f"Total: {_mme(step.total_mme_per_day)} MME/day.")
+            lines.extend(f"Note: {note}" for note in step.notes)
+            lines.append(self._footer())
+        return "\n".join(lines)
+
+    def window_summary(self, step: Step) -> str:
+        if self.discreet:
+            return f"Watch for symptoms (plan {_step_name(step)})"
+        return f"Withdrawal window ({_step_name(step)})"
+
+    def window_description(self, step: Step) -> str:
+        window = step.withdrawal_window
+        assert window is not None  # noqa: S101 - only called for steps with a window
+        after = "stopping" if step.kind is StepKind.STOP else "the cut"
+        span = f"{window.start.isoformat()} to {window.end.isoformat()}"
+        if self.discreet:
+            return f"Symptoms are most likely from {span}, after plan {_step_name(step)} starts."
+        lines = [
+            f"Withdrawal symptoms are most likely from {span}, after {after} on "
+            f"{step.start.isoformat()} ({window.profile.value} profile"
+            f"{', low confidence' if window.low_confidence else ''}).",
+        ]
+        if window.note:
+            lines.append(window.note)
+        lines.append(self._footer())
+        return "\n".join(lines)
+
+    def check_in_summary(self, step: Step) -> str:
+        return f"Check-in ({'plan ' if self.discreet else ''}{_step_name(step)})"
+
+    def check_in_description(self, step: Step, number: int) -> str:
+        text = (
+            f"Check-in {number} of {len(step.check_ins)} for {'plan ' if self.discreet else ''}"
+            f"{_step_name(step)}: {_step_dates(step)}."
+        )
+        if step.kind is not StepKind.STOP:
+            text += f" The next step starts on {(step.end + _ONE_DAY).isoformat()}."
+        return text if self.discreet else f"{text}\n{self._footer()}"
+
+    def _footer(self) -> str:
+        return (
+            f"taperplan {self.plan.id}, revision {self.plan.revision}. Decision support: "
+            "follow the prescribing clinician's instructions."
+        )
+
+
+# --- time zones ----------------------------------------------------------------
+
+
+@attrs.frozen
+class Observance:
+    """One ``STANDARD``/``DAYLIGHT`` block: from ``onset`` (local wall time in
+    the offset before it) the zone is at ``offset_to``, called ``name``."""
+
+    onset: dt.datetime
+    offset_from: dt.timedelta
+    offset_to: dt.timedelta
+    name: str
+    daylight: bool
+
+
+def _offset(moment: dt.datetime) -> dt.timedelta:
+    offset = moment.utcoffset()
+    return dt.timedelta(0) if offset is None else offset
+
+
+def _daylight(moment: dt.datetime) -> bool:
+    """Whether summer time is in force (a negative ``dst()``, as Dublin's winter, is not)."""
+    saving = moment.dst()
+    return saving is not None and saving > dt.timedelta(0)
+
+
+def zone_observances(zone: ZoneInfo, first: dt.date, last: dt.date) -> tuple[Observance, ...]:
+    """The observances of ``zone`` from ``first`` (local midnight) to ``last``.
+
+    The first gives the offset in force at the start (``offset_from`` equals
+    ``offset_to``; ``STANDARD`` when no clock changes follow); then one per
+    change of UTC offset, its onset the local time of the change in the old
+    offset (RFC 5545 §3.6.5: 02:00 for both US changes).
+    """
+    start = dt.datetime.combine(first, dt.time(), zone).astimezone(dt.UTC).astimezone(zone)
+    changes = [c for c in clock_changes(zone, first, last) if c.at > start]
+    initial = _offset(start)
+    result = [
+        Observance(
+            onset=start.replace(tzinfo=None),
+            offset_from=initial,
+            offset_to=initial,
+            name=start.tzname() or zone.key,
+            daylight=bool(changes) and _daylight(start),
+        )
+    ]
+    for change in changes:
+        before = _offset((change.at - _ONE_SECOND).astimezone(zone))
+        after = change.at.astimezone(zone)
+        result.append(
+            Observance(
+                onset=(change.at + before).replace(tzinfo=None),
+                offset_from=before,
+                offset_to=_offset(after),
+                name=after.tzname() or zone.key,
+                daylight=_daylight(after),
+            )
+        )
+    return tuple(result)
+
+
+def _vtimezone(zone: ZoneInfo, first: dt.date, last: dt.date) -> Timezone:
+    block = Timezone()
+    block.add("tzid", zone.key)
+    for observance in zone_observances(zone, first, last):
+        sub = TimezoneDaylight() if observance.daylight else TimezoneStandard()
+        sub.add("dtstart", observance.onset)
+        sub.add("tzoffsetfrom", observance.offset_from)
+        sub.add("tzoffsetto", observance.offset_to)
+        sub.add("tzname", observance.name)
+        block.add_component(sub)
+    return block
+
+
+def _zone_of(plan: TaperPlan) -> ZoneInfo:
+    zone = plan.regimen.timezone
+    if zone is None:
+        raise InvalidRegimenError(
+            [
+                Problem(
+                    "timezone",
+                    "a calendar needs the regimen's time zone, and none is set",
+                    'add timezone = "Europe/London" (the patient\'s IANA zone) to the regimen file',
+                )
+            ]
+        )
+    return zone
+
+
+def calendar_warnings(plan: TaperPlan) -> tuple[Notice, ...]:
+    """Doses whose wall-clock time a clock change skips or repeats.
+
+    A calendar keeps a dose's wall time; on a day the clocks go forward a time
+    in the skipped hour does not exist, and RFC 5545 calendars show the dose
+    at the time it would be in the offset before the change (02:30 becomes
+    03:30); on a day the clocks go back a time in the repeated hour occurs
+    twice, and calendars show the dose once, at the first.
+
+    Returns:
+        ``dose-in-clock-gap`` and ``dose-in-clock-fold`` notices, one per
+        affected dose, ordered by date, time and medication.
+
+    Raises:
+        InvalidRegimenError: the plan's regimen has no ``timezone``.
+    """
+    zone = _zone_of(plan)
+    changes = clock_changes(zone, plan.start, plan.end)
+    found: list[tuple[dt.datetime, int, Notice]] = []
+    for series in dose_series(plan):
+        days = set(series.days)
+        for change in changes:
+            for day in sorted({change.local_from.date(), change.local_until.date()} & days):
+                wall = dt.datetime.combine(day, series.dose.time)
+                if not change.local_from <= wall < change.local_until:
+                    continue
+                found.append(
+                    (
+                        wall,
+                        series.part.index,
+                        _clock_notice(zone, series, wall, forward=change.forward),
+                    )
+                )
+    found.sort(key=lambda item: item[:2])
+    return tuple(dict.fromkeys(notice for _, _, notice in found))
+
+
+def _clock_notice(
+    zone: ZoneInfo, series: DoseSeries, wall: dt.datetime, *, forward: bool
+) -> Notice:
+    day, time = wall.date().isoformat(), wall.strftime("%H:%M")
+    what = f"the {time} dose of {_label(series.part)} on {day} ({zone.key})"
+    if forward:
+        shown = wall.replace(tzinfo=zone).astimezone(dt.UTC).astimezone(zone)
+        return Notice(
+            "dose-in-clock-gap",
+            f"{what[:1].upper()}{what[1:]} falls in the hour skipped when the clocks go forward: "
+            f"{time} does not exist that day, and calendars will show the dose at "
+            f"{shown.strftime('%H:%M')}.",
+        )
+    first = wall.replace(tzinfo=zone, fold=0)
+    return Notice(
+        "dose-in-clock-fold",
+        f"{what[:1].upper()}{what[1:]} falls in the hour repeated when the clocks go back: "
+        f"{time} occurs twice that day, and calendars will show the dose once, at the first "
+        f"{time} ({first.tzname()}); it is taken once.",
+    )
+
+
+# --- the calendar --------------------------------------------------------------
+
+
+def _check_options(dtstamp: object, alarm_minutes: object, calendar_name: object) -> dt.datetime:
+    if not isinstance(dtstamp, dt.datetime) or dtstamp.utcoffset() is None:
+        raise CalendarOptionError(
+            f"dtstamp: must be a timezone-aware datetime (e.g. datetime.now(UTC)), not {dtstamp!r}"
+        )
+    if alarm_minutes is not None and (
+        isinstance(alarm_minutes, bool)
+        or not isinstance(alarm_minutes, int)
+        or not 0 <= alarm_minutes <= MAX_ALARM_MINUTES
+    ):
+        raise CalendarOptionError(
+            f"alarm_minutes: must be a whole number of minutes from 0 to {MAX_ALARM_MINUTES}, "
+            f"or None for no alarm; not {alarm_minutes!r}"
+        )
+    if calendar_name is not None and (
+        not isinstance(calendar_name, str) or not calendar_name.strip()
+    ):
+        raise CalendarOptionError(
+            f"calendar_name: must be a non-empty text, or None for the default; not {calendar_name!r}"
+        )
+    return dtstamp.astimezone(dt.UTC)
+
+
+def _event(
+    uid: str, summary: str, description: str, category: str, *, stamp: dt.datetime, sequence: int
+) -> Event:
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", stamp)
+    event.add("sequence", sequence)
+    event.add("summary", summary)
+    event.add("description", description)
+    event.add("categories", [category])
+    event.add("transp", "TRANSPARENT")
+    return event
+
+
+def _all_day(event: Event, first: dt.date, last: dt.date) -> Event:
+    event.add("dtstart", first)
+    event.add("dtend", last + _ONE_DAY)  # exclusive
+    return event
+
+
+def plan_to_ics(
+    plan: TaperPlan,
+    *,
+    dtstamp: dt.datetime,
+    alarm_minutes: int | None = None,
+    discreet: bool = False,
+    expand: bool = False,
+    calendar_name: str | None = None,
+) -> bytes:
+    """The plan as an iCalendar file (RFC 5545, UTF-8, CRLF line ends).
+
+    Args:
+        plan: the plan; its regimen must name a ``timezone``.
+        dtstamp: when the file is made (timezone-aware); the ``DTSTAMP`` of
+            every event, in UTC. taperplan never reads the clock.
+        alarm_minutes: add a display alarm this many minutes (0 to 1440)
+            before each dose. Google Calendar drops the alarms of imported
+            events; other calendars keep them.
+        discreet: titles and texts name no drug and no product ("Dose:
+            1 tablet", "Plan step 3"); the categories stay the same.
+        expand: one event per dose instead of one recurring event per dose
+            time, for importers that mishandle ``RRULE``.
+        calendar_name: ``NAME`` and ``X-WR-CALNAME``; by default derived from
+            the plan (its medications and start, or only its start when
+            ``discreet``).
+
+    Returns:
+        The same bytes for the same plan and arguments.
+
+    Raises:
+        InvalidRegimenError: the regimen has no ``timezone``.
+        CalendarOptionError: ``dtstamp`` is naive, or ``alarm_minutes`` or
+            ``calendar_name`` is out of range.
+    """
+    zone = _zone_of(plan)
+    stamp = _check_options(dtstamp, alarm_minutes, calendar_name)
+    words = _Words(plan, discreet=discreet)
+    name = calendar_name if calendar_name is not None else words.calendar_name()
+    sequence = plan.revision
+
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("name", name)
+    calendar.add("x-wr-calname", name)
+    # The UTC zone is written as ...Z, which needs no VTIMEZONE (RFC 5545 §3.3.5).
+    if zone.key != "UTC":
+        calendar.add_component(_vtimezone(zone, plan.start - _ONE_DAY, plan.end + _ONE_DAY))
+
+    for step in plan.steps:
+        calendar.add_component(
+            _all_day(
+                _event(
+                    f"{step.id}-step@taperplan",
+                    words.step_summary(step),
+                    words.step_description(step),
+                    "Step",
+                    stamp=stamp,
+                    sequence=sequence,
+                ),
+                step.start,
+                step.start,
+            )
+        )
+        window = step.withdrawal_window
+        if window is not None:
+            calendar.add_component(
+                _all_day(
+                    _event(
+                        f"{step.id}-withdrawal@taperplan",
+                        words.window_summary(step),
+                        words.window_description(step),
+                        "Withdrawal window",
+                        stamp=stamp,
+                        sequence=sequence,
+                    ),
+                    window.start,
+                    window.end,
+                )
+            )
+        for number, day in enumerate(step.check_ins, start=1):
+            calendar.add_component(
+                _all_day(
+                    _event(
+                        f"{step.id}-check-in-{number}@taperplan",
+                        words.check_in_summary(step),
+                        words.check_in_description(step, number),
+                        "Check-in",
+                        stamp=stamp,
+                        sequence=sequence,
+                    ),
+                    day,
+                    day,
+                )
+            )
+
+    for series in dose_series(plan):
+        step, part, dose = series.step, series.part, series.dose
+        summary = words.dose_summary(part, dose)
+        description = words.dose_description(step, part, dose)
+        uid = f"{step.id}-m{part.index}-dose-{dose.time.strftime('%H%M')}"
+        # With expand, occurrence n keeps its UID when a pause re-dates it.
+        occurrences = (
+            [(f"{uid}-n{n:03d}", day) for n, day in enumerate(series.days, start=1)]
+            if expand
+            else [(uid, series.days[0])]
+        )
+        for key, day in occurrences:
+            event = _event(
+                f"{key}@taperplan", summary, description, "Dose", stamp=stamp, sequence=sequence
+            )
+            # The wall time in the plan's zone, even in a clock-change gap
+            # (calendar_warnings reports those); "UTC" is written as ...Z.
+            event.add("dtstart", dt.datetime.combine(day, dose.time), parameters={"TZID": zone.key})
+            event.add("duration", DOSE_EVENT_LENGTH)
+            if not expand:
+                event.add(
+                    "rrule",
+                    {"freq": "daily", "interval": dose.every_days, "count": len(series.days)},
+                )
+            if alarm_minutes is not None:
+                alarm = Alarm()
+                alarm.add("action", "DISPLAY")
+                alarm.add("trigger", dt.timedelta(minutes=-alarm_minutes))
+                alarm.add("description", summary)
+                event.add_component(alarm)
+            calendar.add_component(event)
+    return bytes(calendar.to_ical())
