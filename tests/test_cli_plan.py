@@ -262,3 +262,335 @@ def test_plan_json_is_the_same_under_any_hash_seed() -> None:
         outputs.add(done.stdout)
     assert len(outputs) == 1
     assert json.loads(outputs.pop())["steps"][-1]["kind"] == "stop"
+
+
+# --- output files (--json, --csv, --ics, --fhir, --handout, --chart, --force) -------------
+
+ALL_OUTPUTS = {
+    "--json": "plan.json",
+    "--csv": "plan.csv",
+    "--ics": "plan.ics",
+    "--fhir": "plan.fhir.json",
+    "--handout": "plan.html",
+    "--chart": "plan.svg",
+}
+
+
+def plan_args(folder: Path, *extra: str, regimen: Path = SAMPLE) -> list[str]:
+    """``plan REGIMEN --start 2027-01-04 --generated-on 2027-01-01`` plus every output in
+    ``folder`` and ``extra``."""
+    args = ["plan", str(regimen), "--start", START, "--generated-on", "2027-01-01"]
+    for option, name in ALL_OUTPUTS.items():
+        args += [option, str(folder / name)]
+    return [*args, *extra]
+
+
+def files_in(folder: Path) -> dict[str, bytes]:
+    """Every file of ``folder`` (temporary files included) and its bytes."""
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+
+
+def sample_plan_object() -> Any:
+    """The plan the CLI makes of the sample regimen from START."""
+    from taperplan import plan_taper  # noqa: PLC0415
+
+    return plan_taper(load_regimen(SAMPLE), start=dt.date(2027, 1, 4))
+
+
+def test_every_output_is_written_and_stdout_is_unchanged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """All six files appear, each equal to its exporter's output for the same plan, and stdout
+    is the --format output exactly as without them."""
+    from taperplan.export._chart import plan_chart  # noqa: PLC0415
+    from taperplan.export._csv import plan_to_csv  # noqa: PLC0415
+    from taperplan.export._fhir import fhir_to_json, plan_to_fhir  # noqa: PLC0415
+    from taperplan.export._handout import plan_to_handout  # noqa: PLC0415
+    from taperplan.export._ics import plan_to_ics  # noqa: PLC0415
+    from taperplan.export._json import plan_to_json  # noqa: PLC0415
+
+    _, alone, _ = run(["plan", str(SAMPLE), "--start", START, "--format", "json"], capsys)
+    code, out, err = run(plan_args(tmp_path, "--format", "json"), capsys)
+    assert code == 0, err
+    assert out == alone
+    plan = sample_plan_object()
+    stamp = dt.datetime(2027, 1, 4, tzinfo=dt.UTC)
+    assert files_in(tmp_path) == {
+        "plan.csv": plan_to_csv(plan).encode(),
+        "plan.fhir.json": fhir_to_json(plan_to_fhir(plan)).encode(),
+        "plan.html": plan_to_handout(plan, generated_on=dt.date(2027, 1, 1)).encode(),
+        "plan.ics": plan_to_ics(plan, dtstamp=stamp),
+        "plan.json": plan_to_json(plan).encode(),
+        "plan.svg": plan_chart(plan, fmt="svg"),
+    }
+    assert (tmp_path / "plan.json").read_text(encoding="utf-8") == out
+
+
+def test_two_runs_give_byte_identical_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same command twice (the second with --force) writes the same bytes, PNG included."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    for folder, force in ((first, ()), (second, ()), (second, ("--force",))):
+        folder.mkdir(exist_ok=True)
+        args = plan_args(folder, *force)
+        args[args.index("--chart") + 1] = str(folder / "plan.png")
+        code, _, err = run(args, capsys)
+        assert code == 0, err
+    assert files_in(first) == files_in(second)
+    assert files_in(first)["plan.png"].startswith(b"\x89PNG\r\n\x1a\n")
+    assert len(files_in(first)) == len(ALL_OUTPUTS)
+
+
+def test_json_and_csv_files_hold_what_stdout_prints(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--json FILE is --format json's text; --csv FILE is --format csv's."""
+    for fmt in ("json", "csv"):
+        _, printed, _ = run(["plan", str(SAMPLE), "--start", START, "--format", fmt], capsys)
+        target = tmp_path / f"out.{fmt}"
+        code, _, err = run(["plan", str(SAMPLE), "--start", START, f"--{fmt}", str(target)], capsys)
+        assert code == 0, err
+        assert target.read_bytes() == printed.encode()
+
+
+def test_an_existing_output_is_kept_and_nothing_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One existing file among six: exit 2, a one-line message naming it and --force, nothing
+    on stdout, the file unchanged and none of the other five written."""
+    (tmp_path / "plan.ics").write_bytes(b"my calendar")
+    code, out, err = run(plan_args(tmp_path), capsys)
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1
+    assert str(tmp_path / "plan.ics") in err
+    assert "--force" in err
+    assert files_in(tmp_path) == {"plan.ics": b"my calendar"}
+
+
+def test_several_existing_outputs_are_all_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every existing file is named in the one line."""
+    (tmp_path / "plan.json").write_text("old", encoding="utf-8")
+    (tmp_path / "plan.csv").write_text("old", encoding="utf-8")
+    code, out, err = run(plan_args(tmp_path), capsys)
+    assert (code, out) == (2, "")
+    assert str(tmp_path / "plan.json") in err
+    assert str(tmp_path / "plan.csv") in err
+    assert "--force" in err
+    assert set(files_in(tmp_path)) == {"plan.json", "plan.csv"}
+
+
+def test_force_replaces_existing_outputs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With --force the old files are replaced and no temporary file is left."""
+    (tmp_path / "plan.json").write_text("old", encoding="utf-8")
+    code, out, err = run(plan_args(tmp_path, "--force", "--format", "json"), capsys)
+    assert code == 0, err
+    assert (tmp_path / "plan.json").read_text(encoding="utf-8") == out
+    assert sorted(files_in(tmp_path)) == sorted(ALL_OUTPUTS.values())
+
+
+@pytest.mark.parametrize(
+    ("extra", "needle"),
+    [
+        (["--json", "{folder}/missing/plan.json"], "does not exist"),
+        (["--json", "{folder}/a.json", "--csv", "{folder}/./a.json"], "name the same file"),
+        (["--chart", "{folder}/plan.jpg"], "must end in .png or .svg"),
+        (["--alarm", "10"], "calendar options need --ics"),
+        (["--discreet", "--one-event-per-dose"], "calendar options need --ics"),
+        (["--generated-on", "2027-01-01"], "add --handout"),
+        (["--ics", "{folder}/a.ics", "--dtstamp", "2027-01-01T09:00"], "no UTC offset"),
+        (["--ics", "{folder}/a.ics", "--dtstamp", "soon"], "not an ISO date and time"),
+        (["--ics", "{folder}/a.ics", "--alarm", "5000"], "--alarm"),
+        (["--ics", "{folder}/a.ics", "--alarm", "-1"], "--alarm"),
+    ],
+)
+def test_bad_output_options_exit_2_and_write_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], needle: str
+) -> None:
+    """Bad output options: exit 2, the problem on stderr, nothing on stdout or on disk."""
+    args = ["plan", str(SAMPLE), "--start", START]
+    args += [item.format(folder=tmp_path) for item in extra]
+    code, out, err = run(args, capsys)
+    assert (code, out) == (2, "")
+    assert needle in err
+    assert "Traceback" not in err
+    assert files_in(tmp_path) == {}
+
+
+def test_a_calendar_needs_the_regimen_timezone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--ics for a regimen without `timezone`: exit 2 naming the file and `timezone`, nothing
+    written."""
+    regimen = REGIMENS / "uneven-split-doses.toml"
+    assert "timezone" not in regimen.read_text(encoding="utf-8")
+    code, out, err = run(
+        ["plan", str(regimen), "--start", START, "--ics", str(tmp_path / "a.ics"),
+         "--json", str(tmp_path / "a.json")],
+        capsys,
+    )  # fmt: skip
+    assert (code, out) == (2, "")
+    assert err.startswith(f"taperplan: error: {regimen}: timezone: ")
+    assert files_in(tmp_path) == {}
+
+
+def calendar_of(path: Path) -> Any:
+    """The calendar file parsed by icalendar."""
+    import icalendar  # noqa: PLC0415
+
+    return icalendar.Calendar.from_ical(path.read_bytes())
+
+
+def test_calendar_dtstamp_defaults_to_the_start_at_midnight_utc(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without --dtstamp every DTSTAMP is the start date at 00:00 UTC; with it, that moment
+    in UTC."""
+    default, given = tmp_path / "default.ics", tmp_path / "given.ics"
+    base = ["plan", str(SAMPLE), "--start", START]
+    assert run([*base, "--ics", str(default)], capsys)[0] == 0
+    assert (
+        run([*base, "--ics", str(given), "--dtstamp", "2027-01-01T09:30:00+01:00"], capsys)[0] == 0
+    )
+    stamps = {e.get("DTSTAMP").dt for e in calendar_of(default).walk("VEVENT")}
+    assert stamps == {dt.datetime(2027, 1, 4, tzinfo=dt.UTC)}
+    stamps = {e.get("DTSTAMP").dt for e in calendar_of(given).walk("VEVENT")}
+    assert stamps == {dt.datetime(2027, 1, 1, 8, 30, tzinfo=dt.UTC)}
+
+
+def test_calendar_options_reach_the_calendar(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--alarm adds a reminder to every dose, --discreet keeps the drug out of the titles,
+    --one-event-per-dose drops the repeat rules."""
+    plain, custom = tmp_path / "plain.ics", tmp_path / "custom.ics"
+    base = ["plan", str(SAMPLE), "--start", START]
+    assert run([*base, "--ics", str(plain)], capsys)[0] == 0
+    code, _, err = run(
+        [*base, "--ics", str(custom), "--alarm", "15", "--discreet", "--one-event-per-dose"],
+        capsys,
+    )
+    assert code == 0, err
+    plain_events = calendar_of(plain).walk("VEVENT")
+    events = calendar_of(custom).walk("VEVENT")
+    doses = [e for e in events if "Dose" in str(e.get("CATEGORIES").to_ical())]
+    assert any(e.get("RRULE") for e in plain_events)
+    assert not any(e.get("RRULE") for e in events)
+    assert len(events) > len(plain_events)
+    assert doses
+    assert all(
+        str(a.get("TRIGGER").to_ical()) == "b'-PT15M'" for e in doses for a in e.walk("VALARM")
+    )
+    assert all(e.walk("VALARM") for e in doses)
+    assert not any("oxycodone" in str(e.get("SUMMARY")).lower() for e in events)
+    assert any("oxycodone" in str(e.get("SUMMARY")).lower() for e in plain_events)
+
+
+def test_calendar_warnings_go_to_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A dose time the spring clock change skips is warned about on stderr, and only with --ics."""
+    regimen = tmp_path / "dst.toml"
+    regimen.write_text(
+        'timezone = "America/New_York"\n\n[[medication]]\ndrug = "oxycodone"\n'
+        'form = "oral_solution"\nstrength = "1 mg/mL"\ndose = "10 mg"\n'
+        'times = ["02:30", "14:00"]\n\n[pace]\npreset = "va-faster"\n',
+        encoding="utf-8",
+    )
+    base = ["plan", str(regimen), "--start", "2027-03-01"]
+    code, _, err = run([*base, "--ics", str(tmp_path / "dst.ics")], capsys)
+    assert code == 0, err
+    warnings = [line for line in err.splitlines() if line.startswith("taperplan: warning: ")]
+    assert len(warnings) == 1
+    assert "02:30" in warnings[0]
+    assert "2027-03-14" in warnings[0]
+    code, _, err = run(base, capsys)
+    assert (code, err) == (0, "")
+
+
+def test_fhir_output_is_a_bundle(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--fhir writes a FHIR Bundle of MedicationRequests as JSON."""
+    target = tmp_path / "plan.fhir.json"
+    code, _, err = run(["plan", str(SAMPLE), "--start", START, "--fhir", str(target)], capsys)
+    assert code == 0, err
+    bundle = json.loads(target.read_text(encoding="utf-8"))
+    assert bundle["resourceType"] == "Bundle"
+    kinds = {entry["resource"]["resourceType"] for entry in bundle["entry"]}
+    assert "MedicationRequest" in kinds
+
+
+def test_handout_prints_the_given_date(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--generated-on is the date on the handout; the page embeds the chart."""
+    from taperplan.export._handout import long_date  # noqa: PLC0415
+
+    target = tmp_path / "plan.html"
+    code, _, err = run(
+        ["plan", str(SAMPLE), "--start", START, "--handout", str(target),
+         "--generated-on", "2027-01-02"],
+        capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    page = target.read_text(encoding="utf-8")
+    assert page.lstrip().lower().startswith("<!doctype html>")
+    assert long_date(dt.date(2027, 1, 2)) in page
+    assert "<svg" in page
+
+
+def hide_matplotlib(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make ``import matplotlib`` fail, as without the chart extra."""
+    for name in list(sys.modules):
+        if name == "matplotlib" or name.startswith("matplotlib."):
+            monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+
+
+def test_chart_without_matplotlib_exits_2_with_the_extra(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--chart without matplotlib: exit 2 telling to install taperplan[chart]; nothing written."""
+    hide_matplotlib(monkeypatch)
+    code, out, err = run(
+        ["plan", str(SAMPLE), "--start", START, "--chart", str(tmp_path / "c.svg"),
+         "--json", str(tmp_path / "p.json")],
+        capsys,
+    )  # fmt: skip
+    assert (code, out) == (2, "")
+    assert 'pip install "taperplan[chart]"' in err
+    assert files_in(tmp_path) == {}
+
+
+def test_handout_without_matplotlib_is_written_without_its_chart(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The handout is complete without the chart: written, with a warning naming the extra."""
+    hide_matplotlib(monkeypatch)
+    target = tmp_path / "plan.html"
+    code, _, err = run(["plan", str(SAMPLE), "--start", START, "--handout", str(target)], capsys)
+    assert code == 0, err
+    assert "taperplan: warning: the handout has no chart" in err
+    assert 'pip install "taperplan[chart]"' in err
+    assert "<svg" not in target.read_text(encoding="utf-8")
+
+
+def test_a_failed_write_leaves_the_old_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A disk that fills up while writing: exit 2, the old file intact, no temporary file."""
+    import errno  # noqa: PLC0415
+
+    target = tmp_path / "plan.json"
+    target.write_text("old", encoding="utf-8")
+
+    def full_disk(_descriptor: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    code, out, err = run(
+        ["plan", str(SAMPLE), "--start", START, "--json", str(target), "--force"], capsys
+    )
+    assert (code, out) == (2, "")
+    assert "No space left" in err
+    assert files_in(tmp_path) == {"plan.json": b"old"}

@@ -6,17 +6,19 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+from decimal import Decimal
 from importlib import resources
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import event, given
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from plan_invariants import plan_json
 from strategies import PlanningCase, planning_cases
-from taperplan import PlanningError, load_regimen, plan_taper
+from taperplan import InvalidPlanDataError, PlanningError, load_regimen, plan_taper
+from taperplan.export._json import plan_from_dict, plan_to_json
 
 SAMPLE = resources.files("taperplan") / "data" / "sample-regimen.toml"
 
@@ -46,14 +48,18 @@ def test_schema_is_a_valid_draft_2020_12_schema() -> None:
 
 @given(planning_cases())
 def test_plans_of_random_regimens_validate_against_the_schema(case: PlanningCase) -> None:
-    """Every plan of a random regimen, pace and start date validates against the schema."""
+    """Every plan of a random regimen, pace and start date validates against the schema,
+    read as a client reads it (floats) and as load_plan reads it (exact Decimals)."""
     try:
         plan = plan_taper(
             case.regimen, start=case.start, pace=case.pace, supervised=case.supervised
         )
     except PlanningError:
+        event("no plan")
         return
+    event("validated")
     VALIDATOR.validate(plan_json(plan))
+    VALIDATOR.validate(json.loads(plan_to_json(plan), parse_float=Decimal))
 
 
 def test_sample_plan_has_the_section_4_shape() -> None:
@@ -155,6 +161,25 @@ def breakages() -> list[tuple[str, Any]]:
         ("a warning without a code", delete(("warnings", 0, "code"))),
         ("a window that is text", set_at(("steps", 0, "withdrawal_window"), "soon")),
         ("no adjuncts", delete(("adjuncts",))),
+        ("no regimen", delete(("regimen",))),
+        ("a regimen without medication", set_at(("regimen", "medication"), [])),
+        ("a regimen dose without a unit", set_at(("regimen", "medication", 0, "dose"), "20")),
+        ("a step without its id", delete(("steps", 0, "id"))),
+        ("a step of an unknown kind", set_at(("steps", 0, "kind"), "hold")),
+        ("a medication without its product", delete(("baseline", "medications", 0, "product"))),
+        (
+            "splittable as text",
+            set_at(("baseline", "medications", 0, "splittable"), "no"),
+        ),
+        (
+            "a strength without a unit",
+            set_at(
+                ("baseline", "medications", 0, "administrations", 0, "units", 0, "strength"), "20"
+            ),
+        ),
+        ("a pace without min_step_days", delete(("pace", "min_step_days"))),
+        ("a negative revision", set_at(("revision",), -1)),
+        ("an unknown factor set", set_at(("factor_set",), "cdc1999")),
     ]
 
 
@@ -165,3 +190,64 @@ def test_schema_rejects_broken_plans(what: str, breaker: Any) -> None:
     breaker(data)
     with pytest.raises(ValidationError):
         VALIDATOR.validate(data)
+
+
+#: Top-level keys the schema requires and load_plan needs (the disclaimer is only read by people).
+LOADED_KEYS = sorted(set(schema()["required"]) - {"disclaimer"})
+
+
+@pytest.mark.parametrize("key", LOADED_KEYS)
+def test_schema_and_load_plan_agree_on_required_keys(key: str) -> None:
+    """Without any key the schema requires, the schema rejects the document and load_plan
+    names that key (the two contracts describe the same document)."""
+    data = json.loads(
+        plan_to_json(plan_taper(load_regimen(str(SAMPLE)), start=dt.date(2027, 1, 4)))
+    )
+    del data[key]
+    with pytest.raises(ValidationError):
+        VALIDATOR.validate(data)
+    with pytest.raises(InvalidPlanDataError) as caught:
+        plan_from_dict(data)
+    assert key in {p.path for p in caught.value.problems}
+
+
+def test_sample_plan_carries_what_rebuilds_it() -> None:
+    """The extended keys: id, revision, start, the full pace, order, factor set, the regimen
+    in the regimen file's shape, and per step its id, kind, cut and profile."""
+    data = sample_plan()
+    assert data["id"].startswith("tp-")
+    assert (data["revision"], data["start"], data["order"], data["factor_set"]) == (
+        0,
+        "2027-01-04",
+        "long-acting-first",
+        "cdc2022",
+    )
+    assert data["regimen"] == {
+        "timezone": "America/New_York",
+        "context": {"on_opioids_since": "2021-03-01", "benzodiazepines": False},
+        "medication": [
+            {
+                "drug": "oxycodone",
+                "form": "er_tablet",
+                "strength": "20 mg",
+                "times": ["08:00", "20:00"],
+                "dose": "20 mg",
+            }
+        ],
+        "pace": {"preset": "va-slower"},
+    }
+    assert data["pace"]["basis"] == "current"
+    assert data["pace"]["min_step_days"] == 5
+    first = data["steps"][0]
+    assert (first["kind"], first["cut_drug"], first["withdrawal_profile"]) == (
+        "cut",
+        "oxycodone",
+        "long-acting",
+    )
+    assert first["cut_fraction"] == 0.125
+    medication = data["baseline"]["medications"][0]
+    assert (medication["index"], medication["product"], medication["splittable"]) == (
+        0,
+        "oxycodone er_tablet",
+        False,
+    )

@@ -7,16 +7,20 @@ stdout; 1 an internal error. Never a traceback for bad input.
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import sys
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import click
 
 from taperplan._errors import TaperplanError
 
 if TYPE_CHECKING:
+    from taperplan._plan import TaperPlan
     from taperplan._regimen import Regimen
 
 SAFETY = (
@@ -44,13 +48,16 @@ class _InFile(click.ClickException):
 
 def _about(path: str, error: Exception) -> _InFile:
     """``error`` (a TaperplanError) with ``path`` in front unless it names it already."""
+    from taperplan._errors import InvalidRegimenError  # noqa: PLC0415
+
+    if isinstance(error, InvalidRegimenError) and error.source == "regimen":
+        # Found after loading (e.g. a calendar needs the zone): the file's own problems.
+        return _InFile("\n".join(f"{path}: {problem}" for problem in error.problems))
     text = str(error)
     return _InFile(text if text.startswith(path) else f"{path}: {text}")
 
 
 def _load(path: str) -> Regimen:
-    import datetime as dt  # noqa: PLC0415 - keeps start-up light
-
     from taperplan._loader import load_regimen  # noqa: PLC0415
 
     # The edge of the program is the one place that reads the clock.
@@ -171,9 +178,7 @@ def paces() -> None:
         click.echo("")
 
 
-def _next_monday(regimen: Regimen) -> tuple[str, object]:
-    import datetime as dt  # noqa: PLC0415
-
+def _next_monday(regimen: Regimen) -> tuple[str, dt.date]:
     from dateutil.relativedelta import MO, relativedelta  # noqa: PLC0415
 
     zone = regimen.timezone or dt.UTC
@@ -186,17 +191,18 @@ def _next_monday(regimen: Regimen) -> tuple[str, object]:
     )
 
 
-def _plan_output(regimen: Regimen, start: object, pace: str | None, fmt: str) -> str:
-    import datetime as dt  # noqa: PLC0415
-
+def _make_plan(regimen: Regimen, start: dt.date, pace: str | None) -> TaperPlan:
     from taperplan._planner import plan_taper  # noqa: PLC0415
 
-    assert isinstance(start, dt.date)  # noqa: S101 - set by the caller
-    plan = plan_taper(regimen, start=start, pace=pace)
-    if fmt == "json":
-        from taperplan.export._json import plan_to_dict, to_json  # noqa: PLC0415
+    return plan_taper(regimen, start=start, pace=pace)
 
-        return to_json(plan_to_dict(plan))
+
+def _render(plan: TaperPlan, fmt: str) -> str:
+    """The plan as ``--format`` prints it."""
+    if fmt == "json":
+        from taperplan.export._json import plan_to_json  # noqa: PLC0415
+
+        return plan_to_json(plan)
     if fmt == "csv":
         from taperplan.export._csv import plan_to_csv  # noqa: PLC0415
 
@@ -206,12 +212,192 @@ def _plan_output(regimen: Regimen, start: object, pace: str | None, fmt: str) ->
     return render_plan(plan)
 
 
+def _plan_output(regimen: Regimen, start: dt.date, pace: str | None, fmt: str) -> str:
+    return _render(_make_plan(regimen, start, pace), fmt)
+
+
+class _Usage(click.UsageError):
+    """Bad options (exit 2), shown as one line naming the option and the fix."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"taperplan: error: {self.message}", err=True)
+
+
+@attrs.frozen
+class _Outputs:
+    """The files ``taperplan plan`` was asked to write, by option."""
+
+    json: str | None = None
+    csv: str | None = None
+    ics: str | None = None
+    fhir: str | None = None
+    handout: str | None = None
+    chart: str | None = None
+
+    def targets(self) -> list[tuple[str, str]]:
+        """(option, path) for every requested file, in a fixed order."""
+        return [
+            (f"--{field.name}", path)
+            for field in attrs.fields(_Outputs)
+            if (path := getattr(self, field.name)) is not None
+        ]
+
+
+def _check_targets(outputs: _Outputs, *, force: bool) -> None:
+    """Refuse before anything is written: two options naming one file, a
+    chart suffix other than .png/.svg, a missing folder, or (without
+    ``--force``) any file that exists (all of them named)."""
+    from taperplan._errors import OutputExistsError  # noqa: PLC0415
+    from taperplan._io import check_output  # noqa: PLC0415
+
+    targets = outputs.targets()
+    seen: dict[str, str] = {}
+    for option, path in targets:
+        key = os.path.normcase(os.path.abspath(path))
+        if key in seen:
+            raise _Usage(f"{seen[key]} and {option} name the same file {path!r}; give each its own")
+        seen[key] = option
+    if outputs.chart is not None and _chart_format(outputs.chart) is None:
+        raise _Usage(f"--chart: {outputs.chart!r} must end in .png or .svg")
+    existing: list[OutputExistsError] = []
+    for _, path in targets:
+        try:
+            check_output(path, force=force)
+        except OutputExistsError as error:
+            existing.append(error)
+    if len(existing) == 1:
+        raise existing[0]
+    if existing:
+        raise _InFile(
+            f"{', '.join(e.path for e in existing)}: exist; nothing written "
+            "(use --force to replace them)"
+        )
+
+
+def _chart_format(path: str) -> str | None:
+    suffix = path.rsplit(".", 1)[-1].lower() if "." in path else ""
+    return suffix if suffix in {"png", "svg"} else None
+
+
+@attrs.frozen
+class _CalendarOptions:
+    alarm: int | None
+    discreet: bool
+    one_event_per_dose: bool
+    dtstamp: str | None
+
+    def given(self) -> list[str]:
+        """The calendar options that were set (they need --ics)."""
+        return [
+            name
+            for name, value in (
+                ("--alarm", self.alarm is not None),
+                ("--discreet", self.discreet),
+                ("--one-event-per-dose", self.one_event_per_dose),
+                ("--dtstamp", self.dtstamp is not None),
+            )
+            if value
+        ]
+
+    def stamp(self, plan: TaperPlan) -> dt.datetime:
+        """``--dtstamp``, or the plan's start date at 00:00 UTC (so every run
+        of the same plan gives the same bytes)."""
+        if self.dtstamp is None:
+            return dt.datetime.combine(plan.start, dt.time(0), tzinfo=dt.UTC)
+        try:
+            moment = dt.datetime.fromisoformat(self.dtstamp)
+        except ValueError:
+            raise _Usage(
+                f"--dtstamp: {self.dtstamp!r} is not an ISO date and time "
+                "(fix: e.g. 2027-01-01T09:00:00Z)"
+            ) from None
+        if moment.utcoffset() is None:
+            raise _Usage(
+                f"--dtstamp: {self.dtstamp!r} has no UTC offset "
+                "(fix: add Z or an offset, e.g. 2027-01-01T09:00:00Z)"
+            )
+        return moment.astimezone(dt.UTC)
+
+
+def _render_files(
+    plan: TaperPlan,
+    outputs: _Outputs,
+    calendar: _CalendarOptions,
+    generated_on: dt.date,
+) -> list[tuple[str, str | bytes]]:
+    """The content of every requested file, rendered before any is written."""
+    files: list[tuple[str, str | bytes]] = []
+    if outputs.json is not None:
+        files.append((outputs.json, _render(plan, "json")))
+    if outputs.csv is not None:
+        files.append((outputs.csv, _render(plan, "csv")))
+    if outputs.ics is not None:
+        files.append((outputs.ics, _calendar(plan, calendar)))
+    if outputs.fhir is not None:
+        from taperplan.export._fhir import fhir_to_json, plan_to_fhir  # noqa: PLC0415
+
+        files.append((outputs.fhir, fhir_to_json(plan_to_fhir(plan))))
+    if outputs.handout is not None:
+        files.append((outputs.handout, _handout(plan, generated_on)))
+    if outputs.chart is not None:
+        from taperplan.export._chart import plan_chart  # noqa: PLC0415
+
+        files.append((outputs.chart, plan_chart(plan, fmt=_chart_format(outputs.chart) or "")))
+    return files
+
+
+def _calendar(plan: TaperPlan, options: _CalendarOptions) -> bytes:
+    from taperplan.export._ics import (  # noqa: PLC0415 - icalendar loads only for --ics
+        CalendarOptionError,
+        calendar_warnings,
+        plan_to_ics,
+    )
+
+    stamp = options.stamp(plan)
+    try:
+        data = plan_to_ics(
+            plan,
+            dtstamp=stamp,
+            alarm_minutes=options.alarm,
+            discreet=options.discreet,
+            expand=options.one_event_per_dose,
+        )
+    except CalendarOptionError as error:
+        raise _Usage(str(error).replace("alarm_minutes:", "--alarm:", 1)) from None
+    for warning in calendar_warnings(plan):
+        click.echo(f"taperplan: warning: {warning.message}", err=True)
+    return data
+
+
+def _handout(plan: TaperPlan, generated_on: dt.date) -> str:
+    from taperplan._errors import MissingDependencyError  # noqa: PLC0415
+    from taperplan.export._handout import plan_to_handout  # noqa: PLC0415
+
+    try:
+        return plan_to_handout(plan, generated_on=generated_on, chart=True)
+    except MissingDependencyError as error:
+        # The handout is complete without its chart (the table has the same figures).
+        click.echo(f"taperplan: warning: the handout has no chart: {error}", err=True)
+        return plan_to_handout(plan, generated_on=generated_on, chart=False)
+
+
+def _regimen_today(regimen: Regimen) -> dt.date:
+    return dt.datetime.now(regimen.timezone or dt.UTC).date()
+
+
+_DAY = click.DateTime(formats=["%Y-%m-%d"])
+_FILE = click.Path(dir_okay=False, path_type=str)
+
+
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=str))
 @click.option(
     "--start",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
+    type=_DAY,
     default=None,
+    metavar="YYYY-MM-DD",
     help="Day of the first cut (YYYY-MM-DD). Default: the next Monday in the regimen's zone.",
 )
 @click.option(
@@ -221,38 +407,116 @@ def _plan_output(regimen: Regimen, start: object, pace: str | None, fmt: str) ->
     help="A pace preset (see `taperplan paces`); overrides [pace].",
 )
 @click.option(
-    "--format", "fmt", type=PLAN_FORMATS, default="table", show_default=True, help="Output format."
+    "--format",
+    "fmt",
+    type=PLAN_FORMATS,
+    default="table",
+    show_default=True,
+    help="What to print on stdout.",
 )
-def plan(file: str, start: object, pace: str | None, fmt: str) -> None:
+@click.option("--json", "json_file", type=_FILE, metavar="FILE", help="Also write the JSON plan.")
+@click.option("--csv", "csv_file", type=_FILE, metavar="FILE", help="Also write the CSV doses.")
+@click.option("--ics", type=_FILE, metavar="FILE", help="Write a calendar (iCalendar).")
+@click.option("--fhir", type=_FILE, metavar="FILE", help="Write a FHIR R4 Bundle (JSON).")
+@click.option("--handout", type=_FILE, metavar="FILE", help="Write the patient handout (HTML).")
+@click.option("--chart", type=_FILE, metavar="FILE", help="Write the dose chart (.png or .svg).")
+@click.option("--force", is_flag=True, help="Replace output files that exist.")
+@click.option(
+    "--alarm",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="MINUTES",
+    help="Calendar: a reminder this many minutes before each dose.",
+)
+@click.option("--discreet", is_flag=True, help="Calendar: titles name no drug.")
+@click.option(
+    "--one-event-per-dose",
+    is_flag=True,
+    help="Calendar: one event per dose instead of repeating events.",
+)
+@click.option(
+    "--dtstamp",
+    default=None,
+    metavar="ISO-DATETIME",
+    help="Calendar: the DTSTAMP (e.g. 2027-01-01T09:00:00Z). Default: the start at 00:00 UTC.",
+)
+@click.option(
+    "--generated-on",
+    type=_DAY,
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Handout: the date printed on it (YYYY-MM-DD). Default: today in the regimen's zone.",
+)
+def plan(  # noqa: PLR0917 - click passes every option as a parameter
+    file: str,
+    start: dt.datetime | None,
+    pace: str | None,
+    fmt: str,
+    json_file: str | None,
+    csv_file: str | None,
+    ics: str | None,
+    fhir: str | None,
+    handout: str | None,
+    chart: str | None,
+    force: bool,
+    alarm: int | None,
+    discreet: bool,
+    one_event_per_dose: bool,
+    dtstamp: str | None,
+    generated_on: dt.datetime | None,
+) -> None:
     """Plan a gradual taper of the regimen in FILE.
+
+    The plan is printed on stdout in --format; the file options write more
+    outputs. An output file that exists is never replaced without --force
+    (nothing is written then), and every file is written atomically.
 
     \b
     Examples:
       taperplan plan regimen.toml --start 2027-01-04
       taperplan plan regimen.toml --pace va-slower --format json
       taperplan plan regimen.toml --format csv > doses.csv
+      taperplan plan regimen.toml --start 2027-01-04 --ics taper.ics --alarm 10
+      taperplan plan regimen.toml --json plan.json --handout plan.html --chart plan.svg
     """
-    import datetime as dt  # noqa: PLC0415
+    outputs = _Outputs(
+        json=json_file, csv=csv_file, ics=ics, fhir=fhir, handout=handout, chart=chart
+    )
+    calendar = _CalendarOptions(alarm, discreet, one_event_per_dose, dtstamp)
+    if outputs.ics is None and calendar.given():
+        raise _Usage(f"{', '.join(calendar.given())}: calendar options need --ics FILE")
+    if outputs.handout is None and generated_on is not None:
+        raise _Usage("--generated-on: applies to the handout; add --handout FILE")
+    _check_targets(outputs, force=force)
 
     regimen = _load(file)
     if start is None:
         message, day = _next_monday(regimen)
         click.echo(message, err=True)
     else:
-        assert isinstance(start, dt.datetime)  # noqa: S101 - click.DateTime
         day = start.date()
     try:
-        output = _plan_output(regimen, day, pace, fmt)
+        taper = _make_plan(regimen, day, pace)
+        printed = _render(taper, fmt)
+        files = _render_files(
+            taper,
+            outputs,
+            calendar,
+            generated_on.date() if generated_on is not None else _regimen_today(regimen),
+        )
     except TaperplanError as error:
         raise _about(file, error) from error
-    click.echo(output, nl=False)
+
+    from taperplan._io import write_output  # noqa: PLC0415
+
+    for path, data in files:
+        write_output(path, data, force=force)
+    click.echo(printed, nl=False)
 
 
 @cli.command()
 def demo() -> None:
     """Show taperplan on its embedded sample regimen (interfaces.md §1)."""
-    import datetime as dt  # noqa: PLC0415
-
     from taperplan._data import data_text  # noqa: PLC0415
     from taperplan._loader import parse_regimen  # noqa: PLC0415
     from taperplan._mme import regimen_mme  # noqa: PLC0415
@@ -275,10 +539,12 @@ def demo() -> None:
 
 
 def _register_clinical() -> None:
+    from taperplan._cli_batch import batch  # noqa: PLC0415
     from taperplan._cli_clinical import review, score  # noqa: PLC0415 - commands in their own module
 
     cli.add_command(score)
     cli.add_command(review)
+    cli.add_command(batch)
 
 
 _register_clinical()
