@@ -51,6 +51,16 @@ if TYPE_CHECKING:
         caution_to_dict,
         suggest_adjuncts,
     )
+    from taperplan._batch import (
+        SUMMARY_COLUMNS,
+        BatchInputError,
+        BatchItem,
+        BatchResult,
+        load_batch,
+        plan_many,
+        plan_one,
+        summary_row,
+    )
     from taperplan._catalogue import (
         Agonist,
         Catalogue,
@@ -67,6 +77,7 @@ if TYPE_CHECKING:
         UnitCount,
         UnitSet,
     )
+    from taperplan._io import OutputError, write_output
     from taperplan._loader import (
         load_regimen,
         parse_regimen,
@@ -184,6 +195,12 @@ if TYPE_CHECKING:
         WithdrawalWindow,
         window_after,
     )
+    from taperplan.export._json import (
+        PlanExportError,
+        load_plan,
+        plan_from_json,
+        plan_to_json,
+    )
 
 # Where each lazily loaded public name lives.
 _MODULES: dict[str, tuple[str, ...]] = {
@@ -201,6 +218,16 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "caution_to_dict",
         "suggest_adjuncts",
     ),
+    "taperplan._batch": (
+        "SUMMARY_COLUMNS",
+        "BatchInputError",
+        "BatchItem",
+        "BatchResult",
+        "load_batch",
+        "plan_many",
+        "plan_one",
+        "summary_row",
+    ),
     "taperplan._catalogue": (
         "Agonist",
         "Catalogue",
@@ -217,6 +244,10 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "UnitCount",
         "UnitSet",
     ),
+    "taperplan._io": (
+        "OutputError",
+        "write_output",
+    ),
     "taperplan._loader": (
         "load_regimen",
         "parse_regimen",
@@ -224,7 +255,6 @@ _MODULES: dict[str, tuple[str, ...]] = {
     ),
     "taperplan._mme": (
         "MedicationMME",
-    "MissingDependencyError",
         "MMEReport",
         "medication_mme",
         "regimen_mme",
@@ -333,6 +363,12 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "WithdrawalWindow",
         "window_after",
     ),
+    "taperplan.export._json": (
+        "PlanExportError",
+        "load_plan",
+        "plan_from_json",
+        "plan_to_json",
+    ),
 }
 _LAZY = {name: module for module, names in _MODULES.items() for name in names}
 
@@ -354,12 +390,16 @@ __all__ = [
     "CATEGORIES",
     "FLAG_KINDS",
     "LOG_COLUMNS",
+    "SUMMARY_COLUMNS",
     "Adjunct",
     "AdjunctEntry",
     "Administration",
     "Agonist",
     "Band",
     "Basis",
+    "BatchInputError",
+    "BatchItem",
+    "BatchResult",
     "Catalogue",
     "CatalogueError",
     "Caution",
@@ -384,15 +424,18 @@ __all__ = [
     "Medication",
     "MedicationDose",
     "MedicationMME",
+    "MissingDependencyError",
     "NotApplicableError",
     "Notice",
     "Opioid",
+    "OutputError",
     "OutputExistsError",
     "Pace",
     "PainObservations",
     "PainPatternAssessment",
     "PatternFindings",
     "PausePreview",
+    "PlanExportError",
     "PlanTimeline",
     "PlanningError",
     "Problem",
@@ -437,7 +480,9 @@ __all__ = [
     "default_pause_days",
     "dosing_period",
     "dst_time_warnings",
+    "load_batch",
     "load_log",
+    "load_plan",
     "load_regimen",
     "load_timeline",
     "log_entry_to_dict",
@@ -454,7 +499,11 @@ __all__ = [
     "parse_log_csv",
     "parse_log_toml",
     "parse_regimen",
+    "plan_from_json",
+    "plan_many",
+    "plan_one",
     "plan_taper",
+    "plan_to_json",
     "preset",
     "presets",
     "regimen_from_mapping",
@@ -473,8 +522,10 @@ __all__ = [
     "score_sows",
     "score_sows_gossop",
     "suggest_adjuncts",
+    "summary_row",
     "symptom_log",
     "timeline_from_json",
     "timeline_of",
     "window_after",
+    "write_output",
 ]

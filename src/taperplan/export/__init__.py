@@ -1,25 +1,72 @@
 """Exports: adapters that read taperplan's model and write other formats.
 
-The model knows nothing of these formats; each adapter only reads it.
+The model knows nothing of these formats; each adapter only reads it. The
+calendar names load icalendar, so they are imported on first use.
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from taperplan.export._chart import plan_chart
 from taperplan.export._csv import plan_to_csv
 from taperplan.export._fhir import FHIRExportError, fhir_to_json, plan_to_fhir
 from taperplan.export._handout import plan_to_handout
-from taperplan.export._json import mme_to_dict, notice_to_dict, plan_to_dict, to_json
+from taperplan.export._json import (
+    PlanExportError,
+    load_plan,
+    mme_to_dict,
+    notice_to_dict,
+    plan_from_dict,
+    plan_from_json,
+    plan_to_dict,
+    plan_to_json,
+    to_json,
+    unstructure_plan,
+)
+
+if TYPE_CHECKING:
+    from taperplan.export._ics import CalendarOptionError, calendar_warnings, plan_to_ics
+
+_LAZY = {
+    "CalendarOptionError": "taperplan.export._ics",
+    "calendar_warnings": "taperplan.export._ics",
+    "plan_to_ics": "taperplan.export._ics",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'taperplan.export' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
+    "CalendarOptionError",
     "FHIRExportError",
+    "PlanExportError",
+    "calendar_warnings",
     "fhir_to_json",
+    "load_plan",
     "mme_to_dict",
     "notice_to_dict",
     "plan_chart",
+    "plan_from_dict",
+    "plan_from_json",
     "plan_to_csv",
     "plan_to_dict",
     "plan_to_fhir",
     "plan_to_handout",
+    "plan_to_ics",
+    "plan_to_json",
     "to_json",
+    "unstructure_plan",
 ]
