@@ -1,24 +1,36 @@
-"""The documentation builds without warnings, and its examples run."""
+"""The documentation builds without warnings, its examples run, and the tutorial works as written."""
 
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
+import shlex
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
 import taperplan
-from taperplan import parse_regimen
+import taperplan.export
+from taperplan import pace_from_mapping, parse_regimen
 from taperplan._data import data_text
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-PAGES = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
+#: Hand-written pages (not the generated fragments or the build output).
+PAGES = [
+    ROOT / "README.md",
+    *sorted(
+        page for page in DOCS.rglob("*.md") if not page.relative_to(DOCS).parts[0].startswith("_")
+    ),
+]
+TUTORIAL = DOCS / "tutorial.md"
 
 _HAS_SPHINX = all(importlib.util.find_spec(name) for name in ("sphinx", "myst_parser", "furo"))
+_IN_CI = os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
 
 
 def _blocks(language: str, page: Path) -> list[str]:
@@ -46,9 +58,11 @@ def _sample_regimen() -> str:
     return "".join(lines)
 
 
-@pytest.mark.skipif(not _HAS_SPHINX, reason='needs the docs extra: pip install ".[docs]"')
+@pytest.mark.skipif(
+    not _HAS_SPHINX and not _IN_CI, reason='needs the docs extra: pip install ".[docs]"'
+)
 def test_docs_build_without_warnings(tmp_path: Path) -> None:
-    """Sphinx builds the HTML docs with warnings treated as errors."""
+    """Sphinx builds the HTML docs with warnings treated as errors (in CI it must be installed)."""
     result = subprocess.run(
         [
             sys.executable,
@@ -70,13 +84,21 @@ def test_docs_build_without_warnings(tmp_path: Path) -> None:
         timeout=600,
     )
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "html" / "catalogue.html").is_file()
+    for page in ("catalogue", "tutorial", "schema", "adjuncts", "invariants", "limitations"):
+        assert (tmp_path / "html" / f"{page}.html").is_file(), page
+    # The generated tables made it into the pages.
+    adjuncts = (tmp_path / "html" / "adjuncts.html").read_text(encoding="utf-8")
+    assert "loperamide" in adjuncts
+    schema = (tmp_path / "html" / "schema.html").read_text(encoding="utf-8")
+    assert "withdrawal_window" in schema
 
 
 def test_examples_are_found() -> None:
-    """The README and the regimen-file page each contain Python examples to run."""
+    """The README, the regimen-file page, the tutorial and the how-to guides contain Python
+    examples to run."""
     names = {name for _, name in (param.values for param in EXAMPLES)}
-    assert {"README.md", "docs/regimen-file.md"} <= names
+    assert {"README.md", "docs/regimen-file.md", "docs/tutorial.md"} <= names
+    assert sum(name.startswith("docs/howto-") for name in names) >= 6
 
 
 @pytest.mark.parametrize(("code", "name"), EXAMPLES)
@@ -110,9 +132,108 @@ def test_toml_regimen_example_loads(text: str) -> None:
     assert regimen.medications
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(text, id=f"{_name(page)}-{index}")
+        for page in PAGES
+        for index, text in enumerate(_blocks("toml", page))
+        if "[pace]" in text and "[[medication]]" not in text
+    ],
+)
+def test_toml_pace_example_is_valid(text: str) -> None:
+    """A `[pace]` table shown on its own in the docs is a valid pace."""
+    pace, problems = pace_from_mapping(tomllib.loads(text)["pace"])
+    assert pace is not None, problems
+    assert problems == []
+
+
 def test_api_page_covers_the_public_names() -> None:
     """Every name in ``taperplan.__all__`` has an entry on the API page."""
     text = (DOCS / "api.md").read_text(encoding="utf-8")
     documented = set(re.findall(r"^```\{auto\w+\} taperplan\.(\w+)", text, re.MULTILINE))
     missing = sorted(set(taperplan.__all__) - documented - {"__version__"})
     assert not missing, f"add these to docs/api.md: {', '.join(missing)}"
+
+
+def test_api_page_covers_the_export_names() -> None:
+    """Every name in ``taperplan.export.__all__`` has an entry on the API page, under
+    ``taperplan.export`` or, for a name the root re-exports too, under ``taperplan``."""
+    text = (DOCS / "api.md").read_text(encoding="utf-8")
+    entry = r"^```\{(?:auto\w+|py:\w+)\} "
+    documented = set(re.findall(entry + r"taperplan\.export\.(\w+)", text, re.MULTILINE))
+    at_root = set(re.findall(entry + r"taperplan\.(\w+)", text, re.MULTILINE))
+    missing = [
+        name
+        for name in sorted(taperplan.export.__all__)
+        if name not in documented
+        and not (
+            name in at_root and getattr(taperplan, name, None) is getattr(taperplan.export, name)
+        )
+    ]
+    assert not missing, f"add these to the Exports section of docs/api.md: {', '.join(missing)}"
+
+
+def test_example_scripts_named_in_the_docs_exist() -> None:
+    """Every ``examples/*.py`` a page names is in the repository."""
+    named = {
+        match
+        for page in PAGES
+        for match in re.findall(r"examples/(\w+\.py)", page.read_text(encoding="utf-8"))
+    }
+    assert named, "the docs name no example scripts"
+    missing = sorted(name for name in named if not (ROOT / "examples" / name).is_file())
+    assert not missing, f"named in the docs but missing from examples/: {missing}"
+
+
+# -- the tutorial, run as a reader would ------------------------------------------------------
+
+
+def _commands(page: Path) -> list[str]:
+    """The ``taperplan ...`` command lines of a page's ```sh blocks, in order (a line ending in
+    a backslash continues on the next)."""
+    return [
+        line
+        for block in _blocks("sh", page)
+        for line in block.replace("\\\n", " ").splitlines()
+        if line.startswith("taperplan ")
+    ]
+
+
+def _shown_output(page: Path) -> list[str]:
+    """The lines of a page's ```text blocks (the output it shows), without elisions."""
+    return [
+        line.strip()
+        for block in _blocks("text", page)
+        for line in block.splitlines()
+        if line.strip() and not line.strip().startswith(("...", "…"))
+    ]
+
+
+def test_tutorial_commands_run_and_print_what_it_shows(tmp_path: Path) -> None:
+    """Every command of the tutorial runs, in order, on the tutorial's own regimen file: each exits
+    0, the files it names are written, and every output line the tutorial shows is printed."""
+    (regimen,) = [text for text in _blocks("toml", TUTORIAL) if "[[medication]]" in text]
+    (tmp_path / "regimen.toml").write_text(regimen, encoding="utf-8")
+    commands = _commands(TUTORIAL)
+    assert len(commands) >= 4
+    cli = f"{shlex.quote(sys.executable)} -m taperplan._cli"
+    printed: set[str] = set()
+    for command in commands:
+        result = subprocess.run(  # noqa: S602 - the tutorial's own commands, as a reader types them
+            cli + command.removeprefix("taperplan"),
+            shell=True,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+        assert result.returncode == 0, f"{command}\n{result.stderr}"
+        printed |= {line.strip() for line in (result.stdout + result.stderr).splitlines()}
+    for name in ("plan.ics", "plan.html", "plan.json", "plan.fhir.json"):
+        assert (tmp_path / name).stat().st_size > 0, name
+    shown = _shown_output(TUTORIAL)
+    assert len(shown) >= 10
+    missing = [line for line in shown if line not in printed]
+    assert not missing, f"the tutorial shows lines the commands do not print: {missing}"

@@ -1,4 +1,6 @@
-"""Generate the catalogue, pace and unit pages from taperplan's packaged data.
+"""Generate the data tables of the docs from taperplan's packaged data.
+
+Catalogue, paces, units, adjuncts, withdrawal timing and the plan JSON schema.
 
 Runs on ``builder-inited``, before Sphinx reads any source, and writes Markdown
 into ``docs/_generated/`` (git-ignored). The hand-written pages include those
@@ -9,7 +11,8 @@ stops the build.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -18,7 +21,7 @@ from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 
 import taperplan
-from taperplan._data import load_data
+from taperplan._data import data_text, load_data
 
 GENERATED = "_generated"
 DASH = "\N{EN DASH}"  # an empty cell
@@ -354,6 +357,309 @@ def units_page() -> str:
     return HEADER + _table(["unit", "dimension", "largest accepted", "why"], rows)
 
 
+# -- adjuncts ------------------------------------------------------------------------
+
+#: Section titles of the adjunct categories, in taperplan.CATEGORIES order.
+ADJUNCT_TITLES = {
+    "rule": "Rule",
+    "naloxone": "Naloxone",
+    "referral": "Referrals",
+    "oud": "Opioid use disorder",
+    "withdrawal": "Withdrawal symptoms",
+    "pain-medicine": "Non-opioid pain medicines",
+    "non-drug": "Non-drug care",
+}
+
+
+def _condition(condition: taperplan.Condition | None) -> str | None:
+    """A condition in words: any part holding makes it hold."""
+    if condition is None:
+        return None
+    parts = [f"`{flag}`" for flag in condition.flags]
+    if condition.min_age is not None:
+        parts.append(f"age {condition.min_age} or older")
+    if condition.min_mme is not None:
+        parts.append(f"{_num(condition.min_mme)} MME/day or more")
+    return " or ".join(parts)
+
+
+def adjuncts_page(cite: _Sources) -> str:
+    """The Markdown body of the adjuncts page: every entry, then every caution."""
+    table = taperplan.adjunct_table()
+    missing = sorted({e.category for e in table} - set(ADJUNCT_TITLES))
+    if missing:
+        raise ExtensionError(f"datapages: no section title for adjunct categories {missing}")
+    out = [HEADER]
+    for category in taperplan.CATEGORIES:
+        entries = [e for e in table if e.category == category]
+        if not entries:
+            continue
+        out.append(f"## {ADJUNCT_TITLES[category]}\n\n")
+        for entry in entries:
+            details = [entry.reason]
+            if entry.target:
+                details.append(f"*For:* {entry.target}.")
+            if entry.dose:
+                details.append(f"*Usual adult dose:* {entry.dose}.")
+            details.append(f"*Listed:* {_condition(entry.include_when) or 'always'}.")
+            if entry.emphasis_when is not None:
+                details.append(f"*Emphasised:* {_condition(entry.emphasis_when)}.")
+            if entry.cautions:
+                codes = ", ".join(f"`{c.code}`" for c in entry.cautions)
+                details.append(f"*Cautions (below):* {codes}.")
+            details.append(f"*Source:* {cite(entry.source)}.")
+            text = " ".join(" ".join(d.split()) for d in details)
+            out.append(f"**{entry.name}** (`{entry.key}`)\n: {text}\n\n")
+    rules: dict[str, taperplan.CautionRule] = {}
+    for entry in table:
+        for rule in entry.cautions:
+            rules.setdefault(rule.code, rule)
+    out.append("## Cautions\n\n")
+    out.append(
+        "A caution with a condition is shown only when the patient's context meets it; one "
+        "without a condition always travels with its suggestion. *avoid* marks a suggestion "
+        "that is listed apart as not advised for this patient.\n\n"
+    )
+    out.append(
+        _table(
+            ["caution", "text", "shown when", "severity", "source"],
+            (
+                (
+                    f"`{rule.code}`",
+                    rule.text,
+                    _condition(rule.when) or "always",
+                    rule.severity,
+                    cite(rule.source),
+                )
+                for rule in sorted(rules.values(), key=lambda r: r.code)
+            ),
+        )
+    )
+    return "".join(out)
+
+
+# -- withdrawal windows, check-ins and the end of a taper -------------------------------
+
+
+def withdrawal_page(cite: _Sources) -> str:
+    """The Markdown body of the withdrawal timing, check-in and end-of-taper tables."""
+    data = load_data("withdrawal.toml")
+    end_game = load_data("paces.toml")["end_game"]
+    out = [HEADER]
+    out.append("### Withdrawal windows\n\n")
+    out.append(
+        "Days are counted from the day of the cut (day 0); both ends are included. A product's "
+        "withdrawal profile is on the [catalogue](catalogue.md#products) page.\n\n"
+    )
+    out.append(
+        _table(
+            ["profile", "from day", "to day", "low confidence", "note", "source"],
+            (
+                (
+                    f"`{p['name']}`",
+                    p["start_day"],
+                    p["end_day"],
+                    "yes" if p["low_confidence"] else "no",
+                    p["note"],
+                    cite(p["source"], p.get("also")),
+                )
+                for p in data["profile"]
+            ),
+        )
+    )
+    checks, stop = data["check_ins"], data["stop_step"]
+    out.append("\n### Check-ins and the stop step\n\n")
+    out.append(
+        _table(
+            ["rule", "value", "source"],
+            [
+                (
+                    "longest time between two check-ins",
+                    f"{checks['max_gap_days']} days",
+                    cite(checks["max_gap_source"]),
+                ),
+                (
+                    "check-in before a cut: this many days before the step ends "
+                    "(or a week into the step, whichever is later)",
+                    f"{checks['before_cut_days']} days",
+                    cite(checks["placement_source"]),
+                ),
+                (
+                    "shortest time between two check-ins",
+                    f"{checks['min_gap_days']} days",
+                    cite(checks["placement_source"]),
+                ),
+                ("shortest stop step", f"{stop['min_days']} days", cite(stop["source"])),
+            ],
+        )
+    )
+    out.append("\n### The end of a taper\n\n")
+    out.append(
+        _table(
+            ["rule", "value", "source"],
+            [
+                (
+                    "longest dosing interval the planner uses before the stop",
+                    f"every {end_game['max_every_days']} days",
+                    cite(end_game["source"]),
+                ),
+                (
+                    "a stop is allowed at or below",
+                    f"{_num(Decimal(end_game['stop_at_or_below_mme']))} MME/day",
+                    cite(end_game["source"]),
+                ),
+            ],
+        )
+    )
+    out.append(f"\nNote in the data: {end_game['note']}.\n")
+    for key in ("tolerance", "protracted"):
+        entry = data[key]
+        out.append(f"\n{entry['note']} (source {cite(entry['source'])})\n")
+    return "".join(out)
+
+
+# -- the plan JSON schema --------------------------------------------------------------
+
+
+def _anchor(name: str) -> str:
+    return f"schema-{name.replace('_', '-')}"
+
+
+def _ref_name(spec: Mapping[str, Any]) -> str | None:
+    ref = spec.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        return ref.removeprefix("#/$defs/")
+    return None
+
+
+def _schema_type(spec: Mapping[str, Any], objects: frozenset[str]) -> str:
+    """What a schema allows, in a few words, with links to the named definitions."""
+    name = _ref_name(spec)
+    if name is not None:
+        target = _anchor(name) if name in objects else "schema-values"
+        return f"{{ref}}`{name} <{target}>`"
+    if "const" in spec:
+        return f"`{json.dumps(spec['const'])}`"
+    if "enum" in spec:
+        return "one of " + ", ".join(f"`{json.dumps(value)}`" for value in spec["enum"])
+    for key in ("oneOf", "anyOf"):
+        if isinstance(spec.get(key), list):
+            return " or ".join(_schema_type(option, objects) for option in spec[key])
+    kind = spec.get("type")
+    kinds = kind if isinstance(kind, list) else [kind] if kind else []
+    words = []
+    for item in kinds:
+        if item == "array" and isinstance(spec.get("items"), Mapping):
+            words.append(f"array of {_schema_type(spec['items'], objects)}")
+        else:
+            words.append(str(item))
+    return " or ".join(words) or "any JSON value"
+
+
+# Patterns are left out: the full schema below states them exactly.
+_LIMITS = {
+    "minimum": "≥ {}",
+    "exclusiveMinimum": "> {}",
+    "maximum": "≤ {}",
+    "exclusiveMaximum": "< {}",
+    "minItems": "at least {} items",
+    "maxItems": "at most {} items",
+    "minLength": "at least {} characters",
+}
+
+
+def _limit(key: str, value: object) -> str:
+    if key == "minLength" and value == 1:
+        return "not empty"
+    if key == "minItems" and value == 1:
+        return "at least one item"
+    return _LIMITS[key].format(value)
+
+
+def _described(spec: Mapping[str, Any]) -> str:
+    limits = ", ".join(_limit(key, spec[key]) for key in _LIMITS if key in spec)
+    return " ".join(filter(None, [spec.get("description"), f"({limits})" if limits else ""]))
+
+
+def _property_rows(
+    properties: Mapping[str, Any],
+    required: Sequence[str],
+    objects: frozenset[str],
+    prefix: str = "",
+) -> list[tuple[str, ...]]:
+    """One row per property; the properties of an inline object follow as ``parent.key``."""
+    rows: list[tuple[str, ...]] = []
+    for key, spec in properties.items():
+        path = f"{prefix}{key}"
+        rows.append(
+            (
+                f"`{path}`",
+                _schema_type(spec, objects),
+                "yes" if key in required else "no",
+                _described(spec),
+            )
+        )
+        inner = spec.get("properties")
+        if isinstance(inner, Mapping):
+            rows += _property_rows(inner, spec.get("required", ()), objects, prefix=f"{path}.")
+            extra = spec.get("additionalProperties")
+            if isinstance(extra, Mapping):
+                rows.append((f"`{path}.*`", _schema_type(extra, objects), "no", "any other key"))
+    return rows
+
+
+def schema_page() -> str:
+    """The plan JSON schema as tables: the plan object, each named object, then the values."""
+    schema: dict[str, Any] = json.loads(data_text("plan.schema.json"))
+    definitions: Mapping[str, Any] = schema.get("$defs", {})
+    objects = frozenset(
+        k for k, v in definitions.items() if isinstance(v.get("properties"), Mapping)
+    )
+    header = ["key", "type", "required", "description"]
+    out = [HEADER.replace("*.toml", "plan.schema.json")]
+    out.append("(schema-plan)=\n### The plan object\n\n")
+    if schema.get("description"):
+        out.append(schema["description"] + "\n\n")
+    out.append(
+        _table(header, _property_rows(schema["properties"], schema.get("required", ()), objects))
+    )
+    # In the schema's own order (a frozenset's order changes with the hash seed).
+    for name in [k for k in definitions if k in objects]:
+        spec = definitions[name]
+        out.append(f"\n({_anchor(name)})=\n### `{name}`\n\n")
+        notes = [spec.get("description")]
+        notes += [
+            f"Also has every key of {_schema_type(part, objects)}."
+            for part in spec.get("allOf", [])
+            if _ref_name(part)
+        ]
+        if isinstance(spec.get("oneOf"), list):
+            alternatives = [
+                " and ".join(f"`{key}`" for key in option.get("required", []))
+                for option in spec["oneOf"]
+            ]
+            notes.append(f"Exactly one of {' or '.join(alternatives)} is given.")
+        text = " ".join(n for n in notes if n)
+        if text:
+            out.append(text + "\n\n")
+        out.append(
+            _table(header, _property_rows(spec["properties"], spec.get("required", ()), objects))
+        )
+    values = [(name, spec) for name, spec in definitions.items() if name not in objects]
+    if values:
+        out.append("\n(schema-values)=\n### Values\n\n")
+        out.append(
+            _table(
+                ["name", "type", "description"],
+                (
+                    (f"`{name}`", _schema_type(spec, objects), _described(spec))
+                    for name, spec in values
+                ),
+            )
+        )
+    return "".join(out)
+
+
 def _write(path: Path, text: str) -> None:
     # Only rewrite on change, so Sphinx does not rebuild pages needlessly.
     if not path.exists() or path.read_text(encoding="utf-8") != text:
@@ -369,6 +675,9 @@ def generate(app: Sphinx) -> None:
         "catalogue.md": catalogue_page(cite),
         "paces.md": paces_page(cite),
         "units.md": units_page(),
+        "adjuncts.md": adjuncts_page(cite),
+        "withdrawal.md": withdrawal_page(cite),
+        "schema.md": schema_page(),
     }
     if cite.missing:
         missing = ", ".join(sorted(set(cite.missing)))
