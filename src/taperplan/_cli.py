@@ -18,15 +18,12 @@ import attrs
 import click
 
 from taperplan._errors import TaperplanError
+from taperplan._statement import SAFETY
 
 if TYPE_CHECKING:
     from taperplan._plan import TaperPlan
     from taperplan._regimen import Regimen
 
-SAFETY = (
-    "taperplan is decision support for clinicians. It is not medical advice and not a diagnosis; "
-    "any change to opioid doses must be made with the prescribing clinician."
-)
 PLAN_FORMATS = click.Choice(["table", "json", "csv"])
 
 _FORMATS = click.Choice(["table", "json"])
@@ -164,7 +161,16 @@ def _mme_table(report: Any) -> str:
 
 @cli.command()
 def paces() -> None:
-    """List the pace presets with their rates, caps and sources."""
+    """List the pace presets with their rates, caps and sources.
+
+    Use a name with `taperplan plan FILE --pace NAME` or in the regimen's
+    [pace] table.
+
+    \b
+    Examples:
+      taperplan paces
+      taperplan plan regimen.toml --pace va-slower
+    """
     from taperplan._catalogue import catalogue  # noqa: PLC0415
     from taperplan._pace import presets  # noqa: PLC0415
 
@@ -514,16 +520,97 @@ def plan(  # noqa: PLR0917 - click passes every option as a parameter
     click.echo(printed, nl=False)
 
 
+_DEMO_START = dt.date(2027, 1, 4)
+# The files `taperplan demo --out` writes, in the order _demo_exports builds them.
+_DEMO_FILES = ("plan.json", "plan.csv", "plan.ics", "plan.fhir.json", "handout.html")
+# The demo's calendar stamp: fixed, like its start, so every run prints the same.
+_DEMO_STAMP = dt.datetime(2027, 1, 4, tzinfo=dt.UTC)
+
+
+def _demo_exports(plan: TaperPlan) -> list[tuple[str, str | bytes, str]]:
+    """Every export of the demo plan: (file name, content, what it holds), in
+    the order of ``_DEMO_FILES``."""
+    import importlib.util  # noqa: PLC0415
+
+    from taperplan.export._csv import plan_to_csv  # noqa: PLC0415
+    from taperplan.export._fhir import fhir_to_json, plan_to_fhir  # noqa: PLC0415
+    from taperplan.export._handout import plan_to_handout  # noqa: PLC0415
+    from taperplan.export._ics import plan_to_ics  # noqa: PLC0415
+    from taperplan.export._json import plan_from_json, plan_to_json  # noqa: PLC0415
+
+    doses = sum(
+        len(range(0, step.days, dose.every_days))
+        for step in plan.steps
+        for part in step.medications
+        for dose in part.doses
+    )
+    text = plan_to_json(plan)
+    same = "reads back equal" if plan_from_json(text) == plan else "DOES NOT read back equal"
+    csv = plan_to_csv(plan)
+    calendar = plan_to_ics(plan, dtstamp=_DEMO_STAMP)
+    reminders = calendar.count(b"CATEGORIES:Dose")
+    bundle = plan_to_fhir(plan)
+    dosages = sum(len(e["resource"].get("dosageInstruction", [])) for e in bundle["entry"])
+    chart = importlib.util.find_spec("matplotlib") is not None
+    handout = plan_to_handout(plan, generated_on=_DEMO_START, chart=chart)
+    return [
+        ("plan.json", text, f"the whole plan as JSON (taperplan.plan/1); it {same}"),
+        ("plan.csv", csv, f"{csv.count(chr(10)) - 1} rows, one per dose"),
+        (
+            "plan.ics",
+            calendar,
+            f"{reminders} recurring dose reminders for {doses} doses, plus step, "
+            "withdrawal-window and check-in events",
+        ),
+        (
+            "plan.fhir.json",
+            fhir_to_json(bundle),
+            f"FHIR R4 Bundle: {len(bundle['entry'])} MedicationRequest(s), {dosages} Dosages",
+        ),
+        (
+            "handout.html",
+            handout,
+            "printable page for the patient, a tick box per dose"
+            + ("" if chart else ' (no chart: pip install "taperplan[chart]")'),
+        ),
+    ]
+
+
 @cli.command()
-def demo() -> None:
-    """Show taperplan on its embedded sample regimen (interfaces.md §1)."""
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=str),
+    help="Also write every export into this folder (created if missing).",
+)
+@click.option("--force", is_flag=True, help="Replace export files that exist in --out.")
+def demo(out: str | None, force: bool) -> None:
+    """Show the whole pipeline on the embedded sample regimen.
+
+    Reads the sample regimen (interfaces.md §1), prints its MME and the taper
+    plan, then builds every export (JSON, CSV, iCalendar, FHIR, handout) and
+    says what each holds. The start date is fixed, so every run prints the
+    same.
+
+    \b
+    Examples:
+      taperplan demo
+      taperplan demo --out demo-plan
+    """
+    from pathlib import Path  # noqa: PLC0415
+
     from taperplan._data import data_text  # noqa: PLC0415
+    from taperplan._io import check_output, write_output  # noqa: PLC0415
     from taperplan._loader import parse_regimen  # noqa: PLC0415
     from taperplan._mme import regimen_mme  # noqa: PLC0415
 
     text = data_text("sample-regimen.toml")
     regimen = parse_regimen(text, source="sample-regimen.toml")
-    click.echo("Sample regimen (sample-regimen.toml):\n")
+    targets = [] if out is None else [Path(out) / name for name in _DEMO_FILES]
+    if out is not None:
+        Path(out).mkdir(parents=True, exist_ok=True)
+        for target in targets:
+            check_output(target, force=force)
+    click.echo("1. Sample regimen (sample-regimen.toml):\n")
     click.echo(
         "\n".join(
             line.split("#", 1)[0].rstrip()
@@ -531,11 +618,41 @@ def demo() -> None:
             if line.split("#", 1)[0].strip()
         )
     )
-    click.echo("")
+    click.echo("\n2. Morphine milligram equivalents:\n")
     click.echo(_mme_table(regimen_mme(regimen)))
-    click.echo("")
-    # A fixed start keeps the demo's output the same on every run.
-    click.echo(_plan_output(regimen, dt.date(2027, 1, 4), None, "table"), nl=False)
+    click.echo(f"\n3. The taper plan, from {_DEMO_START.isoformat()}:\n")
+    taper = _make_plan(regimen, _DEMO_START, None)
+    click.echo(_render(taper, "table"), nl=False)
+    click.echo("\n4. Exports (taperplan plan FILE --json/--csv/--ics/--fhir/--handout):\n")
+    exports = _demo_exports(taper)
+    for name, _, about in exports:
+        click.echo(f"  {name:<15} {about}")
+    if out is not None:
+        for target, (_, data, _) in zip(targets, exports, strict=True):
+            write_output(target, data, force=force)
+        click.echo(f"\n  Written to {out}. Import plan.ics into a calendar app; open handout.html.")
+    else:
+        click.echo("\n  Run `taperplan demo --out FOLDER` to write them.")
+
+
+@cli.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell: str) -> None:
+    """Print the shell completion script for SHELL.
+
+    \b
+    Examples:
+      eval "$(taperplan completion bash)"        # in ~/.bashrc
+      eval "$(taperplan completion zsh)"         # in ~/.zshrc
+      taperplan completion fish > ~/.config/fish/completions/taperplan.fish
+    """
+    from click.shell_completion import get_completion_class  # noqa: PLC0415
+
+    completer = get_completion_class(shell)
+    if completer is None:  # pragma: no cover - click ships all three
+        raise _Usage(f"SHELL: {shell} completion is not available")
+    script = completer(cli, {}, "taperplan", "_TAPERPLAN_COMPLETE").source()
+    click.echo(script)
 
 
 def _register_clinical() -> None:

@@ -344,7 +344,7 @@ def batch(
 
 
 def _report(rows: Sequence[dict[str, str]], folder: Path) -> None:
-    from taperplan._cli import SAFETY  # noqa: PLC0415 - _cli imports this module
+    from taperplan._statement import SAFETY  # noqa: PLC0415
 
     failed = [row for row in rows if row["status"] != "ok"]
     for row in failed:

@@ -29,7 +29,7 @@ _WIDTH = 100
 def _safety() -> str:
     # Imported when used: taperplan._cli imports this module to register the
     # commands, so a module-level import would be circular.
-    from taperplan._cli import SAFETY  # noqa: PLC0415
+    from taperplan._statement import SAFETY  # noqa: PLC0415
 
     return SAFETY
 

@@ -8,12 +8,8 @@ from decimal import Decimal
 from taperplan._adjuncts import Adjunct
 from taperplan._catalogue import Form
 from taperplan._plan import MedicationDose, StepKind, TaperPlan
+from taperplan._statement import SAFETY
 from taperplan._units import format_decimal
-
-SAFETY = (
-    "taperplan is decision support for clinicians. It is not medical advice and not a diagnosis; "
-    "any change to opioid doses must be made with the prescribing clinician."
-)
 
 
 def _doses(parts: tuple[MedicationDose, ...]) -> str:

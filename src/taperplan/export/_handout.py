@@ -38,7 +38,7 @@ from taperplan._catalogue import Form
 from taperplan._data import data_text, load_data
 from taperplan._dispense import UnitCount
 from taperplan._plan import Dose, MedicationDose, Step, StepKind, TaperPlan
-from taperplan._render import SAFETY
+from taperplan._statement import SAFETY
 from taperplan._units import format_decimal
 from taperplan._withdrawal import WithdrawalWindow
 from taperplan.export._chart import chart_data, format_value, medication_words, plan_chart
