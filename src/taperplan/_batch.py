@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import attrs
 
-from taperplan._errors import Problem, TaperplanError
+from taperplan._errors import Problem, TaperplanError, problems_message
 
 if TYPE_CHECKING:
     from taperplan._pace import Pace
@@ -348,10 +348,7 @@ class BatchInputError(TaperplanError, ValueError):
     def __init__(self, problems: Iterable[Problem], source: str) -> None:
         self.problems = tuple(problems)
         self.source = source
-        lines = "\n".join(f"  {p}" for p in self.problems)
-        count = len(self.problems)
-        noun = "problem" if count == 1 else "problems"
-        super().__init__(f"{source}: {count} {noun}:\n{lines}")
+        super().__init__(problems_message(source, self.problems))
 
 
 def load_batch(path: str | os.PathLike[str]) -> list[BatchItem]:

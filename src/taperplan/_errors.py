@@ -112,6 +112,14 @@ class RegimenFileError(TaperplanError, ValueError):
         super().__init__(f"{source}: {reason}")
 
 
+def problems_message(source: str, problems: Sequence[Problem]) -> str:
+    """``source: N problems:`` and one indented line per problem: the message of
+    every error that lists all its problems at once."""
+    noun = "problem" if len(problems) == 1 else "problems"
+    lines = "\n".join(f"  {p}" for p in problems)
+    return f"{source}: {len(problems)} {noun}:\n{lines}"
+
+
 class InvalidRegimenError(TaperplanError, ValueError):
     """A regimen was read but its content is wrong.
 
@@ -122,10 +130,7 @@ class InvalidRegimenError(TaperplanError, ValueError):
     def __init__(self, problems: Iterable[Problem], source: str = "regimen") -> None:
         self.problems = tuple(problems)
         self.source = source
-        lines = "\n".join(f"  {p}" for p in self.problems)
-        count = len(self.problems)
-        noun = "problem" if count == 1 else "problems"
-        super().__init__(f"{source}: {count} {noun}:\n{lines}")
+        super().__init__(problems_message(source, self.problems))
 
 
 # --- planning -------------------------------------------------------------------

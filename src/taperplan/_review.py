@@ -29,7 +29,7 @@ import attrs
 from attrs import validators as v
 
 from taperplan._data import load_data
-from taperplan._errors import Problem, TaperplanError
+from taperplan._errors import Problem, TaperplanError, problems_message
 from taperplan._notices import Notice
 from taperplan._plan import StepKind, TaperPlan
 from taperplan._scales import Band, InvalidScoreError, ScaleResult, scale
@@ -51,10 +51,7 @@ class _ProblemsError(TaperplanError, ValueError):
     def __init__(self, source: str, problems: Iterable[Problem]) -> None:
         self.source = source
         self.problems = tuple(problems)
-        lines = "\n".join(f"  {p}" for p in self.problems)
-        count = len(self.problems)
-        noun = "problem" if count == 1 else "problems"
-        super().__init__(f"{source}: {count} {noun}:\n{lines}")
+        super().__init__(problems_message(source, self.problems))
 
 
 class InvalidLogError(_ProblemsError):

@@ -19,7 +19,7 @@ import attrs
 from attrs import validators as v
 
 from taperplan._data import load_data
-from taperplan._errors import CatalogueError, Problem, TaperplanError
+from taperplan._errors import CatalogueError, Problem, TaperplanError, problems_message
 
 Rater = Literal["clinician", "patient"]
 
@@ -38,10 +38,7 @@ class InvalidScoreError(TaperplanError, ValueError):
         self.scale = scale
         self.problems = tuple(problems)
         self.items = tuple(p.path for p in self.problems)
-        lines = "\n".join(f"  {p}" for p in self.problems)
-        count = len(self.problems)
-        noun = "problem" if count == 1 else "problems"
-        super().__init__(f"{scale}: {count} {noun}:\n{lines}")
+        super().__init__(problems_message(scale, self.problems))
 
 
 def _legal(values: Iterable[int]) -> str:
