@@ -57,4 +57,4 @@ def test_import_loads_no_planner_code() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     loaded = set(ast.literal_eval(out))
-    assert loaded == {"taperplan", "taperplan._errors", "taperplan._version"}
+    assert loaded == {"taperplan", "taperplan._errors", "taperplan._lazy", "taperplan._version"}

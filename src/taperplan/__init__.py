@@ -12,8 +12,7 @@ command line start fast; type checkers and IDEs see them through the
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 # The errors are cheap and are what callers catch: load them at once.
 from taperplan._errors import (
@@ -31,6 +30,7 @@ from taperplan._errors import (
     TaperplanError,
     TaperplanWarning,
 )
+from taperplan._lazy import lazy_names
 
 # hatchling reads the version from _version.py, so it is the installed one too
 # (and cheaper than importlib.metadata at start-up).
@@ -373,18 +373,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
 _LAZY = {name: module for module, names in _MODULES.items() for name in names}
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'taperplan' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
-
+__getattr__, __dir__ = lazy_names("taperplan", globals(), _LAZY)
 
 __all__ = [
     "CATEGORIES",

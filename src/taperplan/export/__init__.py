@@ -6,9 +6,9 @@ calendar names load icalendar, so they are imported on first use.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from taperplan._lazy import lazy_names
 from taperplan.export._chart import plan_chart
 from taperplan.export._csv import plan_to_csv
 from taperplan.export._fhir import FHIRExportError, fhir_to_json, plan_to_fhir
@@ -36,18 +36,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'taperplan.export' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
-
+__getattr__, __dir__ = lazy_names("taperplan.export", globals(), _LAZY)
 
 __all__ = [
     "CalendarOptionError",
