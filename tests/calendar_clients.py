@@ -194,20 +194,17 @@ class Comparison:
     seen: int
     missing: tuple[ExpectedDose, ...]
     extra: tuple[Occurrence, ...]
-    #: Doses at a skipped or repeated wall time that the client placed at the
-    #: other reading than RFC 5545's (accepted; reported).
-    other_reading: tuple[tuple[ExpectedDose, Occurrence], ...]
 
     @property
     def ok(self) -> bool:
-        """Whether every dose was seen exactly once and nothing else."""
+        """Whether every dose was seen exactly once, at its instant, and nothing else."""
         return not self.missing and not self.extra
 
     def report(self, limit: int = 8) -> str:
         """A message naming the counts and the first differences."""
         lines = [f"{self.client}: saw {self.seen} dose occurrences, the plan has {self.expected}"]
         if self.missing:
-            lines.append(f"  {len(self.missing)} plan doses not seen, e.g.:")
+            lines.append(f"  {len(self.missing)} plan doses not seen at their instant, e.g.:")
             lines.extend(
                 f"    {item.describe()} = {item.rfc:%Y-%m-%dT%H:%MZ}"
                 for item in self.missing[:limit]
@@ -226,33 +223,26 @@ def compare_doses(
 ) -> Comparison:
     """Match ``seen`` dose occurrences to ``expected`` doses one to one by instant.
 
-    An unambiguous wall time must be seen at exactly its instant; a wall time
-    that a clock change skips or repeats may be seen at either reading (clients
-    differ there, see the module docs of the tests), preferring RFC 5545's.
+    Every dose must be seen at exactly its RFC 5545 instant (:attr:`ExpectedDose.rfc`),
+    including a wall time that a clock change skips or repeats: the exporter
+    writes those in UTC so that no client can read them another way.
     """
     pool: dict[dt.datetime, list[Occurrence]] = collections.defaultdict(list)
     for item in seen:
         pool[item.instant].append(item)
     missing: list[ExpectedDose] = []
-    other: list[tuple[ExpectedDose, Occurrence]] = []
-    # Unambiguous doses first, so an ambiguous one cannot take their occurrence.
-    for dose in sorted(expected, key=lambda d: (d.ambiguous, d.rfc)):
+    for dose in sorted(expected, key=lambda d: d.rfc):
         if pool.get(dose.rfc):
             pool[dose.rfc].pop()
-            continue
-        alternatives = [r for r in sorted(dose.readings) if r != dose.rfc and pool.get(r)]
-        if alternatives:
-            other.append((dose, pool[alternatives[0]].pop()))
-            continue
-        missing.append(dose)
+        else:
+            missing.append(dose)
     extra = tuple(sorted((o for items in pool.values() for o in items), key=lambda o: o.instant))
     return Comparison(
         client=client,
         expected=len(expected),
         seen=len(seen),
-        missing=tuple(sorted(missing, key=lambda d: d.rfc)),
+        missing=tuple(missing),
         extra=extra,
-        other_reading=tuple(other),
     )
 
 

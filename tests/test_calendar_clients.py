@@ -10,12 +10,14 @@ changed every 3 days, an oral solution in the southern hemisphere, and a plan
 of more than a year in New York that crosses clock changes both ways, with one
 dose time in the hour skipped in spring and one in the hour repeated in autumn.
 
-Clients read such skipped or repeated wall times differently (RFC 5545 says:
-a skipped time takes the offset before the change, a repeated time is its
+Clients read such skipped or repeated zoned wall times differently (RFC 5545
+says: a skipped time takes the offset before the change, a repeated time is its
 first occurrence; ical.js and Radicale place a skipped 02:30 at 01:30 standard
-time, khal and ical.js place a repeated 01:30 at the second one). The dose
-comparison accepts either reading of those few wall times, counts them exactly,
-and :class:`TestClockChangeReadings` records which reading each client took.
+time, khal and ical.js place a repeated 01:30 at the second one). The exporter
+therefore excludes those occurrences from their series (``EXDATE``) and writes
+each as its own event in UTC at RFC 5545's instant. The comparison is strict:
+every client must show every dose, those included, at exactly that instant, and
+:class:`TestClockChanges` checks that all four agree on it.
 
 A missing client fails the test under ``CI`` and skips it elsewhere; install
 them with ``pip install ".[test]"`` and ``bash .ci/install-clients``.
@@ -136,12 +138,18 @@ every_days = 56
 max_step_fraction = 0.5
 """
 
+#: The same regimen started on the spring-forward day, 28-day steps: the first
+#: dose of the first series (its DTSTART) is at the skipped 02:30, so the
+#: series' EXDATE excludes its own DTSTART; 01:30 repeats on 2027-11-07.
+STARTS_IN_THE_GAP = OVER_A_YEAR_NEW_YORK.replace("every_days = 56", "every_days = 28")
+
 #: name -> (regimen TOML, start date)
 PLANS: dict[str, tuple[str, dt.date]] = {
     "several-opioids-uneven": (SEVERAL_OPIOIDS, dt.date(2027, 2, 22)),
     "fentanyl-patch-every-3-days": (PATCH_EVERY_3_DAYS, dt.date(2027, 3, 15)),
     "oral-solution-sydney": (ORAL_SOLUTION_SYDNEY, dt.date(2027, 3, 22)),
     "over-a-year-new-york": (OVER_A_YEAR_NEW_YORK, dt.date(2027, 1, 4)),
+    "starts-in-the-spring-gap": (STARTS_IN_THE_GAP, dt.date(2027, 3, 14)),
 }
 LONG_PLAN = "over-a-year-new-york"
 
@@ -309,7 +317,7 @@ def assert_exact_doses(exported: Exported, seen: list[cc.Occurrence], client: st
     for dose in exported.expected:
         # The amount as a whole word: "5 mg" must not match inside "15 mg".
         amount = re.compile(rf"(?<![\d.]){re.escape(_amount_text(dose, exported.plan))}\b", re.I)
-        titles = [t for r in dose.readings for t in by_instant.get(r, [])]
+        titles = by_instant.get(dose.rfc, [])
         if not any(dose.drug.casefold() in t and amount.search(t) for t in titles):
             mislabelled.append(f"{dose.describe()}: titles {titles}")
     assert not mislabelled, (
@@ -387,6 +395,18 @@ class TestPlans:
             (dt.date(2027, 11, 7), dt.time(1, 30)),
         ]
 
+    def test_a_series_starts_at_a_skipped_time(self) -> None:
+        """The first dose of one series of the spring-gap plan is the skipped 02:30."""
+        plan = _plan("starts-in-the-spring-gap")
+        first = plan.steps[0]
+        assert first.start == dt.date(2027, 3, 14)
+        assert dt.time(2, 30) in {d.time for p in first.medications for d in p.doses}
+        doses = cc.expected_doses(plan)
+        assert [(d.day, d.time) for d in doses if d.ambiguous] == [
+            (dt.date(2027, 3, 14), dt.time(2, 30)),
+            (dt.date(2027, 11, 7), dt.time(1, 30)),
+        ]
+
     def test_plans_cover_uneven_splits_patches_solutions_and_several_opioids(self) -> None:
         """Uneven split doses, a 3-day patch, an oral solution and two-opioid plans are present."""
         several = _plan("several-opioids-uneven").steps[0]
@@ -422,8 +442,13 @@ class TestIcalJs:
         name = f"ical.js {clients.icaljs_version}"
         assert_exact_doses(exported, seen, name)
         assert_milestones(exported, seen, name)
-        zones = {o.shown.split(" ", 1)[1] for o in cc.doses_of(seen)}
-        assert zones == {exported.zone}, f"{name}: dose TZIDs resolved to {zones}"
+        # Zoned in the plan's zone, except the doses at a skipped or repeated wall time.
+        exact = {d.rfc for d in exported.expected if d.ambiguous}
+        zones = collections.Counter(
+            (o.shown.split(" ", 1)[1], o.instant in exact) for o in cc.doses_of(seen)
+        )
+        assert set(zones) <= {(exported.zone, False), ("UTC", True)}, f"{name}: {zones}"
+        assert zones[("UTC", True)] == len(exact), f"{name}: {zones}"
 
 
 class TestKhal:
@@ -457,18 +482,21 @@ class TestRadicale:
         seen = clients.radicale(exported, radicale)
         assert_exact_doses(exported, seen, "Radicale")
         assert_milestones(exported, seen, "Radicale")
-        for occurrence in cc.doses_of(seen):
-            assert "RECURRENCE-ID" in occurrence.shown, f"not expanded: {occurrence.shown}"
+        # Expanded from the series, except the one-off doses at a skipped or repeated time.
+        exact = sorted(d.rfc for d in exported.expected if d.ambiguous)
+        single = sorted(o.instant for o in cc.doses_of(seen) if "RECURRENCE-ID" not in o.shown)
+        assert single == exact, f"not expanded: {single}, one-off doses at {exact}"
 
 
-class TestClockChangeReadings:
-    """Which instant each client gives the doses at a skipped or repeated wall time."""
+class TestClockChanges:
+    """Every client shows a dose at a skipped or repeated wall time at RFC 5545's instant."""
 
-    def test_each_client_places_them_once(
+    def test_all_clients_agree_on_the_rfc_instant(
         self, exports: dict[str, Exported], clients: Clients, radicale: cc.RadicaleServer
     ) -> None:
-        """The gap and fold doses of the long plan appear exactly once in every client,
-        at one of the two readings; the readings each client takes are pinned."""
+        """The skipped 02:30 (2027-03-14) and repeated 01:30 (2027-11-07) doses of the
+        long plan appear exactly once in each client, at 07:30Z (03:30 EDT) and 05:30Z
+        (the first 01:30, EDT), and nowhere at the other reading."""
         exported = exports[LONG_PLAN]
         runs = {
             "recurring-ical-events": clients.recurring_ical_events(exported),
@@ -477,33 +505,23 @@ class TestClockChangeReadings:
             "Radicale": clients.radicale(exported, radicale),
         }
         ambiguous = [d for d in exported.expected if d.ambiguous]
-        readings = {}
-        for client, seen in runs.items():
+        assert [(d.day, d.rfc) for d in ambiguous] == [
+            (dt.date(2027, 3, 14), dt.datetime(2027, 3, 14, 7, 30, tzinfo=dt.UTC)),
+            (dt.date(2027, 11, 7), dt.datetime(2027, 11, 7, 5, 30, tzinfo=dt.UTC)),
+        ]
+        seen = {}
+        for client, occurrences in runs.items():
             for dose in ambiguous:
                 hits = [
-                    o
-                    for o in cc.doses_of(seen)
+                    o.instant
+                    for o in cc.doses_of(occurrences)
                     if o.instant in dose.readings and dose.drug in o.summary.casefold()
                 ]
-                assert len(hits) == 1, f"{client}: {dose.describe()} seen {len(hits)} times: {hits}"
-                reading = "RFC 5545" if hits[0].instant == dose.rfc else "other"
-                readings[client, f"{dose.day} {dose.time:%H:%M}"] = reading
-        assert readings == CLOCK_CHANGE_READINGS
-
-
-#: The reading of the skipped 02:30 (2027-03-14) and the repeated 01:30 (2027-11-07)
-#: that each client takes today. RFC 5545: 02:30 is read in the offset before the
-#: change (03:30 EDT), 01:30 is the first one (EDT). A client that changes shows here.
-CLOCK_CHANGE_READINGS = {
-    ("recurring-ical-events", "2027-03-14 02:30"): "RFC 5545",
-    ("recurring-ical-events", "2027-11-07 01:30"): "RFC 5545",
-    ("ical.js", "2027-03-14 02:30"): "other",
-    ("ical.js", "2027-11-07 01:30"): "other",
-    ("khal", "2027-03-14 02:30"): "RFC 5545",
-    ("khal", "2027-11-07 01:30"): "other",
-    ("Radicale", "2027-03-14 02:30"): "other",
-    ("Radicale", "2027-11-07 01:30"): "RFC 5545",
-}
+                seen[client, f"{dose.day} {dose.time:%H:%M}"] = hits
+        want = {
+            key: [d.rfc] for d in ambiguous for key in seen if key[1] == f"{d.day} {d.time:%H:%M}"
+        }
+        assert seen == want
 
 
 # --- the harness can fail ------------------------------------------------------------

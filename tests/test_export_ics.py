@@ -102,19 +102,49 @@ def categories(event: Any) -> list[str]:
     return [str(c) for c in event.categories]
 
 
-def dose_key(event: Any, zone: ZoneInfo) -> tuple[dt.date, dt.time, str, str]:
-    """(local date, time, drug, amount) of a dose event, read from its start and title
-    (``Oxycodone ER 20 mg — 1 × 20 mg tablet``)."""
+def rfc_instant(day: dt.date, time: dt.time, zone: ZoneInfo) -> dt.datetime:
+    """Where RFC 5545 puts a wall time, in UTC: a skipped time in the offset before
+    the change, a repeated time at its first occurrence (PEP 495 ``fold=0``)."""
+    return dt.datetime.combine(day, time, zone).astimezone(dt.UTC)
+
+
+def ambiguous(day: dt.date, time: dt.time, zone: ZoneInfo) -> bool:
+    """Whether a clock change skips or repeats the wall time that day."""
+    local = dt.datetime.combine(day, time, zone)
+    return local.utcoffset() != local.replace(fold=1).utcoffset()
+
+
+def instants(
+    doses: Counter[tuple[dt.date, dt.time, str, str]], zone: ZoneInfo
+) -> Counter[tuple[dt.datetime, str, str]]:
+    """The doses keyed by their RFC 5545 instant instead of their wall time."""
+    result: Counter[tuple[dt.datetime, str, str]] = Counter()
+    for (day, time, drug, amount), count in doses.items():
+        result[rfc_instant(day, time, zone), drug, amount] += count
+    return result
+
+
+def in_utc(event: Any) -> bool:
+    """Whether the event's start is written in UTC (``DTSTART:...Z``)."""
+    return bool(event["DTSTART"].to_ical().endswith(b"Z"))
+
+
+def dose_key(event: Any, zone: ZoneInfo) -> tuple[dt.datetime, str, str]:
+    """(UTC instant, drug, amount) of a dose event, read from its start and title
+    (``Oxycodone ER 20 mg — 1 × 20 mg tablet``). A start is zoned in the plan's
+    zone, except a dose at a skipped or repeated wall time, written in UTC."""
     start = event["DTSTART"].dt
     assert isinstance(start, dt.datetime)
-    if zone.key == "UTC":
+    if in_utc(event):
         assert start.utcoffset() == dt.timedelta(0)
     else:
         assert getattr(start.tzinfo, "key", None) == zone.key
+        # A zoned start is never a skipped or repeated wall time: those are in UTC.
+        assert not ambiguous(start.date(), start.time(), zone), start
     head, _, units = str(event["SUMMARY"]).partition(" — ")
     assert units, event["SUMMARY"]
     words = head.split()
-    return (start.date(), start.time(), words[0].lower().split("/")[0], " ".join(words[-2:]))
+    return (start.astimezone(dt.UTC), words[0].lower().split("/")[0], " ".join(words[-2:]))
 
 
 def unfolded(data: bytes) -> str:
@@ -497,22 +527,29 @@ def light_events(data: bytes) -> list[dict[str, str]]:
     return found
 
 
-def light_dose_key(event: dict[str, str], zone: ZoneInfo) -> tuple[dt.date, dt.time, str, str]:
+def light_dose_key(event: dict[str, str], zone: ZoneInfo) -> tuple[dt.datetime, str, str]:
     """:func:`dose_key` for :func:`light_events`."""
     (name,) = [key for key in event if key.split(";")[0] == "DTSTART"]
     value = event[name]
-    if zone.key == "UTC":
-        assert name == "DTSTART", name
+    if name == "DTSTART":
         assert value.endswith("Z"), value
-        value = value[:-1]
+        start = dt.datetime.strptime(value[:-1], "%Y%m%dT%H%M%S").replace(tzinfo=dt.UTC)
     else:
         assert name == f"DTSTART;TZID={zone.key}", name
-    start = dt.datetime.strptime(value, "%Y%m%dT%H%M%S")  # noqa: DTZ007 - a wall time in zone
+        wall = dt.datetime.strptime(value, "%Y%m%dT%H%M%S")  # noqa: DTZ007 - a wall time in zone
+        # A zoned start is never a skipped or repeated wall time: those are in UTC.
+        assert not ambiguous(wall.date(), wall.time(), zone), value
+        start = rfc_instant(wall.date(), wall.time(), zone)
     summary = re.sub(r"\\([,;\\])", r"\1", event["SUMMARY"])
     head, _, units = summary.partition(" — ")
     assert units, summary
     words = head.split()
-    return (start.date(), start.time(), words[0].lower().split("/")[0], " ".join(words[-2:]))
+    return (start, words[0].lower().split("/")[0], " ".join(words[-2:]))
+
+
+def text_exdates(data: bytes) -> int:
+    """How many EXDATE properties the file has."""
+    return sum(1 for line in unfolded(data).split("\r\n") if line.startswith("EXDATE"))
 
 
 def light_date(value: str) -> dt.date:
@@ -536,10 +573,17 @@ class TestProperties:
         occurrences = recurring_ical_events.of(parse(data)).between(
             plan.start - 2 * ONE_DAY, plan.end + 2 * ONE_DAY
         )
-        found = Counter(dose_key(e, zone) for e in occurrences if categories(e) == ["Dose"])
+        dose_events = [e for e in occurrences if categories(e) == ["Dose"]]
+        found = Counter(dose_key(e, zone) for e in dose_events)
         expected = expected_doses(plan)
-        assert found == expected
+        # Counted by instant: a dose at a skipped or repeated wall time is excluded
+        # from its series and written once in UTC, so it must count exactly once.
+        assert found == instants(expected, zone)
         assert csv_doses(plan) == expected
+        exact = sum(1 for e in dose_events if in_utc(e))
+        shifted = sum(n for (day, time, *_), n in expected.items() if ambiguous(day, time, zone))
+        assert exact == (sum(expected.values()) if zone.key == "UTC" else shifted)
+        assert text_exdates(data) == (0 if zone.key == "UTC" else shifted)
         assert set(uids(data).values()) == {plan.revision}
         text = unfolded(data)
         tzids = set(re.findall(r";TZID=([^:;]+)[:;]", text))
@@ -562,7 +606,8 @@ class TestProperties:
         assert len({e["UID"] for e in found}) == len(found)
         assert all("RRULE" not in e for e in found)
         doses = Counter(light_dose_key(e, zone) for e in found if e["CATEGORIES"] == "Dose")
-        assert doses == expected_doses(plan)
+        assert doses == instants(expected_doses(plan), zone)
+        assert not any(key.startswith("EXDATE") for e in found for key in e)
 
         def spans(category: str) -> Counter[tuple[dt.date, dt.date]]:
             return Counter(
@@ -585,8 +630,9 @@ class TestProperties:
     def test_a_pause_keeps_the_uids_with_a_higher_sequence(
         self, case: PlanningCase, where: int, days: int
     ) -> None:
-        """After plan.pause(...) every step, window and dose event keeps its UID with
-        SEQUENCE + 1; new UIDs belong to the held step or to check-ins only."""
+        """After plan.pause(...) every step, window and recurring dose event keeps its UID
+        with SEQUENCE + 1; new UIDs belong to the held step, to check-ins or to the
+        dated one-off doses on clock-change days only."""
         plan = plan_or_none(case)
         if plan is None:
             return
@@ -596,9 +642,12 @@ class TestProperties:
         after = uids(plan_to_ics(paused, dtstamp=DTSTAMP))
         assert set(before.values()) == {plan.revision}
         assert set(after.values()) == {plan.revision + 1}
-        kept = {uid for uid in before if "-check-in-" not in uid}
+        # Check-ins and the dated one-off events of doses at a skipped or repeated
+        # wall time (``...-dose-0230-20270314``) follow the dates; the rest keep their UIDs.
+        dated = re.compile(r"-check-in-|-dose-\d{4}-\d{8}@")
+        kept = {uid for uid in before if not dated.search(uid)}
         assert kept <= set(after)
-        assert all("-hold-" in uid or "-check-in-" in uid for uid in set(after) - set(before))
+        assert all("-hold-" in uid or dated.search(uid) for uid in set(after) - set(before))
 
 
 def _banned_words() -> tuple[str, ...]:
@@ -768,11 +817,47 @@ class TestTimezones:
         assert b"TZID" not in data
         assert b"DTSTART:20270104T080000Z\r\n" in data
 
-    def test_a_dose_in_the_skipped_hour_keeps_its_wall_time(self) -> None:
-        """On the spring-forward day the 02:30 dose is written at 02:30 (calendars move it)."""
+    def test_a_dose_in_the_skipped_hour_is_written_in_utc(self) -> None:
+        """On the spring-forward day the 02:30 dose is excluded from its series and written
+        once at 07:30Z (03:30 EDT, RFC 5545's reading); the next day's stays zoned."""
         plan = plan_taper(regimen(NEW_YORK), start=START)
-        data = plan_to_ics(plan, dtstamp=DTSTAMP, expand=True)
-        assert b"DTSTART;TZID=America/New_York:20270314T023000\r\n" in data
+        data = plan_to_ics(plan, dtstamp=DTSTAMP)
+        text = unfolded(data)
+        assert text.count("EXDATE") == 1
+        assert "\r\nEXDATE;TZID=America/New_York:20270314T023000\r\n" in text
+        by_uid = {str(e["UID"]): e for e in events(data)}
+        (exact,) = [e for e in events(data) if in_utc(e)]
+        recurring = by_uid[str(exact["UID"]).replace("-20270314@", "@")]
+        assert str(exact["UID"]).endswith("-dose-0230-20270314@taperplan")
+        assert exact["DTSTART"].dt == dt.datetime(2027, 3, 14, 7, 30, tzinfo=dt.UTC)
+        assert "RRULE" not in exact
+        for name in ("SUMMARY", "DESCRIPTION", "CATEGORIES", "SEQUENCE", "DURATION"):
+            assert exact[name].to_ical() == recurring[name].to_ical(), name
+        assert "EXDATE" in recurring
+        expanded = plan_to_ics(plan, dtstamp=DTSTAMP, expand=True)
+        assert b"DTSTART:20270314T073000Z\r\n" in expanded
+        assert b"TZID=America/New_York:20270314T023000" not in expanded
+        assert b"DTSTART;TZID=America/New_York:20270315T023000\r\n" in expanded
+        assert b"EXDATE" not in expanded
+
+    def test_a_dose_in_the_repeated_hour_is_written_at_the_first(self) -> None:
+        """On the fall-back day a 01:30 dose is written once at 05:30Z (the first 01:30, EDT),
+        with an alarm like its series, and expands exactly once."""
+        plan = plan_taper(clock_regimen(["01:30", "14:00"]), start=dt.date(2027, 11, 1))
+        data = plan_to_ics(plan, dtstamp=DTSTAMP, alarm_minutes=10)
+        (exact,) = [e for e in events(data) if in_utc(e)]
+        assert exact["DTSTART"].dt == dt.datetime(2027, 11, 7, 5, 30, tzinfo=dt.UTC)
+        assert len(list(exact.walk("VALARM"))) == 1
+        assert b"EXDATE;TZID=America/New_York:20271107T013000\r\n" in data
+        day = recurring_ical_events.of(parse(data)).between(
+            dt.datetime(2027, 11, 7, tzinfo=dt.UTC), dt.datetime(2027, 11, 8, 12, tzinfo=dt.UTC)
+        )
+        starts = sorted(e["DTSTART"].dt for e in day if categories(e) == ["Dose"])
+        assert [s.astimezone(dt.UTC) for s in starts] == [
+            dt.datetime(2027, 11, 7, 5, 30, tzinfo=dt.UTC),
+            dt.datetime(2027, 11, 7, 19, 0, tzinfo=dt.UTC),
+            dt.datetime(2027, 11, 8, 6, 30, tzinfo=dt.UTC),
+        ]
 
 
 def clock_regimen(times: Iterable[str]) -> Regimen:
@@ -801,7 +886,10 @@ class TestCalendarWarnings:
         assert notice.code == "dose-in-clock-gap"
         assert "2027-03-14" in notice.message
         assert "02:30" in notice.message
-        assert "03:30" in notice.message
+        assert (
+            "The calendar shows this dose at 03:30 EDT, the first hour after the clock change"
+            in (notice.message)
+        )
         assert "Oxycodone ER" in notice.message
 
     def test_dose_in_the_fall_back_fold(self) -> None:
@@ -815,6 +903,7 @@ class TestCalendarWarnings:
         assert "2027-11-07" in notice.message
         assert "01:30" in notice.message
         assert "twice" in notice.message
+        assert "shows this dose once, at the first 01:30 (EDT); take it once" in notice.message
 
     def test_no_warning_away_from_the_changes(self) -> None:
         """Doses at 08:00 and 20:00 are never skipped or repeated."""

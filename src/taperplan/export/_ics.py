@@ -6,6 +6,12 @@
   a zoned ``DTSTART;TZID=...`` at the wall-clock time, a short ``DURATION`` and
   ``RRULE:FREQ=DAILY;INTERVAL=<every_days>;COUNT=<n>``, or with ``expand=True``
   one event per dose for importers that mishandle recurrence;
+- for a dose whose wall time a clock change skips or repeats that day, the
+  occurrence excluded from its series (``EXDATE;TZID=...``) and written as its
+  own event at the RFC 5545 instant in UTC (``DTSTART:...Z``): clients read a
+  skipped or repeated zoned time differently (ical.js and Radicale put a
+  skipped 02:30 at 01:30, khal and ical.js take the second of a repeated
+  01:30), but they all read a UTC instant the same way;
 - all-day events for each step's start (``Step``), its withdrawal window
   (``Withdrawal window``) and each check-in (``Check-in``);
 - a ``VTIMEZONE`` written here from :mod:`zoneinfo`: one observance per clock
@@ -40,7 +46,7 @@ from taperplan._catalogue import Form
 from taperplan._errors import InvalidRegimenError, Problem, TaperplanError
 from taperplan._notices import Notice
 from taperplan._plan import Dose, MedicationDose, Step, StepKind, TaperPlan
-from taperplan._safety import clock_changes
+from taperplan._safety import ClockChange, clock_changes
 from taperplan._units import format_decimal
 
 PRODID = "-//taperplan//taperplan//EN"
@@ -359,14 +365,53 @@ def _zone_of(plan: TaperPlan) -> ZoneInfo:
     return zone
 
 
+@attrs.frozen
+class ClockShift:
+    """A dose on a day a clock change skips or repeats its wall time.
+
+    ``wall`` is the planned local date and time (naive); ``instant`` is where
+    RFC 5545 §3.3.5 puts it, in UTC: a skipped time in the offset before the
+    change (02:30 becomes 03:30 summer time), a repeated time at its first
+    occurrence. The calendar writes the dose at ``instant``.
+    """
+
+    wall: dt.datetime
+    instant: dt.datetime
+    forward: bool
+    skipped_from: dt.datetime
+    skipped_until: dt.datetime
+
+
+def clock_shifts(
+    zone: ZoneInfo, series: DoseSeries, changes: tuple[ClockChange, ...]
+) -> Iterator[ClockShift]:
+    """The doses of ``series`` whose wall time one of ``changes`` skips or repeats, in order."""
+    days = set(series.days)
+    for change in changes:
+        for day in sorted({change.local_from.date(), change.local_until.date()} & days):
+            wall = dt.datetime.combine(day, series.dose.time)
+            if not change.local_from <= wall < change.local_until:
+                continue
+            # fold=0 is the RFC reading both ways (PEP 495: the offset before a gap,
+            # the first of a repeated time).
+            yield ClockShift(
+                wall=wall,
+                instant=wall.replace(tzinfo=zone, fold=0).astimezone(dt.UTC),
+                forward=change.forward,
+                skipped_from=change.local_from,
+                skipped_until=change.local_until,
+            )
+
+
 def calendar_warnings(plan: TaperPlan) -> tuple[Notice, ...]:
     """Doses whose wall-clock time a clock change skips or repeats.
 
-    A calendar keeps a dose's wall time; on a day the clocks go forward a time
-    in the skipped hour does not exist, and RFC 5545 calendars show the dose
-    at the time it would be in the offset before the change (02:30 becomes
-    03:30); on a day the clocks go back a time in the repeated hour occurs
-    twice, and calendars show the dose once, at the first.
+    On a day the clocks go forward a time in the skipped hour does not exist;
+    on a day they go back a time in the repeated hour occurs twice. Calendar
+    clients disagree on such zoned times, so :func:`plan_to_ics` writes these
+    doses at one exact instant (RFC 5545's reading: a skipped 02:30 at 03:30
+    summer time, a repeated 01:30 at the first 01:30), which every client shows
+    alike; each notice says where the calendar shows the dose.
 
     Returns:
         ``dose-in-clock-gap`` and ``dose-in-clock-fold`` notices, one per
@@ -377,44 +422,37 @@ def calendar_warnings(plan: TaperPlan) -> tuple[Notice, ...]:
     """
     zone = _zone_of(plan)
     changes = clock_changes(zone, plan.start, plan.end)
-    found: list[tuple[dt.datetime, int, Notice]] = []
-    for series in dose_series(plan):
-        days = set(series.days)
-        for change in changes:
-            for day in sorted({change.local_from.date(), change.local_until.date()} & days):
-                wall = dt.datetime.combine(day, series.dose.time)
-                if not change.local_from <= wall < change.local_until:
-                    continue
-                found.append(
-                    (
-                        wall,
-                        series.part.index,
-                        _clock_notice(zone, series, wall, forward=change.forward),
-                    )
-                )
+    found = [
+        (shift.wall, series.part.index, _clock_notice(zone, series, shift))
+        for series in dose_series(plan)
+        for shift in clock_shifts(zone, series, changes)
+    ]
     found.sort(key=lambda item: item[:2])
     return tuple(dict.fromkeys(notice for _, _, notice in found))
 
 
-def _clock_notice(
-    zone: ZoneInfo, series: DoseSeries, wall: dt.datetime, *, forward: bool
-) -> Notice:
-    day, time = wall.date().isoformat(), wall.strftime("%H:%M")
+def _clock_notice(zone: ZoneInfo, series: DoseSeries, shift: ClockShift) -> Notice:
+    day, time = shift.wall.date().isoformat(), shift.wall.strftime("%H:%M")
     what = f"the {time} dose of {_label(series.part)} on {day} ({zone.key})"
-    if forward:
-        shown = wall.replace(tzinfo=zone).astimezone(dt.UTC).astimezone(zone)
+    what = f"{what[:1].upper()}{what[1:]}"
+    shown = shift.instant.astimezone(zone)
+    at = f"{shown.strftime('%H:%M')} {shown.tzname() or zone.key}"
+    if shift.forward:
         return Notice(
             "dose-in-clock-gap",
-            f"{what[:1].upper()}{what[1:]} falls in the hour skipped when the clocks go forward: "
-            f"{time} does not exist that day, and calendars will show the dose at "
-            f"{shown.strftime('%H:%M')}.",
+            f"{what} falls in the hour skipped when the clocks go forward "
+            f"(from {shift.skipped_from.strftime('%H:%M')} to "
+            f"{shift.skipped_until.strftime('%H:%M')}): {time} does not exist that day. "
+            f"The calendar shows this dose at {at}, the first hour after the clock change; "
+            "take it then or ask your clinician.",
         )
-    first = wall.replace(tzinfo=zone, fold=0)
+    second = shift.wall.replace(tzinfo=zone, fold=1)
     return Notice(
         "dose-in-clock-fold",
-        f"{what[:1].upper()}{what[1:]} falls in the hour repeated when the clocks go back: "
-        f"{time} occurs twice that day, and calendars will show the dose once, at the first "
-        f"{time} ({first.tzname()}); it is taken once.",
+        f"{what} falls in the hour repeated when the clocks go back: {time} occurs twice "
+        f"that day ({shown.tzname()}, then {second.tzname()}). The calendar shows this dose "
+        f"once, at the first {time} ({shown.tzname()}); take it once, then, or ask your "
+        "clinician.",
     )
 
 
@@ -462,6 +500,71 @@ def _all_day(event: Event, first: dt.date, last: dt.date) -> Event:
     event.add("dtstart", first)
     event.add("dtend", last + _ONE_DAY)  # exclusive
     return event
+
+
+def _dose_events(
+    series: DoseSeries,
+    zone: ZoneInfo,
+    changes: tuple[ClockChange, ...],
+    words: _Words,
+    *,
+    stamp: dt.datetime,
+    sequence: int,
+    alarm_minutes: int | None,
+    expand: bool,
+) -> Iterator[Event]:
+    """The Dose events of one series.
+
+    The recurring event, with an ``EXDATE`` for each dose at a wall time that a
+    clock change skips or repeats, then one event for each of those doses at
+    its exact instant; with ``expand``, one event per dose, those few at their
+    exact instant.
+    """
+    step, part, dose = series.step, series.part, series.dose
+    summary = words.dose_summary(part, dose)
+    description = words.dose_description(step, part, dose)
+    uid = f"{step.id}-m{part.index}-dose-{dose.time.strftime('%H%M')}"
+    shifts = {shift.wall.date(): shift for shift in clock_shifts(zone, series, changes)}
+
+    def event(key: str, day: dt.date, *, recurring: bool = False) -> Event:
+        result = _event(
+            f"{key}@taperplan", summary, description, "Dose", stamp=stamp, sequence=sequence
+        )
+        shift = None if recurring else shifts.get(day)
+        wall = dt.datetime.combine(day, dose.time)
+        if shift is not None:
+            result.add("dtstart", shift.instant)  # ...Z: the same instant in every client
+        elif zone.key == "UTC":
+            result.add("dtstart", wall.replace(tzinfo=dt.UTC))  # ...Z needs no VTIMEZONE
+        else:
+            result.add("dtstart", wall, parameters={"TZID": zone.key})
+        result.add("duration", DOSE_EVENT_LENGTH)
+        if recurring:
+            result.add(
+                "rrule", {"freq": "daily", "interval": dose.every_days, "count": len(series.days)}
+            )
+            # Each client matches an EXDATE to an occurrence the way it reads the
+            # occurrence, so the exclusion holds whichever reading it takes. One
+            # property per date, to be safe: ical.js reads only the first value of
+            # a multi-valued RDATE.
+            for excluded in shifts.values():
+                result.add("exdate", excluded.wall, parameters={"TZID": zone.key})
+        if alarm_minutes is not None:
+            alarm = Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("trigger", dt.timedelta(minutes=-alarm_minutes))
+            alarm.add("description", summary)
+            result.add_component(alarm)
+        return result
+
+    if expand:
+        # Occurrence n keeps its UID when a pause re-dates it.
+        for n, day in enumerate(series.days, start=1):
+            yield event(f"{uid}-n{n:03d}", day)
+        return
+    yield event(uid, series.days[0], recurring=True)
+    for day in shifts:
+        yield event(f"{uid}-{day.strftime('%Y%m%d')}", day)
 
 
 def plan_to_ics(
@@ -560,35 +663,17 @@ def plan_to_ics(
                 )
             )
 
+    changes = clock_changes(zone, plan.start, plan.end)
     for series in dose_series(plan):
-        step, part, dose = series.step, series.part, series.dose
-        summary = words.dose_summary(part, dose)
-        description = words.dose_description(step, part, dose)
-        uid = f"{step.id}-m{part.index}-dose-{dose.time.strftime('%H%M')}"
-        # With expand, occurrence n keeps its UID when a pause re-dates it.
-        occurrences = (
-            [(f"{uid}-n{n:03d}", day) for n, day in enumerate(series.days, start=1)]
-            if expand
-            else [(uid, series.days[0])]
-        )
-        for key, day in occurrences:
-            event = _event(
-                f"{key}@taperplan", summary, description, "Dose", stamp=stamp, sequence=sequence
-            )
-            # The wall time in the plan's zone, even in a clock-change gap
-            # (calendar_warnings reports those); "UTC" is written as ...Z.
-            event.add("dtstart", dt.datetime.combine(day, dose.time), parameters={"TZID": zone.key})
-            event.add("duration", DOSE_EVENT_LENGTH)
-            if not expand:
-                event.add(
-                    "rrule",
-                    {"freq": "daily", "interval": dose.every_days, "count": len(series.days)},
-                )
-            if alarm_minutes is not None:
-                alarm = Alarm()
-                alarm.add("action", "DISPLAY")
-                alarm.add("trigger", dt.timedelta(minutes=-alarm_minutes))
-                alarm.add("description", summary)
-                event.add_component(alarm)
+        for event in _dose_events(
+            series,
+            zone,
+            changes,
+            words,
+            stamp=stamp,
+            sequence=sequence,
+            alarm_minutes=alarm_minutes,
+            expand=expand,
+        ):
             calendar.add_component(event)
     return bytes(calendar.to_ical())
