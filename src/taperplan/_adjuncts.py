@@ -25,6 +25,7 @@ Choices made here, each tested:
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Mapping
 from decimal import Decimal
 from functools import cache
@@ -268,11 +269,58 @@ def suggest_adjuncts(context: Context, *, total_mme: Decimal | None) -> tuple[Ad
         Entries limited to a condition (specialist involvement in pregnancy)
         appear only when it holds.
     """
+    try:
+        # The age's type is part of the key: it is written into reasons as given.
+        return _suggest(context, type(context.age).__name__, total_mme)
+    except TypeError:  # pragma: no cover - an unhashable value in a hand-built context
+        return _suggest.__wrapped__(context, type(context.age).__name__, total_mme)
+
+
+@functools.lru_cache(maxsize=1024)
+def _suggest(
+    context: Context,
+    age_type: str,  # the age's type name: a cache key only
+    total_mme: Decimal | None,
+) -> tuple[Adjunct, ...]:
+    """:func:`suggest_adjuncts`, cached: the same facts give the same (frozen) suggestions,
+    and a batch of plans shares a few contexts and totals."""
+    result = []
+    for index, (entry, reads_mme) in enumerate(_entries()):
+        # An entry whose conditions never read the total is the same for every total.
+        total = total_mme if reads_mme else None
+        if entry.include_when is None or entry.include_when.reasons(context, total):
+            result.append(_entry_for_patient(index, context, age_type, total))
+    return tuple(result)
+
+
+@cache
+def _entries() -> tuple[tuple[AdjunctEntry, bool], ...]:
+    """Every table entry, and whether any of its conditions reads the total MME/day."""
+
+    def reads_mme(condition: Condition | None) -> bool:
+        return condition is not None and condition.min_mme is not None
+
     return tuple(
-        _for_patient(entry, context, total_mme)
+        (
+            entry,
+            reads_mme(entry.include_when)
+            or reads_mme(entry.emphasis_when)
+            or any(reads_mme(rule.when) for rule in entry.cautions),
+        )
         for entry in adjunct_table()
-        if entry.include_when is None or entry.include_when.reasons(context, total_mme)
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def _entry_for_patient(
+    index: int,
+    context: Context,
+    age_type: str,  # the age's type name: a cache key only
+    total_mme: Decimal | None,
+) -> Adjunct:
+    """The suggestion of the table's entry ``index`` (cached, so plans share their
+    ``Adjunct`` values)."""
+    return _for_patient(_entries()[index][0], context, total_mme)
 
 
 def adjunct_rules() -> tuple[Notice, ...]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import lru_cache
 
 import attrs
 
@@ -70,22 +71,51 @@ def mme_warnings(
     total: Decimal | None, parts: Iterable[MedicationMME], factor_set: FactorSet
 ) -> tuple[Notice, ...]:
     """The warnings that go with an MME figure (CDC2022 cautions, thresholds)."""
-    result = [notice("mme-estimate")]
-    parts = tuple(parts)
-    for part in parts:
-        if part.mme_per_day is None:
-            reason = factor_set.exclusion(part.medication.drug) or "no factor applies"
-            result.append(notice("mme-not-applicable", drug=part.medication.drug, reason=reason))
+    reads = tuple((p.medication.drug, p.medication.form, p.mme_per_day is None) for p in parts)
+    return mme_notices(reads, total, factor_set)
+
+
+_Reads = tuple[tuple[str, Form, bool], ...]
+
+#: The notices that depend on the medications, by (factor set identity, reads);
+#: each entry holds its factor set so the id stays its own.
+_PART_NOTICES: dict[
+    tuple[int, _Reads], tuple[FactorSet, tuple[Notice, ...], tuple[Notice, ...]]
+] = {}
+
+
+def mme_notices(reads: _Reads, total: Decimal | None, factor_set: FactorSet) -> tuple[Notice, ...]:
+    """:func:`mme_warnings` from what it reads of each medication: its drug, its
+    form and whether no factor applies (cached: plans share products and totals)."""
+    key = (id(factor_set), reads)
+    known = _PART_NOTICES.get(key)
+    if known is None or known[0] is not factor_set:
+        head = [notice("mme-estimate")]
+        for drug, _, not_applicable in reads:
+            if not_applicable:
+                reason = factor_set.exclusion(drug) or "no factor applies"
+                head.append(notice("mme-not-applicable", drug=drug, reason=reason))
+        tail = []
+        if "methadone" in {drug for drug, _, _ in reads}:
+            tail.append(notice("methadone-caution"))
+        if any(drug == "fentanyl" and form is Form.PATCH for drug, form, _ in reads):
+            tail.append(notice("fentanyl-transdermal-caution"))
+        if len(_PART_NOTICES) >= 1024:
+            _PART_NOTICES.clear()
+        known = _PART_NOTICES[key] = (factor_set, tuple(head), tuple(tail))
+    _, head_notices, tail_notices = known
+    return tuple(dict.fromkeys((*head_notices, *_threshold_notices(total), *tail_notices)))
+
+
+@lru_cache(maxsize=1024)
+def _threshold_notices(total: Decimal | None) -> tuple[Notice, ...]:
+    """The warnings for a total at or over each threshold (equal totals read the same)."""
+    result = []
     if total is not None:
         for threshold, code in _THRESHOLDS:
             if total >= threshold:
                 result.append(notice(code, mme=format_decimal(total)))
-    drugs = {p.medication.drug for p in parts}
-    if "methadone" in drugs:
-        result.append(notice("methadone-caution"))
-    if any(p.medication.drug == "fentanyl" and p.medication.form is Form.PATCH for p in parts):
-        result.append(notice("fentanyl-transdermal-caution"))
-    return tuple(dict.fromkeys(result))
+    return tuple(result)
 
 
 def regimen_mme(regimen: Regimen, factors: str | FactorSet | None = None) -> MMEReport:

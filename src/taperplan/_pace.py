@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from fractions import Fraction
 from functools import cache
@@ -155,6 +155,65 @@ class CutRule:
         if slow is not None and current * slow.denominator <= slow.numerator * original:
             percent *= self.slow_factor
         return current * percent.numerator, percent.denominator
+
+    def integer_target(self) -> Callable[[int, int, int], tuple[int, int]] | None:
+        """:meth:`target_ratio` for a percent rule as a function of (original,
+        current, index), with the rule's fractions worked out once; None for a
+        fixed reduction (its target does not depend on the totals)."""
+        if self.reduction is not None:
+            return None
+        percent = (self.percent.numerator, self.percent.denominator)
+        if self.basis is Basis.ORIGINAL:
+            p_num, p_den = percent
+
+            def by_original(original: int, current: int, index: int) -> tuple[int, int]:
+                return original * p_num, p_den
+
+            return by_original
+        if self.basis is Basis.ORIGINAL_THEN_CURRENT:
+            p_num, p_den = percent
+            s_num, s_den = self.switch_at.numerator, self.switch_at.denominator
+            a_num, a_den = self.after_percent.numerator, self.after_percent.denominator
+
+            def then_current(original: int, current: int, index: int) -> tuple[int, int]:
+                if current * s_den > s_num * original:
+                    by_original = (original * p_num, p_den)
+                    left = (current * s_den - s_num * original, s_den)
+                    # The smaller of the two; the first on a tie (as min()).
+                    if left[0] * by_original[1] < by_original[0] * left[1]:
+                        return left
+                    return by_original
+                return current * a_num, a_den
+
+            return then_current
+        slow = self.slow_below
+        first = self.first_percent
+
+        def pair(value: Fraction) -> tuple[int, int]:
+            return value.numerator, value.denominator
+
+        # (index 0, later) × (above the slow threshold, at or below it)
+        fast_first = pair(first if first is not None else self.percent)
+        fast_later = pair(self.percent)
+        slow_first = pair((first if first is not None else self.percent) * self.slow_factor)
+        slow_later = pair(self.percent * self.slow_factor)
+        if slow is None:
+
+            def by_current(original: int, current: int, index: int) -> tuple[int, int]:
+                num, den = fast_first if index == 0 else fast_later
+                return current * num, den
+
+            return by_current
+        w_num, w_den = slow.numerator, slow.denominator
+
+        def slowing(original: int, current: int, index: int) -> tuple[int, int]:
+            if current * w_den <= w_num * original:
+                num, den = slow_first if index == 0 else slow_later
+            else:
+                num, den = fast_first if index == 0 else fast_later
+            return current * num, den
+
+        return slowing
 
 
 @cache

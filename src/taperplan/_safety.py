@@ -18,6 +18,7 @@ All are considerations for the clinician, returned as
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from decimal import Decimal
 from functools import cache
@@ -30,7 +31,7 @@ from taperplan._adjuncts import Condition
 from taperplan._catalogue import Form
 from taperplan._data import load_data
 from taperplan._notices import Notice
-from taperplan._regimen import Medication, Regimen
+from taperplan._regimen import Context, Medication, Regimen
 
 
 @attrs.frozen
@@ -43,22 +44,28 @@ class _SafetyRule:
     drugs: tuple[str, ...] = ()
     forms: tuple[Form, ...] = ()
 
-    def reasons(self, regimen: Regimen, total_mme: Decimal | None) -> tuple[str, ...] | None:
-        """What raises this notice for ``regimen`` (possibly no words), or None when nothing does."""
+    def reasons(
+        self,
+        context: Context,
+        medications: tuple[tuple[str, Form], ...],
+        total_mme: Decimal | None,
+    ) -> tuple[str, ...] | None:
+        """What raises this notice for a regimen with ``context`` and ``medications``
+        (drug and form of each) (possibly no words), or None when nothing does."""
         if self.always:
             return ()
         if self.when is not None:
-            found = self.when.reasons(regimen.context, total_mme)
+            found = self.when.reasons(context, total_mme)
             return found or None
-        if any(self._matches(m) for m in regimen.medications):
+        if any(self._matches(drug, form) for drug, form in medications):
             return ()
         return None
 
-    def _matches(self, medication: Medication) -> bool:
+    def _matches(self, drug: str, form: Form) -> bool:
         if not (self.drugs or self.forms):
             return False
-        drug_ok = not self.drugs or medication.drug in self.drugs
-        form_ok = not self.forms or medication.form in self.forms
+        drug_ok = not self.drugs or drug in self.drugs
+        form_ok = not self.forms or form in self.forms
         return drug_ok and form_ok
 
 
@@ -119,9 +126,29 @@ def regimen_safety_warnings(regimen: Regimen, *, total_mme: Decimal | None) -> t
         ``tolerance-loss`` first (every taper), then each notice the
         context or the medications raise, in the order of ``data/safety.toml``.
     """
+    context = regimen.context
+    medications = tuple((m.drug, m.form) for m in regimen.medications)
+    try:
+        # The age's type is part of the key: it is written into reasons as given.
+        return _safety_notices(context, type(context.age).__name__, medications, total_mme)
+    except TypeError:  # pragma: no cover - an unhashable value in a hand-built context
+        return _safety_notices.__wrapped__(
+            context, type(context.age).__name__, medications, total_mme
+        )
+
+
+@functools.lru_cache(maxsize=1024)
+def _safety_notices(
+    context: Context,
+    age_type: str,  # the age's type name: a cache key only
+    medications: tuple[tuple[str, Form], ...],
+    total_mme: Decimal | None,
+) -> tuple[Notice, ...]:
+    """:func:`regimen_safety_warnings` from what it depends on (cached: a batch of
+    plans shares a few contexts, products and totals)."""
     notices = []
     for rule in _rules():
-        reasons = rule.reasons(regimen, total_mme)
+        reasons = rule.reasons(context, medications, total_mme)
         if reasons is None:
             continue
         message = (
@@ -277,16 +304,15 @@ def dst_time_warnings(
     else:
         last = end if end is not None else start + dt.timedelta(days=365)
         changes = clock_changes(zone, start, last)
-        dates = spec["dates"].format(dates=", ".join(map(str, changes)))
+        dates = _dates_text(changes) if changes else ""
     if not changes:
         return ()
-    window_start = dt.time.fromisoformat(spec["from"])
-    window_end = dt.time.fromisoformat(spec["until"])
+    window_start, window_end = _dst_window()
     notices = []
     for index, medication in enumerate(regimen.medications):
         for administration in medication.administrations:
             time = administration.time
-            if window_start <= time < window_end or any(c.affects(time) for c in changes):
+            if window_start <= time < window_end or _affected(changes, time):
                 message = spec["message"].format(
                     index=index,
                     product=medication.product.name,
@@ -296,3 +322,22 @@ def dst_time_warnings(
                 )
                 notices.append(Notice(spec["code"], message, spec["source"]))
     return tuple(notices)
+
+
+@cache
+def _dst_window() -> tuple[dt.time, dt.time]:
+    """The wall times (from, until) that a clock change can reach, from ``safety.toml``."""
+    spec = _table()["dst"]
+    return dt.time.fromisoformat(spec["from"]), dt.time.fromisoformat(spec["until"])
+
+
+@functools.lru_cache(maxsize=256)
+def _dates_text(changes: tuple[ClockChange, ...]) -> str:
+    """The message part that lists ``changes`` (cached: plans share their periods' changes)."""
+    return str(_table()["dst"]["dates"].format(dates=", ".join(map(str, changes))))
+
+
+@functools.lru_cache(maxsize=4096)
+def _affected(changes: tuple[ClockChange, ...], time: dt.time) -> bool:
+    """Whether one of ``changes`` skips or repeats the daily wall time ``time``."""
+    return any(c.affects(time) for c in changes)

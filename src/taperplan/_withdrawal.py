@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
+from functools import cache, lru_cache
 
 import attrs
 
@@ -59,6 +59,12 @@ def window_rules() -> dict[WithdrawalProfile, WindowRule]:
 
 def window_after(cut_day: dt.date, profile: WithdrawalProfile) -> WithdrawalWindow:
     """The expected withdrawal window after a cut on ``cut_day``."""
+    return _window_after(cut_day, profile)
+
+
+@lru_cache(maxsize=4096)
+def _window_after(cut_day: dt.date, profile: WithdrawalProfile) -> WithdrawalWindow:
+    """:func:`window_after`, cached: plans that start together share their cut days."""
     rule = window_rules()[profile]
     return WithdrawalWindow(
         start=cut_day + dt.timedelta(days=rule.start_day),
