@@ -444,8 +444,12 @@ def check_plan_invariants(
     pace: Pace,
     *,
     start: dt.date | None = None,
+    steps_before: int = 0,
 ) -> None:
     """Check every rule of interfaces.md §4 on a plan's JSON.
+
+    ``steps_before`` is the number of steps a re-plan kept before its new
+    schedule (which is bounded on its own).
 
     Args:
         plan: the parsed JSON of a plan.
@@ -471,7 +475,7 @@ def check_plan_invariants(
     steps = plan["steps"]
     if not steps:
         raise fail("steps", "no steps")
-    if len(steps) > MAX_PLAN_STEPS:
+    if len(steps) > steps_before + MAX_PLAN_STEPS:
         raise fail("steps", f"{len(steps)} steps: the plan is not bounded")
 
     baseline = read_parts(plan["baseline"]["medications"], allowed, "baseline")
@@ -514,6 +518,13 @@ def check_plan_invariants(
             raise fail(where, f"days {step['days']}; the dates span {length}")
         parts = read_parts(step["medications"], allowed, where)
         check_total(step, parts, where)
+        actual = step.get("replanned_from")
+        if actual is not None:
+            # A re-plan from what the patient actually took: this step's cut is
+            # measured against those doses, not the planned step before.
+            if position == 0:
+                raise fail(where, "the first step cannot be re-planned from other doses")
+            previous_parts = read_parts(actual, allowed, f"{where}.replanned_from")
         cut = check_cut(previous_parts, parts, allowed, cap, final=final, where=where)
 
         # every_days: a step covers whole intervals of every administration in it.
@@ -602,9 +613,14 @@ def plan_json(plan: TaperPlan) -> dict[str, Any]:
 
 
 def check_plan(
-    plan: TaperPlan, regimen: Regimen, pace: Pace, *, start: dt.date | None = None
+    plan: TaperPlan,
+    regimen: Regimen,
+    pace: Pace,
+    *,
+    start: dt.date | None = None,
+    steps_before: int = 0,
 ) -> dict[str, Any]:
     """Check a plan object through its JSON; return the JSON."""
     data = plan_json(plan)
-    check_plan_invariants(data, regimen, pace, start=start)
+    check_plan_invariants(data, regimen, pace, start=start, steps_before=steps_before)
     return data

@@ -47,7 +47,9 @@ class UnitCount:
         whole = int(self.count)
         half = self.count - whole
         number = (str(whole) if whole else "") + ("½" if half else "")
-        noun = form.unit_noun + ("" if self.count <= 1 else "s")
+        noun = form.unit_noun
+        if self.count > 1:
+            noun += "es" if noun.endswith("ch") else "s"
         return f"{number} × {self.strength} {noun}"
 
 

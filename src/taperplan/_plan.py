@@ -79,6 +79,11 @@ class Step:
     ``start`` and ``end`` are inclusive. ``cut_fraction`` is the cut at the
     start of the step as a fraction of the previous step's total (MME, or the
     daily amount where MME does not apply); 0 for a pause.
+
+    ``replanned_from`` is set on the first step of a re-plan whose regimen
+    (what the patient actually took) differs from the planned step before:
+    those doses, which this step's cut is measured against. It is ``None``
+    everywhere else.
     """
 
     id: str
@@ -95,6 +100,7 @@ class Step:
     check_in: dt.date
     check_ins: tuple[dt.date, ...]
     notes: tuple[str, ...] = ()
+    replanned_from: tuple[MedicationDose, ...] | None = None
 
     @property
     def days(self) -> int:

@@ -728,6 +728,9 @@ class _Raw(NamedTuple):
     profile: WithdrawalProfile | None
     key: str
     note: str | None = None
+    # The doses actually taken before this step when they differ from the
+    # planned step before (the first step of a re-plan from a given regimen).
+    replanned_from: tuple[MedicationDose, ...] | None = None
 
 
 def _live(state: _State) -> bool:
@@ -1088,9 +1091,8 @@ def _date_steps(
     steps = []
     day = start
     last_check = previous_check_in
-    for position, (kind, days, parts, cut_fraction, cut_drug, profile, key, note) in enumerate(
-        raws
-    ):
+    for position, raw in enumerate(raws):
+        kind, days, parts, cut_fraction, cut_drug, profile, key, note, replanned_from = raw
         end = day + _days(days - 1)
         window: WithdrawalWindow | None = None
         notes: tuple[str, ...] = ()
@@ -1142,6 +1144,7 @@ def _date_steps(
                 check_in=pre,
                 check_ins=check_ins,
                 notes=notes,
+                replanned_from=replanned_from,
             )
         )
         day = end + one_day
@@ -1263,6 +1266,7 @@ def _cuts(
                     track.product.drug.name,
                     track.profile,
                     f"{plan_id}-s{first_number + number:03d}",
+                    None,
                     None,
                 ),
             )
@@ -1422,6 +1426,7 @@ def _raw_of(step: Step, *, days: int | None = None) -> _Raw:
         profile=step.withdrawal_profile,
         key=step.id,
         note=next((n for n in step.notes if n.startswith("pause:")), None),
+        replanned_from=step.replanned_from,
     )
 
 
@@ -1457,6 +1462,9 @@ def pause_plan(plan: TaperPlan, *, on: dt.date, days: int) -> TaperPlan:
     if before == 0:
         # Postpone this step's cut: hold the previous dose.
         held = plan.baseline if position == 0 else plan.steps[position - 1].medications
+        if step.replanned_from is not None:
+            # The patient was re-planned from other doses: those are what is held.
+            held = step.replanned_from
         days = _whole(days, _period(held))
         pause = _Raw(
             kind="pause",
@@ -1467,8 +1475,10 @@ def pause_plan(plan: TaperPlan, *, on: dt.date, days: int) -> TaperPlan:
             profile=None,
             key=key,
             note=f"pause: the dose before this cut is held for {days} days",
+            replanned_from=step.replanned_from,
         )
-        new_raws = [*raws[:position], pause, *raws[position:]]
+        postponed = raws[position]._replace(replanned_from=None)
+        new_raws = [*raws[:position], pause, postponed, *raws[position + 1 :]]
     else:
         days = _whole(days, _period(step.medications))
         held_raw = _raw_of(step, days=step.days - before + days)._replace(
@@ -1478,6 +1488,7 @@ def pause_plan(plan: TaperPlan, *, on: dt.date, days: int) -> TaperPlan:
             profile=None,
             key=key,
             note=f"pause: this dose is held {days} days longer",
+            replanned_from=None,
         )
         new_raws = [*raws[:position], _raw_of(step, days=before), held_raw, *raws[position + 1 :]]
     steps = _date_steps(new_raws, plan.start)
@@ -1567,6 +1578,17 @@ def replan(
     extra = tuple(_stopped(offset + i, m, factor_set) for i, m in enumerate(added))
     kept = [r._replace(parts=(*r.parts, *extra)) for r in kept]
     fresh = [r._replace(parts=_aligned(r.parts, merged, factor_set)) for r in fresh]
+    # When the patient takes other doses than planned, the first new step
+    # records them: its cut is measured against them (never a "cut" that cuts
+    # nothing against the planned step before).
+    planned = kept[-1].parts if kept else (*plan.baseline, *extra)
+    actual = _aligned(
+        tuple(_medication_dose(t, c) for t, c in zip(tracks, current, strict=True)),
+        merged,
+        factor_set,
+    )
+    if fresh and _amounts(actual) != _amounts(planned):
+        fresh[0] = fresh[0]._replace(replanned_from=actual)
     return attrs.evolve(
         plan,
         regimen=attrs.evolve(plan.regimen, medications=merged),
@@ -1576,6 +1598,19 @@ def replan(
         else f"pace {chosen.name} given at re-planning on {on.isoformat()}",
         steps=_date_steps([*kept, *fresh], plan.start),
         revision=plan.revision + 1,
+    )
+
+
+def _amounts(
+    parts: Sequence[MedicationDose],
+) -> list[tuple[Product, tuple[tuple[dt.time, Decimal, int], ...]]]:
+    """What is taken, by product: each dose's time, amount and interval (not its units)."""
+    return sorted(
+        (
+            (p.product, tuple((d.time, d.amount.amount, d.every_days) for d in p.doses))
+            for p in parts
+        ),
+        key=lambda item: item[0].name,
     )
 
 

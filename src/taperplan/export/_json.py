@@ -738,6 +738,9 @@ def _step_document(conv: Converter, step: Step) -> dict[str, Any]:
         "check_in": step.check_in.isoformat(),
         "check_ins": [day.isoformat() for day in step.check_ins],
         "notes": list(step.notes),
+        "replanned_from": None
+        if step.replanned_from is None
+        else [_medication_document(m) for m in step.replanned_from],
     }
 
 

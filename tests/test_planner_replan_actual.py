@@ -1,0 +1,162 @@
+"""Re-planning from what the patient actually takes, when it is not what was planned.
+
+``replan(plan, on=..., regimen=...)`` continues from the doses the patient
+really takes. When those differ from the planned step before, the first new
+step records them in ``replanned_from`` and its cut is measured against them,
+so the plan never shows a "cut" that cuts nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from hypothesis import event, given
+from hypothesis import strategies as st
+
+from plan_invariants import check_plan, plan_json
+from strategies import PlanningCase, planning_cases
+from taperplan import (
+    PlanningError,
+    StepKind,
+    load_regimen,
+    plan_taper,
+    plan_to_json,
+    regimen_from_mapping,
+    replan,
+)
+from taperplan._planner import _regimen_on
+
+SAMPLE = Path(__file__).resolve().parent.parent / "src" / "taperplan" / "data"
+START = dt.date(2027, 1, 4)
+
+
+def _oxycodone_er(morning: str, evening: str) -> dict[str, object]:
+    return {
+        "timezone": "America/New_York",
+        "context": {"on_opioids_since": "2021-03-01"},
+        "medication": [
+            {
+                "drug": "oxycodone",
+                "form": "er_tablet",
+                "strength": "15 mg",
+                "doses": [morning, evening],
+                "times": ["08:00", "20:00"],
+            }
+        ],
+    }
+
+
+def _sample_plan_paused() -> tuple[object, object]:
+    regimen = load_regimen(SAMPLE / "sample-regimen.toml")
+    plan = plan_taper(regimen, start=START)
+    return regimen, plan.pause(on=dt.date(2027, 2, 1), days=14)
+
+
+def test_a_higher_actual_dose_is_recorded_and_cut_from() -> None:
+    """The patient takes 15 + 15 mg where the plan had 10 + 15 mg: the new step
+    says so and cuts from 45 MME/day, not from the planned 37.5."""
+    regimen, paused = _sample_plan_paused()
+    actual = regimen_from_mapping(_oxycodone_er("15 mg", "15 mg"))
+    again = replan(paused, on=dt.date(2027, 3, 22), regimen=actual)
+    check_plan(again, regimen, again.pace, start=START)
+    first_new = next(s for s in again.steps if s.replanned_from is not None)
+    assert first_new.kind is StepKind.CUT
+    taken = [
+        (d.time.isoformat("minutes"), str(d.amount)) for d in first_new.replanned_from[0].doses
+    ]
+    assert taken == [("08:00", "15 mg"), ("20:00", "15 mg")]
+    assert first_new.total_mme_per_day is not None
+    assert first_new.total_mme_per_day < 45
+    assert [s for s in again.steps if s.replanned_from is not None] == [first_new]
+    # The JSON says it too, and reads back equal.
+    step_json = plan_json(again)["steps"][first_new.index]
+    assert step_json["replanned_from"][0]["daily_amount"] == 30.0
+    assert load_plan_text(plan_to_json(again)) == again
+
+
+def test_the_planned_dose_needs_no_record() -> None:
+    """Re-planning from exactly the planned doses records nothing."""
+    regimen, paused = _sample_plan_paused()
+    on = dt.date(2027, 3, 15)
+    in_effect = _regimen_on(paused, paused.step_on(on - dt.timedelta(days=1)))
+    again = replan(paused, on=on, regimen=in_effect)
+    check_plan(again, regimen, again.pace, start=START)
+    assert all(s.replanned_from is None for s in again.steps)
+    assert all(s["replanned_from"] is None for s in plan_json(again)["steps"])
+
+
+def load_plan_text(text: str) -> object:
+    from taperplan import plan_from_json  # noqa: PLC0415
+
+    return plan_from_json(text)
+
+
+@given(
+    planning_cases(),
+    st.floats(min_value=0, max_value=1, allow_nan=False),
+    st.floats(min_value=0, max_value=1, allow_nan=False),
+)
+def test_replan_from_other_doses_keeps_every_invariant(
+    case: PlanningCase, where: float, taken_at: float
+) -> None:
+    """The patient actually takes the doses of some other step of the plan (an
+    earlier, higher one, or a later, lower one): the re-plan keeps every
+    invariant, and records those doses exactly when they differ from the plan."""
+    try:
+        plan = plan_taper(
+            case.regimen,
+            start=case.start,
+            pace=case.pace,
+            supervised=case.supervised,
+        )
+    except PlanningError:
+        return
+    live = [s for s in plan.steps if s.kind is not StepKind.STOP]
+    if not live:
+        return
+    on = plan.start + dt.timedelta(days=round(where * ((plan.stop_date - plan.start).days - 1)) + 1)
+    source = live[min(int(taken_at * len(live)), len(live) - 1)]
+    actual = _regimen_on(plan, source)
+    try:
+        again = replan(plan, on=on, regimen=actual, supervised=case.supervised)
+    except PlanningError as error:
+        refusal = str(error)
+    else:
+        refusal = ""
+    if refusal:
+        # The documented refusal: no dispensable step fits the cap from there.
+        assert "Fixes" in refusal, refusal
+        return
+    kept = sum(1 for s in plan.steps if s.end < on)
+    check_plan(again, case.regimen, case.pace, start=case.start, steps_before=kept + 1)
+    recorded = [s for s in again.steps if s.replanned_from is not None]
+    assert len(recorded) <= 1
+    event("re-planned from other doses" if recorded else "re-planned from the planned doses")
+    assert plan_from_json_equal(again)
+
+
+def plan_from_json_equal(plan: object) -> bool:
+    from taperplan import TaperPlan, plan_from_json  # noqa: PLC0415
+
+    assert isinstance(plan, TaperPlan)
+    return plan_from_json(plan_to_json(plan)) == plan
+
+
+def test_pausing_the_replanned_step_holds_what_the_patient_takes() -> None:
+    """Postponing the first re-planned cut holds the doses actually taken, and
+    the record moves to the pause (which then cuts nothing against them)."""
+    regimen, paused = _sample_plan_paused()
+    actual = regimen_from_mapping(_oxycodone_er("15 mg", "15 mg"))
+    again = replan(paused, on=dt.date(2027, 3, 22), regimen=actual)
+    first_new = next(s for s in again.steps if s.replanned_from is not None)
+    held = again.pause(on=first_new.start, days=7)
+    check_plan(held, regimen, held.pace, start=START)
+    hold = held.steps[first_new.index]
+    assert hold.kind is StepKind.PAUSE
+    assert hold.replanned_from == first_new.replanned_from
+    assert [d.amount for d in hold.medications[0].doses] == [
+        d.amount for d in first_new.replanned_from[0].doses
+    ]
+    assert held.steps[first_new.index + 1].replanned_from is None
+    assert plan_from_json_equal(held)
