@@ -58,3 +58,33 @@ def test_import_loads_no_planner_code() -> None:
     ).stdout
     loaded = set(ast.literal_eval(out))
     assert loaded == {"taperplan", "taperplan._errors", "taperplan._lazy", "taperplan._version"}
+
+
+def test_the_cli_loads_only_what_a_command_needs(tmp_path: Path) -> None:
+    """``taperplan plan --format csv`` loads no exporter it does not use, no other
+    command's module, and no optional library (start-up time)."""
+    regimen = Path(taperplan.__file__).parent / "data" / "sample-regimen.toml"
+    code = (
+        "import sys\n"
+        "from taperplan._cli import main\n"
+        f"main(['plan', {str(regimen)!r}, '--start', '2027-01-04', '--format', 'csv'])\n"
+        "print(sorted(sys.modules), file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    loaded = set(ast.literal_eval(result.stderr.strip().splitlines()[-1]))
+    for heavy in (
+        "cattrs",
+        "icalendar",
+        "matplotlib",
+        "rich",
+        "taperplan._cli_batch",
+        "taperplan._cli_clinical",
+        "taperplan._io",
+        "taperplan.export._ics",
+        "taperplan.export._fhir",
+        "taperplan.export._handout",
+    ):
+        assert heavy not in loaded, heavy
+    assert "taperplan.export._csv" in loaded

@@ -8,8 +8,10 @@ stdout; 1 an internal error. Never a traceback for bad input.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import os
 import sys
+import typing
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -19,6 +21,7 @@ import click
 
 from taperplan._errors import TaperplanError
 from taperplan._statement import SAFETY
+from taperplan._version import __version__
 
 if TYPE_CHECKING:
     from taperplan._plan import TaperPlan
@@ -61,13 +64,34 @@ def _load(path: str) -> Regimen:
     return load_regimen(path, today=dt.datetime.now(dt.UTC).date())
 
 
+class _Commands(click.Group):
+    """The top-level group. Commands defined in other modules load only when
+    they run or help is shown (click's lazily loaded subcommands), so a
+    command starts without importing the others."""
+
+    LAZY: typing.ClassVar[dict[str, tuple[str, str]]] = {
+        "batch": ("taperplan._cli_batch", "batch"),
+        "review": ("taperplan._cli_clinical", "review"),
+        "score": ("taperplan._cli_clinical", "score"),
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.LAZY})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        where = self.LAZY.get(cmd_name)
+        if where is None:
+            return super().get_command(ctx, cmd_name)
+        command: click.Command = getattr(importlib.import_module(where[0]), where[1])
+        return command
+
+
 @click.group(
+    cls=_Commands,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog=SAFETY,
 )
-@click.version_option(
-    package_name="taperplan", prog_name="taperplan", message="%(prog)s %(version)s"
-)
+@click.version_option(version=__version__, prog_name="taperplan", message="%(prog)s %(version)s")
 def cli() -> None:
     """Plan gradual opioid tapers that never drop abruptly.
 
@@ -255,10 +279,12 @@ def _check_targets(outputs: _Outputs, *, force: bool) -> None:
     """Refuse before anything is written: two options naming one file, a
     chart suffix other than .png/.svg, a missing folder, or (without
     ``--force``) any file that exists (all of them named)."""
+    targets = outputs.targets()
+    if not targets:
+        return
     from taperplan._errors import OutputExistsError  # noqa: PLC0415
     from taperplan._io import check_output  # noqa: PLC0415
 
-    targets = outputs.targets()
     seen: dict[str, str] = {}
     for option, path in targets:
         key = os.path.normcase(os.path.abspath(path))
@@ -513,10 +539,11 @@ def plan(  # noqa: PLR0917 - click passes every option as a parameter
     except TaperplanError as error:
         raise _about(file, error) from error
 
-    from taperplan._io import write_output  # noqa: PLC0415
+    if files:
+        from taperplan._io import write_output  # noqa: PLC0415
 
-    for path, data in files:
-        write_output(path, data, force=force)
+        for path, data in files:
+            write_output(path, data, force=force)
     click.echo(printed, nl=False)
 
 
@@ -653,18 +680,6 @@ def completion(shell: str) -> None:
         raise _Usage(f"SHELL: {shell} completion is not available")
     script = completer(cli, {}, "taperplan", "_TAPERPLAN_COMPLETE").source()
     click.echo(script)
-
-
-def _register_clinical() -> None:
-    from taperplan._cli_batch import batch  # noqa: PLC0415
-    from taperplan._cli_clinical import review, score  # noqa: PLC0415 - commands in their own module
-
-    cli.add_command(score)
-    cli.add_command(review)
-    cli.add_command(batch)
-
-
-_register_clinical()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

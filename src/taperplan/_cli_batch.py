@@ -1,7 +1,7 @@
 """``taperplan batch``: plan a clinic's patients at once, on every core.
 
-Registered on the main group in :mod:`taperplan._cli` with
-``cli.add_command(batch)``; this module imports nothing from
+Loaded by the main group in :mod:`taperplan._cli` when the command is used
+(a lazily loaded subcommand); this module imports nothing from
 :mod:`taperplan._cli` at import time. It follows the CLI's exit codes: 0 the
 batch ran (patients that could not be planned are listed in the summary and on
 stderr); 2 bad input or usage (a missing input, a bad CSV header or row, an

@@ -1,9 +1,8 @@
 """The clinical commands of the CLI: ``taperplan score`` and ``taperplan review``.
 
-Registered on the main group in :mod:`taperplan._cli` with
-``cli.add_command(score)`` and ``cli.add_command(review)``; this module
-imports nothing from :mod:`taperplan._cli` at import time, so the
-registration may sit anywhere in that module. They follow its
+Loaded by the main group in :mod:`taperplan._cli` when a command is used
+(lazily loaded subcommands); this module imports nothing from
+:mod:`taperplan._cli` at import time. They follow its
 exit codes: 0 success; 2 bad input, with a message on stderr naming the file
 (or option), the field and the fix, and nothing on stdout; 1 an internal
 error.

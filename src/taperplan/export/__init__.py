@@ -1,7 +1,8 @@
 """Exports: adapters that read taperplan's model and write other formats.
 
-The model knows nothing of these formats; each adapter only reads it. The
-calendar names load icalendar, so they are imported on first use.
+The model knows nothing of these formats; each adapter only reads it. Each
+adapter is imported on first use (icalendar, cattrs and matplotlib stay
+unloaded until a format needs them).
 """
 
 from __future__ import annotations
@@ -9,31 +10,48 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from taperplan._lazy import lazy_names
-from taperplan.export._chart import plan_chart
-from taperplan.export._csv import plan_to_csv
-from taperplan.export._fhir import FHIRExportError, fhir_to_json, plan_to_fhir
-from taperplan.export._handout import plan_to_handout
-from taperplan.export._json import (
-    PlanExportError,
-    load_plan,
-    mme_to_dict,
-    notice_to_dict,
-    plan_from_dict,
-    plan_from_json,
-    plan_to_dict,
-    plan_to_json,
-    to_json,
-    unstructure_plan,
-)
 
 if TYPE_CHECKING:
+    from taperplan.export._chart import plan_chart
+    from taperplan.export._csv import plan_to_csv
+    from taperplan.export._fhir import FHIRExportError, fhir_to_json, plan_to_fhir
+    from taperplan.export._handout import plan_to_handout
     from taperplan.export._ics import CalendarOptionError, calendar_warnings, plan_to_ics
+    from taperplan.export._json import (
+        PlanExportError,
+        load_plan,
+        mme_to_dict,
+        notice_to_dict,
+        plan_from_dict,
+        plan_from_json,
+        plan_to_dict,
+        plan_to_json,
+        to_json,
+        unstructure_plan,
+    )
 
-_LAZY = {
-    "CalendarOptionError": "taperplan.export._ics",
-    "calendar_warnings": "taperplan.export._ics",
-    "plan_to_ics": "taperplan.export._ics",
+# Where each name lives: every exporter loads on first use, so a program pays
+# only for the formats it writes.
+_MODULES: dict[str, tuple[str, ...]] = {
+    "taperplan.export._chart": ("plan_chart",),
+    "taperplan.export._csv": ("plan_to_csv",),
+    "taperplan.export._fhir": ("FHIRExportError", "fhir_to_json", "plan_to_fhir"),
+    "taperplan.export._handout": ("plan_to_handout",),
+    "taperplan.export._ics": ("CalendarOptionError", "calendar_warnings", "plan_to_ics"),
+    "taperplan.export._json": (
+        "PlanExportError",
+        "load_plan",
+        "mme_to_dict",
+        "notice_to_dict",
+        "plan_from_dict",
+        "plan_from_json",
+        "plan_to_dict",
+        "plan_to_json",
+        "to_json",
+        "unstructure_plan",
+    ),
 }
+_LAZY = {name: module for module, names in _MODULES.items() for name in names}
 
 
 __getattr__, __dir__ = lazy_names("taperplan.export", globals(), _LAZY)
