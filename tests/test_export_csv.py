@@ -1,0 +1,69 @@
+"""The CSV export (one row per dose) against golden files, byte for byte.
+
+The same fixed plans as the FHIR golden files: the sample regimen, two
+opioids with uneven split doses, a fentanyl patch changed every 3 days and
+an oral solution. Regenerate with ``TAPERPLAN_UPDATE_GOLDEN=1`` (never in
+CI) and review the diff.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from taperplan.export import plan_to_csv
+from taperplan.export._csv import COLUMNS
+from test_export_fhir import GOLDEN_CASES, plan_of
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def _updating() -> bool:
+    return os.environ.get("TAPERPLAN_UPDATE_GOLDEN", "") not in {"", "0"}
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
+
+
+@pytest.mark.parametrize(("stem", "text", "patient"), GOLDEN_CASES)
+def test_matches_golden_file(stem: str, text: Callable[[], str], patient: str | None) -> None:
+    produced = plan_to_csv(plan_of(text())).encode("utf-8")
+    path = GOLDEN / f"{stem}.csv"
+    if _updating():
+        assert not _in_ci(), "TAPERPLAN_UPDATE_GOLDEN must not be set in CI"
+        path.write_bytes(produced)
+    assert path.exists(), f"{path} is missing; run with TAPERPLAN_UPDATE_GOLDEN=1"
+    assert path.read_bytes() == produced
+
+
+@pytest.mark.parametrize(("stem", "text", "patient"), GOLDEN_CASES)
+def test_one_row_per_dose_inside_its_step(
+    stem: str, text: Callable[[], str], patient: str | None
+) -> None:
+    """Every dose of the plan is one row, on a day of its step, and nothing else is."""
+    plan = plan_of(text())
+    rows = list(csv.DictReader(io.StringIO(plan_to_csv(plan))))
+    assert rows, stem
+    assert list(rows[0]) == list(COLUMNS)
+    expected = sorted(
+        (
+            (step.start + dt.timedelta(days=offset)).isoformat(),
+            dose.time.strftime("%H:%M"),
+            part.drug,
+        )
+        for step in plan.steps
+        for part in step.medications
+        for dose in part.doses
+        for offset in range(0, step.days, dose.every_days)
+    )
+    assert sorted((r["date"], r["time"], r["drug"]) for r in rows) == expected
+    for row in rows:
+        step = plan.steps[int(row["step"])]
+        assert step.start <= dt.date.fromisoformat(row["date"]) <= step.end
