@@ -362,7 +362,7 @@ class TestCalendar:
         assert str(start["SUMMARY"]) == "Step 3 of 8 starts: Oxycodone ER 25 mg/day"
         assert start["DTSTART"].dt == step.start
         assert start["DTEND"].dt == step.start + ONE_DAY
-        window = by_uid[f"{step.id}-withdrawal@taperplan"]
+        window = by_uid[f"{step.id}-window@taperplan"]
         assert step.withdrawal_window is not None
         assert categories(window) == ["Withdrawal window"]
         assert window["DTSTART"].dt == step.withdrawal_window.start
@@ -651,7 +651,7 @@ class TestProperties:
 
 
 def _banned_words() -> tuple[str, ...]:
-    words = {"opioid", "acetaminophen", "paracetamol"}
+    words = {"opioid", "withdrawal", "acetaminophen", "paracetamol"}
     for opioid in catalogue().opioids:
         words.add(opioid.name)
         words.update(opioid.aliases)

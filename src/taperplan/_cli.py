@@ -455,7 +455,7 @@ _FILE = click.Path(dir_okay=False, path_type=str)
 @click.option("--force", is_flag=True, help="Replace output files that exist.")
 @click.option(
     "--alarm",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=1440),
     default=None,
     metavar="MINUTES",
     help="Calendar: a reminder this many minutes before each dose.",
@@ -613,7 +613,7 @@ def _demo_exports(plan: TaperPlan) -> list[tuple[str, str | bytes, str]]:
 def demo(out: str | None, force: bool) -> None:
     """Show the whole pipeline on the embedded sample regimen.
 
-    Reads the sample regimen (interfaces.md §1), prints its MME and the taper
+    Reads the sample regimen of the docs, prints its MME and the taper
     plan, then builds every export (JSON, CSV, iCalendar, FHIR, handout) and
     says what each holds. The start date is fixed, so every run prints the
     same.

@@ -166,6 +166,11 @@ class _Words:
         self.discreet = discreet
         self.several = len(plan.baseline) > 1
 
+    @property
+    def window_category(self) -> str:
+        """The category of withdrawal-window events (neutral when discreet)."""
+        return "Symptoms" if self.discreet else "Withdrawal window"
+
     def calendar_name(self) -> str:
         if self.discreet:
             return f"Plan from {self.plan.start.isoformat()}"
@@ -585,8 +590,9 @@ def plan_to_ics(
         alarm_minutes: add a display alarm this many minutes (0 to 1440)
             before each dose. Google Calendar drops the alarms of imported
             events; other calendars keep them.
-        discreet: titles and texts name no drug and no product ("Dose:
-            1 tablet", "Plan step 3"); the categories stay the same.
+        discreet: titles, texts and categories name no drug, no product
+            and no withdrawal ("Dose: 1 tablet", "Plan step 3"; the window
+            events' category is ``Symptoms`` instead of ``Withdrawal window``).
         expand: one event per dose instead of one recurring event per dose
             time, for importers that mishandle ``RRULE``.
         calendar_name: ``NAME`` and ``X-WR-CALNAME``; by default derived from
@@ -636,10 +642,10 @@ def plan_to_ics(
             calendar.add_component(
                 _all_day(
                     _event(
-                        f"{step.id}-withdrawal@taperplan",
+                        f"{step.id}-window@taperplan",
                         words.window_summary(step),
                         words.window_description(step),
-                        "Withdrawal window",
+                        words.window_category,
                         stamp=stamp,
                         sequence=sequence,
                     ),
