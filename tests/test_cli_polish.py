@@ -96,3 +96,22 @@ def test_completion_refuses_an_unknown_shell(capsys: pytest.CaptureFixture[str])
     out, err = capsys.readouterr()
     assert out == ""
     assert "tcsh" in err
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ("2027-02-30", "is not a day of the calendar"),
+        ("27-2-3", "write YYYY-MM-DD"),
+        ("2027/01/04", "write YYYY-MM-DD"),
+    ],
+)
+def test_a_bad_start_date_says_what_is_wrong(
+    given: str, said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    regimen = Path(__file__).resolve().parent.parent / "src/taperplan/data/sample-regimen.toml"
+    assert main(["plan", str(regimen), "--start", given]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert said in err
+    assert "--start" in err

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import click
 
+from taperplan._cli_types import ISO_DATE
 from taperplan._errors import TaperplanError
 from taperplan._statement import SAFETY
 from taperplan._version import __version__
@@ -419,7 +420,7 @@ def _regimen_today(regimen: Regimen) -> dt.date:
     return dt.datetime.now(regimen.timezone or dt.UTC).date()
 
 
-_DAY = click.DateTime(formats=["%Y-%m-%d"])
+_DAY = ISO_DATE
 _FILE = click.Path(dir_okay=False, path_type=str)
 
 

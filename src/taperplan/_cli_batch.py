@@ -32,6 +32,7 @@ from taperplan._batch import (
     plan_one,
     summary_row,
 )
+from taperplan._cli_types import ISO_DATE
 from taperplan._errors import TaperplanError
 
 if TYPE_CHECKING:
@@ -222,7 +223,7 @@ def _write(out: Path, outcome: Outcome, *, force: bool) -> None:
 )
 @click.option(
     "--start",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
+    type=ISO_DATE,
     default=None,
     help="Day of the first cut for patients without a start column (YYYY-MM-DD). "
     "Default: the next Monday (UTC).",

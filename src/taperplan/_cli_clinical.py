@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from taperplan._cli_types import ISO_DATE
+
 if TYPE_CHECKING:
     from taperplan._review import Flag, Review
     from taperplan._scales import Scale, ScaleItem, ScaleResult
@@ -265,7 +267,7 @@ def _review_table(result: Review) -> str:
 @click.argument("log_file", metavar="LOG", type=click.Path(dir_okay=False, path_type=str))
 @click.option(
     "--on",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
+    type=ISO_DATE,
     default=None,
     help="The day of the review (YYYY-MM-DD); later entries are ignored. "
     "Default: the date of the last log entry.",

@@ -1,0 +1,44 @@
+"""Parameter types shared by the command-line modules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import click
+
+_ISO_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+class IsoDate(click.DateTime):
+    """A calendar day written ``YYYY-MM-DD``, as a midnight :class:`datetime.datetime`
+    (like :class:`click.DateTime`, whose error for a day that does not exist,
+    such as 2027-02-30, wrongly blames the format)."""
+
+    name = "date"
+
+    def __init__(self) -> None:
+        super().__init__(formats=["%Y-%m-%d"])
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "YYYY-MM-DD"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> dt.datetime:
+        if isinstance(value, dt.datetime):
+            return value
+        text = str(value)
+        if not _ISO_DAY.match(text):
+            self.fail(f"{text!r} is not a date: write YYYY-MM-DD, e.g. 2027-01-04", param, ctx)
+        try:
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            self.fail(
+                f"{text!r} is not a day of the calendar (check the month and day)", param, ctx
+            )
+        return dt.datetime(day.year, day.month, day.day)  # noqa: DTZ001 - a day, no time of day
+
+
+ISO_DATE = IsoDate()
