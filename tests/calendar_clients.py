@@ -264,11 +264,6 @@ def plan_window(plan: TaperPlan) -> tuple[dt.datetime, dt.datetime]:
 # --- finding the clients ---------------------------------------------------------------
 
 
-def in_ci() -> bool:
-    """Whether the ``CI`` environment variable is set to a true value."""
-    return os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
-
-
 def _venv_executable(name: str) -> Path | None:
     """``name`` beside the running interpreter (the venv's bin), or on PATH."""
     candidate = Path(sys.executable).parent / name

@@ -11,6 +11,8 @@ import os
 
 from hypothesis import HealthCheck, settings
 
+from support import in_ci
+
 settings.register_profile(
     "ci",
     max_examples=500,
@@ -23,7 +25,7 @@ settings.register_profile("dev", max_examples=50, deadline=None)
 
 
 def _profile() -> str:
-    if os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}:
+    if in_ci():
         return "ci"
     return os.environ.get("HYPOTHESIS_PROFILE", "dev")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 import re
 import shlex
 import subprocess
@@ -15,6 +14,7 @@ import pytest
 
 import taperplan
 import taperplan.export
+from support import in_ci
 from taperplan import pace_from_mapping, parse_regimen
 from taperplan._data import data_text
 
@@ -30,7 +30,7 @@ PAGES = [
 TUTORIAL = DOCS / "tutorial.md"
 
 _HAS_SPHINX = all(importlib.util.find_spec(name) for name in ("sphinx", "myst_parser", "furo"))
-_IN_CI = os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
+_IN_CI = in_ci()
 
 
 def _blocks(language: str, page: Path) -> list[str]:

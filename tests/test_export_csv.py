@@ -11,12 +11,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from support import golden_bytes
 from taperplan.export import plan_to_csv
 from taperplan.export._csv import COLUMNS
 from test_export_fhir import GOLDEN_CASES, plan_of
@@ -24,23 +24,10 @@ from test_export_fhir import GOLDEN_CASES, plan_of
 GOLDEN = Path(__file__).parent / "golden"
 
 
-def _updating() -> bool:
-    return os.environ.get("TAPERPLAN_UPDATE_GOLDEN", "") not in {"", "0"}
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
-
-
 @pytest.mark.parametrize(("stem", "text", "patient"), GOLDEN_CASES)
 def test_matches_golden_file(stem: str, text: Callable[[], str], patient: str | None) -> None:
     produced = plan_to_csv(plan_of(text())).encode("utf-8")
-    path = GOLDEN / f"{stem}.csv"
-    if _updating():
-        assert not _in_ci(), "TAPERPLAN_UPDATE_GOLDEN must not be set in CI"
-        path.write_bytes(produced)
-    assert path.exists(), f"{path} is missing; run with TAPERPLAN_UPDATE_GOLDEN=1"
-    assert path.read_bytes() == produced
+    assert golden_bytes(GOLDEN / f"{stem}.csv", produced) == produced
 
 
 @pytest.mark.parametrize(("stem", "text", "patient"), GOLDEN_CASES)

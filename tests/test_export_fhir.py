@@ -19,7 +19,6 @@ import copy
 import datetime as dt
 import itertools
 import json
-import os
 import re
 import uuid
 import xml.etree.ElementTree as ET
@@ -38,6 +37,7 @@ from hypothesis import assume, given
 from pydantic import ValidationError
 
 from strategies import PlanningCase, planning_cases
+from support import golden_bytes
 from taperplan import PlanningError, TaperPlan, TaperplanError, parse_regimen, plan_taper
 from taperplan import regimen_from_mapping as load_mapping
 from taperplan.export._fhir import FHIRExportError, fhir_to_json, json_number, plan_to_fhir
@@ -356,14 +356,6 @@ GOLDEN_CASES = [
 ]
 
 
-def _updating() -> bool:
-    return os.environ.get("TAPERPLAN_UPDATE_GOLDEN", "") not in {"", "0"}
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
-
-
 def dosages(bundle: Mapping[str, Any], entry: int = 0) -> list[dict[str, Any]]:
     """The dosages of the ``entry``-th MedicationRequest."""
     result: list[dict[str, Any]] = bundle["entry"][entry]["resource"].get("dosageInstruction", [])
@@ -384,12 +376,7 @@ class TestGolden:
         plan = plan_of(text())
         produced = fhir_to_json(plan_to_fhir(plan, patient_reference=patient))
         path = GOLDEN / f"{stem}.fhir.json"
-        if _updating():
-            assert not _in_ci(), "TAPERPLAN_UPDATE_GOLDEN must not be set in CI"
-            GOLDEN.mkdir(exist_ok=True)
-            path.write_bytes(produced.encode("utf-8"))
-        assert path.exists(), f"{path} is missing; run with TAPERPLAN_UPDATE_GOLDEN=1"
-        assert path.read_bytes() == produced.encode("utf-8")
+        assert golden_bytes(path, produced.encode("utf-8")) == produced.encode("utf-8")
 
     @pytest.mark.parametrize(("stem", "text", "patient"), GOLDEN_CASES)
     def test_golden_file_is_valid(

@@ -28,6 +28,7 @@ import pytest
 from hypothesis import given
 
 from strategies import PlanningCase, planning_cases
+from support import golden_bytes, in_ci
 from taperplan import PlanningError, TaperplanError, load_regimen, plan_taper
 from taperplan._catalogue import WithdrawalProfile
 from taperplan._data import load_data
@@ -92,11 +93,6 @@ def sample_plan() -> TaperPlan:
 def regimen_plan(name: str) -> TaperPlan:
     """A plan of one of the test regimens in tests/data/regimens."""
     return plan_taper(load_regimen(str(REGIMENS / f"{name}.toml")), start=START)
-
-
-def is_ci() -> bool:
-    """Whether CI is set (the same rule as conftest.py)."""
-    return os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
 
 
 class _Tags(HTMLParser):
@@ -232,10 +228,7 @@ class TestPlanToHandout:
     def test_golden_sample_without_chart(self) -> None:
         """The sample plan's handout (without the chart) matches the reviewed golden file."""
         html = plan_to_handout(sample_plan(), generated_on=PRINTED, chart=False)
-        if os.environ.get("TAPERPLAN_UPDATE_GOLDEN", "") not in {"", "0"}:
-            assert not is_ci(), "golden files are never regenerated in CI"
-            GOLDEN.write_text(html, encoding="utf-8")
-        expected = GOLDEN.read_text(encoding="utf-8")
+        expected = golden_bytes(GOLDEN, html.encode("utf-8")).decode("utf-8")
         assert html == expected, (
             "the handout changed; review it, then regenerate tests/golden/handout-sample.html"
         )
@@ -570,7 +563,7 @@ def chromium() -> str:
     found = shutil.which("chromium") or shutil.which("chromium-browser")
     if found is None:
         message = "Debian chromium is not installed (apt-get install chromium; .ci/install-clients)"
-        if is_ci():
+        if in_ci():
             pytest.fail(f"CI is set: {message}")
         pytest.skip(message)
     return found

@@ -13,7 +13,6 @@ import csv
 import datetime as dt
 import difflib
 import io
-import os
 import re
 import subprocess
 import sys
@@ -31,6 +30,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from strategies import ZONES, PlanningCase, zoned_planning_cases
+from support import golden_bytes
 from taperplan import (
     InvalidRegimenError,
     PlanningError,
@@ -260,25 +260,12 @@ GOLDEN_CASES: dict[str, Callable[[], bytes]] = {
 }
 
 
-def _updating() -> bool:
-    return os.environ.get("TAPERPLAN_UPDATE_GOLDEN", "") == "1"
-
-
 class TestGoldenFiles:
     @pytest.mark.parametrize("name", sorted(GOLDEN_CASES))
     def test_matches_the_golden_file_byte_for_byte(self, name: str) -> None:
         """Each fixed plan exports to exactly the bytes of its golden file."""
         data = GOLDEN_CASES[name]()
-        path = GOLDEN / name
-        if _updating():
-            if os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}:
-                pytest.fail(
-                    "TAPERPLAN_UPDATE_GOLDEN is set in CI: golden files are never rewritten there"
-                )
-            path.parent.mkdir(exist_ok=True)
-            path.write_bytes(data)
-        assert path.exists(), f"{path} is missing: run with TAPERPLAN_UPDATE_GOLDEN=1 to write it"
-        expected = path.read_bytes()
+        expected = golden_bytes(GOLDEN / name, data)
         if data != expected:
             diff = difflib.unified_diff(
                 expected.decode().splitlines(),

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import click
 
-from taperplan._cli_types import ISO_DATE
+from taperplan._cli_types import ISO_DATE, Refused
 from taperplan._errors import TaperplanError
 from taperplan._statement import SAFETY
 from taperplan._version import __version__
@@ -35,27 +35,15 @@ _FORMATS = click.Choice(["table", "json"])
 _Q = Decimal("0.01")
 
 
-class _InFile(click.ClickException):
-    """A refusal about a file's content, reported with the file's name (exit 2)."""
-
-    exit_code = 2
-
-    def format_message(self) -> str:
-        return self.message
-
-    def show(self, file: Any = None) -> None:
-        click.echo(f"taperplan: error: {self.message}", err=True)
-
-
-def _about(path: str, error: Exception) -> _InFile:
+def _about(path: str, error: Exception) -> Refused:
     """``error`` (a TaperplanError) with ``path`` in front unless it names it already."""
     from taperplan._errors import InvalidRegimenError  # noqa: PLC0415
 
     if isinstance(error, InvalidRegimenError) and error.source == "regimen":
         # Found after loading (e.g. a calendar needs the zone): the file's own problems.
-        return _InFile("\n".join(f"{path}: {problem}" for problem in error.problems))
+        return Refused("\n".join(f"{path}: {problem}" for problem in error.problems))
     text = str(error)
-    return _InFile(text if text.startswith(path) else f"{path}: {text}")
+    return Refused(text if text.startswith(path) else f"{path}: {text}")
 
 
 def _load(path: str) -> Regimen:
@@ -303,7 +291,7 @@ def _check_targets(outputs: _Outputs, *, force: bool) -> None:
     if len(existing) == 1:
         raise existing[0]
     if existing:
-        raise _InFile(
+        raise Refused(
             f"{', '.join(e.path for e in existing)}: exist; nothing written "
             "(use --force to replace them)"
         )

@@ -18,7 +18,7 @@ import functools
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import attrs
 import click
@@ -32,7 +32,7 @@ from taperplan._batch import (
     plan_one,
     summary_row,
 )
-from taperplan._cli_types import ISO_DATE
+from taperplan._cli_types import ISO_DATE, Refused
 from taperplan._errors import TaperplanError
 
 if TYPE_CHECKING:
@@ -51,18 +51,6 @@ _SHOWN = 5
 
 class BatchInternalError(RuntimeError):
     """A bug in taperplan hit one or more patients; the others were written (exit 1)."""
-
-
-class _Refused(click.ClickException):
-    """Bad input or usage, reported before anything is written (exit 2)."""
-
-    exit_code = 2
-
-    def format_message(self) -> str:
-        return self.message
-
-    def show(self, file: Any = None) -> None:
-        click.echo(f"taperplan: error: {self.message}", err=True)
 
 
 @attrs.frozen
@@ -136,7 +124,7 @@ def _dtstamp() -> dt.datetime:
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch:
         if not epoch.isdigit():
-            raise _Refused(
+            raise Refused(
                 f"SOURCE_DATE_EPOCH: {epoch!r} is not a number of seconds; unset it or give one"
             )
         return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
@@ -147,11 +135,11 @@ def _load(source: str) -> list[BatchItem]:
     try:
         items = load_batch(source)
     except BatchInputError as error:
-        raise _Refused(str(error)) from None
+        raise Refused(str(error)) from None
     reserved = Path(SUMMARY_FILE).stem
     clash = [item.key for item in items if item.key.casefold() == reserved]
     if clash:
-        raise _Refused(
+        raise Refused(
             f"{source}: the id {clash[0]!r} would overwrite {SUMMARY_FILE}; give that patient another id"
         )
     return items
@@ -169,7 +157,7 @@ def _refuse_existing(out: Path, targets: Sequence[Path]) -> None:
         return
     names = ", ".join(str(path) for path in found[:_SHOWN])
     more = f" and {len(found) - _SHOWN} more" if len(found) > _SHOWN else ""
-    raise _Refused(
+    raise Refused(
         f"{out}: {len(found)} output file{'s' if len(found) != 1 else ''} exist ({names}{more}); "
         "nothing was written (use --force to replace them, or choose another --out)"
     )
@@ -284,13 +272,13 @@ def batch(
         try:
             preset(pace)
         except TaperplanError as error:
-            raise _Refused(f"--pace: {error} (see `taperplan paces`)") from None
+            raise Refused(f"--pace: {error} (see `taperplan paces`)") from None
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
-        raise _Refused(f"--out: {out} is a file; give a folder")
+        raise Refused(f"--out: {out} is a file; give a folder")
     targets = _targets(folder, items)
     if Path(source).resolve() in {target.resolve() for target in targets}:
-        raise _Refused(
+        raise Refused(
             f"--out: writing to {out} would overwrite the input {source}; choose another folder"
         )
     if not force:
@@ -324,7 +312,7 @@ def batch(
             try:
                 _write(folder, outcome, force=force)
             except TaperplanError as error:
-                raise _Refused(str(error)) from None
+                raise Refused(str(error)) from None
             rows.append(outcome.row)
             if outcome.internal:
                 internal.add(outcome.row["id"])

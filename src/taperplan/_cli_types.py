@@ -1,4 +1,4 @@
-"""Parameter types shared by the command-line modules."""
+"""Parameter types and the refusal shared by the command-line modules."""
 
 from __future__ import annotations
 
@@ -42,3 +42,16 @@ class IsoDate(click.DateTime):
 
 
 ISO_DATE = IsoDate()
+
+
+class Refused(click.ClickException):
+    """Bad input, reported as one ``taperplan: error: ...`` message that names
+    the file or option, the field and the fix (exit 2, nothing on stdout)."""
+
+    exit_code = 2
+
+    def format_message(self) -> str:
+        return self.message
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"taperplan: error: {self.message}", err=True)

@@ -1,0 +1,29 @@
+"""Helpers shared by the tests: whether this is CI, and golden files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+
+def in_ci() -> bool:
+    """Whether ``CI`` is set (then Hypothesis runs its ``ci`` profile, missing
+    real clients fail instead of skipping, and golden files are never rewritten)."""
+    return os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
+
+
+def golden_bytes(path: Path, produced: bytes) -> bytes:
+    """The reviewed bytes of the golden file ``path``, for comparing with ``produced``.
+
+    With ``TAPERPLAN_UPDATE_GOLDEN=1`` (never in CI) the file is first rewritten
+    with ``produced``; review the diff before committing it.
+    """
+    if os.environ.get("TAPERPLAN_UPDATE_GOLDEN", "") not in {"", "0"}:
+        if in_ci():
+            pytest.fail("TAPERPLAN_UPDATE_GOLDEN is set in CI: golden files are never rewritten")
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(produced)
+    assert path.exists(), f"{path} is missing: run with TAPERPLAN_UPDATE_GOLDEN=1 to write it"
+    return path.read_bytes()
