@@ -40,6 +40,7 @@ import pytest
 
 import calendar_clients as cc
 from strategies import fmt
+from support import in_ci
 from taperplan import TaperPlan, parse_regimen, plan_taper
 from taperplan.export._ics import plan_to_ics
 
@@ -205,7 +206,7 @@ def _client(run: Callable[[], T]) -> T:
     try:
         return run()
     except cc.ClientMissing as missing:
-        if cc.in_ci():
+        if in_ci():
             pytest.fail(f"calendar client missing under CI: {missing}")
         pytest.skip(f"calendar client missing: {missing}")
 
