@@ -38,10 +38,11 @@ START = dt.date(2027, 1, 4)
 
 
 def _forget() -> None:
-    """Empty the planner's memory of product families (a private knob, for --cold)."""
-    from taperplan import _planner  # noqa: PLC0415
+    """Empty the planner's shared memory (a private knob, for --cold)."""
+    from taperplan.planning import _build, _family  # noqa: PLC0415
 
-    _planner._FAMILIES.clear()
+    _family.forget_all()
+    _build.forget_all()
 
 
 def main() -> None:

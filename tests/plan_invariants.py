@@ -1,20 +1,41 @@
-"""An independent checker of the plan JSON against the rules of interfaces.md §4.
+"""An independent checker of the plan JSON against interfaces.md §4 and §4a.
 
 Everything here is computed from the JSON text of a plan (``plan_to_dict`` →
-``json.dumps`` → ``json.loads``), the regimen it was planned from and the
-pace; nothing calls the planner's own helpers. Amounts are re-derived as exact
-fractions from the per-administration amounts, and MME factors come from the
-literal table of the clinical reference (§1, ``cdc2022``), so a mistake in the
-planner's arithmetic or data shows up as a disagreement.
+``json.dumps`` → ``json.loads``) and the regimen it was planned from; nothing
+calls the planner's own helpers. Amounts are re-derived as exact fractions from
+each administration's units, MME factors come from the literal table of the
+clinical reference (§1, ``cdc2022``), the smallest units from its product table
+(§8), and the pace's parameters from the plan's own ``pace`` object, so a
+mistake in the planner's arithmetic or data shows up as a disagreement.
+
+How the rules of §4a are read (docs/invariants.md says the same for people):
+
+- *Groups*: every medication with an MME factor forms one group, measured in
+  MME/day; each drug without one (buprenorphine) is a group of its own,
+  measured by its daily amount. A step *cuts* a group when a medication of the
+  group changes its doses.
+- A cut's fraction ``c`` is the fall of the group's total over the baseline
+  total while an original basis applies (``original``, or
+  ``original-then-current`` while the previous total is above ``switch_at`` of
+  the baseline), else over the previous step's total.
+- Rule 3 holds for every step that begins with a cut except the stop (the last
+  step, whose length is the follow-up after the last dose).
+- The exception of rule 2 for a product with no finer form is a cut of at most
+  the drug's finest unit a day: the smallest unit of the product cut, or of a
+  finer form of its drug (an immediate-release tablet or capsule, an oral
+  solution) when the catalogue has one; the group keeps going.
+- Methadone: while the total is above 15 MME/day, no cut of methadone above the
+  pace's fraction ``p`` of its own daily amount, except that exception.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -37,8 +58,45 @@ CDC2022_FACTORS: Mapping[str, Fraction | None] = {
     "buprenorphine": None,
 }
 
-#: The stop rule's MME threshold (interfaces.md §4).
+#: Labelled patch strengths and what they deliver (the fentanyl "12 mcg/h" patch
+#: delivers 12.5 mcg/h: Duragesic label).
+PATCH_LABELS: Mapping[tuple[str, Fraction], Fraction] = {("fentanyl", Fraction(12)): Fraction(25, 2)}
+
+#: The smallest unit each drug's catalogue forms can give (clinical reference §8;
+#: halves of scored immediate-release tablets; 0.5 mL of the weakest solution;
+#: the smallest patch): (drug, form) → mg, or mcg/h for patches. The exception of
+#: rule 2 allows a cut of at most the smallest of the form cut and its finer forms.
+SMALLEST_UNITS: Mapping[tuple[str, str], Fraction] = {
+    ("oxycodone", "ir_tablet"): Fraction(5, 4),  # 2.5 mg oxycodone/APAP, halved
+    ("oxycodone", "oral_solution"): Fraction(1, 2),  # 0.5 mL of 1 mg/mL
+    ("oxycodone", "er_tablet"): Fraction(10),
+    ("morphine", "ir_tablet"): Fraction(15, 2),
+    ("morphine", "oral_solution"): Fraction(1),  # 0.5 mL of 2 mg/mL
+    ("morphine", "er_tablet"): Fraction(15),
+    ("morphine", "er_capsule"): Fraction(10),
+    ("hydromorphone", "ir_tablet"): Fraction(1),
+    ("hydromorphone", "oral_solution"): Fraction(1, 2),
+    ("hydromorphone", "er_tablet"): Fraction(8),
+    ("hydrocodone", "ir_tablet"): Fraction(5, 4),
+    ("tramadol", "ir_tablet"): Fraction(25, 2),
+    ("tramadol", "er_tablet"): Fraction(100),
+    ("tapentadol", "ir_tablet"): Fraction(50),
+    ("tapentadol", "er_tablet"): Fraction(50),
+    ("methadone", "ir_tablet"): Fraction(5, 2),
+    ("methadone", "oral_solution"): Fraction(1, 2),
+    ("oxymorphone", "ir_tablet"): Fraction(5),
+    ("oxymorphone", "er_tablet"): Fraction(5),
+    ("codeine", "ir_tablet"): Fraction(8),  # co-codamol 8/500; plain codeine 15
+    ("fentanyl", "patch"): Fraction(25, 2),
+    ("buprenorphine", "patch"): Fraction(5),
+}
+
+#: How finely a form can be dosed: a finer form may take over part of a dose (rule 4).
+FINENESS = {"er_tablet": 0, "er_capsule": 0, "patch": 0, "ir_tablet": 1, "ir_capsule": 1, "oral_solution": 2}
+
+#: The stop comes at or below this total (rule 5), the end moves from at or below this.
 STOP_AT_OR_BELOW_MME = Fraction(5)
+END_MOVES_AT_OR_BELOW_MME = Fraction(15)
 #: Follow up at least monthly (CDC2022); VA-TDT: 1–4 weeks after the start.
 MAX_CHECK_IN_GAP_DAYS = 28
 #: Default oral syringe resolution of the clinical reference §8 (0.5 mL).
@@ -61,7 +119,7 @@ _QUANTITY = re.compile(r"^(\d+(?:\.\d+)?) (mg|mcg|mL|mg/mL|mcg/h)$")
 
 
 class PlanInvariantError(AssertionError):
-    """A plan broke a rule of interfaces.md §4."""
+    """A plan broke a rule of interfaces.md §4 or §4a."""
 
 
 def fail(where: str, message: str) -> PlanInvariantError:
@@ -104,13 +162,23 @@ def expected_profile(drug: str, form: str) -> str:
     return "short-acting"
 
 
-# -- what the regimen allows ---------------------------------------------------------
+def finest_unit(drug: str, form: str, own: Fraction) -> Fraction:
+    """The drug's finest unit for a cut of a product of ``form`` whose own smallest
+    unit is ``own``: the smallest of it and of the drug's finer forms."""
+    values = [own] + [
+        unit for (name, other), unit in SMALLEST_UNITS.items() if name == drug and FINENESS[other] > FINENESS[form]
+    ]
+    return min(values)
+
+
+# -- what the plan may use -----------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Allowed:
-    """The units one medication's doses may be made of."""
+    """The units one medication of the plan may be made of."""
 
+    index: int
     drug: str
     form: str
     product: str
@@ -119,6 +187,13 @@ class Allowed:
     resolution: Fraction | None
     times: frozenset[str]
     factor: Fraction | None
+    substitute: bool
+    max_patches: int | None = None
+
+    @property
+    def patch(self) -> bool:
+        """Whether the medication is worn as patches."""
+        return self.form == "patch"
 
     @property
     def smallest(self) -> Fraction:
@@ -130,18 +205,24 @@ class Allowed:
         return weakest / 2 if self.halves else weakest
 
 
-def allowed_units(regimen: Regimen) -> dict[str, Allowed]:
-    """Per product name: the strengths the plan may use (``available`` or the
-    catalogue's, plus the stated ones), whether halves are allowed and the
-    syringe resolution."""
-    result: dict[str, Allowed] = {}
+def _delivered(drug: str, strength: tuple[Fraction, str]) -> Fraction:
+    return PATCH_LABELS.get((drug, strength[0]), strength[0])
+
+
+def allowed_units(regimen: Regimen, plan: Mapping[str, Any]) -> dict[int, Allowed]:
+    """Per medication index: the strengths the plan may use (``available`` or the
+    catalogue's, plus the stated ones; a substitute's listed strengths), whether
+    halves are allowed, the syringe resolution and the dose times (any time of a
+    medication of the same drug, where a finer product takes over)."""
+    result: dict[int, Allowed] = {}
+    drug_times: dict[str, set[str]] = {}
     for medication in regimen.medications:
-        form = medication.form.value
-        base = (
-            medication.available
-            if medication.available is not None
-            else medication.product.strengths
+        drug_times.setdefault(medication.drug, set()).update(
+            a.time.strftime("%H:%M") for a in medication.administrations
         )
+    for index, medication in enumerate(regimen.medications):
+        form = medication.form.value
+        base = medication.available if medication.available is not None else medication.product.strengths
         strengths = frozenset(
             (Fraction(q.amount), q.unit.value) for q in (*base, *medication.strengths)
         )
@@ -152,21 +233,78 @@ def allowed_units(regimen: Regimen) -> dict[str, Allowed]:
                 if medication.resolution is not None
                 else DEFAULT_RESOLUTION_ML
             )
-        halves = bool(medication.product.splittable) and form == "ir_tablet"
-        name = medication.product.name
-        if name in result:
-            raise PlanInvariantError(f"the checker needs distinct products; {name} is listed twice")
-        result[name] = Allowed(
+        max_patches = None
+        if form == "patch":
+            worn = 1
+            for administration in medication.administrations:
+                worn = max(worn, _patches_for(medication, Fraction(administration.amount.amount)))
+            max_patches = worn + 1
+        result[index] = Allowed(
+            index=index,
             drug=medication.drug,
             form=form,
-            product=name,
+            product=medication.product.name,
             strengths=strengths,
-            halves=halves,
+            halves=bool(medication.product.splittable) and form == "ir_tablet",
             resolution=resolution,
-            times=frozenset(a.time.strftime("%H:%M") for a in medication.administrations),
+            times=frozenset(drug_times[medication.drug]),
             factor=CDC2022_FACTORS[medication.drug],
+            substitute=False,
+            max_patches=max_patches,
+        )
+    for position, entry in enumerate(plan.get("substitutes", [])):
+        where = f"substitutes[{position}]"
+        index = entry["index"]
+        if index in result:
+            raise fail(where, f"index {index} is a regimen medication")
+        if entry["drug"] not in drug_times:
+            raise fail(where, f"{entry['drug']} is not a drug of the regimen")
+        coarser = [m for m in regimen.medications if m.drug == entry["drug"]]
+        if entry["form"] not in ("ir_tablet", "ir_capsule", "oral_solution") or not any(
+            FINENESS[entry["form"]] > FINENESS[m.form.value] for m in coarser
+        ):
+            raise fail(where, f"{entry['form']} is not a finer form of the regimen's {entry['drug']}")
+        strengths = frozenset(parse_quantity(text) for text in entry["strengths"])
+        resolution = None
+        if entry["form"] == "oral_solution":
+            if entry["resolution"] is None:
+                raise fail(where, "a solution without its syringe resolution")
+            resolution = parse_quantity(entry["resolution"])[0]
+        splittable = any(
+            m.get("splittable")
+            for step in plan["steps"]
+            for m in step["medications"]
+            if m["index"] == index
+        )
+        result[index] = Allowed(
+            index=index,
+            drug=entry["drug"],
+            form=entry["form"],
+            product=entry["product"],
+            strengths=strengths,
+            halves=splittable and entry["form"] == "ir_tablet",
+            resolution=resolution,
+            times=frozenset(drug_times[entry["drug"]]),
+            factor=CDC2022_FACTORS[entry["drug"]],
+            substitute=True,
         )
     return result
+
+
+def _patches_for(medication: Any, amount: Fraction) -> int:
+    """The fewest of the patient's own patches that make ``amount``."""
+    sizes = sorted(
+        (PATCH_LABELS.get((medication.drug, Fraction(q.amount)), Fraction(q.amount)) for q in medication.strengths),
+        reverse=True,
+    )
+    best = {Fraction(0): 0}
+    for _ in range(8):
+        for total, count in list(best.items()):
+            for size in sizes:
+                grown = total + size
+                if grown <= amount and (grown not in best or best[grown] > count + 1):
+                    best[grown] = count + 1
+    return best.get(amount, 1)
 
 
 # -- one medication in one step ------------------------------------------------------
@@ -176,11 +314,14 @@ def allowed_units(regimen: Regimen) -> dict[str, Allowed]:
 class Part:
     """One medication's doses in a step, re-derived exactly."""
 
-    product: str
-    admins: Mapping[str, tuple[Fraction, int]]
+    index: int
+    drug: str
+    form: str
+    admins: Mapping[str, tuple[Fraction, int, int]]
     daily: Fraction
     mme: Fraction | None
     patch: bool
+    patches: int = 0
 
     @property
     def live(self) -> bool:
@@ -188,17 +329,19 @@ class Part:
         return bool(self.admins)
 
 
-def check_units(admin: Mapping[str, Any], allowed: Allowed, where: str) -> Fraction:
-    """Check one administration's units make its amount from allowed strengths."""
+def check_units(admin: Mapping[str, Any], allowed: Allowed, where: str) -> tuple[Fraction, int]:
+    """Check one administration's units make its amount from allowed strengths;
+    return the amount and the number of units (patches worn)."""
     amount = exact(admin["amount"])
     units = admin["units"]
     if not units:
         raise fail(where, "a dose without units")
     total = Fraction(0)
     halves = 0
+    pieces = 0
     for unit in units:
         strength = parse_quantity(unit["strength"])
-        if strength not in allowed.strengths:
+        if strength not in allowed.strengths and (_delivered(allowed.drug, strength), strength[1]) not in allowed.strengths:
             raise fail(where, f"strength {unit['strength']} is not allowed for {allowed.product}")
         count = exact(unit["count"])
         if count <= 0:
@@ -209,29 +352,29 @@ def check_units(admin: Mapping[str, Any], allowed: Allowed, where: str) -> Fract
                 raise fail(where, f"{unit['count']} mL is not on the {allowed.resolution} mL grid")
         elif count.denominator != 1:
             if count.denominator != 2 or not allowed.halves:
-                raise fail(
-                    where, f"{unit['count']} units of {unit['strength']}: halves not allowed"
-                )
+                raise fail(where, f"{unit['count']} units of {unit['strength']}: halves not allowed")
             halves += 1
-        total += strength[0] * count
+        pieces += math.ceil(count)
+        total += _delivered(allowed.drug, strength) * count
     if halves > 1:
         raise fail(where, "more than one half tablet in one dose")
     if total != amount:
         raise fail(where, f"units give {float(total)}, the dose is {admin['amount']}")
-    return amount
+    return amount, pieces
 
 
-def read_part(entry: Mapping[str, Any], allowed: Allowed, where: str, expected_unit: str) -> Part:
+def read_part(entry: Mapping[str, Any], allowed: Allowed, where: str) -> Part:
     """Re-derive one medication's daily amount and MME from its administrations."""
     if entry["drug"] != allowed.drug or entry["form"] != allowed.form:
         raise fail(where, f"{entry['drug']} {entry['form']} does not match {allowed.product}")
-    admins: dict[str, tuple[Fraction, int]] = {}
-    patch = allowed.form == "patch"
+    expected_unit = "mcg/h" if allowed.patch else "mg"
+    admins: dict[str, tuple[Fraction, int, int]] = {}
     daily = Fraction(0)
+    patches = 0
     for position, admin in enumerate(entry["administrations"]):
         here = f"{where}.administrations[{position}]"
         if admin["time"] not in allowed.times:
-            raise fail(here, f"time {admin['time']} is not one of the regimen's")
+            raise fail(here, f"time {admin['time']} is not one of the regimen's for {allowed.drug}")
         if admin["time"] in admins:
             raise fail(here, f"time {admin['time']} listed twice")
         if admin["unit"] != expected_unit:
@@ -239,52 +382,69 @@ def read_part(entry: Mapping[str, Any], allowed: Allowed, where: str, expected_u
         every = admin["every_days"]
         if not isinstance(every, int) or every < 1:
             raise fail(here, f"every_days {every!r} is not a whole number ≥ 1")
-        amount = check_units(admin, allowed, here)
+        offset = admin.get("offset", 0)
+        if not isinstance(offset, int) or not 0 <= offset < every:
+            raise fail(here, f"offset {offset!r} is not from 0 to {every - 1}")
+        amount, pieces = check_units(admin, allowed, here)
         if amount <= 0:
             raise fail(here, "a listed dose of zero")
-        admins[admin["time"]] = (amount, every)
-        daily += amount if patch else amount / every
+        if allowed.max_patches is not None and pieces > allowed.max_patches:
+            raise fail(here, f"{pieces} patches worn; at most {allowed.max_patches} (the regimen's own plus one)")
+        patches += pieces
+        admins[admin["time"]] = (amount, every, offset)
+        daily += amount if allowed.patch else amount / every
     close(daily, entry["daily_amount"], where=where, what="daily_amount")
     if entry["unit"] != expected_unit:
         raise fail(where, f"unit {entry['unit']}; expected {expected_unit}")
-    smallest = entry["smallest_unit"]
-    close(allowed.smallest, smallest["amount"], where=where, what="smallest_unit.amount")
     mme = None if allowed.factor is None else daily * allowed.factor
     if mme is None:
         if entry["mme_per_day"] is not None:
-            raise fail(
-                where, f"mme_per_day {entry['mme_per_day']} for {allowed.drug}; expected null"
-            )
+            raise fail(where, f"mme_per_day {entry['mme_per_day']} for {allowed.drug}; expected null")
     else:
         close(mme, entry["mme_per_day"], where=where, what="mme_per_day")
-    return Part(product=allowed.product, admins=admins, daily=daily, mme=mme, patch=patch)
+    return Part(
+        index=allowed.index,
+        drug=allowed.drug,
+        form=allowed.form,
+        admins=admins,
+        daily=daily,
+        mme=mme,
+        patch=allowed.patch,
+        patches=patches,
+    )
 
 
 def read_parts(
-    medications: Sequence[Mapping[str, Any]], allowed: Mapping[str, Allowed], where: str
-) -> dict[str, Part]:
-    """Every medication of a step, by product (medications not listed are stopped)."""
-    parts: dict[str, Part] = {}
+    medications: Sequence[Mapping[str, Any]], allowed: Mapping[int, Allowed], where: str
+) -> dict[int, Part]:
+    """Every medication of a step, by index (medications not listed take nothing)."""
+    parts: dict[int, Part] = {}
     for position, entry in enumerate(medications):
         here = f"{where}.medications[{position}]"
-        name = entry.get("product")
-        if name not in allowed:
-            raise fail(here, f"product {name!r} is not in the regimen")
-        if name in parts:
-            raise fail(here, f"product {name} listed twice")
-        expected_unit = "mcg/h" if allowed[name].form == "patch" else "mg"
-        parts[name] = read_part(entry, allowed[name], here, expected_unit)
-    for name, medication in allowed.items():
-        if name not in parts:
-            is_patch = medication.form == "patch"
-            parts[name] = Part(product=name, admins={}, daily=Fraction(0), mme=None, patch=is_patch)
+        index = entry.get("index")
+        if index not in allowed:
+            raise fail(here, f"medication index {index!r} is neither the regimen's nor a listed substitute")
+        if index in parts:
+            raise fail(here, f"medication {index} listed twice")
+        parts[index] = read_part(entry, allowed[index], here)
+    for index, medication in allowed.items():
+        if index not in parts:
+            parts[index] = Part(
+                index=index,
+                drug=medication.drug,
+                form=medication.form,
+                admins={},
+                daily=Fraction(0),
+                mme=None if medication.factor is None else Fraction(0),
+                patch=medication.patch,
+            )
     return parts
 
 
-def check_total(step: Mapping[str, Any], parts: Mapping[str, Part], where: str) -> None:
+def check_total(step: Mapping[str, Any], parts: Mapping[int, Part], where: str) -> None:
     """``total_mme_per_day`` is the sum of the listed medications' MME, or null."""
-    listed = {entry["product"] for entry in step["medications"]}
-    values = [parts[name].mme for name in listed]
+    listed = {entry["index"] for entry in step["medications"]}
+    values = [parts[index].mme for index in listed]
     if any(value is None for value in values):
         if step["total_mme_per_day"] is not None:
             raise fail(where, "total_mme_per_day should be null when a medication has no MME")
@@ -297,15 +457,85 @@ def check_total(step: Mapping[str, Any], parts: Mapping[str, Part], where: str) 
     )
 
 
+# -- the pace --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PaceRules:
+    """The pace's parameters as the plan JSON states them."""
+
+    percent: Fraction | None
+    basis: str
+    every_days: int
+    switch_at: Fraction | None
+    after_percent: Fraction | None
+    first_percent: Fraction | None
+    slow_below: Fraction | None
+    slow_factor: Fraction | None
+    ceiling: Fraction
+    min_step_days: int
+    reduction: Fraction | None
+    substitute: bool
+
+    @classmethod
+    def read(cls, pace: Mapping[str, Any]) -> PaceRules:
+        """From the plan JSON's ``pace`` object."""
+
+        def number(key: str) -> Fraction | None:
+            value = pace.get(key)
+            return None if value is None else Fraction(Decimal(str(value)))
+
+        reduction = pace.get("reduction")
+        return cls(
+            percent=number("percent"),
+            basis=pace["basis"],
+            every_days=int(pace["every_days"]),
+            switch_at=number("switch_at"),
+            after_percent=number("after_percent"),
+            first_percent=number("first_percent"),
+            slow_below=number("slow_below"),
+            slow_factor=number("slow_factor"),
+            ceiling=exact(pace["max_step_fraction"]),
+            min_step_days=int(pace.get("min_step_days", 1)),
+            reduction=None if reduction is None else parse_quantity(reduction)[0],
+            substitute=bool(pace.get("substitute", True)),
+        )
+
+    def original_basis(self, previous: Fraction, baseline: Fraction) -> bool:
+        """Whether the cut is measured against the baseline (original basis)."""
+        if self.basis == "original":
+            return True
+        if self.basis == "original-then-current":
+            assert self.switch_at is not None
+            return previous > self.switch_at * baseline
+        return False
+
+    def p(self, previous: Fraction, baseline: Fraction, *, first: bool, factor: Fraction) -> Fraction:
+        """The pace's fraction per ``every_days`` at this point of the taper."""
+        if self.reduction is not None:
+            return self.reduction * factor / baseline if baseline else Fraction(1)
+        assert self.percent is not None
+        if self.basis == "original-then-current" and not self.original_basis(previous, baseline):
+            base = (self.after_percent if self.after_percent is not None else self.percent) / 100
+        elif first and self.first_percent is not None:
+            base = self.first_percent / 100
+        else:
+            base = self.percent / 100
+        if self.slow_below is not None and self.slow_factor is not None and previous <= self.slow_below * baseline:
+            base *= self.slow_factor
+        return base
+
+
 # -- cuts ----------------------------------------------------------------------------
 
 
-def groups(allowed: Mapping[str, Allowed]) -> list[list[str]]:
+def groups(allowed: Mapping[int, Allowed]) -> list[list[int]]:
     """Medications whose cuts are measured against one total: every medication with
-    an MME factor together; each medication without one on its own."""
-    with_mme = [name for name, a in allowed.items() if a.factor is not None]
+    an MME factor together; each drug without one on its own."""
+    with_mme = [index for index, a in allowed.items() if a.factor is not None]
     result = [with_mme] if with_mme else []
-    result += [[name] for name, a in allowed.items() if a.factor is None]
+    for drug in sorted({a.drug for a in allowed.values() if a.factor is None}):
+        result.append([index for index, a in allowed.items() if a.drug == drug])
     return result
 
 
@@ -316,88 +546,135 @@ def measure(part: Part) -> Fraction:
 
 def changed(before: Part, after: Part) -> bool:
     """Whether anything about a medication's doses changed."""
-    return dict(before.admins) != dict(after.admins)
+    return {t: (a, e) for t, (a, e, _) in before.admins.items()} != {t: (a, e) for t, (a, e, _) in after.admins.items()}
 
 
-def check_never_rises(before: Part, after: Part, where: str) -> None:
-    """No medication's daily amount, and no administration's amount or average, rises;
-    a dropped administration never comes back."""
-    if after.daily > before.daily:
-        raise fail(where, f"{after.product} rises from {before.daily} to {after.daily} a day")
-    for time, (amount, every) in after.admins.items():
-        if time not in before.admins:
-            raise fail(where, f"{after.product} at {time} comes back after being dropped")
-        old_amount, old_every = before.admins[time]
-        if amount > old_amount:
-            raise fail(where, f"{after.product} at {time} rises from {old_amount} to {amount}")
-        if not after.patch and amount / every > old_amount / old_every:
-            raise fail(where, f"{after.product} at {time} is taken more often")
+def day_amounts(parts: Sequence[Part], length: int) -> list[Fraction]:
+    """The amount of a drug taken on each day of a step (patches: the mcg/h worn)."""
+    amounts = [Fraction(0)] * length
+    for part in parts:
+        for amount, every, offset in part.admins.values():
+            for day in range(length):
+                if part.patch or (day >= offset and (day - offset) % every == 0):
+                    amounts[day] += amount
+    return amounts
 
 
-def low_dose_allows(before: Part, after: Part, allowed: Allowed) -> bool:
-    """The tail exception: at most two smallest units a day before, and a cut of at
-    most one smallest unit a day."""
-    return before.daily <= 2 * allowed.smallest and before.daily - after.daily <= allowed.smallest
+@dataclass
+class Walk:
+    """What the checker remembers while it walks the steps."""
+
+    smallest_patch_days: dict[int, int] = field(default_factory=dict)
 
 
-def stop_rule_allows(part: Part, allowed: Allowed) -> bool:
-    """The stop rule: every dose less than once a day, the smallest patch, or ≤ 5 MME/day."""
-    if part.patch:
-        return len(part.admins) == 1 and next(iter(part.admins.values()))[0] <= allowed.smallest
-    if all(every >= 2 for _, every in part.admins.values()):
-        return True
-    return part.mme is not None and part.mme <= STOP_AT_OR_BELOW_MME
+def check_never_rises(
+    before: Mapping[int, Part], after: Mapping[int, Part], before_days: int, after_days: int, where: str
+) -> None:
+    """Rule 1: no drug's daily amount rises, and no day of the step carries more of a
+    drug than the most any single day of the step before carried."""
+    for drug in sorted({p.drug for p in before.values()}):
+        old = [p for p in before.values() if p.drug == drug]
+        new = [p for p in after.values() if p.drug == drug]
+        old_daily = sum((p.daily for p in old), Fraction(0))
+        new_daily = sum((p.daily for p in new), Fraction(0))
+        if new_daily > old_daily:
+            raise fail(where, f"{drug} rises from {old_daily} to {new_daily} a day")
+        if any(p.live for p in new):
+            most_before = max(day_amounts(old, max(before_days, 1)), default=Fraction(0))
+            most_after = max(day_amounts(new, max(after_days, 1)), default=Fraction(0))
+            if most_after > most_before:
+                raise fail(
+                    where, f"a day carries {float(most_after)} of {drug}, more than any day before ({float(most_before)})"
+                )
 
 
-@dataclass(frozen=True)
-class Cut:
-    """What changed at the start of a step."""
-
-    is_cut: bool
-    cut_products: tuple[str, ...]
-    fraction: Fraction | None
+def _single_admin(parts: Sequence[Part]) -> tuple[Part, tuple[Fraction, int, int]] | None:
+    live = [(p, admin) for p in parts for admin in p.admins.values()]
+    return live[0] if len(live) == 1 else None
 
 
-def check_cut(
-    before: Mapping[str, Part],
-    after: Mapping[str, Part],
-    allowed: Mapping[str, Allowed],
-    cap: Fraction,
-    *,
-    final: bool,
-    where: str,
-) -> Cut:
-    """Check a step's cut against the cap, the low-dose exception and the stop rule."""
-    cut_products = tuple(name for name in allowed if changed(before[name], after[name]))
-    for name in allowed:
-        check_never_rises(before[name], after[name], where)
-    fraction: Fraction | None = None
-    for group in groups(allowed):
-        previous = sum((measure(before[n]) for n in group), Fraction(0))
-        current = sum((measure(after[n]) for n in group), Fraction(0))
-        cut = previous - current
-        if cut < 0:
-            raise fail(where, f"the total of {group} rises from {previous} to {current}")
-        moved = [n for n in group if n in cut_products]
-        if not moved:
+def _smallest_of(allowed: Allowed) -> Fraction:
+    return allowed.smallest
+
+
+def end_move(
+    previous: Mapping[int, Part],
+    parts: Mapping[int, Part],
+    group: Sequence[int],
+    allowed: Mapping[int, Allowed],
+    total_before: Fraction,
+    mme_group: bool,
+    walk: Walk,
+    pace: PaceRules,
+    warnings: set[str],
+) -> str | None:
+    """The name of the end move (rule 5) this step of ``group`` is, or None."""
+    stopped = not any(parts[i].live for i in group)
+    if mme_group and stopped and total_before <= STOP_AT_OR_BELOW_MME:
+        return "the stop at or below 5 MME/day"
+    single_before = _single_admin([previous[i] for i in group])
+    single_after = _single_admin([parts[i] for i in group])
+    if single_before is not None:
+        part, (amount, every, _) = single_before
+        medication = allowed[part.index]
+        if (
+            stopped
+            and every >= 2
+            and amount == medication.smallest
+            and medication.form in ("ir_tablet", "ir_capsule", "oral_solution")
+        ):
+            return "the stop from a single smallest dose taken less than once a day"
+        if single_after is not None and every == 1:
+            new_part, (new_amount, new_every, _) = single_after
+            spaced_to = allowed[new_part.index]
+            if (
+                new_every == 2
+                and new_amount == amount
+                and spaced_to.form in ("ir_tablet", "ir_capsule", "oral_solution")
+                and amount == spaced_to.smallest
+                and new_part.drug == part.drug
+            ):
+                return "a single once-daily smallest dose taken every other day"
+    # The smallest patch, worn alone for at least the pace's interval, stopped (any total).
+    for index in group:
+        before, after = previous[index], parts[index]
+        medication = allowed[index]
+        if not medication.patch or not before.live or after.live:
             continue
-        fraction = cut / previous if previous else Fraction(1)
-        if cut <= cap * previous:
+        others_changed = [i for i in group if i != index and changed(previous[i], parts[i])]
+        if others_changed:
             continue
-        if all(low_dose_allows(before[n], after[n], allowed[n]) for n in moved):
-            continue
-        tiny = all(
-            final and before[n].mme is not None and before[n].mme <= STOP_AT_OR_BELOW_MME
-            for n in moved
-        )
-        if tiny:
-            continue  # the final stop at ≤ 5 MME/day
-        raise fail(
-            where,
-            f"cut of {float(cut)} from {float(previous)} ({float(fraction):.4f}) exceeds the cap "
-            f"{float(cap)} and is not a low-dose cut of one smallest unit a day",
-        )
-    return Cut(is_cut=bool(cut_products), cut_products=cut_products, fraction=fraction)
+        [(amount, _, _)] = list(before.admins.values())
+        if before.patches == 1 and amount == min(_delivered(medication.drug, s) for s in medication.strengths):
+            worn = walk.smallest_patch_days.get(index, 0)
+            if worn < pace.every_days:
+                raise PlanInvariantError(
+                    f"the smallest {medication.drug} patch is stopped after {worn} days worn alone; "
+                    f"at least {pace.every_days} (the pace's interval)"
+                )
+            if "smallest-patch-stop" not in warnings:
+                raise PlanInvariantError("the smallest patch is stopped without a smallest-patch-stop warning")
+            return "the stop from the smallest patch"
+    return None
+
+
+def coarse_exception(
+    previous: Mapping[int, Part], parts: Mapping[int, Part], group: Sequence[int], allowed: Mapping[int, Allowed]
+) -> bool:
+    """Rule 2's exception: one drug cut by at most its finest unit a day, the group
+    going on."""
+    if not any(parts[i].live for i in group):
+        return False
+    drugs = {parts[i].drug for i in group if changed(previous[i], parts[i])}
+    if len(drugs) != 1:
+        return False
+    [drug] = drugs
+    members = [i for i in group if parts[i].drug == drug]
+    cut = sum((previous[i].daily - parts[i].daily for i in members), Fraction(0))
+    finest = min(
+        finest_unit(drug, allowed[i].form, allowed[i].smallest) for i in members if previous[i].live or parts[i].live
+    )
+    return cut <= finest
 
 
 # -- dates ---------------------------------------------------------------------------
@@ -411,9 +688,7 @@ def day(text: str, where: str) -> dt.date:
         raise fail(where, f"{text!r} is not an ISO date") from None
 
 
-def check_window(
-    step: Mapping[str, Any], start: dt.date, end: dt.date, profile: str, where: str
-) -> dt.date:
+def check_window(step: Mapping[str, Any], start: dt.date, end: dt.date, profile: str, where: str) -> dt.date:
     """A cut step's withdrawal window: after the cut, as the clinical reference §4 times it."""
     window = step["withdrawal_window"]
     if window is None:
@@ -421,8 +696,6 @@ def check_window(
     first, last = day(window["start"], where), day(window["end"], where)
     if last < first:
         raise fail(where, "withdrawal window ends before it starts")
-    if window.get("profile", profile) != profile:
-        raise fail(where, f"window profile {window.get('profile')}; expected {profile}")
     low_start, high_start, low_end, high_end = WINDOW_OFFSETS[profile]
     if not low_start <= (first - start).days <= high_start:
         raise fail(where, f"window starts {(first - start).days} days after the cut ({profile})")
@@ -446,16 +719,11 @@ def check_plan_invariants(
     start: dt.date | None = None,
     steps_before: int = 0,
 ) -> None:
-    """Check every rule of interfaces.md §4 on a plan's JSON.
+    """Check every rule of interfaces.md §4 and §4a on a plan's JSON.
 
-    ``steps_before`` is the number of steps a re-plan kept before its new
-    schedule (which is bounded on its own).
-
-    Args:
-        plan: the parsed JSON of a plan.
-        regimen: the regimen the plan's baseline was planned from.
-        pace: the pace in effect (for replanned plans: the new pace).
-        start: the start date given to the planner (checked when given).
+    ``steps_before`` is the number of steps a re-plan kept before its new schedule
+    (those were planned at the plan's earlier pace: rules 2, 3 and 5 are checked
+    from the step after them).
 
     Raises:
         PlanInvariantError: naming the step and the rule broken.
@@ -464,14 +732,17 @@ def check_plan_invariants(
         raise fail("schema", repr(plan["schema"]))
     if plan.get("factor_set", "cdc2022") != "cdc2022":
         raise fail("factor_set", "the checker knows the cdc2022 factors only")
-    close(
-        Fraction(pace.max_step_fraction),
-        plan["pace"]["max_step_fraction"],
-        where="pace",
-        what="max_step_fraction",
-    )
-    cap = Fraction(pace.max_step_fraction)
-    allowed = allowed_units(regimen)
+    rules = PaceRules.read(plan["pace"])
+    if rules.ceiling != Fraction(pace.max_step_fraction):
+        raise fail("pace", f"max_step_fraction {rules.ceiling}; the pace's is {pace.max_step_fraction}")
+    if rules.every_days != pace.every_days:
+        raise fail("pace", f"every_days {rules.every_days}; the pace's is {pace.every_days}")
+    allowed = allowed_units(regimen, plan)
+    if any(a.substitute for a in allowed.values()) and not rules.substitute:
+        raise fail("substitutes", "a finer product is added although substitute = false")
+    warnings = {w["code"] for w in plan.get("warnings", [])}
+    if any(a.substitute for a in allowed.values()) and "substitution" not in warnings:
+        raise fail("warnings", "a substitute without a substitution warning")
     steps = plan["steps"]
     if not steps:
         raise fail("steps", "no steps")
@@ -480,17 +751,15 @@ def check_plan_invariants(
 
     baseline = read_parts(plan["baseline"]["medications"], allowed, "baseline")
     check_total(plan["baseline"], baseline, "baseline")
-    for medication in regimen.medications:
-        part = baseline[medication.product.name]
+    for index, medication in enumerate(regimen.medications):
+        part = baseline[index]
         stated = {
-            a.time.strftime("%H:%M"): (
-                Fraction(a.amount.amount),
-                getattr(a, "every_days", None) or medication.every_days,
-            )
+            a.time.strftime("%H:%M"): (Fraction(a.amount.amount), a.every_days or medication.every_days)
             for a in medication.administrations
         }
-        if dict(part.admins) != stated:
-            raise fail("baseline", f"{part.product} is not the regimen's {stated}")
+        if {t: (a, e) for t, (a, e, _) in part.admins.items()} != stated:
+            raise fail("baseline", f"medication {index} is not the regimen's {stated}")
+    baselines = {tuple(g): sum((measure(baseline[i]) for i in g), Fraction(0)) for g in groups(allowed)}
 
     plan_start = day(steps[0]["start"], "steps[0].start")
     if start is not None and plan_start != start:
@@ -499,10 +768,12 @@ def check_plan_invariants(
         raise fail("start", f"{plan['start']} is not steps[0].start")
 
     previous_parts = baseline
+    previous_days = 1
     previous_end: dt.date | None = None
     last_check: dt.date | None = None
-    last_cut_start: dt.date | None = None
     all_checks: list[dt.date] = []
+    walk = Walk()
+    first_cut_seen = steps_before > 0
     for position, step in enumerate(steps):
         where = f"steps[{position}]"
         final = position == len(steps) - 1
@@ -520,67 +791,117 @@ def check_plan_invariants(
         check_total(step, parts, where)
         actual = step.get("replanned_from")
         if actual is not None:
-            # A re-plan from what the patient actually took: this step's cut is
-            # measured against those doses, not the planned step before.
             if position == 0:
                 raise fail(where, "the first step cannot be re-planned from other doses")
             previous_parts = read_parts(actual, allowed, f"{where}.replanned_from")
-        cut = check_cut(previous_parts, parts, allowed, cap, final=final, where=where)
-
-        # every_days: a step covers whole intervals of every administration in it.
         for part in parts.values():
-            for time, (_, every) in part.admins.items():
+            for time, (_, every, _) in part.admins.items():
                 if length % every:
+                    raise fail(where, f"{length} days is not a whole number of medication {part.index} at {time} every {every} days")
+                if every > 1 and not part.patch and part.form in ("er_tablet", "er_capsule"):
+                    raise fail(where, f"extended-release medication {part.index} taken every {every} days (rule 4)")
+        check_never_rises(previous_parts, parts, previous_days, length, where)
+        cut_groups = []
+        for group in groups(allowed):
+            if not any(changed(previous_parts[i], parts[i]) for i in group):
+                continue
+            before = sum((measure(previous_parts[i]) for i in group), Fraction(0))
+            after = sum((measure(parts[i]) for i in group), Fraction(0))
+            if after > before:
+                raise fail(where, f"the total of {group} rises from {before} to {after}")
+            cut_groups.append((group, before, after))
+        checked = position >= steps_before
+        for group, before, after in cut_groups:
+            mme_group = all(allowed[i].factor is not None for i in group)
+            if mme_group and before <= STOP_AT_OR_BELOW_MME and any(parts[i].live for i in group) and checked:
+                raise fail(where, f"the total was {float(before)} MME/day (≤ 5): this step must be the stop")
+            if after == before:
+                continue
+            base = baselines[tuple(group)]
+            reference = base if rules.original_basis(before, base) else before
+            fraction = (before - after) / reference if reference else Fraction(1)
+            moved = [i for i in group if changed(previous_parts[i], parts[i])]
+            factor = allowed[moved[0]].factor or Fraction(1)
+            p = rules.p(before, base, first=not first_cut_seen, factor=factor)
+            if not checked:
+                continue
+            exception = None
+            if fraction > rules.ceiling:
+                exception = end_move(previous_parts, parts, group, allowed, before, mme_group, walk, rules, warnings)
+                if exception is None and coarse_exception(previous_parts, parts, group, allowed):
+                    exception = "a cut of at most the drug's finest unit"
+                if exception is None:
                     raise fail(
                         where,
-                        f"{length} days is not a whole number of {part.product} "
-                        f"at {time} every {every} days",
+                        f"cut of {float(before - after)} from {float(before)} ({float(fraction):.4f}) exceeds the "
+                        f"ceiling {float(rules.ceiling)} and is no end move or finest-unit cut (rules 2 and 5)",
                     )
+            methadone = [i for i in moved if allowed[i].drug == "methadone"]
+            if methadone and mme_group and before > END_MOVES_AT_OR_BELOW_MME:
+                old = sum((previous_parts[i].daily for i in allowed if allowed[i].drug == "methadone"), Fraction(0))
+                new = sum((parts[i].daily for i in allowed if allowed[i].drug == "methadone"), Fraction(0))
+                if old and (old - new) / old > p and not coarse_exception(previous_parts, parts, group, allowed):
+                    raise fail(where, f"methadone cut by {float((old - new) / old):.4f} of its dose, above the pace's {float(p)}")
+                if not final and length < rules.every_days:
+                    raise fail(where, f"a methadone step of {length} days; at least {rules.every_days}")
+            if not final:
+                needed = max(rules.min_step_days, math.ceil(rules.every_days * fraction / p))
+                if length < needed:
+                    raise fail(
+                        where,
+                        f"a cut of {float(fraction):.4f} at a pace of {float(p):.4f} per {rules.every_days} days "
+                        f"lasts {length} days; rule 3 needs at least {needed}",
+                    )
+        if cut_groups:
+            first_cut_seen = True
+        # Rule 6: a day without any opioid only with one administration spaced out.
+        live = [p for p in parts.values() if p.live]
+        if live and not any(p.patch for p in live):
+            taken = day_amounts(live, length)
+            if any(amount == 0 for amount in taken):
+                admins = [a for p in live for a in p.admins.values()]
+                if len(admins) != 1 or admins[0][1] < 2:
+                    raise fail(where, "a day without any dose although several doses are taken (rule 6)")
+        # The smallest patch worn alone: days counted for its stop.
+        for index, part in parts.items():
+            medication = allowed[index]
+            if medication.patch and part.live and part.patches == 1 and len(part.admins) == 1:
+                [(amount, _, _)] = list(part.admins.values())
+                smallest = min(_delivered(medication.drug, s) for s in medication.strengths)
+                if amount == smallest:
+                    same = previous_parts[index].admins == part.admins and position > 0
+                    walk.smallest_patch_days[index] = (walk.smallest_patch_days.get(index, 0) if same else 0) + length
+                    continue
+            walk.smallest_patch_days.pop(index, None)
 
         kind = step.get("kind")
         if final:
             if any(part.live for part in parts.values()):
                 raise fail(where, "the last step is not the stop")
-            for entry in step["medications"]:
-                if entry["administrations"] or exact(entry["daily_amount"]) != 0:
-                    raise fail(where, "the stop step lists a dose")
             if kind not in (None, "stop"):
                 raise fail(where, f"the last step's kind is {kind!r}")
-            for name in cut.cut_products:
-                if not stop_rule_allows(previous_parts[name], allowed[name]):
-                    raise fail(
-                        where,
-                        f"{name} stops from {dict(previous_parts[name].admins)}: "
-                        "not less than once a day, the smallest patch, or ≤ 5 MME/day",
-                    )
         elif not any(part.live for part in parts.values()):
             raise fail(where, "nothing is taken before the last step")
 
-        if cut.is_cut:
+        if cut_groups:
             if kind not in (None, "cut", "stop"):
                 raise fail(where, f"a cut step of kind {kind!r}")
-            dropped = [n for n in cut.cut_products if previous_parts[n].live]
-            profile_of = dropped[0] if dropped else cut.cut_products[0]
-            profile = expected_profile(allowed[profile_of].drug, allowed[profile_of].form)
-            window_end = check_window(step, first, last, profile, where)
+            fallen = [
+                i for group, _, _ in cut_groups for i in group if changed(previous_parts[i], parts[i]) and previous_parts[i].live
+            ]
+            profiles = {expected_profile(allowed[i].drug, allowed[i].form) for i in fallen}
+            window_profile = step.get("withdrawal_profile")
+            if window_profile not in profiles:
+                raise fail(where, f"withdrawal profile {window_profile}; expected one of {sorted(profiles)}")
+            window_end = check_window(step, first, last, window_profile, where)
             if final and last < window_end:
                 raise fail(where, "the stop step ends before its withdrawal window")
-            if last_cut_start is not None:
-                gap = (first - last_cut_start).days
-                if gap < pace.min_step_days:
-                    raise fail(
-                        where,
-                        f"cut {gap} days after the previous cut "
-                        f"(the pace's minimum is {pace.min_step_days})",
-                    )
-            last_cut_start = first
         else:
             if kind not in (None, "pause"):
                 raise fail(where, f"a step without a cut of kind {kind!r}")
             if step["withdrawal_window"] is not None:
                 raise fail(where, "a step without a cut has a withdrawal window")
 
-        # Check-ins: within the step, at most four weeks apart.
         check_in = day(step["check_in"], where)
         checks = [day(c, where) for c in step.get("check_ins", [step["check_in"]])]
         if check_in not in checks:
@@ -590,16 +911,15 @@ def check_plan_invariants(
         for check in checks:
             if not first <= check <= last:
                 raise fail(where, f"check-in {check} outside the step {first}..{last}")
-        for check in checks:
             anchor = last_check if last_check is not None else plan_start
             if (check - anchor).days > MAX_CHECK_IN_GAP_DAYS:
                 raise fail(where, f"{(check - anchor).days} days without a check-in before {check}")
             last_check = check
         all_checks += checks
         previous_parts = parts
+        previous_days = length
         previous_end = last
 
-    # The first check-in: 1–4 weeks after the start when the first step allows it.
     first_days = (day(steps[0]["end"], "steps[0]") - plan_start).days + 1
     offset = (all_checks[0] - plan_start).days
     if first_days >= 7 and not 6 <= offset <= MAX_CHECK_IN_GAP_DAYS:

@@ -25,7 +25,7 @@ from taperplan import (
     regimen_from_mapping,
     replan,
 )
-from taperplan._planner import _regimen_on
+from taperplan.planning._replan import _regimen_on
 
 SAMPLE = Path(__file__).resolve().parent.parent / "src" / "taperplan" / "data"
 START = dt.date(2027, 1, 4)
@@ -79,7 +79,7 @@ def test_the_planned_dose_needs_no_record() -> None:
     """Re-planning from exactly the planned doses records nothing."""
     regimen, paused = _sample_plan_paused()
     on = dt.date(2027, 3, 15)
-    in_effect = _regimen_on(paused, paused.step_on(on - dt.timedelta(days=1)))
+    in_effect = _regimen_on(paused, paused.step_on(on - dt.timedelta(days=1)).medications)
     again = replan(paused, on=on, regimen=in_effect)
     check_plan(again, regimen, again.pace, start=START)
     assert all(s.replanned_from is None for s in again.steps)
@@ -117,7 +117,7 @@ def test_replan_from_other_doses_keeps_every_invariant(
         return
     on = plan.start + dt.timedelta(days=round(where * ((plan.stop_date - plan.start).days - 1)) + 1)
     source = live[min(int(taken_at * len(live)), len(live) - 1)]
-    actual = _regimen_on(plan, source)
+    actual = _regimen_on(plan, source.medications)
     try:
         again = replan(plan, on=on, regimen=actual, supervised=case.supervised)
     except PlanningError as error:

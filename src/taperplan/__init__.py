@@ -27,6 +27,7 @@ from taperplan._errors import (
     QuantityError,
     RefusedError,
     RegimenFileError,
+    StoppedAt,
     TaperplanError,
     TaperplanWarning,
 )
@@ -116,9 +117,10 @@ if TYPE_CHECKING:
         MedicationDose,
         Step,
         StepKind,
+        Substitute,
         TaperPlan,
     )
-    from taperplan._planner import (
+    from taperplan.planning import (
         TaperOrder,
         plan_taper,
         replan,
@@ -284,9 +286,10 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "MedicationDose",
         "Step",
         "StepKind",
+        "Substitute",
         "TaperPlan",
     ),
-    "taperplan._planner": (
+    "taperplan.planning": (
         "TaperOrder",
         "plan_taper",
         "replan",
@@ -445,6 +448,8 @@ __all__ = [
     "Source",
     "Step",
     "StepKind",
+    "StoppedAt",
+    "Substitute",
     "TaperOrder",
     "TaperPlan",
     "TaperplanError",

@@ -164,7 +164,7 @@ def plan_one(
         A :class:`BatchResult` with the plan, or with the error's message and
         class name.
     """
-    from taperplan._planner import plan_taper  # noqa: PLC0415 - heavy; loaded in the worker
+    from taperplan.planning import plan_taper  # noqa: PLC0415 - heavy; loaded in the worker
 
     if not isinstance(item, BatchItem):
         item = batch_items([item])[0]

@@ -35,6 +35,16 @@ class Form(enum.Enum):
         return self in {Form.ER_TABLET, Form.ER_CAPSULE}
 
     @property
+    def fineness(self) -> int:
+        """How finely this form can be dosed: extended-release forms and patches 0,
+        immediate-release tablets and capsules 1, oral solutions 2."""
+        if self is Form.ORAL_SOLUTION:
+            return 2
+        if self in {Form.IR_TABLET, Form.IR_CAPSULE}:
+            return 1
+        return 0
+
+    @property
     def can_split(self) -> bool:
         """Whether any product of this form may ever be halved (scored IR tablets)."""
         return self is Form.IR_TABLET
@@ -92,7 +102,7 @@ class Source:
     url: str | None = None
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Opioid:
     """An opioid ingredient."""
 
@@ -130,7 +140,7 @@ class Combination:
         return f"{self.ingredient} {self.amount}"
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Product:
     """A dispensable product family: one drug in one form (and combination).
 
@@ -149,14 +159,46 @@ class Product:
     combination: Combination | None = None
     caution: str | None = None
     split_note: str | None = None
+    variant: str | None = None
+    labels: tuple[tuple[Quantity, str], ...] = ()
 
     @property
     def name(self) -> str:
-        """``oxycodone er_tablet`` or ``hydrocodone/acetaminophen ir_tablet``."""
+        """``oxycodone er_tablet``, ``hydrocodone/acetaminophen ir_tablet`` or, where
+        one drug and form come in two variants, ``codeine/acetaminophen ir_tablet
+        (co-codamol)``."""
         drug = self.drug.name
         if self.combination is not None:
             drug = f"{drug}/{self.combination.ingredient}"
-        return f"{drug} {self.form.value}"
+        suffix = f" ({self.variant})" if self.variant else ""
+        return f"{drug} {self.form.value}{suffix}"
+
+    def label(self, strength: Quantity) -> str:
+        """The strength as printed on the product: the fentanyl patch that delivers
+        12.5 mcg/h is labelled ``12 mcg/h`` (every figure uses what it delivers)."""
+        for delivered, text in self.labels:
+            if delivered == strength:
+                return text
+        return str(strength)
+
+    def from_label(self, strength: Quantity) -> Quantity:
+        """What a strength written as labelled delivers (``12 mcg/h`` → 12.5 mcg/h)."""
+        for delivered, text in self.labels:
+            if Quantity.parse(text) == strength:
+                return delivered
+        return strength
+
+    def delivered(self, amount: Quantity, stated: tuple[Quantity, ...]) -> Quantity:
+        """A dose written in labelled strengths, as delivered.
+
+        ``37 mcg/h`` worn as a 12 and a 25 mcg/h patch delivers 37.5 mcg/h. A
+        dose that the ``stated`` strengths already make as written is kept.
+        """
+        if not self.labels or _sums_to(amount, [(s.amount, s.amount) for s in stated]) is not None:
+            return amount
+        pairs = [(s.amount, Quantity.parse(self.label(s)).amount) for s in stated]
+        found = _sums_to(amount, pairs)
+        return amount if found is None else Quantity(found, amount.unit)
 
     @property
     def change_days(self) -> int | None:
@@ -164,6 +206,17 @@ class Product:
         if self.form is not Form.PATCH or self.interval_hours is None:
             return None
         return self.interval_hours // 24
+
+    def finer_than(self, other: Product) -> bool:
+        """Whether this product is an immediate-release tablet or capsule, or an oral
+        solution, that can take over part of ``other``'s dose (§4a rule 4): the
+        same drug in a finer form (tablets before solutions; patches have none)."""
+        return (
+            self.drug == other.drug
+            and other.form is not Form.PATCH
+            and self.form is not Form.PATCH
+            and self.form.fineness > other.form.fineness
+        )
 
     def with_split(self, splittable: bool) -> Product:  # noqa: FBT001
         """A copy with the split rule overridden (never allowing what the form forbids)."""
@@ -279,12 +332,21 @@ class Catalogue:
         Raises:
             CatalogueError: naming the forms the catalogue has for the drug.
         """
-        ingredient = Combination.parse(combination).ingredient if combination else None
+        wanted = Combination.parse(combination) if combination else None
+        ingredient = wanted.ingredient if wanted else None
         candidates = [p for p in self.products_for(drug) if p.form is form]
-        for product in candidates:
-            has = product.combination.ingredient if product.combination else None
-            if has == ingredient:
+        matching = [
+            p
+            for p in candidates
+            if (p.combination.ingredient if p.combination else None) == ingredient
+        ]
+        # Two variants of one combination (codeine with 300 or 500 mg of
+        # acetaminophen): the one whose amount per unit matches.
+        for product in matching:
+            if wanted is not None and product.combination == wanted:
                 return product
+        if matching:
+            return matching[0]
         known = sorted({p.form.value for p in self.products_for(drug)})
         what = f"{drug.name} {form.value}" + (f" with {ingredient}" if ingredient else "")
         raise CatalogueError("product", what, known)
@@ -317,6 +379,24 @@ class Catalogue:
             raise CatalogueError("source", key) from None
 
 
+def _sums_to(amount: Quantity, pairs: list[tuple[Decimal, Decimal]]) -> Decimal | None:
+    """The delivered total of the fewest units (at most six) whose written
+    amounts add up to ``amount``; ``pairs`` are (delivered, written) per strength."""
+    goal = amount.amount
+    totals: dict[Decimal, Decimal] = {Decimal(0): Decimal(0)}
+    for _ in range(6):
+        grown = dict(totals)
+        for written, delivered in totals.items():
+            for unit_delivered, unit_written in pairs:
+                key = written + unit_written
+                if key <= goal and key not in grown:
+                    grown[key] = delivered + unit_delivered
+        if goal in grown:
+            return grown[goal]
+        totals = grown
+    return None
+
+
 def _strengths(texts: list[str], unit: Unit) -> tuple[Quantity, ...]:
     values = [Quantity.parse(t) for t in texts]
     for value in values:
@@ -342,6 +422,11 @@ def _load_products(opioids: Mapping[str, Opioid]) -> tuple[Product, ...]:
                 combination=Combination.parse(combination) if combination else None,
                 caution=entry.get("caution"),
                 split_note=entry.get("split_note"),
+                variant=entry.get("variant"),
+                labels=tuple(
+                    (Quantity.parse(delivered), text)
+                    for delivered, text in entry.get("labels", {}).items()
+                ),
             )
         )
     return tuple(products)

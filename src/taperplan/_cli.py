@@ -211,7 +211,7 @@ def _next_monday(regimen: Regimen) -> tuple[str, dt.date]:
 
 
 def _make_plan(regimen: Regimen, start: dt.date, pace: str | None) -> TaperPlan:
-    from taperplan._planner import plan_taper  # noqa: PLC0415
+    from taperplan.planning import plan_taper  # noqa: PLC0415
 
     return plan_taper(regimen, start=start, pace=pace)
 
@@ -555,7 +555,7 @@ def _demo_exports(plan: TaperPlan) -> list[tuple[str, str | bytes, str]]:
     from taperplan.export._json import plan_from_json, plan_to_json  # noqa: PLC0415
 
     doses = sum(
-        len(range(0, step.days, dose.every_days))
+        len(dose.days_in(step.days))
         for step in plan.steps
         for part in step.medications
         for dose in part.doses

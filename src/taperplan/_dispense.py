@@ -32,6 +32,13 @@ class UnitCount:
 
     strength: Quantity
     count: Decimal
+    label: str | None = None
+
+    @property
+    def strength_text(self) -> str:
+        """The strength as printed on the product (``12 mcg/h`` for the patch that
+        delivers 12.5)."""
+        return self.label if self.label is not None else str(self.strength)
 
     @property
     def amount(self) -> Quantity:
@@ -43,14 +50,14 @@ class UnitCount:
     def describe(self, form: Form) -> str:
         """``1½ × 15 mg tablet``, ``2.5 mL of 2 mg/mL``, ``2 × 25 mcg/h patch``."""
         if form is Form.ORAL_SOLUTION:
-            return f"{format_decimal(self.count)} mL of {self.strength}"
+            return f"{format_decimal(self.count)} mL of {self.strength_text}"
         whole = int(self.count)
         half = self.count - whole
         number = (str(whole) if whole else "") + ("½" if half else "")
         noun = form.unit_noun
         if self.count > 1:
             noun += "es" if noun.endswith("ch") else "s"
-        return f"{number} × {self.strength} {noun}"
+        return f"{number} × {self.strength_text} {noun}"
 
 
 def _places(value: Decimal) -> int:
@@ -136,7 +143,7 @@ def reachable(unit_set: UnitSet, grid: Decimal, top: int) -> tuple[int, ...]:
     return tuple(sorted(g * step for g in found))
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class UnitSet:
     """The units one medication's doses may be made of."""
 
@@ -145,6 +152,7 @@ class UnitSet:
     splittable: bool = False
     resolution: Quantity | None = None
     max_pieces: int = 6
+    labels: tuple[tuple[Quantity, str], ...] = ()
 
     @property
     def smallest_unit(self) -> Quantity:
@@ -219,5 +227,12 @@ class UnitSet:
         for index in range(len(self.strengths) - 1, -1, -1):
             count = Decimal(counts[index]) + (_HALF if index == half_index else 0)
             if count:
-                result.append(UnitCount(self.strengths[index], count))
+                strength = self.strengths[index]
+                result.append(UnitCount(strength, count, self._label(strength)))
         return tuple(result)
+
+    def _label(self, strength: Quantity) -> str | None:
+        for delivered, text in self.labels:
+            if delivered == strength:
+                return text
+        return None

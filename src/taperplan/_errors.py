@@ -8,6 +8,8 @@ callers who do not know taperplan.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
 
 import attrs
 
@@ -136,11 +138,42 @@ class InvalidRegimenError(TaperplanError, ValueError):
 # --- planning -------------------------------------------------------------------
 
 
-class PlanningError(TaperplanError, ValueError):
-    """No plan can be made that keeps taperplan's safety rules.
+@attrs.frozen
+class StoppedAt:
+    """Where planning stopped: after ``steps`` planned steps, on ``doses`` (in
+    words) totalling ``total_mme_per_day`` (None where MME does not apply)."""
 
-    Fix: as the message says (a lower strength, a liquid, a slower pace).
+    steps: int
+    doses: str
+    total_mme_per_day: Decimal | None
+
+
+class PlanningError(TaperplanError, ValueError):
+    """No plan can be made that keeps taperplan's safety rules, or a request
+    about a plan cannot be met (a date outside it, a re-plan from a higher dose).
+
+    A refused regimen carries what matters (§4a rule 7): ``stopped_at`` (where
+    planning stopped), ``fix`` (a change that the planner itself checked would
+    give a plan, or None when it found none) and ``warnings`` (the regimen's
+    safety warnings, such as benzodiazepines or naloxone, as
+    :class:`taperplan.Notice` values).
+
+    Fix: as ``fix`` says (allow an immediate-release tablet or oral solution,
+    more strengths, or another pace).
     """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        stopped_at: StoppedAt | None = None,
+        fix: str | None = None,
+        warnings: tuple[Any, ...] = (),
+    ) -> None:
+        self.stopped_at = stopped_at
+        self.fix = fix
+        self.warnings = warnings
+        super().__init__(message)
 
 
 class RefusedError(TaperplanError, ValueError):

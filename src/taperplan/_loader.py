@@ -14,6 +14,7 @@ import re
 import tomllib
 import zoneinfo
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -402,6 +403,15 @@ class _Reader:
         assert strengths is not None  # noqa: S101 - no problems means it was read
         assert amounts is not None  # noqa: S101
         assert times is not None  # noqa: S101
+        # Labelled strengths count as what they deliver (the 12 mcg/h fentanyl patch
+        # delivers 12.5): strengths, available strengths and doses alike.
+        if product.labels:
+            strengths = tuple(sorted({product.from_label(s) for s in strengths}, key=_amount))
+            if available is not None:
+                available = tuple(
+                    sorted({product.from_label(s) for s in available}, key=_amount)
+                )
+            amounts = [product.delivered(a, strengths) for a in amounts]
         medication = Medication(
             product=product,
             strengths=strengths,
@@ -565,8 +575,8 @@ class _Reader:
         return tuple(sorted(set(result), key=lambda q: q.amount))
 
     def check_listed(self, strength: Quantity, product: Product | None, index: int) -> None:
-        if product is not None and strength not in product.strengths:
-            known = ", ".join(map(str, product.strengths))
+        if product is not None and product.from_label(strength) not in product.strengths:
+            known = ", ".join(map(product.label, product.strengths))
             self.notices.append(
                 notice(
                     "strength-not-in-catalogue",
@@ -786,6 +796,10 @@ class _Reader:
             total = sum((a.amount for a in acetaminophen), Quantity(0, Unit.MG).amount)
             if total > catalogue().acetaminophen_max_daily.amount:
                 self.notices.append(notice("acetaminophen-over-4g", amount=format_decimal(total)))
+
+
+def _amount(quantity: Quantity) -> Decimal:
+    return quantity.amount
 
 
 def _unmakeable_fix(form: Form) -> str:

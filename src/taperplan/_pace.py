@@ -14,13 +14,28 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from fractions import Fraction
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 
 from taperplan._data import load_data
 from taperplan._errors import CatalogueError, Problem, QuantityError
 from taperplan._units import Quantity, format_decimal
+
+
+class Rate(NamedTuple):
+    """The pace at one point of a taper (interfaces.md §4a rule 3).
+
+    ``p`` is the fraction per ``every_days`` that a cut of fraction ``c`` is
+    held against (a step lasts at least ``every_days × c ÷ p`` days);
+    ``reference`` the total a cut's fraction is measured against (the baseline
+    while an original basis applies, else the previous step's total); and
+    ``target`` the cut the pace asks for, in the same measure.
+    """
+
+    p: Fraction
+    reference: Fraction
+    target: Fraction
 
 
 class Basis(enum.Enum):
@@ -34,7 +49,7 @@ class Basis(enum.Enum):
 _HUNDRED = Decimal(100)
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Pace:
     """How fast to taper, and the cap that keeps every cut gradual.
 
@@ -61,6 +76,8 @@ class Pace:
     supervised_only: bool = False
     source_detail: str | None = None
     preset_cap: Decimal | None = None
+    substitute: bool = True
+    max_step_source: str | None = None
 
     @property
     def cap_lifted(self) -> bool:
@@ -87,6 +104,50 @@ class Pace:
         """
         return self.cut_rule().target(original, current, index, amount_factor)
 
+    def rate(
+        self,
+        *,
+        original: Fraction,
+        previous: Fraction,
+        first: bool,
+        amount_factor: Fraction = Fraction(1),
+    ) -> Rate:
+        """The pace in effect for a cut from ``previous`` (§4a rule 3).
+
+        Args:
+            original: the baseline total (MME/day, or the daily amount).
+            previous: the total before the cut, in the same measure.
+            first: whether this is the plan's first cut (``first_percent``).
+            amount_factor: converts a fixed ``reduction`` of the medication cut
+                into the measure of the totals (its MME factor, or 1).
+        """
+        original_phase = self.basis is Basis.ORIGINAL or (
+            self.basis is Basis.ORIGINAL_THEN_CURRENT
+            and previous > Fraction(self.switch_at or 0) * original
+        )
+        reference = original if original_phase else previous
+        if self.reduction is not None:
+            target = Fraction(self.reduction.amount) * amount_factor
+            p = target / original if original else Fraction(1)
+            return Rate(p, reference, target)
+        if self.basis is Basis.ORIGINAL_THEN_CURRENT and not original_phase:
+            base = Fraction(self.after_percent or self.percent or 0) / 100
+        elif first and self.first_percent is not None:
+            base = Fraction(self.first_percent) / 100
+        else:
+            base = Fraction(self.percent or 0) / 100
+        if (
+            self.slow_below is not None
+            and self.slow_factor is not None
+            and previous <= Fraction(self.slow_below) * original
+        ):
+            base *= Fraction(self.slow_factor)
+        target = base * reference
+        if self.basis is Basis.ORIGINAL_THEN_CURRENT and original_phase:
+            # Never past the switch in one cut (CDC: until about 30% remains).
+            target = min(target, previous - Fraction(self.switch_at or 0) * original)
+        return Rate(base, reference, target)
+
     def cut_rule(self) -> CutRule:
         """The pace's arithmetic with its fractions worked out once (the
         planner asks for a target at every step)."""
@@ -98,7 +159,11 @@ class Pace:
             rate = f"{self.reduction} per step"
         else:
             rate = f"{format_decimal(self.percent or Decimal(0))}% of {self.basis.value}"
-        return f"{rate} every {self.every_days} days (cap {format_decimal(self.max_step_fraction * _HUNDRED)}% of current)"
+        ceiling = format_decimal(self.max_step_fraction * _HUNDRED)
+        return (
+            f"{rate} every {self.every_days} days (ceiling {ceiling}% a cut; "
+            "a larger cut is held longer)"
+        )
 
 
 @attrs.frozen
@@ -258,6 +323,7 @@ def _preset_from(entry: Mapping[str, Any]) -> Pace:
         supervised_only=bool(entry.get("supervised_only", False)),
         source_detail=entry.get("source_detail"),
         preset_cap=cap,
+        max_step_source=entry.get("max_step_source"),
     )
 
 
@@ -307,6 +373,7 @@ _PACE_KEYS = (
     "max_step_fraction",
     "min_step_days",
     "name",
+    "substitute",
 )
 
 
@@ -398,6 +465,15 @@ def pace_from_mapping(
                     "original, current or original-then-current",
                 )
             )
+    substitute = table.get("substitute")
+    if substitute is not None and not isinstance(substitute, bool):
+        problems.append(
+            Problem(
+                f"{path}.substitute",
+                "must be true or false",
+                "substitute = false forbids adding an immediate-release tablet or oral solution",
+            )
+        )
     if percent is not None and "reduction" in table:
         problems.append(Problem(path, "both percent and reduction given", "give one of them"))
     if base is None and name is None and "percent" not in table and "reduction" not in table:
@@ -428,6 +504,8 @@ def pace_from_mapping(
         fields["min_step_days"] = int(min_days)
     if cap is not None:
         fields["max_step_fraction"] = cap
+    if isinstance(substitute, bool):
+        fields["substitute"] = substitute
     if base is None:
         reference = _custom_reference_cap()
         pace = Pace(
@@ -442,9 +520,13 @@ def pace_from_mapping(
             reduction=fields.get("reduction"),
             switch_at=fields.get("switch_at"),
             preset_cap=reference,
+            substitute=fields.get("substitute", True),
         )
     else:
-        changed = {k: v for k, v in fields.items() if getattr(base, k) != v}
+        # Forbidding substitution keeps the preset's name: the pace is the same.
+        changed = {
+            k: v for k, v in fields.items() if k != "substitute" and getattr(base, k) != v
+        }
         pace = attrs.evolve(base, **fields)
         if changed:
             pace = attrs.evolve(pace, name=str(table.get("name", f"{base.name} (custom)")))

@@ -192,7 +192,32 @@ class Medication:
             strengths=(*base, *self.strengths),
             splittable=self.product.splittable,
             resolution=self.resolution or self._default_resolution(),
-            max_pieces=catalogue().max_units_per_administration,
+            max_pieces=self.max_pieces,
+            labels=self.product.labels,
+        )
+
+    @property
+    def max_pieces(self) -> int:
+        """The most units one administration may take: the catalogue's limit, and for
+        patches at most one more patch than the patient wears now (§4a: never six
+        small patches for one large one)."""
+        limit = catalogue().max_units_per_administration
+        if self.form is not Form.PATCH:
+            return limit
+        stated = attrs.evolve(self._base_unit_set(), strengths=self.strengths, max_pieces=64)
+        worn = 0
+        for administration in self.administrations:
+            units = stated.make(administration.amount)
+            worn = max(worn, int(sum((u.count for u in units), Decimal(0))) if units else 1)
+        return min(limit, worn + 1)
+
+    def _base_unit_set(self) -> UnitSet:
+        return UnitSet(
+            form=self.form,
+            strengths=self.strengths,
+            splittable=self.product.splittable,
+            resolution=self.resolution or self._default_resolution(),
+            labels=self.product.labels,
         )
 
     @property

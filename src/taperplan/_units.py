@@ -133,7 +133,7 @@ def format_decimal(amount: Decimal) -> str:
     return text if text != "-0" else "0"
 
 
-@attrs.frozen(order=False, repr=False)
+@attrs.frozen(order=False, repr=False, cache_hash=True)
 class Quantity:
     """An exact, non-negative amount with its unit.
 

@@ -39,7 +39,7 @@ def plan_to_csv(plan: TaperPlan) -> str:
         for offset, day in enumerate(step.dates()):
             for part in step.medications:
                 for dose in part.doses:
-                    if offset % dose.every_days:
+                    if not dose.taken_on(offset):
                         continue
                     writer.writerow(
                         (

@@ -25,6 +25,8 @@ the same plan always gives the same bytes, and a paused or re-planned plan
 
 from __future__ import annotations
 
+import datetime as dt
+
 import html
 import json
 import uuid
@@ -104,12 +106,17 @@ def _dose_text(step: Step, part: MedicationDose, dose: Dose) -> str:
     amount = f"{format_decimal(dose.amount.amount)} {dose.amount.unit.value}"
     every = ""
     if dose.every_days > 1:
-        every = f" every {dose.every_days} days from {step.start.isoformat()}"
+        every = f" every {dose.every_days} days from {_first_day(step, dose).isoformat()}"
     units = " + ".join(unit.describe(part.form) for unit in dose.units)
     return (
         f"Step {step.index + 1} ({step.start.isoformat()} to {step.end.isoformat()}): "
         f"{amount} at {dose.time.strftime('%H:%M')}{every} ({units})"
     )
+
+
+def _first_day(step: Step, dose: Dose) -> dt.date:
+    """The first day of ``step`` that ``dose`` is taken on (its ``offset``)."""
+    return step.start + dt.timedelta(days=dose.offset)
 
 
 def _route(form: Form) -> str:
@@ -122,7 +129,11 @@ def _dosage(step: Step, part: MedicationDose, dose: Dose) -> dict[str, Any]:
         "text": _dose_text(step, part, dose),
         "timing": {
             "repeat": {
-                "boundsPeriod": {"start": step.start.isoformat(), "end": step.end.isoformat()},
+                # A dose every N days starts its count on its first day in the step.
+                "boundsPeriod": {
+                    "start": _first_day(step, dose).isoformat(),
+                    "end": step.end.isoformat(),
+                },
                 "frequency": 1,
                 "period": dose.every_days,
                 "periodUnit": "d",
@@ -142,7 +153,9 @@ def _course(plan: TaperPlan, index: int) -> tuple[list[dict[str, Any]], list[str
     for position, step in enumerate(plan.steps):
         # Every step is read (not just up to the first without doses), so a
         # medication that restarted would show as a gap rather than vanish.
-        part = next(m for m in step.medications if m.index == index)
+        part = next((m for m in step.medications if m.index == index), None)
+        if part is None:
+            continue  # a substitute before it starts
         for dose in part.doses:
             dosages.append(_dosage(step, part, dose))
             last = position
@@ -230,7 +243,8 @@ def plan_to_fhir(plan: TaperPlan, *, patient_reference: str | None = None) -> di
     """A FHIR R4 Bundle (``collection``) of the plan's MedicationRequests.
 
     One MedicationRequest per medication (``status`` ``active``, ``intent``
-    ``plan``), each with one Dosage per step and administration time:
+    ``plan``), the finer products the plan adds included (§4a rule 4), each with
+    one Dosage per step and administration time:
     ``sequence`` is the step number (``step.index + 1``, from 1),
     ``timing.repeat`` has the step's inclusive ``boundsPeriod``, the
     ``timeOfDay``, ``frequency`` 1 per ``period`` of ``every_days`` days, and
@@ -255,7 +269,17 @@ def plan_to_fhir(plan: TaperPlan, *, patient_reference: str | None = None) -> di
     subject = _subject(patient_reference)
     bundle_id, bundle_url = _urn(f"{plan.id}/bundle")
     entries = []
-    for part in plan.baseline:
+    parts = list(plan.baseline)
+    for substitute in plan.substitutes:
+        # A finer product the plan adds: its request, from the step where it starts.
+        parts.append(
+            next(
+                m
+                for m in plan.steps[substitute.first_step].medications
+                if m.index == substitute.index
+            )
+        )
+    for part in parts:
         url, resource = _medication_request(plan, part, dict(subject), bundle_url)
         entries.append({"fullUrl": url, "resource": resource})
     return {

@@ -200,7 +200,7 @@ def _how_often(dose: Dose, form: Form) -> str:
 
 def _due(dose: Dose, offset: int) -> bool:
     """Whether ``dose`` is taken on the day ``offset`` days into its step."""
-    return offset % dose.every_days == 0
+    return dose.taken_on(offset)
 
 
 def _last_dose_day(plan: TaperPlan) -> dt.date | None:

@@ -95,15 +95,14 @@ class DoseSeries:
 def dose_series(plan: TaperPlan) -> Iterator[DoseSeries]:
     """Every dose time of every step, in plan order, with its dates.
 
-    A dose taken every N days falls on the step's first day and every N days
-    after it within the step; a stopped medication (or the stop step) has none.
+    A dose taken every N days falls on the step's day ``offset`` and every N
+    days after it within the step; a stopped medication (or the stop step) has none.
     """
     for step in plan.steps:
         for part in step.medications:
             for dose in part.doses:
                 days = tuple(
-                    step.start + dt.timedelta(days=offset)
-                    for offset in range(0, step.days, dose.every_days)
+                    step.start + dt.timedelta(days=offset) for offset in dose.days_in(step.days)
                 )
                 yield DoseSeries(step, part, dose, days)
 

@@ -44,7 +44,7 @@ from taperplan._errors import InvalidRegimenError, Problem, TaperplanError
 from taperplan._mme import MMEReport
 from taperplan._notices import Notice
 from taperplan._pace import Pace, presets
-from taperplan._plan import Dose, MedicationDose, Step, TaperPlan
+from taperplan._plan import Dose, MedicationDose, Step, Substitute, TaperPlan
 from taperplan._regimen import Context, Medication, Regimen
 from taperplan._review import InvalidPlanDataError
 from taperplan._units import Quantity, Unit, format_decimal
@@ -434,6 +434,7 @@ def converter() -> Converter:
         MedicationDose, lambda data, _: _structure_medication_dose(conv, data)
     )
     conv.register_structure_hook(TaperPlan, lambda data, _: _structure_plan(conv, data))
+    conv.register_structure_hook(Substitute, lambda data, _: _structure_substitute(conv, data))
     # Shapes that are the classes' own fields: cattrs' generated functions
     # (keys this version does not know are ignored).
     for shaped in (Notice, Caution, Adjunct, WithdrawalWindow, Pace, Step):
@@ -714,6 +715,7 @@ def _plan_document(conv: Converter, plan: TaperPlan) -> dict[str, Any]:
             "medications": [_medication_document(m) for m in plan.baseline],
         },
         "steps": [_step_document(conv, s) for s in plan.steps],
+        "substitutes": [_substitute_document(s) for s in plan.substitutes],
         "warnings": [notice_to_dict(w) for w in plan.warnings],
         "adjuncts": [adjunct_to_dict(a) for a in plan.adjuncts],
         "disclaimer": DISCLAIMER,
@@ -768,12 +770,15 @@ def _dose_document(dose: Dose, form: Form) -> dict[str, Any]:
         "amount": dose.amount.amount,
         "unit": dose.amount.unit.value,
         "every_days": dose.every_days,
+        "offset": dose.offset,
         "units": [_unit_document(unit, form) for unit in dose.units],
     }
 
 
 def _unit_document(unit: UnitCount, form: Form) -> dict[str, Any]:
-    entry: dict[str, Any] = {"strength": str(unit.strength), "count": unit.count}
+    # The strength as labelled ("12 mcg/h"); the amount and every figure use what
+    # it delivers (12.5).
+    entry: dict[str, Any] = {"strength": unit.strength_text, "count": unit.count}
     if form is Form.ORAL_SOLUTION:
         entry["volume"] = f"{format_decimal(unit.count)} mL"
     entry["text"] = unit.describe(form)
@@ -791,6 +796,7 @@ _PACE_KEYS = (
     "every_days",
     "min_step_days",
     "max_step_fraction",
+    "substitute",
 )
 
 
@@ -867,7 +873,7 @@ def _pace_table(pace: Pace) -> dict[str, Any]:
         table["name"] = pace.name
     for key in _PACE_KEYS:
         value = getattr(pace, key)
-        if value is None:
+        if value is None or (key == "substitute" and value):
             continue
         # A reduction resets the basis to "original" unless the table states one.
         keep = key == "basis" and pace.reduction is not None
@@ -959,10 +965,17 @@ def _structure_dose(conv: Converter, data: object) -> Dose:
     unit = fields.get("unit", Unit)
     every_days = fields.get("every_days", int)
     units = fields.get("units", tuple[UnitCount, ...])
+    offset = fields.get("offset", int) if "offset" in fields.data else 0
     if every_days is not None and every_days < 1:
         fields.problem("every_days", f"{every_days} is below 1", "days between doses, 1 or more")
+    elif every_days is not None and offset is not None and not 0 <= offset < every_days:
+        fields.problem(
+            "offset", f"{offset} is not from 0 to {every_days - 1}", "the first day of the step it is taken on"
+        )
     fields.check()
-    return Dose(time=time, amount=Quantity(amount, unit), every_days=every_days, units=units)
+    return Dose(
+        time=time, amount=Quantity(amount, unit), every_days=every_days, units=units, offset=offset
+    )
 
 
 def _structure_medication_dose(conv: Converter, data: object) -> MedicationDose:
@@ -999,6 +1012,11 @@ def _structure_medication_dose(conv: Converter, data: object) -> MedicationDose:
                 fields.problem("splittable", f"{product.form.value} units are never split")
     fields.check()
     assert product is not None  # noqa: S101 - check() raised otherwise
+    if product.labels:
+        doses = tuple(
+            attrs.evolve(dose, units=tuple(_delivered(unit, product) for unit in dose.units))
+            for dose in doses
+        )
     return MedicationDose(
         index=index,
         product=product,
@@ -1007,6 +1025,47 @@ def _structure_medication_dose(conv: Converter, data: object) -> MedicationDose:
         mme_per_day=mme,
         smallest_unit=Quantity(smallest_amount, smallest_unit),
     )
+
+
+def _delivered(unit: UnitCount, product: Product) -> UnitCount:
+    """A unit read as labelled ("12 mcg/h") as what it delivers (12.5 mcg/h)."""
+    strength = product.from_label(unit.strength)
+    label = product.label(strength)
+    return UnitCount(strength, unit.count, None if label == str(strength) else label)
+
+
+def _structure_substitute(conv: Converter, data: object) -> Substitute:
+    fields = _Fields(conv, data, Substitute)
+    index = fields.get("index", int)
+    product: Product | None = fields.get("product", Product)
+    strengths = fields.get("strengths", tuple[Quantity, ...])
+    resolution = fields.get("resolution", Quantity | None)
+    replaces = fields.get("replaces", tuple[int, ...])
+    first_step = fields.get("first_step", int)
+    fields.check()
+    assert product is not None  # noqa: S101 - check() raised otherwise
+    return Substitute(
+        index=index,
+        product=product,
+        strengths=tuple(product.from_label(s) for s in strengths),
+        resolution=resolution,
+        replaces=replaces,
+        first_step=first_step,
+    )
+
+
+def _substitute_document(substitute: Substitute) -> dict[str, Any]:
+    product = substitute.product
+    return {
+        "index": substitute.index,
+        "drug": product.drug.name,
+        "form": product.form.value,
+        "product": product.name,
+        "strengths": [product.label(s) for s in substitute.strengths],
+        "resolution": None if substitute.resolution is None else str(substitute.resolution),
+        "replaces": list(substitute.replaces),
+        "first_step": substitute.first_step,
+    }
 
 
 def _structure_plan(conv: Converter, data: object) -> TaperPlan:
@@ -1044,6 +1103,9 @@ def _structure_plan(conv: Converter, data: object) -> TaperPlan:
     steps = fields.get("steps", tuple[Step, ...])
     warnings = fields.get("warnings", tuple[Notice, ...])
     adjuncts = fields.get("adjuncts", tuple[Adjunct, ...])
+    substitutes = (
+        fields.get("substitutes", tuple[Substitute, ...]) if "substitutes" in raw else ()
+    )
     # Checks across fields, wherever their parts could be read.
     if regimen is not None:
         zone = None if regimen.timezone is None else regimen.timezone.key
@@ -1068,6 +1130,7 @@ def _structure_plan(conv: Converter, data: object) -> TaperPlan:
         steps=steps,
         warnings=warnings,
         adjuncts=adjuncts,
+        substitutes=substitutes,
     )
 
 

@@ -1,0 +1,20 @@
+"""The taper planner: from a regimen to a dated plan that never drops abruptly.
+
+The rules it keeps are interfaces.md §4 and §4a (docs/planning.md explains
+them with their sources). Modules, in the order data flows:
+
+- :mod:`._lanes`: a regimen's lanes (one product at one dose time) and the
+  integer measure of its totals;
+- :mod:`._moves`: the dispensable next steps from a state, preferred first;
+- :mod:`._search`: the depth-first search to the stop, and each step's length;
+- :mod:`._build`: doses, notes and substitutes of the chosen steps;
+- :mod:`._planner`: :func:`plan_taper`, its warnings and its refusals;
+- :mod:`._replan`: :func:`replan` from what the patient actually takes.
+"""
+
+from __future__ import annotations
+
+from taperplan.planning._planner import TaperOrder, plan_taper
+from taperplan.planning._replan import replan
+
+__all__ = ["TaperOrder", "plan_taper", "replan"]

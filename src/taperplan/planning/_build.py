@@ -1,0 +1,311 @@
+"""From chosen moves to the plan's values: doses, steps and their notes.
+
+The search works in whole atoms (see :mod:`._family`); this module turns each
+state into :class:`~taperplan._plan.MedicationDose` values made of real units,
+says in each step's notes what changed and why (a finer product that starts, a
+cut held longer than the pace's interval, an end move), and lists the
+substitutes the plan adds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from fractions import Fraction
+from functools import lru_cache
+
+import attrs
+
+from taperplan._catalogue import Form, WithdrawalProfile
+from taperplan._dispense import UnitCount, UnitSet
+from taperplan._errors import PlanningError
+from taperplan._pace import Pace
+from taperplan._plan import (
+    Dose,
+    MedicationDose,
+    StepKind,
+    Substitute,
+    UndatedStep,
+    check_in_rules,
+)
+from taperplan._units import Quantity, format_decimal
+from taperplan._withdrawal import window_rules
+from taperplan.planning._lanes import Layout, State
+from taperplan.planning._moves import Move, MoveKind
+from taperplan.planning._search import step_timing
+
+
+@lru_cache(maxsize=8192)
+def _units(unit_set: UnitSet, amount: Quantity) -> tuple[UnitCount, ...]:
+    made = unit_set.make(amount)
+    if made is None:
+        made = attrs.evolve(unit_set, max_pieces=64).make(amount)
+    if made is None:  # pragma: no cover - amounts come from the menu or the regimen
+        raise PlanningError(f"{amount} cannot be made from {unit_set.strengths}")
+    return made
+
+
+#: Doses built for a medication's key and lane states, shared by every plan (bounded).
+_PARTS: dict[tuple[int, tuple[object, ...]], MedicationDose] = {}
+_TOKENS: dict[tuple[object, ...], int] = {}
+MAX_PARTS = 100_000
+
+
+def forget_all() -> None:
+    """Empty the shared doses (for benchmarks of plans with nothing shared)."""
+    _TOKENS.clear()
+    _PARTS.clear()
+
+
+def _token(key: tuple[object, ...]) -> int:
+    known = _TOKENS.get(key)
+    if known is None:
+        if len(_TOKENS) >= MAX_PARTS:
+            _TOKENS.clear()
+            _PARTS.clear()
+        known = _TOKENS[key] = len(_TOKENS)
+    return known
+
+
+class DoseMaker:
+    """Builds the doses of a layout's states; plans whose medications are the same
+    (product, units, times, own doses, index) share what was built."""
+
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        self.tokens = []
+        for info in layout.medications:
+            place = layout.drugs[info.drug]
+            baseline = layout.baseline[info.drug]
+            self.tokens.append(
+                _token(
+                    (
+                        place.family.key,
+                        info.local,
+                        info.index,
+                        tuple(place.times[p] for p in info.lanes),
+                        tuple(baseline[p].amount for p in info.lanes),
+                        info.stated,
+                        info.unit_set,
+                        place.mult,
+                        place.bands,
+                        layout.scale,
+                    )
+                )
+            )
+
+    def part(self, state: State, index: int) -> MedicationDose:
+        """Medication ``index``'s doses in ``state``."""
+        layout = self.layout
+        info = layout.medications[index]
+        lanes = state[info.drug]
+        place = layout.drugs[info.drug]
+        # Banded factors (cdc2016 methadone) read the whole drug's daily amount.
+        whole = place.family.daily(lanes) if place.bands else 0
+        key = (self.tokens[index], whole, *(lanes[p] for p in info.lanes))
+        known = _PARTS.get(key)
+        if known is not None:
+            return known
+        family = place.family
+        baseline = layout.baseline[info.drug]
+        doses = []
+        daily = 0
+        for position in info.lanes:
+            now = lanes[position]
+            if not now.amount:
+                continue
+            spec = family.lanes[position]
+            amount = Quantity(family.atom * now.amount, place.unit)
+            unit_set = spec.unit_set
+            if info.stated is not None and not spec.substitute and now.amount == baseline[position].amount:
+                # The patient's own tablets where they make the dose.
+                unit_set = info.stated
+            doses.append(Dose(place.times[position], amount, now.every, _units(unit_set, amount), now.offset))
+            daily += family.contribution(position, now)
+        doses.sort(key=lambda d: d.time)
+        mme: Decimal | None = None
+        if place.factor is not None:
+            mult = next((m for limit, m in place.bands if whole <= limit), place.mult)
+            mme = Decimal(daily * mult) / Decimal(layout.scale)
+        part = MedicationDose(
+            index=index,
+            product=info.product,
+            doses=tuple(doses),
+            daily_amount=Quantity(Decimal(daily) * family.atom / family.day_scale, place.unit),
+            mme_per_day=mme,
+            smallest_unit=info.unit_set.smallest_unit,
+        )
+        _PARTS[key] = part
+        return part
+
+    def parts(self, state: State, indices: Sequence[int]) -> tuple[MedicationDose, ...]:
+        """The doses of the medications ``indices`` in ``state``."""
+        return tuple(self.part(state, index) for index in indices)
+
+
+def _fallen(layout: Layout, before: State, after: State) -> list[tuple[int, int]]:
+    """(drug, lane) of every lane taken less (or less often) after than before."""
+    return [
+        (d, p)
+        for d, (old, new) in enumerate(zip(before, after, strict=True))
+        for p, (a, b) in enumerate(zip(old, new, strict=True))
+        if b.amount < a.amount or (a.amount and b.every > a.every)
+    ]
+
+
+def _profile(layout: Layout, before: State, after: State) -> WithdrawalProfile:
+    """The withdrawal profile of a cut: of the products that fell, the one whose
+    window lasts longest."""
+    rules = window_rules()
+    fallen = [layout.drugs[d].family.lanes[p].product.profile for d, p in _fallen(layout, before, after)]
+    return max(fallen, key=lambda profile: rules[profile].end_day)
+
+
+def _percent(value: Fraction) -> str:
+    return format_decimal((Decimal(value.numerator) * 100 / Decimal(value.denominator)).quantize(Decimal("0.1")))
+
+
+def build_steps(
+    layout: Layout,
+    pace: Pace,
+    baseline: State,
+    path: Sequence[Move],
+    *,
+    plan_id: str,
+    first_number: int,
+    doses: DoseMaker,
+) -> tuple[list[UndatedStep], list[Substitute]]:
+    """The undated steps of ``path`` (from ``baseline``) and the substitutes it adds."""
+    listed = [m.index for m in layout.medications if m.own is not None]
+    first_step: dict[int, int] = {}
+    started = {(d, p) for d, lanes in enumerate(baseline) for p, lane in enumerate(lanes) if lane.amount}
+    steps: list[UndatedStep] = []
+    before = baseline
+    rules = check_in_rules()
+    for number, move in enumerate(path):
+        state = move.state
+        notes: list[str] = []
+        for info in layout.medications:
+            if info.index not in listed and any(state[info.drug][p].amount for p in info.lanes):
+                listed.append(info.index)
+                first_step[info.index] = number
+        for d, lanes in enumerate(state):
+            times = [
+                p for p, lane in enumerate(lanes)
+                if lane.amount and (d, p) not in started and layout.drugs[d].family.lanes[p].substitute
+            ]
+            for p in times:
+                started.add((d, p))
+            if times:
+                notes.append(_substitution_note(layout, d, times, state, doses))
+        final = not any(lane.amount for lanes in state for lane in lanes)
+        timing = step_timing(pace, move)
+        if move.kind is MoveKind.HOLD:
+            kind, profile, days = StepKind.PAUSE, None, timing.days
+            notes.append(
+                f"end: the smallest patch is worn alone for {days} days before it is "
+                "stopped (interfaces.md §4a rule 5)"
+            )
+            fraction, cut_drug = Decimal(0), None
+        else:
+            profile = _profile(layout, before, state)
+            fraction = Decimal(timing.fraction.numerator) / Decimal(timing.fraction.denominator)
+            cut_drug = layout.drugs[move.drug].name
+            if final:
+                kind = StepKind.STOP
+                days = max(window_rules()[profile].end_day + 1, rules.stop_step_days)
+            else:
+                kind = StepKind.CUT
+                days = timing.days
+                notes.extend(_why(pace, move, timing.fraction, timing.p, days))
+        steps.append(
+            UndatedStep(
+                kind=kind,
+                days=days,
+                parts=doses.parts(state, listed),
+                cut_fraction=fraction,
+                cut_drug=cut_drug,
+                profile=profile,
+                key=f"{plan_id}-s{first_number + number:03d}",
+                notes=tuple(notes),
+            )
+        )
+        before = state
+    substitutes = [
+        _substitute(layout, index, first, [s.parts for s in steps])
+        for index, first in sorted(first_step.items())
+    ]
+    return steps, substitutes
+
+
+def _why(pace: Pace, move: Move, fraction: Fraction, p: Fraction, days: int) -> list[str]:
+    """Notes for a cut held longer than the pace's interval or above its ceiling."""
+    longer = days > pace.every_days and fraction > p
+    if move.kind is MoveKind.COARSE:
+        return [
+            f"held: a cut of one smallest unit ({_percent(fraction)}%), above the pace's "
+            f"{_percent(Fraction(pace.max_step_fraction))}% ceiling because no smaller unit of "
+            f"this drug can be dispensed (interfaces.md §4a rule 2); held {days} days so the "
+            f"average pace stays {_percent(p)}% every {pace.every_days} days"
+        ]
+    notes = []
+    if move.kind is MoveKind.SPACE:
+        notes.append(
+            "end: the single smallest dose is now taken every other day; the next step is "
+            "the stop (interfaces.md §4a rule 5)"
+        )
+    if longer:
+        notes.append(
+            f"held: this cut is {_percent(fraction)}%, more than the pace's {_percent(p)}% "
+            f"every {pace.every_days} days, so it is held {days} days (the average pace is "
+            "never faster than the guideline)"
+        )
+    return notes
+
+
+def _substitution_note(layout: Layout, drug: int, lanes: list[int], state: State, doses: DoseMaker) -> str:
+    place = layout.drugs[drug]
+    spec = place.family.lanes[lanes[0]]
+    times = ", ".join(sorted(place.times[p].strftime("%H:%M") for p in lanes))
+    info = next(m for m in layout.medications if m.drug == drug and m.local == spec.medication)
+    part = doses.part(state, info.index)
+    strengths = sorted({u.strength_text for d in part.doses for u in d.units})
+    what = {
+        Form.IR_TABLET: "immediate-release tablets",
+        Form.IR_CAPSULE: "immediate-release capsules",
+        Form.ORAL_SOLUTION: "oral solution (measured in mL with an oral syringe)",
+    }.get(spec.product.form, spec.product.form.value)
+    return (
+        f"new: {place.name} {what} take over part of the {times} dose (the products in use "
+        f"cannot cut within the pace's ceiling): prescribe {', '.join(strengths)}"
+    )
+
+
+def _substitute(
+    layout: Layout, index: int, first: int, parts: Sequence[tuple[MedicationDose, ...]]
+) -> Substitute:
+    info = layout.medications[index]
+    strengths = sorted(
+        {
+            u.strength
+            for step in parts
+            for part in step
+            if part.index == index
+            for dose in part.doses
+            for u in dose.units
+        },
+        key=lambda q: q.amount,
+    )
+    replaces = tuple(
+        m.index
+        for m in layout.medications
+        if m.own is not None and m.drug == info.drug and info.product.finer_than(m.product)
+    )
+    return Substitute(
+        index=index,
+        product=info.product,
+        strengths=tuple(strengths),
+        resolution=info.unit_set.resolution,
+        replaces=replaces,
+        first_step=first,
+    )

@@ -1,0 +1,522 @@
+"""One drug's dispensable moves, worked out once and shared by every plan.
+
+A *drug family* is one opioid's lanes in a regimen: each lane one product
+taken at one dose time (a regimen medication's administration, or a finer
+product of the drug that may take over part of that dose, interfaces.md §4a
+rule 4), with the units it may be made of. Amounts are whole *atoms* of the
+drug (the gcd of every dispensable size of its lanes); a daily amount is in
+atoms × the family's ``day_scale`` (the lcm of the intervals it uses), so
+doses every other day stay whole numbers.
+
+What a family can do from a state (its lanes' amounts, intervals and offsets)
+depends on nothing else, so a family is keyed by value (:class:`FamilyKey`)
+and kept in a bounded process-wide memory: plans of regimens with the same
+products meet the same states and find their moves already worked out.
+Choosing among the moves (the pace, the ceiling, the other drugs) is
+:mod:`._moves`'s job.
+"""
+
+from __future__ import annotations
+
+import heapq
+import threading
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
+from math import lcm
+from typing import Any, NamedTuple
+
+import attrs
+
+from taperplan._catalogue import Form, Product, catalogue
+from taperplan._dispense import UnitSet, reachable
+
+#: Spacing a dose out goes to every other day (interfaces.md §4a rules 5 and 6).
+SPACED_EVERY = 2
+#: Steps of a large dose are at least 1/2**_STRIDE of it (see DrugFamily.step_down).
+_STRIDE = 7
+
+
+class LaneState(NamedTuple):
+    """One lane at one step: the amount in atoms (0: not taken), the days between
+    doses, and the first day of the step it is taken on."""
+
+    amount: int
+    every: int
+    offset: int
+
+
+DrugState = tuple[LaneState, ...]
+
+
+@attrs.frozen(cache_hash=True)
+class LaneSpec:
+    """What a lane is, whatever the plan: its product and units, its base interval,
+    its dose time's place among the drug's (``slot``) and how much that time is
+    worth keeping, and which of the drug's medications it belongs to."""
+
+    product: Product
+    unit_set: UnitSet
+    every: int
+    slot: int
+    keep: int
+    medication: int
+    substitute: bool
+
+
+@attrs.frozen(cache_hash=True)
+class FamilyKey:
+    """The value a :class:`DrugFamily` is shared by."""
+
+    lanes: tuple[LaneSpec, ...]
+    atom: Decimal
+
+
+class DrugMove(NamedTuple):
+    """A change of one drug's lanes and what the planner reads of it."""
+
+    state: DrugState
+    delta: int
+    medication: int
+    dropped: int
+    finer: int
+    coarse: int
+    stops: bool
+    order: int
+
+
+class Exceptions(NamedTuple):
+    """The moves above a ceiling that a family may make (rules 2 and 5)."""
+
+    spaced: DrugMove | None
+    spaced_stop: bool
+    patch_stop: DrugMove | None
+    coarse: tuple[DrugMove, ...]
+
+
+def sizes(unit_set: UnitSet) -> list[Decimal]:
+    """Every dispensable size of ``unit_set`` that amounts are sums of."""
+    if unit_set.form is Form.ORAL_SOLUTION:
+        assert unit_set.resolution is not None  # noqa: S101 - set for every solution
+        return [s.amount * unit_set.resolution.amount for s in unit_set.strengths]
+    found = [s.amount for s in unit_set.strengths]
+    if unit_set.splittable:
+        found += [s.amount / 2 for s in unit_set.strengths]
+    return found
+
+
+def _menu(unit_set: UnitSet, atom: Decimal, top: int) -> tuple[int, ...]:
+    """Every amount from one atom to ``top`` atoms that ``unit_set`` can give at one
+    time, ascending (whole units and at most one half; solution volumes on the
+    syringe grid; patch combinations)."""
+    if unit_set.form is Form.ORAL_SOLUTION:
+        steps = sorted({int(size / atom) for size in sizes(unit_set)})
+        return tuple(k for k in range(1, top + 1) if any(k % step == 0 for step in steps))
+    return reachable(unit_set, atom, top)
+
+
+def substitute_unit_set(product: Product) -> UnitSet:
+    """The units a substitute product is dosed in: the catalogue's strengths."""
+    return UnitSet(
+        form=product.form,
+        strengths=product.strengths,
+        splittable=product.splittable,
+        resolution=catalogue().solution_resolution if product.form is Form.ORAL_SOLUTION else None,
+        max_pieces=catalogue().max_units_per_administration,
+        labels=product.labels,
+    )
+
+
+def substitute_products(product: Product) -> tuple[Product, ...]:
+    """The catalogue's finer products of ``product``'s drug (§4a rule 4), coarsest
+    first: its immediate-release tablet (plain before a combination) and its oral
+    solution."""
+    finer = [p for p in catalogue().products_for(product.drug) if p.finer_than(product)]
+    chosen: dict[int, Product] = {}
+    for candidate in sorted(
+        finer,
+        key=lambda p: (
+            p.form.fineness,
+            p.combination != product.combination,
+            p.combination is not None,
+            p.variant is not None,
+        ),
+    ):
+        chosen.setdefault(candidate.form.fineness, candidate)
+    return tuple(chosen[k] for k in sorted(chosen))
+
+
+def finest_unit(product: Product, unit_set: UnitSet) -> Decimal:
+    """The smallest unit that ``product`` (dosed from ``unit_set``) or a finer form of
+    its drug in the catalogue can give: a cut of at most this much a day is the
+    exception for a product with no finer form (interfaces.md §4a rule 2)."""
+    return min(
+        [unit_set.smallest_unit.amount]
+        + [substitute_unit_set(p).smallest_unit.amount for p in substitute_products(product)]
+    )
+
+
+def _put(state: DrugState, position: int, lane: LaneState) -> DrugState:
+    return (*state[:position], lane, *state[position + 1 :])
+
+
+class DrugFamily:
+    """One drug's lanes and every move they allow (see the module docstring)."""
+
+    def __init__(self, key: FamilyKey) -> None:
+        self.key = key
+        lanes = key.lanes
+        self.lanes = lanes
+        self.atom = key.atom
+        self.patch = lanes[0].product.form is Form.PATCH
+        everys = {lane.every for lane in lanes}
+        self.day_scale = 1 if self.patch else lcm(SPACED_EVERY, *everys)
+        self.smallest = [int(lane.unit_set.smallest_unit.amount / key.atom) for lane in lanes]
+        self.spaced_ok = [lane.product.form.fineness > 0 for lane in lanes]
+        self.fine = [lane.product.form.fineness for lane in lanes]
+        self.keep = [lane.keep for lane in lanes]
+        self.finer = [
+            [
+                j
+                for j, other in enumerate(lanes)
+                if other.slot == lane.slot
+                and other.substitute
+                and other.product.finer_than(lane.product)
+            ]
+            for lane in lanes
+        ]
+        self.medications = sorted({lane.medication for lane in lanes})
+        self.by_medication = {
+            m: tuple(i for i, lane in enumerate(lanes) if lane.medication == m)
+            for m in self.medications
+        }
+        # Per lane, the finest unit of its product or a finer form of the drug: a
+        # cut of at most this much a day is the exception of rule 2.
+        self.finest = [int(finest_unit(lane.product, lane.unit_set) / key.atom) for lane in lanes]
+        self.zero: DrugState = tuple(
+            LaneState(0, lane.every if self.patch else 1, 0) for lane in lanes
+        )
+        self.top = 0
+        self.menus: list[tuple[int, ...]] = [() for _ in lanes]
+        self._daily: dict[DrugState, int] = {}
+        self._exceptions: dict[DrugState, Exceptions] = {}
+        self.lock = threading.Lock()
+
+    def size(self) -> int:
+        """How many states this family remembers."""
+        return len(self._daily) + len(self._exceptions)
+
+    def forget(self) -> None:
+        """Forget every remembered state (they are worked out again on use)."""
+        for table in (self._daily, self._exceptions):
+            table.clear()
+
+    def cover(self, top: int) -> None:
+        """Make every lane's menu reach ``top`` atoms (a menu up to a larger top
+        holds the same amounts below, so every move worked out stays right)."""
+        if top > self.top:
+            self.menus = [_menu(lane.unit_set, self.atom, top) for lane in self.lanes]
+            self.top = top
+
+    # -- measuring ------------------------------------------------------------
+
+    def contribution(self, position: int, lane: LaneState) -> int:
+        """A lane's share of the daily amount (atoms × day scale)."""
+        if not lane.amount:
+            return 0
+        if self.patch:
+            return lane.amount
+        return lane.amount * (self.day_scale // lane.every)
+
+    def daily(self, state: DrugState) -> int:
+        """The daily amount of ``state`` (atoms × day scale; patches: atoms worn)."""
+        known = self._daily.get(state)
+        if known is None:
+            known = sum(self.contribution(i, lane) for i, lane in enumerate(state))
+            self._daily[state] = known
+        return known
+
+    def day_max(self, state: Sequence[LaneState]) -> int:
+        """The most atoms of the drug taken on any one day (patches: worn)."""
+        if self.patch:
+            return sum(lane.amount for lane in state)
+        cycle = lcm(1, *(lane.every for lane in state if lane.amount))
+        return max(
+            sum(
+                lane.amount
+                for lane in state
+                if lane.amount and day >= lane.offset and (day - lane.offset) % lane.every == 0
+            )
+            for day in range(cycle)
+        )
+
+    def all_smallest(self, state: Sequence[LaneState]) -> bool:
+        """Whether every live dose is one smallest unit of its product."""
+        return all(lane.amount <= self.smallest[i] for i, lane in enumerate(state) if lane.amount)
+
+    # -- moves ----------------------------------------------------------------
+
+    def _change(
+        self, state: DrugState, new: DrugState, changed: tuple[int, ...], medication: int, order: int
+    ) -> DrugMove | None:
+        delta = 0
+        dropped = 0
+        finer = 0
+        coarse = 2
+        for position in changed:
+            before, after = state[position], new[position]
+            delta += self.contribution(position, before) - self.contribution(position, after)
+            if before.amount and not after.amount:
+                dropped += 1
+            if after.amount > before.amount:
+                finer = max(finer, self.fine[position])
+            elif after.amount < before.amount or after.every > before.every:
+                coarse = min(coarse, self.fine[position])
+        if delta <= 0:
+            return None
+        stops = not any(lane.amount for lane in new)
+        return DrugMove(new, delta, medication, dropped, finer, coarse, stops, order)
+
+    def step_down(
+        self, state: Sequence[LaneState], position: int, *, exact: bool = False
+    ) -> LaneState:
+        """One lane one step lower: the next smaller dispensable amount; at the
+        smallest, every other day (immediate-release only, once every dose of the
+        drug is at its smallest); then nothing. A spaced dose gets offset 0; the
+        planner staggers it against the plan's other spaced doses.
+
+        Unless ``exact``, a step is at least 1/128 of the dose (finer steps of a
+        large dose, such as 0.5 mg of 200 mg of solution, are cuts no one could
+        tell apart, and below the least ceiling a pace may set, 1%).
+        """
+        now = state[position]
+        menu = self.menus[position]
+        below = bisect_left(menu, now.amount)
+        if below:
+            if not exact:
+                goal = now.amount - (now.amount >> _STRIDE)
+                if goal < menu[below - 1]:
+                    index = bisect_right(menu, goal) - 1
+                    if index >= 0:
+                        return LaneState(menu[index], now.every, now.offset)
+            return LaneState(menu[below - 1], now.every, now.offset)
+        if self.spaced_ok[position] and now.every == 1 and self.all_smallest(state):
+            return LaneState(now.amount, SPACED_EVERY, 0)
+        return self.zero[position]
+
+    def cuts(self, state: DrugState) -> _Sorted:
+        """The cuts with the products in use (the even-cut chain of each medication
+        and each lane one or more steps lower), by growing cut, made on demand
+        (the planner's fast path finds the preferred one without them)."""
+        sources = [self.chain(state, m, 0) for m in self.medications]
+        sources += [self.single(state, p, 1 + p) for p in range(len(state))]
+        return _Sorted(self.lock, sources)
+
+
+    def chain(self, state: DrugState, medication: int, order: int) -> Iterator[DrugMove]:
+        """Lower the medication's largest dose one step at a time (a dose on
+        alternate days is finished first; ties: the dose least worth keeping)."""
+        lanes = self.by_medication[medication]
+        chain = state
+        changed: set[int] = set()
+        while True:
+            live = [p for p in lanes if chain[p].amount]
+            if not live:
+                return
+            spaced = [p for p in live if chain[p].every >= SPACED_EVERY and not self.patch]
+            if spaced:
+                position = min(spaced, key=self.keep.__getitem__)
+            else:
+                position = max(live, key=lambda p: (self.contribution(p, chain[p]), -self.keep[p]))
+            chain = _put(chain, position, self.step_down(chain, position))
+            changed.add(position)
+            move = self._change(state, chain, tuple(sorted(changed)), medication, order)
+            if move is not None:
+                yield move
+
+    def single(self, state: DrugState, position: int, order: int) -> Iterator[DrugMove]:
+        """One lane one or more steps lower."""
+        medication = self.lanes[position].medication
+        single = state
+        while single[position].amount:
+            single = _put(single, position, self.step_down(single, position))
+            move = self._change(state, single, (position,), medication, order)
+            if move is not None:
+                yield move
+
+    def substitutions(self, state: DrugState) -> _Sorted:
+        """A finer product of the drug takes over part of a dose (rule 4), by growing
+        cut, made on demand; a dose spaced to every other day may be taken over by
+        a smaller daily one."""
+        return _Sorted(self.lock, list(self._handovers(state)))
+
+    def _handovers(self, state: DrugState, *, with_lanes: bool = False) -> Iterator[Any]:
+        """One source of substitutions, by growing cut, per lane, finer lane and
+        amount kept of the lane (with ``with_lanes``: (the lane, the source))."""
+        number = 0
+        for position, now in enumerate(state):
+            if not now.amount:
+                continue
+            menu = self.menus[position]
+            below = bisect_left(menu, now.amount)
+            kept_options = (menu[below - 1], 0) if below and now.every == 1 else (0,)
+            for finer in self.finer[position]:
+                there = state[finer]
+                if there.amount and (there.every, there.offset) != (now.every, now.offset):
+                    continue
+                for kept in kept_options:
+                    source = self._handover(state, position, finer, kept, number)
+                    yield (position, source) if with_lanes else source
+                    number += 1
+
+    def _handover(
+        self, state: DrugState, position: int, finer: int, kept: int, order: int
+    ) -> Iterator[DrugMove]:
+        """A finer lane takes over from ``position`` (keeping ``kept`` of it): on the
+        same days (a dose spaced to every other day stays so), by growing cut."""
+        now, there = state[position], state[finer]
+        room = now.amount - kept - 1
+        finer_menu = self.menus[finer]
+        index = bisect_left(finer_menu, there.amount + room + 1) - 1
+        while index >= 0:
+            given = finer_menu[index]
+            if given <= there.amount:
+                return
+            # The next amount at least 1/128 of this one lower.
+            index = min(index - 1, bisect_right(finer_menu, given - (given >> _STRIDE)) - 1)
+            new = _put(state, position, LaneState(kept, now.every, now.offset) if kept else self.zero[position])
+            new = _put(new, finer, LaneState(given, now.every, now.offset))
+            move = self._change(state, new, (position, finer), self.lanes[position].medication, order)
+            if move is not None:
+                yield move
+
+    def exceptions(self, state: DrugState) -> Exceptions:
+        """The end moves and the cuts of at most the drug's finest unit a day that
+        ``state`` allows (the planner checks the rest: the group, the pace)."""
+        known = self._exceptions.get(state)
+        if known is None:
+            known = self._exceptions[state] = self._find_exceptions(state)
+        return known
+
+    def _find_exceptions(self, state: DrugState) -> Exceptions:
+        live = [i for i, lane in enumerate(state) if lane.amount]
+        spaced: DrugMove | None = None
+        spaced_stop = False
+        patch_stop: DrugMove | None = None
+        if len(live) == 1:
+            position = live[0]
+            now = state[position]
+            if self.patch:
+                if now.amount == self.smallest[position] and self.menus[position][:1] == (now.amount,):
+                    new = _put(state, position, self.zero[position])
+                    patch_stop = self._change(state, new, (position,), self.lanes[position].medication, 0)
+            elif now.every >= SPACED_EVERY and now.amount == self.smallest[position] and self.spaced_ok[position]:
+                spaced_stop = True
+            elif now.every == 1:
+                spaced = self._spaced_smallest(state, position)
+        scale = 1 if self.patch else self.day_scale
+        coarse = []
+        for position in live:
+            new = _put(state, position, self.step_down(state, position, exact=True))
+            move = self._change(state, new, (position,), self.lanes[position].medication, 0)
+            if move is not None and move.delta <= self.finest[position] * scale:
+                coarse.append(move)
+        for position, source in self._handovers(state, with_lanes=True):
+            first = next(source, None)
+            if first is not None and first.delta <= self.finest[position] * scale:
+                coarse.append(first)
+        coarse.sort(key=lambda m: (m.delta, m.dropped))
+        return Exceptions(spaced, spaced_stop, patch_stop, tuple(coarse))
+
+    def _spaced_smallest(self, state: DrugState, position: int) -> DrugMove | None:
+        """A single once-daily dose of the smallest unit of an immediate-release
+        product (or an extended-release dose of that amount, handed to one) taken
+        every other day instead (rule 5)."""
+        now = state[position]
+        medication = self.lanes[position].medication
+        if self.spaced_ok[position]:
+            if now.amount != self.smallest[position]:
+                return None
+            new = _put(state, position, LaneState(now.amount, SPACED_EVERY, 0))
+            return self._change(state, new, (position,), medication, 0)
+        for finer in self.finer[position]:
+            if self.spaced_ok[finer] and self.smallest[finer] == now.amount and now.amount in self.menus[finer]:
+                new = _put(state, position, self.zero[position])
+                new = _put(new, finer, LaneState(now.amount, SPACED_EVERY, 0))
+                return self._change(state, new, (position, finer), medication, 0)
+        return None
+
+
+class _Sorted:
+    """Moves from some sources (each by growing cut), merged by growing cut and
+    made as far as read."""
+
+    __slots__ = ("_lock", "_source", "items")
+
+    def __init__(self, lock: threading.Lock, sources: list[Iterator[DrugMove]]) -> None:
+        self._lock = lock
+        self.items: list[DrugMove] = []
+        seen: set[DrugState] = set()
+
+        def merged() -> Iterator[DrugMove]:
+            for move in heapq.merge(*sources, key=lambda m: (m.delta, m.order)):
+                if move.state not in seen:
+                    seen.add(move.state)
+                    yield move
+
+        self._source: Iterator[DrugMove] | None = merged()
+
+    def iterate(self, start: int = 0) -> Iterator[DrugMove]:
+        """The moves from the ``start``-th, by growing cut."""
+        index = start
+        items = self.items
+        while True:
+            if index >= len(items):
+                if self._source is None:
+                    return
+                with self._lock:
+                    if index >= len(items) and self._source is not None:
+                        following = next(self._source, None)
+                        if following is None:
+                            self._source = None
+                        else:
+                            items.append(following)
+                if index >= len(items):
+                    return
+            yield items[index]
+            index += 1
+
+
+# -- the shared memory -------------------------------------------------------------
+
+_FAMILIES: dict[FamilyKey, DrugFamily] = {}
+_LOCK = threading.RLock()
+_CALLS = [0]
+#: Families kept, and states remembered in all; past these, the least recently
+#: used half forget theirs, so a long-running process keeps a steady memory.
+MAX_FAMILIES = 512
+MAX_STATES = 200_000
+
+
+def family(key: FamilyKey, top: int) -> DrugFamily:
+    """The shared family of ``key``, its menus covering ``top`` atoms."""
+    with _LOCK:
+        known = _FAMILIES.pop(key, None)
+        if known is None:
+            known = DrugFamily(key)
+            if len(_FAMILIES) >= MAX_FAMILIES:
+                del _FAMILIES[next(iter(_FAMILIES))]
+        _FAMILIES[key] = known
+        _CALLS[0] += 1
+        if _CALLS[0] % 64 == 0 and sum(f.size() for f in _FAMILIES.values()) > MAX_STATES:
+            families = list(_FAMILIES.values())
+            for old in families[: len(families) // 2]:
+                old.forget()
+        known.cover(top)
+    return known
+
+
+def forget_all() -> None:
+    """Empty the shared memory (for benchmarks of plans with nothing shared)."""
+    with _LOCK:
+        _FAMILIES.clear()
