@@ -120,11 +120,6 @@ if TYPE_CHECKING:
         Substitute,
         TaperPlan,
     )
-    from taperplan.planning import (
-        TaperOrder,
-        plan_taper,
-        replan,
-    )
     from taperplan._regimen import (
         Administration,
         Context,
@@ -202,6 +197,11 @@ if TYPE_CHECKING:
         load_plan,
         plan_from_json,
         plan_to_json,
+    )
+    from taperplan.planning import (
+        TaperOrder,
+        plan_taper,
+        replan,
     )
 
 # Where each lazily loaded public name lives.

@@ -408,9 +408,7 @@ class _Reader:
         if product.labels:
             strengths = tuple(sorted({product.from_label(s) for s in strengths}, key=_amount))
             if available is not None:
-                available = tuple(
-                    sorted({product.from_label(s) for s in available}, key=_amount)
-                )
+                available = tuple(sorted({product.from_label(s) for s in available}, key=_amount))
             amounts = [product.delivered(a, strengths) for a in amounts]
         medication = Medication(
             product=product,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
 from functools import cache
@@ -87,7 +87,7 @@ class Pace:
     def target_cut(
         self, *, original: Fraction, current: Fraction, index: int, amount_factor: Fraction
     ) -> Fraction:
-        """The cut this pace asks for at a step, before rounding and capping.
+        """The cut this pace asks for at a step, before rounding (see :meth:`rate`).
 
         Exact arithmetic: CDC's shorter-term example 100 → 90 → … → 30 → 27 →
         24.3 comes out to the digit.
@@ -98,11 +98,10 @@ class Pace:
             index: the step number (0 for the first cut).
             amount_factor: converts a fixed ``reduction`` of the medication being
                 cut into the measure of the totals (its MME factor, or 1).
-
-        Returns:
-            The amount to cut from ``current``, in the same measure.
         """
-        return self.cut_rule().target(original, current, index, amount_factor)
+        return self.rate(
+            original=original, previous=current, first=index == 0, amount_factor=amount_factor
+        ).target
 
     def rate(
         self,
@@ -148,11 +147,6 @@ class Pace:
             target = min(target, previous - Fraction(self.switch_at or 0) * original)
         return Rate(base, reference, target)
 
-    def cut_rule(self) -> CutRule:
-        """The pace's arithmetic with its fractions worked out once (the
-        planner asks for a target at every step)."""
-        return _cut_rule(self)
-
     def describe_rate(self) -> str:
         """``10% of current every 28 days`` and the like."""
         if self.reduction is not None:
@@ -164,140 +158,6 @@ class Pace:
             f"{rate} every {self.every_days} days (ceiling {ceiling}% a cut; "
             "a larger cut is held longer)"
         )
-
-
-@attrs.frozen
-class CutRule:
-    """A pace's reduction rule as exact fractions (see :meth:`Pace.target_cut`)."""
-
-    basis: Basis
-    reduction: Fraction | None
-    percent: Fraction
-    after_percent: Fraction
-    first_percent: Fraction | None
-    switch_at: Fraction
-    slow_below: Fraction | None
-    slow_factor: Fraction
-
-    def target(
-        self, original: Fraction | int, current: Fraction | int, index: int, amount_factor: Fraction
-    ) -> Fraction:
-        """The cut asked for; ``original`` and ``current`` in one measure."""
-        if isinstance(original, int) and isinstance(current, int):
-            return Fraction(*self.target_ratio(original, current, index, amount_factor))
-        # Scale fractions to a common denominator, work in integers, scale back.
-        scale = Fraction(original).denominator * Fraction(current).denominator
-        numerator, denominator = self.target_ratio(
-            int(original * scale), int(current * scale), index, amount_factor * scale
-        )
-        return Fraction(numerator, denominator * scale)
-
-    def target_ratio(
-        self, original: int, current: int, index: int, amount_factor: Fraction
-    ) -> tuple[int, int]:
-        """The cut asked for as (numerator, denominator), not reduced: the planner
-        compares many cuts against one target, so it skips the gcd."""
-        if self.reduction is not None:
-            value = self.reduction * amount_factor
-            return value.numerator, value.denominator
-        if self.basis is Basis.ORIGINAL:
-            return original * self.percent.numerator, self.percent.denominator
-        if self.basis is Basis.ORIGINAL_THEN_CURRENT:
-            switch = self.switch_at
-            # current > switch_at × original, in integers:
-            if current * switch.denominator > switch.numerator * original:
-                by_original = (original * self.percent.numerator, self.percent.denominator)
-                left = (
-                    current * switch.denominator - switch.numerator * original,
-                    switch.denominator,
-                )
-                return min(by_original, left, key=lambda r: Fraction(*r))
-            return current * self.after_percent.numerator, self.after_percent.denominator
-        percent = (
-            self.first_percent if index == 0 and self.first_percent is not None else self.percent
-        )
-        slow = self.slow_below
-        if slow is not None and current * slow.denominator <= slow.numerator * original:
-            percent *= self.slow_factor
-        return current * percent.numerator, percent.denominator
-
-    def integer_target(self) -> Callable[[int, int, int], tuple[int, int]] | None:
-        """:meth:`target_ratio` for a percent rule as a function of (original,
-        current, index), with the rule's fractions worked out once; None for a
-        fixed reduction (its target does not depend on the totals)."""
-        if self.reduction is not None:
-            return None
-        percent = (self.percent.numerator, self.percent.denominator)
-        if self.basis is Basis.ORIGINAL:
-            p_num, p_den = percent
-
-            def by_original(original: int, current: int, index: int) -> tuple[int, int]:
-                return original * p_num, p_den
-
-            return by_original
-        if self.basis is Basis.ORIGINAL_THEN_CURRENT:
-            p_num, p_den = percent
-            s_num, s_den = self.switch_at.numerator, self.switch_at.denominator
-            a_num, a_den = self.after_percent.numerator, self.after_percent.denominator
-
-            def then_current(original: int, current: int, index: int) -> tuple[int, int]:
-                if current * s_den > s_num * original:
-                    by_original = (original * p_num, p_den)
-                    left = (current * s_den - s_num * original, s_den)
-                    # The smaller of the two; the first on a tie (as min()).
-                    if left[0] * by_original[1] < by_original[0] * left[1]:
-                        return left
-                    return by_original
-                return current * a_num, a_den
-
-            return then_current
-        slow = self.slow_below
-        first = self.first_percent
-
-        def pair(value: Fraction) -> tuple[int, int]:
-            return value.numerator, value.denominator
-
-        # (index 0, later) × (above the slow threshold, at or below it)
-        fast_first = pair(first if first is not None else self.percent)
-        fast_later = pair(self.percent)
-        slow_first = pair((first if first is not None else self.percent) * self.slow_factor)
-        slow_later = pair(self.percent * self.slow_factor)
-        if slow is None:
-
-            def by_current(original: int, current: int, index: int) -> tuple[int, int]:
-                num, den = fast_first if index == 0 else fast_later
-                return current * num, den
-
-            return by_current
-        w_num, w_den = slow.numerator, slow.denominator
-
-        def slowing(original: int, current: int, index: int) -> tuple[int, int]:
-            if current * w_den <= w_num * original:
-                num, den = slow_first if index == 0 else slow_later
-            else:
-                num, den = fast_first if index == 0 else fast_later
-            return current * num, den
-
-        return slowing
-
-
-@cache
-def _cut_rule(pace: Pace) -> CutRule:
-    def fraction(value: Decimal | None) -> Fraction | None:
-        return None if value is None else Fraction(value)
-
-    percent = Fraction(pace.percent or 0) / 100
-    after = pace.after_percent if pace.after_percent is not None else pace.percent
-    return CutRule(
-        basis=pace.basis,
-        reduction=None if pace.reduction is None else Fraction(pace.reduction.amount),
-        percent=percent,
-        after_percent=Fraction(after or 0) / 100,
-        first_percent=None if pace.first_percent is None else Fraction(pace.first_percent) / 100,
-        switch_at=Fraction(pace.switch_at or 0),
-        slow_below=fraction(pace.slow_below) if pace.slow_factor is not None else None,
-        slow_factor=Fraction(pace.slow_factor or 1),
-    )
 
 
 def _preset_from(entry: Mapping[str, Any]) -> Pace:
@@ -524,9 +384,7 @@ def pace_from_mapping(
         )
     else:
         # Forbidding substitution keeps the preset's name: the pace is the same.
-        changed = {
-            k: v for k, v in fields.items() if k != "substitute" and getattr(base, k) != v
-        }
+        changed = {k: v for k, v in fields.items() if k != "substitute" and getattr(base, k) != v}
         pace = attrs.evolve(base, **fields)
         if changed:
             pace = attrs.evolve(pace, name=str(table.get("name", f"{base.name} (custom)")))

@@ -26,7 +26,6 @@ the same plan always gives the same bytes, and a paused or re-planned plan
 from __future__ import annotations
 
 import datetime as dt
-
 import html
 import json
 import uuid
@@ -269,16 +268,14 @@ def plan_to_fhir(plan: TaperPlan, *, patient_reference: str | None = None) -> di
     subject = _subject(patient_reference)
     bundle_id, bundle_url = _urn(f"{plan.id}/bundle")
     entries = []
-    parts = list(plan.baseline)
-    for substitute in plan.substitutes:
-        # A finer product the plan adds: its request, from the step where it starts.
-        parts.append(
-            next(
-                m
-                for m in plan.steps[substitute.first_step].medications
-                if m.index == substitute.index
-            )
-        )
+    # The finer products the plan adds: their requests, from the step where each starts.
+    parts = [
+        *plan.baseline,
+        *(
+            next(m for m in plan.steps[s.first_step].medications if m.index == s.index)
+            for s in plan.substitutes
+        ),
+    ]
     for part in parts:
         url, resource = _medication_request(plan, part, dict(subject), bundle_url)
         entries.append({"fullUrl": url, "resource": resource})

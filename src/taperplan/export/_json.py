@@ -970,7 +970,9 @@ def _structure_dose(conv: Converter, data: object) -> Dose:
         fields.problem("every_days", f"{every_days} is below 1", "days between doses, 1 or more")
     elif every_days is not None and offset is not None and not 0 <= offset < every_days:
         fields.problem(
-            "offset", f"{offset} is not from 0 to {every_days - 1}", "the first day of the step it is taken on"
+            "offset",
+            f"{offset} is not from 0 to {every_days - 1}",
+            "the first day of the step it is taken on",
         )
     fields.check()
     return Dose(
@@ -1103,9 +1105,7 @@ def _structure_plan(conv: Converter, data: object) -> TaperPlan:
     steps = fields.get("steps", tuple[Step, ...])
     warnings = fields.get("warnings", tuple[Notice, ...])
     adjuncts = fields.get("adjuncts", tuple[Adjunct, ...])
-    substitutes = (
-        fields.get("substitutes", tuple[Substitute, ...]) if "substitutes" in raw else ()
-    )
+    substitutes = fields.get("substitutes", tuple[Substitute, ...]) if "substitutes" in raw else ()
     # Checks across fields, wherever their parts could be read.
     if regimen is not None:
         zone = None if regimen.timezone is None else regimen.timezone.key

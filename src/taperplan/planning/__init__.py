@@ -14,7 +14,8 @@ them with their sources). Modules, in the order data flows:
 
 from __future__ import annotations
 
-from taperplan.planning._planner import TaperOrder, plan_taper
+from taperplan.planning._moves import TaperOrder
+from taperplan.planning._planner import plan_taper
 from taperplan.planning._replan import replan
 
 __all__ = ["TaperOrder", "plan_taper", "replan"]

@@ -46,9 +46,9 @@ def _units(unit_set: UnitSet, amount: Quantity) -> tuple[UnitCount, ...]:
 
 
 #: Doses built for a medication's key and lane states, shared by every plan (bounded).
-_PARTS: dict[tuple[int, tuple[object, ...]], MedicationDose] = {}
+_PARTS: dict[tuple[object, ...], MedicationDose] = {}
 _TOKENS: dict[tuple[object, ...], int] = {}
-MAX_PARTS = 100_000
+MAX_PARTS = 30_000
 
 
 def forget_all() -> None:
@@ -117,10 +117,16 @@ class DoseMaker:
             spec = family.lanes[position]
             amount = Quantity(family.atom * now.amount, place.unit)
             unit_set = spec.unit_set
-            if info.stated is not None and not spec.substitute and now.amount == baseline[position].amount:
+            if (
+                info.stated is not None
+                and not spec.substitute
+                and now.amount == baseline[position].amount
+            ):
                 # The patient's own tablets where they make the dose.
                 unit_set = info.stated
-            doses.append(Dose(place.times[position], amount, now.every, _units(unit_set, amount), now.offset))
+            doses.append(
+                Dose(place.times[position], amount, now.every, _units(unit_set, amount), now.offset)
+            )
             daily += family.contribution(position, now)
         doses.sort(key=lambda d: d.time)
         mme: Decimal | None = None
@@ -157,12 +163,16 @@ def _profile(layout: Layout, before: State, after: State) -> WithdrawalProfile:
     """The withdrawal profile of a cut: of the products that fell, the one whose
     window lasts longest."""
     rules = window_rules()
-    fallen = [layout.drugs[d].family.lanes[p].product.profile for d, p in _fallen(layout, before, after)]
+    fallen = [
+        layout.drugs[d].family.lanes[p].product.profile for d, p in _fallen(layout, before, after)
+    ]
     return max(fallen, key=lambda profile: rules[profile].end_day)
 
 
 def _percent(value: Fraction) -> str:
-    return format_decimal((Decimal(value.numerator) * 100 / Decimal(value.denominator)).quantize(Decimal("0.1")))
+    return format_decimal(
+        (Decimal(value.numerator) * 100 / Decimal(value.denominator)).quantize(Decimal("0.1"))
+    )
 
 
 def build_steps(
@@ -178,7 +188,9 @@ def build_steps(
     """The undated steps of ``path`` (from ``baseline``) and the substitutes it adds."""
     listed = [m.index for m in layout.medications if m.own is not None]
     first_step: dict[int, int] = {}
-    started = {(d, p) for d, lanes in enumerate(baseline) for p, lane in enumerate(lanes) if lane.amount}
+    started = {
+        (d, p) for d, lanes in enumerate(baseline) for p, lane in enumerate(lanes) if lane.amount
+    }
     steps: list[UndatedStep] = []
     before = baseline
     rules = check_in_rules()
@@ -191,8 +203,11 @@ def build_steps(
                 first_step[info.index] = number
         for d, lanes in enumerate(state):
             times = [
-                p for p, lane in enumerate(lanes)
-                if lane.amount and (d, p) not in started and layout.drugs[d].family.lanes[p].substitute
+                p
+                for p, lane in enumerate(lanes)
+                if lane.amount
+                and (d, p) not in started
+                and layout.drugs[d].family.lanes[p].substitute
             ]
             for p in times:
                 started.add((d, p))
@@ -263,7 +278,9 @@ def _why(pace: Pace, move: Move, fraction: Fraction, p: Fraction, days: int) -> 
     return notes
 
 
-def _substitution_note(layout: Layout, drug: int, lanes: list[int], state: State, doses: DoseMaker) -> str:
+def _substitution_note(
+    layout: Layout, drug: int, lanes: list[int], state: State, doses: DoseMaker
+) -> str:
     place = layout.drugs[drug]
     spec = place.family.lanes[lanes[0]]
     times = ", ".join(sorted(place.times[p].strftime("%H:%M") for p in lanes))

@@ -12,19 +12,19 @@ What a family can do from a state (its lanes' amounts, intervals and offsets)
 depends on nothing else, so a family is keyed by value (:class:`FamilyKey`)
 and kept in a bounded process-wide memory: plans of regimens with the same
 products meet the same states and find their moves already worked out.
-Choosing among the moves (the pace, the ceiling, the other drugs) is
-:mod:`._moves`'s job.
+The full lists of a family's moves, needed only when the search backs up, are
+made in :mod:`._alternatives`; choosing among moves (the pace, the ceiling,
+the other drugs) is :mod:`._moves`'s job.
 """
 
 from __future__ import annotations
 
-import heapq
 import threading
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from math import lcm
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import attrs
 
@@ -33,8 +33,8 @@ from taperplan._dispense import UnitSet, reachable
 
 #: Spacing a dose out goes to every other day (interfaces.md §4a rules 5 and 6).
 SPACED_EVERY = 2
-#: Steps of a large dose are at least 1/2**_STRIDE of it (see DrugFamily.step_down).
-_STRIDE = 7
+#: Steps of a large dose are at least 1/2**STRIDE of it (see DrugFamily.step_down).
+STRIDE = 7
 
 
 class LaneState(NamedTuple):
@@ -156,7 +156,8 @@ def finest_unit(product: Product, unit_set: UnitSet) -> Decimal:
     )
 
 
-def _put(state: DrugState, position: int, lane: LaneState) -> DrugState:
+def put(state: DrugState, position: int, lane: LaneState) -> DrugState:
+    """``state`` with lane ``position`` replaced by ``lane``."""
     return (*state[:position], lane, *state[position + 1 :])
 
 
@@ -199,16 +200,17 @@ class DrugFamily:
         self.top = 0
         self.menus: list[tuple[int, ...]] = [() for _ in lanes]
         self._daily: dict[DrugState, int] = {}
-        self._exceptions: dict[DrugState, Exceptions] = {}
+        self.remembered: dict[DrugState, Exceptions] = {}
+        self._links: dict[tuple[int, DrugState], tuple[DrugState, int, int] | None] = {}
         self.lock = threading.Lock()
 
     def size(self) -> int:
         """How many states this family remembers."""
-        return len(self._daily) + len(self._exceptions)
+        return len(self._daily) + len(self.remembered) + len(self._links)
 
     def forget(self) -> None:
         """Forget every remembered state (they are worked out again on use)."""
-        for table in (self._daily, self._exceptions):
+        for table in (self._daily, self.remembered, self._links):
             table.clear()
 
     def cover(self, top: int) -> None:
@@ -236,28 +238,19 @@ class DrugFamily:
             self._daily[state] = known
         return known
 
-    def day_max(self, state: Sequence[LaneState]) -> int:
-        """The most atoms of the drug taken on any one day (patches: worn)."""
-        if self.patch:
-            return sum(lane.amount for lane in state)
-        cycle = lcm(1, *(lane.every for lane in state if lane.amount))
-        return max(
-            sum(
-                lane.amount
-                for lane in state
-                if lane.amount and day >= lane.offset and (day - lane.offset) % lane.every == 0
-            )
-            for day in range(cycle)
-        )
-
     def all_smallest(self, state: Sequence[LaneState]) -> bool:
         """Whether every live dose is one smallest unit of its product."""
         return all(lane.amount <= self.smallest[i] for i, lane in enumerate(state) if lane.amount)
 
     # -- moves ----------------------------------------------------------------
 
-    def _change(
-        self, state: DrugState, new: DrugState, changed: tuple[int, ...], medication: int, order: int
+    def change(
+        self,
+        state: DrugState,
+        new: DrugState,
+        changed: tuple[int, ...],
+        medication: int,
+        order: int,
     ) -> DrugMove | None:
         delta = 0
         dropped = 0
@@ -294,7 +287,7 @@ class DrugFamily:
         below = bisect_left(menu, now.amount)
         if below:
             if not exact:
-                goal = now.amount - (now.amount >> _STRIDE)
+                goal = now.amount - (now.amount >> STRIDE)
                 if goal < menu[below - 1]:
                     index = bisect_right(menu, goal) - 1
                     if index >= 0:
@@ -304,187 +297,44 @@ class DrugFamily:
             return LaneState(now.amount, SPACED_EVERY, 0)
         return self.zero[position]
 
-    def cuts(self, state: DrugState) -> _Sorted:
-        """The cuts with the products in use (the even-cut chain of each medication
-        and each lane one or more steps lower), by growing cut, made on demand
-        (the planner's fast path finds the preferred one without them)."""
-        sources = [self.chain(state, m, 0) for m in self.medications]
-        sources += [self.single(state, p, 1 + p) for p in range(len(state))]
-        return _Sorted(self.lock, sources)
-
-
-    def chain(self, state: DrugState, medication: int, order: int) -> Iterator[DrugMove]:
-        """Lower the medication's largest dose one step at a time (a dose on
-        alternate days is finished first; ties: the dose least worth keeping)."""
+    def chain_link(self, state: DrugState, medication: int) -> tuple[DrugState, int, int] | None:
+        """One step of the medication's even-cut chain from ``state``: (the state
+        after, the cut of the daily amount, 1 if a dose time emptied), or None when
+        nothing of it is taken (remembered: chains of many plans run through the
+        same states)."""
+        key = (medication, state)
+        try:
+            return self._links[key]
+        except KeyError:
+            pass
+        link: tuple[DrugState, int, int] | None = None
         lanes = self.by_medication[medication]
-        chain = state
-        changed: set[int] = set()
-        while True:
-            live = [p for p in lanes if chain[p].amount]
-            if not live:
-                return
-            spaced = [p for p in live if chain[p].every >= SPACED_EVERY and not self.patch]
-            if spaced:
-                position = min(spaced, key=self.keep.__getitem__)
-            else:
-                position = max(live, key=lambda p: (self.contribution(p, chain[p]), -self.keep[p]))
-            chain = _put(chain, position, self.step_down(chain, position))
-            changed.add(position)
-            move = self._change(state, chain, tuple(sorted(changed)), medication, order)
-            if move is not None:
-                yield move
-
-    def single(self, state: DrugState, position: int, order: int) -> Iterator[DrugMove]:
-        """One lane one or more steps lower."""
-        medication = self.lanes[position].medication
-        single = state
-        while single[position].amount:
-            single = _put(single, position, self.step_down(single, position))
-            move = self._change(state, single, (position,), medication, order)
-            if move is not None:
-                yield move
-
-    def substitutions(self, state: DrugState) -> _Sorted:
-        """A finer product of the drug takes over part of a dose (rule 4), by growing
-        cut, made on demand; a dose spaced to every other day may be taken over by
-        a smaller daily one."""
-        return _Sorted(self.lock, list(self._handovers(state)))
-
-    def _handovers(self, state: DrugState, *, with_lanes: bool = False) -> Iterator[Any]:
-        """One source of substitutions, by growing cut, per lane, finer lane and
-        amount kept of the lane (with ``with_lanes``: (the lane, the source))."""
-        number = 0
-        for position, now in enumerate(state):
-            if not now.amount:
+        position = -1
+        spaced = -1
+        largest = -1
+        for p in lanes:
+            lane = state[p]
+            if not lane.amount:
                 continue
-            menu = self.menus[position]
-            below = bisect_left(menu, now.amount)
-            kept_options = (menu[below - 1], 0) if below and now.every == 1 else (0,)
-            for finer in self.finer[position]:
-                there = state[finer]
-                if there.amount and (there.every, there.offset) != (now.every, now.offset):
-                    continue
-                for kept in kept_options:
-                    source = self._handover(state, position, finer, kept, number)
-                    yield (position, source) if with_lanes else source
-                    number += 1
-
-    def _handover(
-        self, state: DrugState, position: int, finer: int, kept: int, order: int
-    ) -> Iterator[DrugMove]:
-        """A finer lane takes over from ``position`` (keeping ``kept`` of it): on the
-        same days (a dose spaced to every other day stays so), by growing cut."""
-        now, there = state[position], state[finer]
-        room = now.amount - kept - 1
-        finer_menu = self.menus[finer]
-        index = bisect_left(finer_menu, there.amount + room + 1) - 1
-        while index >= 0:
-            given = finer_menu[index]
-            if given <= there.amount:
-                return
-            # The next amount at least 1/128 of this one lower.
-            index = min(index - 1, bisect_right(finer_menu, given - (given >> _STRIDE)) - 1)
-            new = _put(state, position, LaneState(kept, now.every, now.offset) if kept else self.zero[position])
-            new = _put(new, finer, LaneState(given, now.every, now.offset))
-            move = self._change(state, new, (position, finer), self.lanes[position].medication, order)
-            if move is not None:
-                yield move
-
-    def exceptions(self, state: DrugState) -> Exceptions:
-        """The end moves and the cuts of at most the drug's finest unit a day that
-        ``state`` allows (the planner checks the rest: the group, the pace)."""
-        known = self._exceptions.get(state)
-        if known is None:
-            known = self._exceptions[state] = self._find_exceptions(state)
-        return known
-
-    def _find_exceptions(self, state: DrugState) -> Exceptions:
-        live = [i for i, lane in enumerate(state) if lane.amount]
-        spaced: DrugMove | None = None
-        spaced_stop = False
-        patch_stop: DrugMove | None = None
-        if len(live) == 1:
-            position = live[0]
-            now = state[position]
-            if self.patch:
-                if now.amount == self.smallest[position] and self.menus[position][:1] == (now.amount,):
-                    new = _put(state, position, self.zero[position])
-                    patch_stop = self._change(state, new, (position,), self.lanes[position].medication, 0)
-            elif now.every >= SPACED_EVERY and now.amount == self.smallest[position] and self.spaced_ok[position]:
-                spaced_stop = True
-            elif now.every == 1:
-                spaced = self._spaced_smallest(state, position)
-        scale = 1 if self.patch else self.day_scale
-        coarse = []
-        for position in live:
-            new = _put(state, position, self.step_down(state, position, exact=True))
-            move = self._change(state, new, (position,), self.lanes[position].medication, 0)
-            if move is not None and move.delta <= self.finest[position] * scale:
-                coarse.append(move)
-        for position, source in self._handovers(state, with_lanes=True):
-            first = next(source, None)
-            if first is not None and first.delta <= self.finest[position] * scale:
-                coarse.append(first)
-        coarse.sort(key=lambda m: (m.delta, m.dropped))
-        return Exceptions(spaced, spaced_stop, patch_stop, tuple(coarse))
-
-    def _spaced_smallest(self, state: DrugState, position: int) -> DrugMove | None:
-        """A single once-daily dose of the smallest unit of an immediate-release
-        product (or an extended-release dose of that amount, handed to one) taken
-        every other day instead (rule 5)."""
-        now = state[position]
-        medication = self.lanes[position].medication
-        if self.spaced_ok[position]:
-            if now.amount != self.smallest[position]:
-                return None
-            new = _put(state, position, LaneState(now.amount, SPACED_EVERY, 0))
-            return self._change(state, new, (position,), medication, 0)
-        for finer in self.finer[position]:
-            if self.spaced_ok[finer] and self.smallest[finer] == now.amount and now.amount in self.menus[finer]:
-                new = _put(state, position, self.zero[position])
-                new = _put(new, finer, LaneState(now.amount, SPACED_EVERY, 0))
-                return self._change(state, new, (position, finer), medication, 0)
-        return None
-
-
-class _Sorted:
-    """Moves from some sources (each by growing cut), merged by growing cut and
-    made as far as read."""
-
-    __slots__ = ("_lock", "_source", "items")
-
-    def __init__(self, lock: threading.Lock, sources: list[Iterator[DrugMove]]) -> None:
-        self._lock = lock
-        self.items: list[DrugMove] = []
-        seen: set[DrugState] = set()
-
-        def merged() -> Iterator[DrugMove]:
-            for move in heapq.merge(*sources, key=lambda m: (m.delta, m.order)):
-                if move.state not in seen:
-                    seen.add(move.state)
-                    yield move
-
-        self._source: Iterator[DrugMove] | None = merged()
-
-    def iterate(self, start: int = 0) -> Iterator[DrugMove]:
-        """The moves from the ``start``-th, by growing cut."""
-        index = start
-        items = self.items
-        while True:
-            if index >= len(items):
-                if self._source is None:
-                    return
-                with self._lock:
-                    if index >= len(items) and self._source is not None:
-                        following = next(self._source, None)
-                        if following is None:
-                            self._source = None
-                        else:
-                            items.append(following)
-                if index >= len(items):
-                    return
-            yield items[index]
-            index += 1
+            if lane.every >= SPACED_EVERY and not self.patch:
+                if spaced < 0 or self.keep[p] < self.keep[spaced]:
+                    spaced = p
+            elif spaced < 0:
+                size = self.contribution(p, lane)
+                if size > largest or (size == largest and self.keep[p] < self.keep[position]):
+                    position, largest = p, size
+        if spaced >= 0:
+            position = spaced
+        if position >= 0:
+            before = state[position]
+            after = self.step_down(state, position)
+            link = (
+                put(state, position, after),
+                self.contribution(position, before) - self.contribution(position, after),
+                1 if before.amount and not after.amount else 0,
+            )
+        self._links[key] = link
+        return link
 
 
 # -- the shared memory -------------------------------------------------------------

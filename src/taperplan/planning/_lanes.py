@@ -116,7 +116,8 @@ def _atom(values: Sequence[Decimal]) -> Decimal:
     divisor = 0
     for value in values:
         divisor = gcd(divisor, int(value * scale))
-    return Decimal(divisor) / scale
+    atom: Decimal = Decimal(divisor) / scale
+    return atom
 
 
 class _DrugParts:
@@ -167,19 +168,24 @@ def build_layout(regimen: Regimen, factor_set: FactorSet, *, substitute: bool) -
         products: list[Product] = []
         for _, medication in own:
             if medication.form is not Form.PATCH:
-                products.extend(p for p in substitute_products(medication.product) if p not in products)
+                products.extend(
+                    p for p in substitute_products(medication.product) if p not in products
+                )
         own_products = {m.product: local for local, (_, m) in enumerate(own)}
         for product in products:
-            local = own_products.get(product)
-            if local is not None:
+            known = own_products.get(product)
+            if known is not None:
                 # The regimen has this product already: its doses at new times join it.
-                unit_set = own[local][1].unit_set
+                local = known
+                unit_set = own[known][1].unit_set
             else:
                 unit_set = substitute_unit_set(product)
                 local = len(drug.medications)
                 drug.medications.append(next_index)
                 plan_medications.append(
-                    PlanMedication(next_index, product, unit_set, None, names.index(name), local, ())
+                    PlanMedication(
+                        next_index, product, unit_set, None, names.index(name), local, ()
+                    )
                 )
                 next_index += 1
             for time in times:
@@ -202,7 +208,14 @@ def build_layout(regimen: Regimen, factor_set: FactorSet, *, substitute: bool) -
                     drug.baseline.append(Decimal(0))
     own_plan = [
         PlanMedication(
-            i, m.product, m.unit_set, m, names.index(m.drug), parts[m.drug].medications.index(i), (), m.stated_unit_set
+            i,
+            m.product,
+            m.unit_set,
+            m,
+            names.index(m.drug),
+            parts[m.drug].medications.index(i),
+            (),
+            m.stated_unit_set,
         )
         for i, m in enumerate(medications)
     ]
@@ -224,7 +237,9 @@ def _finish(
     for name in names:
         drug = parts[name]
         amounts = drug.baseline
-        atom = _atom([*(s for spec in drug.specs for s in sizes(spec.unit_set)), *(a for a in amounts if a)])
+        atom = _atom(
+            [*(s for spec in drug.specs for s in sizes(spec.unit_set)), *(a for a in amounts if a)]
+        )
         key = FamilyKey(tuple(drug.specs), atom)
         slot_tops: dict[int, Decimal] = {}
         for spec, amount in zip(drug.specs, amounts, strict=True):
@@ -236,11 +251,15 @@ def _finish(
         )
         first = next(m for m in medications if m.drug == name)
         daily = sum((m.daily_amount.amount for m in medications if m.drug == name), Decimal(0))
-        factor = factor_set.factor_for(first.product, attrs.evolve(first.daily_amount, amount=daily))
+        factor = factor_set.factor_for(
+            first.product, attrs.evolve(first.daily_amount, amount=daily)
+        )
         factors[name] = None if factor is None else Fraction(factor)
         bands[name] = ()
         if name == "methadone" and factor_set.methadone_bands:
-            bands[name] = tuple((Fraction(b.high), Fraction(b.factor)) for b in factor_set.methadone_bands)
+            bands[name] = tuple(
+                (Fraction(b.high), Fraction(b.factor)) for b in factor_set.methadone_bands
+            )
     mme = [n for n in names if factors[n] is not None]
     groups: list[tuple[int, ...]] = []
     group_mme: list[bool] = []

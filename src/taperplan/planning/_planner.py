@@ -15,29 +15,25 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
-from decimal import Decimal
 from fractions import Fraction
-from typing import Literal
 
 import attrs
 
 from taperplan._adjuncts import suggest_adjuncts
-from taperplan._catalogue import FactorSet, Form
+from taperplan._catalogue import FactorSet
 from taperplan._data import load_data
-from taperplan._errors import PlanningError, RefusedError, StoppedAt
-from taperplan._mme import mme_notices, resolve_factor_set
-from taperplan._notices import Notice, notice
-from taperplan._pace import Pace, default_pace, preset, presets
-from taperplan._plan import MedicationDose, StepKind, TaperPlan, date_steps, total_mme
+from taperplan._errors import RefusedError
+from taperplan._mme import resolve_factor_set
+from taperplan._pace import Pace, default_pace, preset
+from taperplan._plan import TaperPlan, date_steps, total_mme
 from taperplan._regimen import Regimen
-from taperplan._safety import dst_time_warnings, oud_refusal_reason, regimen_safety_warnings
-from taperplan._units import format_decimal
+from taperplan._safety import oud_refusal_reason
 from taperplan.planning._build import DoseMaker, build_steps
 from taperplan.planning._lanes import Layout, build_layout
-from taperplan.planning._moves import MoveMaker
-from taperplan.planning._search import SearchFailed, search
-
-TaperOrder = Literal["long-acting-first", "short-acting-first", "proportional"]
+from taperplan.planning._moves import MoveMaker, TaperOrder
+from taperplan.planning._refusal import refusal
+from taperplan.planning._search import DeadEndError, search
+from taperplan.planning._warnings import plan_warnings
 
 
 def end_thresholds() -> tuple[Fraction, Fraction]:
@@ -47,7 +43,10 @@ def end_thresholds() -> tuple[Fraction, Fraction]:
 
 
 def move_maker(
-    layout: Layout, pace: Pace, order: TaperOrder | Sequence[str], originals: Sequence[int]
+    layout: Layout,
+    pace: Pace,
+    order: TaperOrder | Sequence[str],
+    originals: Sequence[int] | Sequence[Fraction],
 ) -> MoveMaker:
     """The moves of a plan of ``layout`` at ``pace``."""
     stop, end = end_thresholds()
@@ -167,10 +166,19 @@ def plan_taper(
     doses = DoseMaker(layout)
     try:
         path = search(maker, layout.baseline)
-    except SearchFailed as failed:
-        raise _refusal(
-            regimen, chosen, layout, doses, failed, start=start, order=order,
-            factor_set=factor_set, substitute=allowed, supervised=supervised,
+    except DeadEndError as failed:
+        raise refusal(
+            regimen,
+            chosen,
+            layout,
+            doses,
+            failed,
+            start=start,
+            order=order,
+            factor_set=factor_set,
+            substitute=allowed,
+            supervised=supervised,
+            planner=plan_taper,
         ) from None
     undated, substitutes = build_steps(
         layout, chosen, layout.baseline, path, plan_id=identifier, first_number=1, doses=doses
@@ -194,189 +202,3 @@ def plan_taper(
         substitutes=tuple(substitutes),
     )
     return attrs.evolve(plan, warnings=plan_warnings(plan, factor_set))
-
-
-def plan_warnings(plan: TaperPlan, factor_set: FactorSet) -> tuple[Notice, ...]:
-    """Every warning of ``plan``: MME, pace, substitutes, large cuts, safety."""
-    regimen, pace, steps = plan.regimen, plan.pace, plan.steps
-    total = plan.baseline_total_mme_per_day
-    reads = tuple(
-        (m.drug, m.form, p.mme_per_day is None)
-        for m, p in zip(regimen.medications, plan.baseline, strict=True)
-    )
-    result: list[Notice] = list(mme_notices(reads, total, factor_set))
-    if pace.cap_lifted:
-        result.append(
-            notice(
-                "cap-above-preset",
-                cap=format_decimal(pace.max_step_fraction * 100),
-                preset_cap=format_decimal((pace.preset_cap or Decimal(0)) * 100),
-                pace=pace.name,
-            )
-        )
-    if pace.supervised_only:
-        result.append(notice("supervised-pace", pace=pace.name))
-    if any(s.kind is StepKind.CUT and any("shorter than the expected" in n for n in s.notes) for s in steps):
-        result.append(notice("steps-shorter-than-window"))
-    result.extend(_step_warnings(plan))
-    result.extend(regimen_safety_warnings(regimen, total_mme=total))
-    result.extend(dst_time_warnings(regimen, start=steps[0].start, end=steps[-1].end))
-    result.extend(regimen.notices)
-    return tuple(dict.fromkeys(result))
-
-
-def _step_warnings(plan: TaperPlan) -> list[Notice]:
-    """Warnings about what the steps do: substitutes, cuts above the ceiling, the
-    last patch, methadone's slower handling."""
-    result = []
-    for substitute in plan.substitutes:
-        step = plan.steps[substitute.first_step]
-        result.append(
-            notice(
-                "substitution",
-                product=substitute.product.name,
-                step=step.index + 1,
-                date=step.start.isoformat(),
-                strengths=", ".join(substitute.product.label(s) for s in substitute.strengths),
-                measure=""
-                if substitute.resolution is None
-                else f", measured with an oral syringe to {substitute.resolution}",
-            )
-        )
-    coarse = sorted(
-        {s.cut_drug for s in plan.steps if s.cut_drug and any(n.startswith("held: a cut of one smallest") for n in s.notes)}
-    )
-    if coarse:
-        result.append(
-            notice(
-                "above-ceiling-unit",
-                drugs=", ".join(coarse),
-                ceiling=format_decimal(plan.pace.max_step_fraction * 100),
-            )
-        )
-    for position, step in enumerate(plan.steps[1:], start=1):
-        before = plan.steps[position - 1]
-        for part in before.medications:
-            after = next((m for m in step.medications if m.index == part.index), None)
-            if part.form is Form.PATCH and _one_smallest_patch(part) and after is not None and not after.doses:
-                result.append(
-                    notice(
-                        "smallest-patch-stop",
-                        label=part.doses[0].units[0].strength_text,
-                        drug=part.drug,
-                        days=before.days,
-                    )
-                )
-    if any(m.drug == "methadone" for m in plan.regimen.medications):
-        result.append(notice("methadone-slower", percent=format_decimal(plan.pace.percent or Decimal(0)), every=plan.pace.every_days))
-    return result
-
-
-def _one_smallest_patch(part: MedicationDose) -> bool:
-    """Whether ``part`` is one patch of its product's smallest strength."""
-    if len(part.doses) != 1:
-        return False
-    units = part.doses[0].units
-    return len(units) == 1 and units[0].count == 1 and units[0].strength == part.smallest_unit
-
-
-# -- refusals --------------------------------------------------------------------
-
-
-def _describe(parts: Sequence[MedicationDose]) -> str:
-    words = []
-    for part in parts:
-        if not part.doses:
-            continue
-        doses = ", ".join(
-            f"{format_decimal(d.amount.amount)} {d.amount.unit.value} at {d.time.strftime('%H:%M')}"
-            + ("" if d.every_days == 1 else f" every {d.every_days} days")
-            for d in part.doses
-        )
-        words.append(f"{part.product.name} {doses}")
-    return "; ".join(words) or "nothing"
-
-
-def _refusal(
-    regimen: Regimen,
-    pace: Pace,
-    layout: Layout,
-    doses: DoseMaker,
-    failed: SearchFailed,
-    *,
-    start: dt.date,
-    order: TaperOrder | Sequence[str],
-    factor_set: FactorSet,
-    substitute: bool,
-    supervised: bool,
-) -> PlanningError:
-    """The refusal of a regimen: where planning stopped, a fix the planner has
-    checked, and the warnings ``plan`` would have printed."""
-    state = failed.deepest[-1].state if failed.deepest else layout.baseline
-    parts = doses.parts(state, [m.index for m in layout.medications])
-    total = total_mme(parts)
-    stopped = StoppedAt(steps=len(failed.deepest), doses=_describe(parts), total_mme_per_day=total)
-    fix = _checked_fix(regimen, pace, start=start, order=order, factor_set=factor_set, substitute=substitute, supervised=supervised)
-    baseline_total = total_mme(doses.parts(layout.baseline, [m.index for m in layout.medications if m.own]))
-    reads = tuple((m.drug, m.form, layout.drugs[next(d.index for d in layout.drugs if d.name == m.drug)].factor is None) for m in regimen.medications)
-    warnings = (
-        *regimen_safety_warnings(regimen, total_mme=baseline_total),
-        *mme_notices(reads, baseline_total, factor_set),
-    )
-    total_text = "" if total is None else f" ({format_decimal(total.quantize(Decimal('0.01')).normalize())} MME/day)"
-    if failed.too_long:
-        why = f"the {pace.name} pace would need more than 400 steps"
-    else:
-        why = (
-            f"after {stopped.steps} steps, at {stopped.doses}{total_text}, no dispensable cut "
-            f"keeps the {pace.name} pace's rules (a ceiling of "
-            f"{format_decimal(pace.max_step_fraction * 100)}% a cut"
-            + ("" if substitute else "; substitution of a finer product is off")
-            + ")"
-        )
-    message = f"no plan: {why}. " + (
-        f"Fix: {fix}." if fix else "No change taperplan can check gives a plan: plan this taper by hand."
-    )
-    return PlanningError(message, stopped_at=stopped, fix=fix, warnings=tuple(dict.fromkeys(warnings)))
-
-
-def _checked_fix(
-    regimen: Regimen,
-    pace: Pace,
-    *,
-    start: dt.date,
-    order: TaperOrder | Sequence[str],
-    factor_set: FactorSet,
-    substitute: bool,
-    supervised: bool,
-) -> str | None:
-    """The first change that gives a plan (each tried by planning it)."""
-
-    def plans(candidate: Regimen, candidate_pace: Pace, allow: bool) -> bool:
-        try:
-            plan_taper(candidate, start=start, pace=candidate_pace, order=order, factors=factor_set, supervised=supervised, substitute=allow)
-        except (PlanningError, RefusedError):
-            return False
-        return True
-
-    if not substitute and plans(regimen, pace, True):
-        return (
-            "allow the same drug's immediate-release tablet or oral solution to take over part "
-            "of the dose (remove substitute = false from [pace], or pass substitute=True)"
-        )
-    if any(m.available is not None for m in regimen.medications):
-        wider = attrs.evolve(
-            regimen, medications=tuple(attrs.evolve(m, available=None) for m in regimen.medications)
-        )
-        if plans(wider, pace, substitute):
-            return "allow every strength the catalogue lists (remove available = [...])"
-    for other in sorted(
-        (p for p in presets() if not p.supervised_only and p.max_step_fraction > pace.max_step_fraction),
-        key=lambda p: (p.max_step_fraction, p.name),
-    ):
-        if plans(regimen, attrs.evolve(other, substitute=substitute), substitute):
-            return (
-                f"choose the {other.name} pace (ceiling {format_decimal(other.max_step_fraction * 100)}% "
-                "a cut), if the prescriber agrees"
-            )
-    return None

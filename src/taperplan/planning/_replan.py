@@ -38,13 +38,10 @@ from taperplan._regimen import Administration, Medication, Regimen
 from taperplan._units import Quantity, format_decimal
 from taperplan.planning._build import DoseMaker, build_steps
 from taperplan.planning._lanes import Layout, build_layout
-from taperplan.planning._planner import (
-    TaperOrder,
-    move_maker,
-    plan_warnings,
-    refusals,
-)
-from taperplan.planning._search import SearchFailed, search
+from taperplan.planning._moves import TaperOrder
+from taperplan.planning._planner import move_maker, refusals
+from taperplan.planning._search import DeadEndError, search
+from taperplan.planning._warnings import plan_warnings
 
 
 def replan(
@@ -82,7 +79,9 @@ def replan(
     chosen = plan.pace if pace is None else (pace if isinstance(pace, Pace) else preset(pace))
     on = _first_new_cut(plan, on, chosen)
     step = plan.step_on(on)
-    planned = plan.baseline if on == plan.start else plan.step_on(on - dt.timedelta(days=1)).medications
+    planned = (
+        plan.baseline if on == plan.start else plan.step_on(on - dt.timedelta(days=1)).medications
+    )
     if regimen is None:
         new_regimen = plan.regimen if on == plan.start else _regimen_on(plan, planned)
     else:
@@ -104,7 +103,7 @@ def replan(
     maker = move_maker(layout, chosen, _order(plan.order), originals)
     try:
         path = search(maker, layout.baseline, first_cut=False)
-    except SearchFailed:
+    except DeadEndError:
         raise PlanningError(
             f"no plan from {on.isoformat()} keeps the {chosen.name} pace's rules for the doses "
             "taken then: re-plan at a pace with a larger ceiling, or allow substitution"
@@ -115,7 +114,13 @@ def replan(
     first_number = 1 + max((n for n in (_number(r.key) for r in kept) if n is not None), default=0)
     doses = DoseMaker(layout)
     fresh, new_substitutes = build_steps(
-        layout, chosen, layout.baseline, path, plan_id=plan.id, first_number=first_number, doses=doses
+        layout,
+        chosen,
+        layout.baseline,
+        path,
+        plan_id=plan.id,
+        first_number=first_number,
+        doses=doses,
     )
     regimen_count = len(merged)
     substitutes = list(plan.substitutes)
@@ -167,16 +172,24 @@ def _first_new_cut(plan: TaperPlan, on: dt.date, pace: Pace) -> dt.date:
     dose as long as its cut needs at ``pace`` (rule 3), in whole dosing intervals."""
     step = plan.step_on(on)
     if step.kind is StepKind.STOP and on > step.start:
-        raise PlanningError(f"{on.isoformat()} is after the stop ({step.start.isoformat()}); nothing to re-plan")
+        raise PlanningError(
+            f"{on.isoformat()} is after the stop ({step.start.isoformat()}); nothing to re-plan"
+        )
     if step.kind is StepKind.CUT and step.start < on:
         on = max(on, step.start + dt.timedelta(days=_needed_days(plan, step, pace)))
     if step.start < on <= step.end:
-        on = step.start + dt.timedelta(days=whole((on - step.start).days, dosing_period(step.medications)))
+        on = step.start + dt.timedelta(
+            days=whole((on - step.start).days, dosing_period(step.medications))
+        )
     return min(on, step.end + dt.timedelta(days=1))
 
 
 def _needed_days(plan: TaperPlan, step: Step, pace: Pace) -> int:
-    previous = plan.steps[step.index - 1].total_mme_per_day if step.index else plan.baseline_total_mme_per_day
+    previous = (
+        plan.steps[step.index - 1].total_mme_per_day
+        if step.index
+        else plan.baseline_total_mme_per_day
+    )
     original = plan.baseline_total_mme_per_day
     if previous is None or original is None or not original:
         p = Fraction(pace.percent or 10) / 100
@@ -202,13 +215,17 @@ def _raised(planned: Sequence[MedicationDose], regimen: Regimen) -> str:
     after: dict[str, Quantity] = {}
     for medication in regimen.medications:
         amount = medication.daily_amount
-        after[medication.drug] = after[medication.drug] + amount if medication.drug in after else amount
+        after[medication.drug] = (
+            after[medication.drug] + amount if medication.drug in after else amount
+        )
     higher = []
     for drug, amount in after.items():
         old = before.get(drug)
         if old is None or amount.unit is not old.unit or amount.amount > old.amount:
             was = "none" if old is None else f"{format_decimal(old.amount)} {old.unit.value}"
-            higher.append(f"{drug} {format_decimal(amount.amount)} {amount.unit.value} a day, above the plan's {was}")
+            higher.append(
+                f"{drug} {format_decimal(amount.amount)} {amount.unit.value} a day, above the plan's {was}"
+            )
     return "; ".join(higher)
 
 
@@ -230,7 +247,12 @@ def _regimen_on(plan: TaperPlan, parts: Sequence[MedicationDose]) -> Regimen:
         if medication is not None:
             held = sorted(units | set(medication.strengths), key=lambda q: q.amount)
             medications.append(
-                attrs.evolve(medication, strengths=tuple(held), administrations=administrations, every_days=every)
+                attrs.evolve(
+                    medication,
+                    strengths=tuple(held),
+                    administrations=administrations,
+                    every_days=every,
+                )
             )
             continue
         substitute = substitutes[part.index]
@@ -249,7 +271,9 @@ def _regimen_on(plan: TaperPlan, parts: Sequence[MedicationDose]) -> Regimen:
     return attrs.evolve(plan.regimen, medications=tuple(medications))
 
 
-def _mapping(plan: TaperPlan, regimen: Regimen, layout: Layout) -> tuple[dict[int, int], tuple[Medication, ...]]:
+def _mapping(
+    plan: TaperPlan, regimen: Regimen, layout: Layout
+) -> tuple[dict[int, int], tuple[Medication, ...]]:
     """Each of the new layout's own medications → its index in the plan (products
     new to the plan join its regimen), and the plan's merged regimen medications."""
     merged = list(plan.regimen.medications)
@@ -273,19 +297,27 @@ def _mapping(plan: TaperPlan, regimen: Regimen, layout: Layout) -> tuple[dict[in
     added = len(merged) - len(plan.regimen.medications)
     if added:
         # Substitutes move up behind the new regimen medications.
-        mapping = {k: (v + added if v >= len(plan.regimen.medications) else v) for k, v in mapping.items()}
+        mapping = {
+            k: (v + added if v >= len(plan.regimen.medications) else v) for k, v in mapping.items()
+        }
     return mapping, tuple(merged)
 
 
 def _originals(plan: TaperPlan, layout: Layout) -> list[Fraction]:
     """Per group of the new layout, the plan's baseline total in its scale."""
-    result = []
+    result: list[Fraction] = []
     for group, mme in zip(layout.groups, layout.group_mme, strict=True):
         names = {layout.drugs[d].name for d in group}
         if mme:
-            value = sum((Fraction(p.mme_per_day) for p in plan.baseline if p.mme_per_day is not None), Fraction(0))
+            value = sum(
+                (Fraction(p.mme_per_day) for p in plan.baseline if p.mme_per_day is not None),
+                Fraction(0),
+            )
         else:
-            value = sum((Fraction(p.daily_amount.amount) for p in plan.baseline if p.drug in names), Fraction(0))
+            value = sum(
+                (Fraction(p.daily_amount.amount) for p in plan.baseline if p.drug in names),
+                Fraction(0),
+            )
         if not value:
             value = Fraction(layout.totals(layout.baseline)[1][len(result)], layout.scale)
         result.append(value * layout.scale)
@@ -293,15 +325,20 @@ def _originals(plan: TaperPlan, layout: Layout) -> list[Fraction]:
 
 
 def _order(name: str) -> TaperOrder | Sequence[str]:
-    if name in ("short-acting-first", "proportional", "long-acting-first"):
-        return name  # type: ignore[return-value]
+    if name == "short-acting-first":
+        return "short-acting-first"
+    if name == "proportional":
+        return "proportional"
     if name.startswith("explicit: "):
         return name.removeprefix("explicit: ").split(", ")
     return "long-acting-first"
 
 
 def _templates(
-    plan: TaperPlan, merged: Sequence[Medication], substitutes: Sequence[Substitute], factor_set: FactorSet
+    plan: TaperPlan,
+    merged: Sequence[Medication],
+    substitutes: Sequence[Substitute],
+    factor_set: FactorSet,
 ) -> dict[int, MedicationDose]:
     """A stopped entry for every medication of the plan, by index."""
     result = {}
@@ -316,7 +353,9 @@ def _templates(
             smallest_unit=medication.unit_set.smallest_unit,
         )
     for substitute in substitutes:
-        factor = factor_set.factor_for(substitute.product, Quantity(0, substitute.product.form.dose_unit))
+        factor = factor_set.factor_for(
+            substitute.product, Quantity(0, substitute.product.form.dose_unit)
+        )
         result[substitute.index] = MedicationDose(
             index=substitute.index,
             product=substitute.product,
@@ -345,7 +384,9 @@ def _aligned(
     return tuple(by_index.get(i, templates[i]) for i in listed)
 
 
-def _amounts(parts: Sequence[MedicationDose]) -> list[tuple[str, tuple[tuple[dt.time, Decimal, int], ...]]]:
+def _amounts(
+    parts: Sequence[MedicationDose],
+) -> list[tuple[str, tuple[tuple[dt.time, Decimal, int], ...]]]:
     """What is taken, by product: each dose's time, amount and interval (not its units)."""
     return sorted(
         (p.product.name, tuple((d.time, d.amount.amount, d.every_days) for d in p.doses))

@@ -9,9 +9,10 @@ cut and the pace (interfaces.md §4a rule 3).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from fractions import Fraction
 from functools import lru_cache
-from math import ceil, lcm
+from math import lcm
 from typing import NamedTuple
 
 from taperplan._pace import Pace
@@ -24,7 +25,7 @@ MAX_STEPS = 400
 MAX_VISITS = 20_000
 
 
-class SearchFailed(Exception):
+class DeadEndError(Exception):
     """No path to the stop keeps the rules (``deepest`` is the longest tried)."""
 
     def __init__(self, deepest: list[Move], *, too_long: bool = False) -> None:
@@ -36,40 +37,70 @@ class SearchFailed(Exception):
 def search(maker: MoveMaker, baseline: State, *, first_cut: bool = True) -> list[Move]:
     """The moves from ``baseline`` to the stop, most preferred first.
 
+    Each state's preferred move is found on its own (:meth:`MoveMaker.preferred`);
+    the others are made only when the search backs up to that state.
+
     Raises:
-        SearchFailed: no path keeps the rules (or one needs more than
+        DeadEndError: no path keeps the rules (or one needs more than
             :data:`MAX_STEPS` steps).
     """
     path: list[Move] = []
-    states = [baseline]
-    frames = [iter(maker.moves(baseline, first=first_cut, held=False))]
+    frames: list[_Frame] = [_Frame(maker, baseline, first_cut, held=False)]
     dead: set[State] = set()
     deepest: list[Move] = []
     visits = 0
     while frames:
-        move = next(frames[-1], None)
+        frame = frames[-1]
+        move = frame.next()
         if move is None:
             frames.pop()
-            dead.add(states.pop())
+            dead.add(frame.state)
             if path:
                 path.pop()
             continue
         if move.kind is not MoveKind.HOLD and move.state in dead:
             continue
         path.append(move)
-        states.append(move.state)
         if len(path) > len(deepest):
             deepest = list(path)
         if not any(lane.amount for drug in move.state for lane in drug):
             return path
         if len(path) >= MAX_STEPS:
-            raise SearchFailed(deepest, too_long=True)
+            raise DeadEndError(deepest, too_long=True)
         visits += 1
         if visits > MAX_VISITS:
             break
         first = first_cut and all(m.kind is MoveKind.HOLD for m in path)
-        frames.append(iter(maker.moves(move.state, first=first, held=True)))
-    raise SearchFailed(deepest)
+        frames.append(_Frame(maker, move.state, first, held=True))
+    raise DeadEndError(deepest)
+
+
+class _Frame:
+    """One state on the search's path: its preferred move first, then (only if the
+    search backs up to it) the others."""
+
+    __slots__ = ("first", "held", "maker", "others", "state", "tried")
+
+    def __init__(self, maker: MoveMaker, state: State, first: bool, *, held: bool) -> None:  # noqa: FBT001
+        self.maker = maker
+        self.state = state
+        self.first = first
+        self.held = held
+        self.tried: State | None = None
+        self.others: Iterator[Move] | None = None
+
+    def next(self) -> Move | None:
+        if self.others is None:
+            if self.tried is None:
+                move = self.maker.preferred(self.state, first=self.first, held=self.held)
+                if move is not None:
+                    self.tried = move.state
+                    return move
+            self.others = self.maker.moves(self.state, first=self.first, held=self.held)
+        for move in self.others:
+            if move.state != self.tried or move.kind is MoveKind.HOLD:
+                return move
+        return None
 
 
 class Timing(NamedTuple):
@@ -107,7 +138,7 @@ def step_timing(pace: Pace, move: Move) -> Timing:
 
 
 @lru_cache(maxsize=1 << 14)
-def _fraction_days(
+def _fraction_days(  # noqa: PLR0917 - whole numbers as a cache key
     cut: int, ref_num: int, ref_den: int, p_num: int, p_den: int, every_days: int, min_days: int
 ) -> tuple[Fraction, int]:
     """A cut's fraction and its step's least length (whole numbers in, cached)."""

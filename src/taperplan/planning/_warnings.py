@@ -1,0 +1,122 @@
+"""The warnings a plan carries: MME and pace, what its steps do, and safety.
+
+Besides the regimen's own (MME thresholds, safety, clock changes, reading
+notices), a plan warns about its pace (a ceiling above the preset's, a
+supervised pace, steps shorter than their withdrawal window) and about what
+its steps do: a finer product added (rule 4, with what to prescribe), cuts
+above the ceiling because no smaller unit exists (rule 2), the last smallest
+patch stopped (rule 5), and methadone's slower handling.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from taperplan._catalogue import FactorSet, Form
+from taperplan._mme import mme_notices
+from taperplan._notices import Notice, notice
+from taperplan._plan import MedicationDose, StepKind, TaperPlan
+from taperplan._safety import dst_time_warnings, regimen_safety_warnings
+from taperplan._units import format_decimal
+
+
+def plan_warnings(plan: TaperPlan, factor_set: FactorSet) -> tuple[Notice, ...]:
+    """Every warning of ``plan``: MME, pace, substitutes, large cuts, safety."""
+    regimen, pace, steps = plan.regimen, plan.pace, plan.steps
+    total = plan.baseline_total_mme_per_day
+    reads = tuple(
+        (m.drug, m.form, p.mme_per_day is None)
+        for m, p in zip(regimen.medications, plan.baseline, strict=True)
+    )
+    result: list[Notice] = list(mme_notices(reads, total, factor_set))
+    if pace.cap_lifted:
+        result.append(
+            notice(
+                "cap-above-preset",
+                cap=format_decimal(pace.max_step_fraction * 100),
+                preset_cap=format_decimal((pace.preset_cap or Decimal(0)) * 100),
+                pace=pace.name,
+            )
+        )
+    if pace.supervised_only:
+        result.append(notice("supervised-pace", pace=pace.name))
+    if any(
+        s.kind is StepKind.CUT and any("shorter than the expected" in n for n in s.notes)
+        for s in steps
+    ):
+        result.append(notice("steps-shorter-than-window"))
+    result.extend(_step_warnings(plan))
+    result.extend(regimen_safety_warnings(regimen, total_mme=total))
+    result.extend(dst_time_warnings(regimen, start=steps[0].start, end=steps[-1].end))
+    result.extend(regimen.notices)
+    return tuple(dict.fromkeys(result))
+
+
+def _step_warnings(plan: TaperPlan) -> list[Notice]:
+    """Warnings about what the steps do: substitutes, cuts above the ceiling, the
+    last patch, methadone's slower handling."""
+    result = []
+    for substitute in plan.substitutes:
+        step = plan.steps[substitute.first_step]
+        result.append(
+            notice(
+                "substitution",
+                product=substitute.product.name,
+                step=step.index + 1,
+                date=step.start.isoformat(),
+                strengths=", ".join(substitute.product.label(s) for s in substitute.strengths),
+                measure=""
+                if substitute.resolution is None
+                else f", measured with an oral syringe to {substitute.resolution}",
+            )
+        )
+    coarse = sorted(
+        {
+            s.cut_drug
+            for s in plan.steps
+            if s.cut_drug and any(n.startswith("held: a cut of one smallest") for n in s.notes)
+        }
+    )
+    if coarse:
+        result.append(
+            notice(
+                "above-ceiling-unit",
+                drugs=", ".join(coarse),
+                ceiling=format_decimal(plan.pace.max_step_fraction * 100),
+            )
+        )
+    for position, step in enumerate(plan.steps[1:], start=1):
+        before = plan.steps[position - 1]
+        for part in before.medications:
+            after = next((m for m in step.medications if m.index == part.index), None)
+            if (
+                part.form is Form.PATCH
+                and _one_smallest_patch(part)
+                and after is not None
+                and not after.doses
+            ):
+                result.append(
+                    notice(
+                        "smallest-patch-stop",
+                        label=part.doses[0].units[0].strength_text,
+                        drug=part.drug,
+                        days=before.days,
+                    )
+                )
+    if any(m.drug == "methadone" for m in plan.regimen.medications):
+        result.append(
+            notice(
+                "methadone-slower",
+                percent=format_decimal(plan.pace.percent or Decimal(0)),
+                every=plan.pace.every_days,
+            )
+        )
+    return result
+
+
+def _one_smallest_patch(part: MedicationDose) -> bool:
+    """Whether ``part`` is one patch of its product's smallest strength."""
+    if len(part.doses) != 1:
+        return False
+    units = part.doses[0].units
+    return len(units) == 1 and units[0].count == 1 and units[0].strength == part.smallest_unit
