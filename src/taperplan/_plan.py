@@ -423,4 +423,21 @@ def _pause(plan: TaperPlan, *, on: dt.date, days: int) -> TaperPlan:
             replanned_from=None,
         )
         new_raws = [*raws[:position], undated(step, days=before), held_raw, *raws[position + 1 :]]
-    return attrs.evolve(plan, steps=date_steps(new_raws, plan.start), revision=plan.revision + 1)
+    steps = date_steps(new_raws, plan.start)
+    return attrs.evolve(
+        plan,
+        steps=steps,
+        revision=plan.revision + 1,
+        substitutes=tuple(
+            attrs.evolve(s, first_step=first_taken(steps, s.index)) for s in plan.substitutes
+        ),
+    )
+
+
+def first_taken(steps: Sequence[Step], index: int) -> int:
+    """The index of the first step that takes medication ``index``."""
+    return next(
+        step.index
+        for step in steps
+        if any(m.index == index and m.doses for m in step.medications)
+    )

@@ -272,7 +272,12 @@ def plan_to_fhir(plan: TaperPlan, *, patient_reference: str | None = None) -> di
     parts = [
         *plan.baseline,
         *(
-            next(m for m in plan.steps[s.first_step].medications if m.index == s.index)
+            next(
+                m
+                for step in plan.steps[s.first_step :]
+                for m in step.medications
+                if m.index == s.index and m.doses
+            )
             for s in plan.substitutes
         ),
     ]

@@ -30,6 +30,7 @@ from taperplan._plan import (
     TaperPlan,
     UndatedStep,
     date_steps,
+    first_taken,
     dosing_period,
     undated,
     whole,
@@ -150,6 +151,9 @@ def replan(
     before = kept[-1].parts if kept else plan.baseline
     if fresh and _amounts(actual) != _amounts(before):
         fresh[0] = fresh[0]._replace(replanned_from=actual)
+    steps = date_steps([*kept, *fresh], plan.start)
+    # Substitutes the new schedule never takes go; the others start where they do.
+    taken = {m.index for s in steps for m in s.medications if m.doses}
     new_plan = attrs.evolve(
         plan,
         regimen=attrs.evolve(plan.regimen, medications=merged),
@@ -157,9 +161,13 @@ def replan(
         pace_reason=plan.pace_reason
         if pace is None
         else f"pace {chosen.name} given at re-planning on {on.isoformat()}",
-        steps=date_steps([*kept, *fresh], plan.start),
+        steps=steps,
         revision=plan.revision + 1,
-        substitutes=tuple(substitutes),
+        substitutes=tuple(
+            attrs.evolve(s, first_step=first_taken(steps, s.index))
+            for s in substitutes
+            if s.index in taken
+        ),
     )
     warnings = plan_warnings(new_plan, factor_set)
     if raised:
