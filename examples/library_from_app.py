@@ -3,10 +3,11 @@
 Run:  python examples/library_from_app.py
 
 ``plan_request`` takes a parsed JSON body (a regimen in the regimen file's
-shape, a start date, optionally a pace preset) and the app's own "today", and
-returns an HTTP status and a JSON-ready body: the plan and its warnings, every
-problem of a bad regimen with its path and fix (400), or the reason a plan
-cannot be made (422). The script runs it on three requests and prints the
+shape, a start date, optionally a pace preset and ``substitute``) and the app's
+own "today", and returns an HTTP status and a JSON-ready body: the plan and its
+warnings, every problem of a bad regimen with its path and fix (400), or why a
+plan cannot be made (422: where planning stopped, a fix the planner checked, and
+the safety warnings). The script runs it on four requests and prints the
 responses. Nothing is written to disk. See docs/howto-library.md.
 """
 
@@ -57,11 +58,23 @@ def plan_request(body: dict[str, Any], today: dt.date) -> tuple[int, dict[str, A
     try:
         regimen = regimen_from_mapping(body["regimen"], today=today, source="regimen")
         start = dt.date.fromisoformat(body["start"])
-        plan = plan_taper(regimen, start=start, pace=body.get("pace"))
+        plan = plan_taper(
+            regimen, start=start, pace=body.get("pace"), substitute=body.get("substitute")
+        )
     except InvalidRegimenError as error:  # before TaperplanError: it is one
         problems = [{"path": p.path, "message": p.message, "fix": p.fix} for p in error.problems]
         return 400, {"problems": problems}
-    except (PlanningError, RefusedError) as error:
+    except PlanningError as error:  # where planning stopped, a checked fix, the safety warnings
+        stopped = error.stopped_at
+        return 422, {
+            "error": str(error),
+            "stopped_at": None
+            if stopped is None
+            else {"steps": stopped.steps, "doses": stopped.doses},
+            "fix": error.fix,
+            "warnings": [notice_to_dict(notice) for notice in error.warnings],
+        }
+    except RefusedError as error:
         return 422, {"error": str(error)}
     except TaperplanError as error:  # any other refusal, with its field and fix
         return 400, {"error": str(error)}
@@ -91,17 +104,29 @@ def summary(status: int, body: dict[str, Any]) -> str:
         lines = [f"{status}: {len(body['problems'])} problems"]
         lines += [f"  {p['path']}: {p['message']} (fix: {p['fix']})" for p in body["problems"]]
         return "\n".join(lines)
+    if "fix" in body:
+        stopped = body["stopped_at"]
+        lines = [f"{status}: no plan"]
+        if stopped is not None:
+            lines.append(f"  stopped after {stopped['steps']} steps, at {stopped['doses']}")
+        lines.append(f"  fix: {body['fix']}")
+        lines.append("  warnings: " + ", ".join(w["code"] for w in body["warnings"]))
+        return "\n".join(lines)
     return f"{status}: {body['error']}"
 
 
 def main() -> None:
-    """Send three requests through the handler and print the responses."""
+    """Send four requests through the handler and print the responses."""
     good = {"regimen": REGIMEN, "start": "2027-01-04", "pace": "etg-long"}
     print("A regimen at the Australian pace for 3 months' use or more:")
     print(summary(*plan_request(good, TODAY)))
 
-    print("\nThe same at the default pace for long-term use (CDC, 10%):")
+    print("\nThe same at the default pace for long-term use (CDC, 10% a month):")
     print(summary(*plan_request({"regimen": REGIMEN, "start": "2027-01-04"}, TODAY)))
+
+    print("\nThe same without an immediate-release tablet or oral solution to take over:")
+    refused = {"regimen": REGIMEN, "start": "2027-01-04", "substitute": False}
+    print(summary(*plan_request(refused, TODAY)))
 
     bad = copy.deepcopy(REGIMEN)
     bad["medication"][0]["drug"] = "morfine"

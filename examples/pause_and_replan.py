@@ -79,17 +79,24 @@ def compare(before: dict[str, int], after: dict[str, int]) -> None:
 
 
 def outline(plan: TaperPlan) -> None:
-    """One line per step."""
+    """One line per step: each product's doses (the plan may add the drug's immediate-release
+    tablets or oral solution), and the total."""
     for step in plan.steps:
-        doses = ", ".join(
-            f"{dose.time:%H:%M} {dose.amount}"
-            + (f" every {dose.every_days} days" if dose.every_days > 1 else "")
+        doses = "; ".join(
+            f"{part.form.value} "
+            + ", ".join(
+                f"{dose.time:%H:%M} {dose.amount}"
+                + (f" every {dose.every_days} days" if dose.every_days > 1 else "")
+                for dose in part.doses
+            )
             for part in step.medications
-            for dose in part.doses
+            if not part.stopped
         )
+        total = step.total_mme_per_day
+        mme = "-" if total is None else f"{total.normalize():f}"
         print(
             f"  {step.id:<38} {step.kind.value:<5} {step.start} to {step.end}  "
-            f"{step.total_mme_per_day:>5} MME/day  {doses or 'stopped'}"
+            f"{mme:>6} MME/day  {doses or 'stopped'}"
         )
 
 

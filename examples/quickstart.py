@@ -37,22 +37,29 @@ def main() -> None:
     print(f"MME/day now: {report.total_mme_per_day}")
     try:
         plan = plan_taper(regimen, start=dt.date(2027, 1, 4), pace="va-slower")
-    except PlanningError as error:  # no dispensable cut fits the pace's cap
+    except PlanningError as error:  # no dispensable cut keeps the pace's rules
         print(f"cannot plan: {error}")
+        print(f"stopped at: {error.stopped_at}; fix: {error.fix}")
         return
     print(f"pace: {plan.pace.name} ({plan.pace_reason})")
+    for substitute in plan.substitutes:  # a finer form of the drug that the plan adds
+        strengths = ", ".join(map(str, substitute.strengths))
+        print(f"adds {substitute.product.name} ({strengths}) from step {substitute.first_step}")
     for step in plan.steps:
         doses = [
             f"{dose.time:%H:%M} {dose.amount}"
             + (f" every {dose.every_days} days" if dose.every_days > 1 else "")
+            + ("" if part.index == 0 else f" ({part.form.value})")
             for part in step.medications
             for dose in part.doses
         ]
         window = step.withdrawal_window
         expected = f"; withdrawal possible {window.start} to {window.end}" if window else ""
+        total = step.total_mme_per_day
+        mme = "-" if total is None else f"{total.normalize():f}"
         print(
-            f"{step.start} to {step.end}: {describe(doses)}; "
-            f"{step.total_mme_per_day} MME/day; check-in {step.check_in}{expected}"
+            f"{step.index}: {step.start} to {step.end}: {describe(doses)}; "
+            f"{mme} MME/day; check-in {step.check_in}{expected}"
         )
     print("Decision support for clinicians; not medical advice.")
 

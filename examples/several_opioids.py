@@ -4,8 +4,10 @@ Run:  python examples/several_opioids.py
 
 The patient takes morphine ER 30 mg twice a day and hydrocodone with
 acetaminophen 10/325 mg twice a day (80 MME/day). Each order tapers one
-medication at a time with the cap on the total; an order that cannot keep the
-cap with the tablets available ends in a PlanningError that names the fixes.
+medication at a time with the pace's ceiling on the total; where the ER tablets
+cannot cut within it, the plan adds morphine immediate-release tablets and oral
+solution. The last run forbids that (substitute=False), and ends in a
+PlanningError that says where planning stopped and a fix it has checked.
 See docs/howto-several-opioids.md.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from decimal import Decimal
 
 from taperplan import (
     PlanningError,
@@ -57,7 +60,7 @@ ORDERS: Sequence[TaperOrder | Sequence[str]] = (
 
 
 def doses(plan: TaperPlan, index: int) -> str:
-    """A step's doses in one line, such as ``morphine 08:00 15 mg, 20:00 30 mg``."""
+    """A step's doses in one line, such as ``morphine er_tablet 08:00 15 mg, 20:00 30 mg``."""
     parts = []
     for part in plan.steps[index].medications:
         if part.stopped:
@@ -67,8 +70,13 @@ def doses(plan: TaperPlan, index: int) -> str:
             + (f" every {dose.every_days} days" if dose.every_days > 1 else "")
             for dose in part.doses
         )
-        parts.append(f"{part.drug} {times}")
+        parts.append(f"{part.drug} {part.form.value} {times}")
     return "; ".join(parts) or "stopped"
+
+
+def mme(total: Decimal | None) -> str:
+    """An MME/day figure without trailing zeros."""
+    return "-" if total is None else f"{total.normalize():f}"
 
 
 def show(plan: TaperPlan) -> None:
@@ -76,7 +84,7 @@ def show(plan: TaperPlan) -> None:
     for step in plan.steps:
         print(
             f"  {step.index:>2}  {step.start} to {step.end}  cut {step.cut_drug:<11} "
-            f"{step.cut_fraction:6.1%}  -> {step.total_mme_per_day} MME/day  "
+            f"{step.cut_fraction:6.1%}  -> {mme(step.total_mme_per_day)} MME/day  "
             f"{doses(plan, step.index)}"
         )
 
@@ -94,13 +102,20 @@ def main() -> None:
     for order in ORDERS:
         name = order if isinstance(order, str) else "explicit: " + ", ".join(order)
         print(f"\norder {name}:")
-        try:
-            plan = plan_taper(regimen, start=START, order=order)
-        except PlanningError as error:
-            print(f"  cannot be planned: {error}")
-            continue
+        plan = plan_taper(regimen, start=START, order=order)
         print(f"  {len(plan.steps)} steps, stop on {plan.stop_date} ({plan.pace.name})")
+        for substitute in plan.substitutes:
+            print(f"  adds {substitute.product.name} from step {substitute.first_step}")
         show(plan)
+
+    print("\nwithout immediate-release tablets or oral solution (substitute=False):")
+    try:
+        plan_taper(regimen, start=START, substitute=False)
+    except PlanningError as error:
+        stopped = error.stopped_at
+        if stopped is not None:
+            print(f"  cannot be planned after {stopped.steps} steps, at {stopped.doses}")
+        print(f"  fix: {error.fix}")
 
     print("\nDecision support for clinicians; not medical advice. A prescriber reviews every plan.")
 

@@ -154,7 +154,7 @@ class ExpectedDose:
 
 def expected_doses(plan: TaperPlan) -> list[ExpectedDose]:
     """Every dose of ``plan``: for each step, medication and dose, the dates
-    ``step.start + k * every_days`` within the step, at the dose's wall time.
+    ``step.start + offset + k * every_days`` within the step, at the dose's wall time.
 
     Raises:
         ValueError: the plan's regimen has no time zone.
@@ -167,7 +167,7 @@ def expected_doses(plan: TaperPlan) -> list[ExpectedDose]:
         last = step.end
         for medication in step.medications:
             for dose in medication.doses:
-                day = step.start
+                day = step.start + dt.timedelta(days=dose.offset)
                 while day <= last:
                     result.append(
                         ExpectedDose(

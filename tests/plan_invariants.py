@@ -19,7 +19,9 @@ How the rules of §4a are read (docs/invariants.md says the same for people):
   ``original-then-current`` while the previous total is above ``switch_at`` of
   the baseline), else over the previous step's total.
 - Rule 3 holds for every step that begins with a cut except the stop (the last
-  step, whose length is the follow-up after the last dose).
+  step, whose length is the follow-up after the last dose) and a step that stops
+  one group while another goes on (that group's pace has ended; the step lasts at
+  least the pace's interval, the planner gives it the withdrawal window).
 - The exception of rule 2 for a product with no finer form is a cut of at most
   the drug's finest unit a day: the smallest unit of the product cut, or of a
   finer form of its drug (an immediate-release tablet or capsule, an oral
@@ -60,7 +62,9 @@ CDC2022_FACTORS: Mapping[str, Fraction | None] = {
 
 #: Labelled patch strengths and what they deliver (the fentanyl "12 mcg/h" patch
 #: delivers 12.5 mcg/h: Duragesic label).
-PATCH_LABELS: Mapping[tuple[str, Fraction], Fraction] = {("fentanyl", Fraction(12)): Fraction(25, 2)}
+PATCH_LABELS: Mapping[tuple[str, Fraction], Fraction] = {
+    ("fentanyl", Fraction(12)): Fraction(25, 2)
+}
 
 #: The smallest unit each drug's catalogue forms can give (clinical reference §8;
 #: halves of scored immediate-release tablets; 0.5 mL of the weakest solution;
@@ -92,7 +96,14 @@ SMALLEST_UNITS: Mapping[tuple[str, str], Fraction] = {
 }
 
 #: How finely a form can be dosed: a finer form may take over part of a dose (rule 4).
-FINENESS = {"er_tablet": 0, "er_capsule": 0, "patch": 0, "ir_tablet": 1, "ir_capsule": 1, "oral_solution": 2}
+FINENESS = {
+    "er_tablet": 0,
+    "er_capsule": 0,
+    "patch": 0,
+    "ir_tablet": 1,
+    "ir_capsule": 1,
+    "oral_solution": 2,
+}
 
 #: The stop comes at or below this total (rule 5), the end moves from at or below this.
 STOP_AT_OR_BELOW_MME = Fraction(5)
@@ -166,7 +177,9 @@ def finest_unit(drug: str, form: str, own: Fraction) -> Fraction:
     """The drug's finest unit for a cut of a product of ``form`` whose own smallest
     unit is ``own``: the smallest of it and of the drug's finer forms."""
     values = [own] + [
-        unit for (name, other), unit in SMALLEST_UNITS.items() if name == drug and FINENESS[other] > FINENESS[form]
+        unit
+        for (name, other), unit in SMALLEST_UNITS.items()
+        if name == drug and FINENESS[other] > FINENESS[form]
     ]
     return min(values)
 
@@ -222,7 +235,11 @@ def allowed_units(regimen: Regimen, plan: Mapping[str, Any]) -> dict[int, Allowe
         )
     for index, medication in enumerate(regimen.medications):
         form = medication.form.value
-        base = medication.available if medication.available is not None else medication.product.strengths
+        base = (
+            medication.available
+            if medication.available is not None
+            else medication.product.strengths
+        )
         strengths = frozenset(
             (Fraction(q.amount), q.unit.value) for q in (*base, *medication.strengths)
         )
@@ -263,7 +280,9 @@ def allowed_units(regimen: Regimen, plan: Mapping[str, Any]) -> dict[int, Allowe
         if entry["form"] not in ("ir_tablet", "ir_capsule", "oral_solution") or not any(
             FINENESS[entry["form"]] > FINENESS[m.form.value] for m in coarser
         ):
-            raise fail(where, f"{entry['form']} is not a finer form of the regimen's {entry['drug']}")
+            raise fail(
+                where, f"{entry['form']} is not a finer form of the regimen's {entry['drug']}"
+            )
         strengths = frozenset(parse_quantity(text) for text in entry["strengths"])
         resolution = None
         if entry["form"] == "oral_solution":
@@ -294,7 +313,10 @@ def allowed_units(regimen: Regimen, plan: Mapping[str, Any]) -> dict[int, Allowe
 def _patches_for(medication: Any, amount: Fraction) -> int:
     """The fewest of the patient's own patches that make ``amount``."""
     sizes = sorted(
-        (PATCH_LABELS.get((medication.drug, Fraction(q.amount)), Fraction(q.amount)) for q in medication.strengths),
+        (
+            PATCH_LABELS.get((medication.drug, Fraction(q.amount)), Fraction(q.amount))
+            for q in medication.strengths
+        ),
         reverse=True,
     )
     best = {Fraction(0): 0}
@@ -341,7 +363,10 @@ def check_units(admin: Mapping[str, Any], allowed: Allowed, where: str) -> tuple
     pieces = 0
     for unit in units:
         strength = parse_quantity(unit["strength"])
-        if strength not in allowed.strengths and (_delivered(allowed.drug, strength), strength[1]) not in allowed.strengths:
+        if (
+            strength not in allowed.strengths
+            and (_delivered(allowed.drug, strength), strength[1]) not in allowed.strengths
+        ):
             raise fail(where, f"strength {unit['strength']} is not allowed for {allowed.product}")
         count = exact(unit["count"])
         if count <= 0:
@@ -352,7 +377,9 @@ def check_units(admin: Mapping[str, Any], allowed: Allowed, where: str) -> tuple
                 raise fail(where, f"{unit['count']} mL is not on the {allowed.resolution} mL grid")
         elif count.denominator != 1:
             if count.denominator != 2 or not allowed.halves:
-                raise fail(where, f"{unit['count']} units of {unit['strength']}: halves not allowed")
+                raise fail(
+                    where, f"{unit['count']} units of {unit['strength']}: halves not allowed"
+                )
             halves += 1
         pieces += math.ceil(count)
         total += _delivered(allowed.drug, strength) * count
@@ -389,7 +416,10 @@ def read_part(entry: Mapping[str, Any], allowed: Allowed, where: str) -> Part:
         if amount <= 0:
             raise fail(here, "a listed dose of zero")
         if allowed.max_patches is not None and pieces > allowed.max_patches:
-            raise fail(here, f"{pieces} patches worn; at most {allowed.max_patches} (the regimen's own plus one)")
+            raise fail(
+                here,
+                f"{pieces} patches worn; at most {allowed.max_patches} (the regimen's own plus one)",
+            )
         patches += pieces
         admins[admin["time"]] = (amount, every, offset)
         daily += amount if allowed.patch else amount / every
@@ -399,7 +429,9 @@ def read_part(entry: Mapping[str, Any], allowed: Allowed, where: str) -> Part:
     mme = None if allowed.factor is None else daily * allowed.factor
     if mme is None:
         if entry["mme_per_day"] is not None:
-            raise fail(where, f"mme_per_day {entry['mme_per_day']} for {allowed.drug}; expected null")
+            raise fail(
+                where, f"mme_per_day {entry['mme_per_day']} for {allowed.drug}; expected null"
+            )
     else:
         close(mme, entry["mme_per_day"], where=where, what="mme_per_day")
     return Part(
@@ -423,7 +455,9 @@ def read_parts(
         here = f"{where}.medications[{position}]"
         index = entry.get("index")
         if index not in allowed:
-            raise fail(here, f"medication index {index!r} is neither the regimen's nor a listed substitute")
+            raise fail(
+                here, f"medication index {index!r} is neither the regimen's nor a listed substitute"
+            )
         if index in parts:
             raise fail(here, f"medication {index} listed twice")
         parts[index] = read_part(entry, allowed[index], here)
@@ -510,7 +544,9 @@ class PaceRules:
             return previous > self.switch_at * baseline
         return False
 
-    def p(self, previous: Fraction, baseline: Fraction, *, first: bool, factor: Fraction) -> Fraction:
+    def p(
+        self, previous: Fraction, baseline: Fraction, *, first: bool, factor: Fraction
+    ) -> Fraction:
         """The pace's fraction per ``every_days`` at this point of the taper."""
         if self.reduction is not None:
             return self.reduction * factor / baseline if baseline else Fraction(1)
@@ -521,7 +557,11 @@ class PaceRules:
             base = self.first_percent / 100
         else:
             base = self.percent / 100
-        if self.slow_below is not None and self.slow_factor is not None and previous <= self.slow_below * baseline:
+        if (
+            self.slow_below is not None
+            and self.slow_factor is not None
+            and previous <= self.slow_below * baseline
+        ):
             base *= self.slow_factor
         return base
 
@@ -534,8 +574,10 @@ def groups(allowed: Mapping[int, Allowed]) -> list[list[int]]:
     an MME factor together; each drug without one on its own."""
     with_mme = [index for index, a in allowed.items() if a.factor is not None]
     result = [with_mme] if with_mme else []
-    for drug in sorted({a.drug for a in allowed.values() if a.factor is None}):
-        result.append([index for index, a in allowed.items() if a.drug == drug])
+    result.extend(
+        [index for index, a in allowed.items() if a.drug == drug]
+        for drug in sorted({a.drug for a in allowed.values() if a.factor is None})
+    )
     return result
 
 
@@ -546,7 +588,9 @@ def measure(part: Part) -> Fraction:
 
 def changed(before: Part, after: Part) -> bool:
     """Whether anything about a medication's doses changed."""
-    return {t: (a, e) for t, (a, e, _) in before.admins.items()} != {t: (a, e) for t, (a, e, _) in after.admins.items()}
+    return {t: (a, e) for t, (a, e, _) in before.admins.items()} != {
+        t: (a, e) for t, (a, e, _) in after.admins.items()
+    }
 
 
 def day_amounts(parts: Sequence[Part], length: int) -> list[Fraction]:
@@ -560,15 +604,33 @@ def day_amounts(parts: Sequence[Part], length: int) -> list[Fraction]:
     return amounts
 
 
+def empty_days(parts: Sequence[Part]) -> bool:
+    """Whether a day goes without any dose while more than one dose is taken."""
+    live = [p for p in parts if p.live]
+    if not live or any(p.patch for p in live):
+        return False
+    admins = [a for p in live for a in p.admins.values()]
+    if len(admins) == 1:
+        return False
+    period = math.lcm(*(every for _, every, _ in admins))
+    return any(amount == 0 for amount in day_amounts(live, period))
+
+
 @dataclass
 class Walk:
     """What the checker remembers while it walks the steps."""
+
+    gaps_before: bool = False
 
     smallest_patch_days: dict[int, int] = field(default_factory=dict)
 
 
 def check_never_rises(
-    before: Mapping[int, Part], after: Mapping[int, Part], before_days: int, after_days: int, where: str
+    before: Mapping[int, Part],
+    after: Mapping[int, Part],
+    before_days: int,
+    after_days: int,
+    where: str,
 ) -> None:
     """Rule 1: no drug's daily amount rises, and no day of the step carries more of a
     drug than the most any single day of the step before carried."""
@@ -584,7 +646,8 @@ def check_never_rises(
             most_after = max(day_amounts(new, max(after_days, 1)), default=Fraction(0))
             if most_after > most_before:
                 raise fail(
-                    where, f"a day carries {float(most_after)} of {drug}, more than any day before ({float(most_before)})"
+                    where,
+                    f"a day carries {float(most_after)} of {drug}, more than any day before ({float(most_before)})",
                 )
 
 
@@ -597,7 +660,7 @@ def _smallest_of(allowed: Allowed) -> Fraction:
     return allowed.smallest
 
 
-def end_move(
+def end_move(  # noqa: PLR0917 - the walk's state, as the checker's other rules take it
     previous: Mapping[int, Part],
     parts: Mapping[int, Part],
     group: Sequence[int],
@@ -617,12 +680,7 @@ def end_move(
     if single_before is not None:
         part, (amount, every, _) = single_before
         medication = allowed[part.index]
-        if (
-            stopped
-            and every >= 2
-            and amount == medication.smallest
-            and medication.form in ("ir_tablet", "ir_capsule", "oral_solution")
-        ):
+        if stopped and every >= 2 and amount == medication.smallest and not part.patch:
             return "the stop from a single smallest dose taken less than once a day"
         if single_after is not None and every == 1:
             new_part, (new_amount, new_every, _) = single_after
@@ -645,7 +703,9 @@ def end_move(
         if others_changed:
             continue
         [(amount, _, _)] = list(before.admins.values())
-        if before.patches == 1 and amount == min(_delivered(medication.drug, s) for s in medication.strengths):
+        if before.patches == 1 and amount == min(
+            _delivered(medication.drug, s) for s in medication.strengths
+        ):
             worn = walk.smallest_patch_days.get(index, 0)
             if worn < pace.every_days:
                 raise PlanInvariantError(
@@ -653,13 +713,18 @@ def end_move(
                     f"at least {pace.every_days} (the pace's interval)"
                 )
             if "smallest-patch-stop" not in warnings:
-                raise PlanInvariantError("the smallest patch is stopped without a smallest-patch-stop warning")
+                raise PlanInvariantError(
+                    "the smallest patch is stopped without a smallest-patch-stop warning"
+                )
             return "the stop from the smallest patch"
     return None
 
 
 def coarse_exception(
-    previous: Mapping[int, Part], parts: Mapping[int, Part], group: Sequence[int], allowed: Mapping[int, Allowed]
+    previous: Mapping[int, Part],
+    parts: Mapping[int, Part],
+    group: Sequence[int],
+    allowed: Mapping[int, Allowed],
 ) -> bool:
     """Rule 2's exception: one drug cut by at most its finest unit a day, the group
     going on."""
@@ -672,9 +737,31 @@ def coarse_exception(
     members = [i for i in group if parts[i].drug == drug]
     cut = sum((previous[i].daily - parts[i].daily for i in members), Fraction(0))
     finest = min(
-        finest_unit(drug, allowed[i].form, allowed[i].smallest) for i in members if previous[i].live or parts[i].live
+        finest_unit(drug, allowed[i].form, allowed[i].smallest)
+        for i in members
+        if previous[i].live or parts[i].live
     )
     return cut <= finest
+
+
+def _held_on(
+    steps: Sequence[Mapping[str, Any]], position: int, allowed: Mapping[int, Allowed]
+) -> int:
+    """The days the steps after ``position`` hold its doses unchanged (pauses)."""
+
+    def doses(step: Mapping[str, Any]) -> list[tuple[int, list[tuple[str, float, int]]]]:
+        return sorted(
+            (m["index"], [(a["time"], a["amount"], a["every_days"]) for a in m["administrations"]])
+            for m in step["medications"]
+            if m["administrations"]
+        )
+
+    held = 0
+    for step in steps[position + 1 :]:
+        if doses(step) != doses(steps[position]) or step.get("replanned_from"):
+            break
+        held += step["days"]
+    return held
 
 
 # -- dates ---------------------------------------------------------------------------
@@ -688,7 +775,9 @@ def day(text: str, where: str) -> dt.date:
         raise fail(where, f"{text!r} is not an ISO date") from None
 
 
-def check_window(step: Mapping[str, Any], start: dt.date, end: dt.date, profile: str, where: str) -> dt.date:
+def check_window(
+    step: Mapping[str, Any], start: dt.date, end: dt.date, profile: str, where: str
+) -> dt.date:
     """A cut step's withdrawal window: after the cut, as the clinical reference §4 times it."""
     window = step["withdrawal_window"]
     if window is None:
@@ -734,7 +823,9 @@ def check_plan_invariants(
         raise fail("factor_set", "the checker knows the cdc2022 factors only")
     rules = PaceRules.read(plan["pace"])
     if rules.ceiling != Fraction(pace.max_step_fraction):
-        raise fail("pace", f"max_step_fraction {rules.ceiling}; the pace's is {pace.max_step_fraction}")
+        raise fail(
+            "pace", f"max_step_fraction {rules.ceiling}; the pace's is {pace.max_step_fraction}"
+        )
     if rules.every_days != pace.every_days:
         raise fail("pace", f"every_days {rules.every_days}; the pace's is {pace.every_days}")
     allowed = allowed_units(regimen, plan)
@@ -754,12 +845,17 @@ def check_plan_invariants(
     for index, medication in enumerate(regimen.medications):
         part = baseline[index]
         stated = {
-            a.time.strftime("%H:%M"): (Fraction(a.amount.amount), a.every_days or medication.every_days)
+            a.time.strftime("%H:%M"): (
+                Fraction(a.amount.amount),
+                a.every_days or medication.every_days,
+            )
             for a in medication.administrations
         }
         if {t: (a, e) for t, (a, e, _) in part.admins.items()} != stated:
             raise fail("baseline", f"medication {index} is not the regimen's {stated}")
-    baselines = {tuple(g): sum((measure(baseline[i]) for i in g), Fraction(0)) for g in groups(allowed)}
+    baselines = {
+        tuple(g): sum((measure(baseline[i]) for i in g), Fraction(0)) for g in groups(allowed)
+    }
 
     plan_start = day(steps[0]["start"], "steps[0].start")
     if start is not None and plan_start != start:
@@ -772,7 +868,7 @@ def check_plan_invariants(
     previous_end: dt.date | None = None
     last_check: dt.date | None = None
     all_checks: list[dt.date] = []
-    walk = Walk()
+    walk = Walk(gaps_before=empty_days(list(baseline.values())))
     first_cut_seen = steps_before > 0
     for position, step in enumerate(steps):
         where = f"steps[{position}]"
@@ -797,9 +893,19 @@ def check_plan_invariants(
         for part in parts.values():
             for time, (_, every, _) in part.admins.items():
                 if length % every:
-                    raise fail(where, f"{length} days is not a whole number of medication {part.index} at {time} every {every} days")
-                if every > 1 and not part.patch and part.form in ("er_tablet", "er_capsule"):
-                    raise fail(where, f"extended-release medication {part.index} taken every {every} days (rule 4)")
+                    raise fail(
+                        where,
+                        f"{length} days is not a whole number of medication {part.index} at {time} every {every} days",
+                    )
+                if (
+                    every > 1
+                    and part.form in ("er_tablet", "er_capsule")
+                    and baseline[part.index].admins.get(time, (0, 1, 0))[1] != every
+                ):
+                    raise fail(
+                        where,
+                        f"extended-release medication {part.index} taken every {every} days (rule 4)",
+                    )
         check_never_rises(previous_parts, parts, previous_days, length, where)
         cut_groups = []
         for group in groups(allowed):
@@ -813,8 +919,16 @@ def check_plan_invariants(
         checked = position >= steps_before
         for group, before, after in cut_groups:
             mme_group = all(allowed[i].factor is not None for i in group)
-            if mme_group and before <= STOP_AT_OR_BELOW_MME and any(parts[i].live for i in group) and checked:
-                raise fail(where, f"the total was {float(before)} MME/day (≤ 5): this step must be the stop")
+            if (
+                mme_group
+                and before <= STOP_AT_OR_BELOW_MME
+                and any(parts[i].live for i in group)
+                and checked
+            ):
+                raise fail(
+                    where,
+                    f"the total was {float(before)} MME/day (≤ 5): this step must be the stop",
+                )
             if after == before:
                 continue
             base = baselines[tuple(group)]
@@ -827,7 +941,9 @@ def check_plan_invariants(
                 continue
             exception = None
             if fraction > rules.ceiling:
-                exception = end_move(previous_parts, parts, group, allowed, before, mme_group, walk, rules, warnings)
+                exception = end_move(
+                    previous_parts, parts, group, allowed, before, mme_group, walk, rules, warnings
+                )
                 if exception is None and coarse_exception(previous_parts, parts, group, allowed):
                     exception = "a cut of at most the drug's finest unit"
                 if exception is None:
@@ -838,30 +954,48 @@ def check_plan_invariants(
                     )
             methadone = [i for i in moved if allowed[i].drug == "methadone"]
             if methadone and mme_group and before > END_MOVES_AT_OR_BELOW_MME:
-                old = sum((previous_parts[i].daily for i in allowed if allowed[i].drug == "methadone"), Fraction(0))
-                new = sum((parts[i].daily for i in allowed if allowed[i].drug == "methadone"), Fraction(0))
-                if old and (old - new) / old > p and not coarse_exception(previous_parts, parts, group, allowed):
-                    raise fail(where, f"methadone cut by {float((old - new) / old):.4f} of its dose, above the pace's {float(p)}")
-                if not final and length < rules.every_days:
-                    raise fail(where, f"a methadone step of {length} days; at least {rules.every_days}")
+                old = sum(
+                    (previous_parts[i].daily for i in allowed if allowed[i].drug == "methadone"),
+                    Fraction(0),
+                )
+                new = sum(
+                    (parts[i].daily for i in allowed if allowed[i].drug == "methadone"), Fraction(0)
+                )
+                if (
+                    old
+                    and (old - new) / old > p
+                    and not coarse_exception(previous_parts, parts, group, allowed)
+                ):
+                    raise fail(
+                        where,
+                        f"methadone cut by {float((old - new) / old):.4f} of its dose, above the pace's {float(p)}",
+                    )
+                if not final and length + _held_on(steps, position, allowed) < rules.every_days:
+                    raise fail(
+                        where, f"a methadone step of {length} days; at least {rules.every_days}"
+                    )
             if not final:
+                # The cut's dose is held until the next change (a pause holds it on).
+                held = length + _held_on(steps, position, allowed)
                 needed = max(rules.min_step_days, math.ceil(rules.every_days * fraction / p))
-                if length < needed:
+                if not any(parts[i].live for i in group):
+                    # A group's stop while another group goes on ends that group's
+                    # pace: like the final stop, it lasts its withdrawal window.
+                    needed = rules.every_days
+                if held < needed:
                     raise fail(
                         where,
                         f"a cut of {float(fraction):.4f} at a pace of {float(p):.4f} per {rules.every_days} days "
-                        f"lasts {length} days; rule 3 needs at least {needed}",
+                        f"is held {held} days; rule 3 needs at least {needed}",
                     )
         if cut_groups:
             first_cut_seen = True
         # Rule 6: a day without any opioid only with one administration spaced out.
-        live = [p for p in parts.values() if p.live]
-        if live and not any(p.patch for p in live):
-            taken = day_amounts(live, length)
-            if any(amount == 0 for amount in taken):
-                admins = [a for p in live for a in p.admins.values()]
-                if len(admins) != 1 or admins[0][1] < 2:
-                    raise fail(where, "a day without any dose although several doses are taken (rule 6)")
+        # (A regimen already taken with such days may keep them while it has them.)
+        gaps = empty_days(list(parts.values()))
+        if gaps and not walk.gaps_before:
+            raise fail(where, "a day without any dose although several doses are taken (rule 6)")
+        walk.gaps_before = gaps
         # The smallest patch worn alone: days counted for its stop.
         for index, part in parts.items():
             medication = allowed[index]
@@ -870,7 +1004,9 @@ def check_plan_invariants(
                 smallest = min(_delivered(medication.drug, s) for s in medication.strengths)
                 if amount == smallest:
                     same = previous_parts[index].admins == part.admins and position > 0
-                    walk.smallest_patch_days[index] = (walk.smallest_patch_days.get(index, 0) if same else 0) + length
+                    walk.smallest_patch_days[index] = (
+                        walk.smallest_patch_days.get(index, 0) if same else 0
+                    ) + length
                     continue
             walk.smallest_patch_days.pop(index, None)
 
@@ -887,12 +1023,18 @@ def check_plan_invariants(
             if kind not in (None, "cut", "stop"):
                 raise fail(where, f"a cut step of kind {kind!r}")
             fallen = [
-                i for group, _, _ in cut_groups for i in group if changed(previous_parts[i], parts[i]) and previous_parts[i].live
+                i
+                for group, _, _ in cut_groups
+                for i in group
+                if changed(previous_parts[i], parts[i]) and previous_parts[i].live
             ]
             profiles = {expected_profile(allowed[i].drug, allowed[i].form) for i in fallen}
             window_profile = step.get("withdrawal_profile")
             if window_profile not in profiles:
-                raise fail(where, f"withdrawal profile {window_profile}; expected one of {sorted(profiles)}")
+                raise fail(
+                    where,
+                    f"withdrawal profile {window_profile}; expected one of {sorted(profiles)}",
+                )
             window_end = check_window(step, first, last, window_profile, where)
             if final and last < window_end:
                 raise fail(where, "the stop step ends before its withdrawal window")

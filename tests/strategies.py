@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 from taperplan import (
     Form,
     Opioid,
+    PlanningError,
     Product,
     Quantity,
     Regimen,
@@ -617,26 +618,17 @@ def pain_observation_kwargs() -> st.SearchStrategy[dict[str, bool | None]]:
 
 
 # --- planner --------------------------------------------------------------------------
-# Paces, start dates and planning cases for the planner's properties. Weighted towards
-# regimens a gradual taper can be planned for (oral solutions, scored IR tablets with
-# several strengths, patches, paces with larger caps) so the properties are not vacuous;
-# every case may still legitimately end in PlanningError.
+# Paces, start dates and planning cases for the planner's properties. Every regimen the
+# catalogue can make plans at every pace (interfaces.md §4a); a case that forbids finer
+# products (``substitute`` False) may be refused, with the refusal's fields.
 
 #: Unsupervised presets (``va-rapid`` needs ``supervised=True``).
 PLANNER_PRESETS: tuple[str, ...] = (
     "cdc-long-term", "cdc-short-term", "va-slowest", "va-slower", "va-faster",
     "etg-short", "etg-long", "uk-opioids-aware", "canada",
 )  # fmt: skip
-#: Presets with a cap of at least 20% (most regimens can be planned at these).
-LARGE_CAP_PRESETS: tuple[str, ...] = (
-    "va-slower",
-    "va-faster",
-    "etg-short",
-    "etg-long",
-    "cdc-short-term",
-)
 
-#: Products (drug, form, combination) that usually have fine enough steps.
+#: Products (drug, form, combination) with several strengths or fine steps.
 FINE_PRODUCTS: tuple[tuple[str, str, str | None], ...] = (
     ("oxycodone", "oral_solution", None),
     ("morphine", "oral_solution", None),
@@ -651,6 +643,7 @@ FINE_PRODUCTS: tuple[tuple[str, str, str | None], ...] = (
     ("buprenorphine", "patch", None),
     ("oxymorphone", "er_tablet", None),
     ("oxycodone", "er_tablet", None),
+    ("morphine", "er_tablet", None),
 )
 
 
@@ -664,15 +657,15 @@ def _product_of(drug: str, form: str, ingredient: str | None) -> Product:
 
 
 def planner_products() -> st.SearchStrategy[Product]:
-    """A product family: usually one with fine steps, sometimes any catalogue product."""
+    """A product family: any catalogue product, or often a common one."""
     fine = st.sampled_from([_product_of(*spec) for spec in FINE_PRODUCTS])
-    return st.one_of(fine, fine, fine, products())
+    return st.one_of(fine, products())
 
 
 @st.composite
 def custom_pace_tables(draw: st.DrawFn) -> dict[str, Any]:
     """A custom ``[pace]`` table: a percent or a fixed reduction, a basis, a step
-    length and (often) a cap, up to 1.0."""
+    length and (often) a ceiling, up to 1.0."""
     table: dict[str, Any] = {"name": "custom-test"}
     if draw(st.integers(min_value=0, max_value=4)) == 0:
         table["reduction"] = f"{draw(st.sampled_from([1, 2, 5, 10, 15, 25, 50]))} mg"
@@ -686,15 +679,14 @@ def custom_pace_tables(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         table["min_step_days"] = draw(st.sampled_from([5, 7]))
     if draw(st.integers(min_value=0, max_value=3)):
-        table["max_step_fraction"] = draw(st.sampled_from([0.2, 0.25, 0.3, 0.5, 1.0]))
+        table["max_step_fraction"] = draw(st.sampled_from([0.1, 0.2, 0.25, 0.3, 0.5, 1.0]))
     return table
 
 
 def pace_specs() -> st.SearchStrategy[str | dict[str, Any]]:
-    """A preset name (often one with a larger cap), ``va-rapid``, or a custom table."""
+    """A preset name, ``va-rapid``, or a custom table."""
     return st.one_of(
-        st.sampled_from(LARGE_CAP_PRESETS),
-        st.sampled_from(LARGE_CAP_PRESETS),
+        st.sampled_from(PLANNER_PRESETS),
         st.sampled_from(PLANNER_PRESETS),
         st.just("va-rapid"),
         custom_pace_tables(),
@@ -728,12 +720,19 @@ class PlanningCase:
     file's shape), a pace (preset name or custom ``[pace]`` table) and a start date.
     Its repr shows just those, so a failing example reads like a regimen file."""
 
-    def __init__(self, mapping: dict[str, Any], spec: str | dict[str, Any], start: dt.date) -> None:
+    def __init__(
+        self,
+        mapping: dict[str, Any],
+        spec: str | dict[str, Any],
+        start: dt.date,
+        substitute: bool = True,
+    ) -> None:
         from taperplan import pace_from_mapping, preset  # noqa: PLC0415 - keeps the import list short
 
         self.mapping = mapping
         self.spec = spec
         self.start = start
+        self.substitute = substitute
         self.regimen = regimen_from_mapping(mapping)
         if isinstance(spec, str):
             self.pace = preset(spec)
@@ -745,14 +744,21 @@ class PlanningCase:
         self.supervised = self.pace.supervised_only
 
     def __repr__(self) -> str:
-        return f"PlanningCase(mapping={self.mapping!r}, spec={self.spec!r}, start={self.start!r})"
+        return (
+            f"PlanningCase(mapping={self.mapping!r}, spec={self.spec!r}, start={self.start!r}, "
+            f"substitute={self.substitute!r})"
+        )
 
 
 @st.composite
 def planning_cases(draw: st.DrawFn, *, max_medications: int = 2) -> PlanningCase:
-    """A :class:`PlanningCase` (``va-rapid`` cases are supervised)."""
+    """A :class:`PlanningCase` (``va-rapid`` cases are supervised; one in ten forbids
+    finer products)."""
     mapping = draw(planner_regimen_mappings(max_medications=max_medications))
-    return PlanningCase(mapping, draw(pace_specs()), draw(start_dates()))
+    # One case in ten forbids finer products (sampled_from shrinks towards True;
+    # an integer draw would be biased towards 0).
+    substitute = draw(st.sampled_from((True,) * 9 + (False,)))
+    return PlanningCase(mapping, draw(pace_specs()), draw(start_dates()), substitute)
 
 
 # --- 6. Symptom log and review (taperplan._review) ------------------------------------
@@ -890,3 +896,15 @@ def exact_decimals() -> st.SearchStrategy[Decimal]:
         quotients,
         st.decimals(min_value=0, allow_nan=False, allow_infinity=False),
     )
+
+
+def check_refusal(case: PlanningCase, error: PlanningError) -> None:
+    """A refusal is allowed only where the case forbids finer products (or restricts
+    the strengths the pharmacy has, and the fix says so); it says where planning
+    stopped and carries the safety warnings (rule 7)."""
+    restricted = any("available" in m for m in case.mapping["medication"])
+    assert not case.substitute or (restricted and "available" in (error.fix or "")), (
+        f"{case!r} was refused: {error}"
+    )
+    assert error.stopped_at is not None
+    assert "tolerance-loss" in {w.code for w in error.warnings}

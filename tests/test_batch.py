@@ -13,12 +13,21 @@ import json
 import pickle
 import shutil
 import tomllib
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from taperplan import InvalidRegimenError, _cli_batch, load_regimen, plan_taper
+from taperplan import (
+    InvalidRegimenError,
+    PlanningError,
+    StoppedAt,
+    _cli_batch,
+    load_regimen,
+    plan_taper,
+    regimen_from_mapping,
+)
 from taperplan._batch import (
     SUMMARY_COLUMNS,
     BatchInputError,
@@ -57,7 +66,8 @@ times = ["08:00", "20:00"]
 [pace]
 preset = "va-slower"
 """
-#: Oxycodone ER 40 mg/day in 10 and 20 mg tablets: no cut fits the cdc-long-term cap of 10%.
+#: Oxycodone ER 40 mg/day in 10 and 20 mg tablets with substitution off: no cut fits the
+#: uk-opioids-aware ceiling of 10% (the smallest ER cut is 25%), so the planner refuses.
 STUCK = """\
 [[medication]]
 drug = "oxycodone"
@@ -65,6 +75,10 @@ form = "er_tablet"
 strength = ["10 mg", "20 mg"]
 dose = "20 mg"
 times = ["08:00", "20:00"]
+
+[pace]
+preset = "uk-opioids-aware"
+substitute = false
 """
 MALFORMED = '[[medication]]\ndrug = "oxycodone\n'
 NO_ZONE = GOOD.format(dose=10).replace('timezone = "America/New_York"\n', "")
@@ -225,8 +239,25 @@ class TestPlanOne:
         result = plan_one(tomllib.loads(STUCK), start=START)
         assert result.error_type == "PlanningError"
         assert result.error is not None
-        assert "cdc-long-term cap of 10%" in result.error
+        assert "uk-opioids-aware pace's rules (a ceiling of 10% a cut" in result.error
+        assert (
+            "Fix: allow the same drug's immediate-release tablet or oral solution" in result.error
+        )
         assert result.plan is None
+        assert not result.internal
+        # The message is the PlanningError's, which carries the same as fields for apps.
+        with pytest.raises(PlanningError) as caught:
+            plan_taper(regimen_from_mapping(tomllib.loads(STUCK)), start=START)
+        error = caught.value
+        assert result.error == str(error)
+        assert error.stopped_at == StoppedAt(
+            steps=0,
+            doses="oxycodone er_tablet 20 mg at 08:00, 20 mg at 20:00",
+            total_mme_per_day=Decimal(60),
+        )
+        assert error.fix is not None
+        assert error.fix.startswith("allow the same drug's immediate-release tablet")
+        assert {"naloxone", "tolerance-loss"} <= {notice.code for notice in error.warnings}
 
     def test_invalid_mapping_names_the_key(self) -> None:
         """A mapping's problems are reported under the entry's key."""
@@ -262,7 +293,7 @@ class TestPlanOne:
         def broken(*args: Any, **kwargs: Any) -> None:
             raise ZeroDivisionError("boom")
 
-        monkeypatch.setattr("taperplan._planner.plan_taper", broken)
+        monkeypatch.setattr("taperplan.planning.plan_taper", broken)
         result = plan_one(tomllib.loads(GOOD.format(dose=10)), start=START)
         assert (result.error_type, result.error, result.internal) == (
             "ZeroDivisionError",
@@ -337,9 +368,9 @@ class TestSummaryRow:
             "status": "ok",
             "pace": "va-slower",
             "start": "2027-01-04",
-            "stop": "2027-07-19",
-            "weeks": "28.0",
-            "steps": "8",
+            "stop": "2028-02-28",
+            "weeks": "60.0",
+            "steps": "16",
             "baseline_mme_per_day": "60",
             "error_type": "",
             "error": "",

@@ -5,10 +5,12 @@ each client must show exactly the plan's doses (count and instants), and the
 plan's all-day milestones. The expected doses come from the plan alone
 (:func:`calendar_clients.expected_doses`), never from the exporter.
 
-The plans cover several opioids with uneven split doses, a fentanyl patch
-changed every 3 days, an oral solution in the southern hemisphere, and a plan
-of more than a year in New York that crosses clock changes both ways, with one
-dose time in the hour skipped in spring and one in the hour repeated in autumn.
+The plans cover several opioids with uneven split doses (to which the planner
+adds finer products), a fentanyl patch changed every 3 days, an oral solution
+in the southern hemisphere, doses every other day from staggered offsets, and a
+plan of more than a year in New York that crosses clock changes both ways, with
+one dose time in the hour skipped in spring and one in the hour repeated in
+autumn.
 
 Clients read such skipped or repeated zoned wall times differently (RFC 5545
 says: a skipped time takes the offset before the change, a repeated time is its
@@ -139,10 +141,27 @@ every_days = 56
 max_step_fraction = 0.5
 """
 
-#: The same regimen started on the spring-forward day, 28-day steps: the first
+TAPENTADOL_EVERY_OTHER_DAY = """
+# Tapentadol IR three times a day: later steps take the 07:00 and 14:00 doses every 2 days,
+# staggered (the 07:00 dose from each step's second day), across the 2027-03-14 change.
+timezone = "America/New_York"
+
+[[medication]]
+drug = "tapentadol"
+form = "ir_tablet"
+strength = "75 mg"
+dose = "75 mg"
+times = ["07:00", "14:00", "21:00"]
+
+[pace]
+preset = "cdc-short-term"
+"""
+
+#: The same regimen started on the spring-forward day, 35-day steps: the first
 #: dose of the first series (its DTSTART) is at the skipped 02:30, so the
-#: series' EXDATE excludes its own DTSTART; 01:30 repeats on 2027-11-07.
-STARTS_IN_THE_GAP = OVER_A_YEAR_NEW_YORK.replace("every_days = 56", "every_days = 28")
+#: series' EXDATE excludes its own DTSTART; 01:30 repeats on 2027-11-07 (with
+#: 28-day steps the 01:30 dose is gone by then).
+STARTS_IN_THE_GAP = OVER_A_YEAR_NEW_YORK.replace("every_days = 56", "every_days = 35")
 
 #: name -> (regimen TOML, start date)
 PLANS: dict[str, tuple[str, dt.date]] = {
@@ -151,6 +170,7 @@ PLANS: dict[str, tuple[str, dt.date]] = {
     "oral-solution-sydney": (ORAL_SOLUTION_SYDNEY, dt.date(2027, 3, 22)),
     "over-a-year-new-york": (OVER_A_YEAR_NEW_YORK, dt.date(2027, 1, 4)),
     "starts-in-the-spring-gap": (STARTS_IN_THE_GAP, dt.date(2027, 3, 14)),
+    "every-other-day-offsets": (TAPENTADOL_EVERY_OTHER_DAY, dt.date(2027, 2, 22)),
 }
 LONG_PLAN = "over-a-year-new-york"
 
@@ -419,6 +439,24 @@ class TestPlans:
         assert {d.every_days for d in patch.doses} == {3}
         solution = _plan("oral-solution-sydney").steps[0].medications[0]
         assert solution.form.value == "oral_solution"
+        staggered = [
+            (d.every_days, d.offset)
+            for s in _plan("every-other-day-offsets").steps
+            for p in s.medications
+            for d in p.doses
+        ]
+        assert (2, 1) in staggered
+        assert (2, 0) in staggered
+
+    def test_a_plan_adds_a_finer_product(self) -> None:
+        """A plan that adds the same drug's IR tablet and solution (its own series) is present."""
+        plan = _plan("several-opioids-uneven")
+        assert [s.product.name for s in plan.substitutes] == [
+            "morphine ir_tablet",
+            "morphine oral_solution",
+        ]
+        added = {s.index for s in plan.substitutes}
+        assert any(d.medication in added for d in cc.expected_doses(plan))
 
 
 # --- the clients ------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from taperplan import (
     TaperplanError,
     Unit,
     catalogue,
+    mcg_per_h,
     presets,
 )
 
@@ -170,10 +171,21 @@ class TestProducts:
     def test_strengths_match_the_clinical_reference(
         self, drug: str, form: Form, strengths: list[str]
     ) -> None:
-        """Selected product strengths are those of clinical reference section 8."""
+        """Selected product strengths, as labelled, are those of clinical reference section 8
+        (which lists the fentanyl patch by its label, 12 mcg/h)."""
         cat = catalogue()
         product = cat.product(cat.opioid(drug), form)
-        assert [s.amount for s in product.strengths] == [Decimal(s) for s in strengths]
+        unit = "mcg/h" if form is Form.PATCH else "mg"
+        assert [product.label(s) for s in product.strengths] == [f"{s} {unit}" for s in strengths]
+
+    def test_the_12_mcg_patch_counts_as_what_it_delivers(self) -> None:
+        """The fentanyl patch labelled 12 mcg/h is stored as the 12.5 mcg/h it delivers."""
+        cat = catalogue()
+        patch = cat.product(cat.opioid("fentanyl"), Form.PATCH)
+        assert patch.strengths[0] == mcg_per_h(Decimal("12.5"))
+        assert patch.label(mcg_per_h(Decimal("12.5"))) == "12 mcg/h"
+        assert patch.from_label(mcg_per_h(12)) == mcg_per_h(Decimal("12.5"))
+        assert patch.label(mcg_per_h(25)) == "25 mcg/h"
 
     def test_hydrocodone_tablets_carry_acetaminophen(self) -> None:
         """Hydrocodone IR tablets are the acetaminophen combination, 325 mg per tablet."""

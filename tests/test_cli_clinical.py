@@ -178,7 +178,7 @@ class TestReview:
         assert "     2027-01-07  COWS 14/48 (moderate)" in out
         assert (
             "   If paused from 2027-01-08 for 14 days: next cut 2027-02-01 -> 2027-02-15; "
-            "stop 2027-07-19 -> 2027-08-02"
+            "stop 2028-02-28 -> 2028-03-13"
         ) in out
         assert "   Source: COWS; also VA-TDT" in out
         assert "[oud]" not in out

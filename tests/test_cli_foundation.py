@@ -104,7 +104,8 @@ class TestMME:
             assert {"code", "message"} <= set(warning)
             assert isinstance(warning["message"], str)
             assert warning["message"]
-        assert [w["code"] for w in data["warnings"]] == ["mme-estimate", "mme-over-50"]
+        # The MME warnings, then the patient's safety warnings (60 MME/day: offer naloxone).
+        assert [w["code"] for w in data["warnings"]] == ["mme-estimate", "mme-over-50", "naloxone"]
 
     def test_json_is_deterministic(self, capsys: pytest.CaptureFixture[str]) -> None:
         """Two runs print the same bytes."""

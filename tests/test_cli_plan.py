@@ -197,19 +197,30 @@ def test_without_start_the_next_monday_is_named(capsys: pytest.CaptureFixture[st
 def test_stuck_plan_exits_2_with_the_fix_on_stderr(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """ER tablets under cdc-long-term: exit 2, the fixes on stderr, nothing on stdout."""
+    """ER tablets under uk-opioids-aware without substitution: exit 2, nothing on stdout, and on
+    stderr where planning stopped, the checked fix and the safety warnings; the fix plans."""
     path = tmp_path / "stuck.toml"
     path.write_text(
         '[[medication]]\ndrug = "oxycodone"\nform = "er_tablet"\nstrength = "20 mg"\n'
-        'dose = "20 mg"\ntimes = ["08:00", "20:00"]\n\n[pace]\npreset = "cdc-long-term"\n',
+        'dose = "20 mg"\ntimes = ["08:00", "20:00"]\n\n'
+        '[pace]\npreset = "uk-opioids-aware"\nsubstitute = false\n',
         encoding="utf-8",
     )
     code, out, err = run(["plan", str(path), "--start", START, "--format", "json"], capsys)
     assert code == 2
     assert out == ""
-    assert "Fixes" in err
-    assert "cdc-long-term" in err
+    assert err.startswith(f"taperplan: error: {path}: no plan: after 0 steps, at oxycodone ")
+    assert "(60 MME/day)" in err
+    assert "uk-opioids-aware pace's rules (a ceiling of 10% a cut" in err
+    assert "Fix: allow the same drug's immediate-release tablet or oral solution" in err
+    assert "[naloxone]" in err
     assert "Traceback" not in err
+    # The fix the error names does give a plan.
+    code, out, err = run(
+        ["plan", str(path), "--start", START, "--format", "json", "--substitute"], capsys
+    )
+    assert code == 0, err
+    assert json.loads(out)["steps"][-1]["kind"] == "stop"
 
 
 def test_unknown_pace_exits_2(capsys: pytest.CaptureFixture[str]) -> None:

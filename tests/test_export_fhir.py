@@ -5,9 +5,14 @@ Bundles are validated three ways: fhirclient's R4 models (strict, and
 ``model_dump`` must give the input back, so no value was coerced), and
 :func:`check_fhir_invariants` below, which checks what those libraries skip:
 codes in their required value sets, well-formed narrative, periods with
-``end`` ≥ ``start``, step sequences 1..n and contiguous periods (no gaps, no
-overlaps). :func:`check_matches_plan` compares every Dosage with the plan's
-JSON export (another adapter), so a dropped or shifted dose shows up.
+``end`` ≥ ``start``, sequences that are step numbers in increasing order, one
+period per step (its last day; from the first day the dose is taken, less than
+one ``period`` after the step's first day), and periods of consecutive steps
+that follow each other without overlap, with a gap only where steps without the
+medication lie between (a substitute the plan adds starts late and may stop and
+start again) or by a dose's offset. :func:`check_matches_plan` compares every
+Dosage with the plan's JSON export (another adapter), so a dropped or shifted
+dose shows up.
 
 Golden files live in ``tests/golden/*.fhir.json``; regenerate them with
 ``TAPERPLAN_UPDATE_GOLDEN=1`` (never in CI) and review the diff.
@@ -27,7 +32,7 @@ from decimal import Decimal
 from importlib.resources import files
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from fhir.resources.R4B.bundle import Bundle as R4BBundle
@@ -145,6 +150,99 @@ def _check_narrative(resource: Mapping[str, Any], where: str, problems: list[str
         problems.append(f"{where}.text.div: not a non-empty XHTML div (txt-1, txt-2)")
 
 
+#: ``Step 3 (2027-03-01 to 2027-03-28): ...``: the step number and its dates.
+STEP_TEXT = re.compile(r"^Step (\d+) \((\d{4}-\d{2}-\d{2}) to (\d{4}-\d{2}-\d{2})\): ")
+
+
+class _Dosage(NamedTuple):
+    """What the step checks need of one Dosage."""
+
+    where: str
+    sequence: int
+    step: tuple[dt.date, dt.date] | None  # the first and last day its text names
+    start: dt.date  # boundsPeriod
+    end: dt.date
+    every: int  # timing.repeat.period, in days
+    time: str
+
+
+def _step_dates(dosage: Mapping[str, Any], sequence: int) -> tuple[dt.date, dt.date] | None:
+    """The first and last day of step ``sequence`` as the dosage's text gives them."""
+    found = STEP_TEXT.match(str(dosage.get("text", "")))
+    if found is None or int(found[1]) != sequence:
+        return None
+    try:
+        return dt.date.fromisoformat(found[2]), dt.date.fromisoformat(found[3])
+    except ValueError:
+        return None
+
+
+def _check_days(item: _Dosage, problems: list[str]) -> None:
+    """A dosage's period within its step: it ends on the step's last day and starts on
+    the first day the dose is taken, its offset into the step (less than one period);
+    the step is whole periods long, so after an offset the last days may have no dose."""
+    if item.step is None:
+        problems.append(f"{item.where}.text: does not give the dates of step {item.sequence}")
+        return
+    first, last = item.step
+    if item.end != last:
+        problems.append(f"{item.where}: ends {item.end}, not on its step's last day {last}")
+    offset = (item.start - first).days
+    if not 0 <= offset < item.every:
+        problems.append(
+            f"{item.where}: starts {item.start}, {offset} d after its step's start {first}: "
+            f"not within its first period ({item.every} d)"
+        )
+    days = (last - first).days + 1
+    if days % item.every:
+        problems.append(
+            f"{item.where}: its step's {days} days are not whole periods of {item.every} days"
+        )
+
+
+def _check_steps(where: str, steps: list[list[_Dosage]], problems: list[str]) -> None:
+    """Each step's dosages share one period (the step's dates and last day); the periods
+    of consecutive steps follow each other without overlap, a dosage starting late only
+    by its offset (less than its period), and with a gap only where the steps without
+    this medication lie between (at least a day each)."""
+    for group in steps:
+        if len({(item.step, item.end) for item in group}) > 1:
+            problems.append(f"{where}: sequence {group[0].sequence} has two periods")
+        times = [item.time for item in group]
+        if len(set(times)) != len(times):
+            problems.append(f"{where}: sequence {group[0].sequence} repeats a time of day: {times}")
+        for item in group:
+            _check_days(item, problems)
+    for before, after in itertools.pairwise(steps):
+        previous, following = before[0], after[0]
+        missing = following.sequence - previous.sequence - 1  # steps without this medication
+        end = max(item.end for item in before)
+        for item in after:
+            between = (item.start - end).days - 1
+            if between < 0:
+                problems.append(
+                    f"{where}: overlap between a period ending {end} and one from {item.start}"
+                )
+            elif missing == 0 and between >= item.every:
+                problems.append(
+                    f"{where}: gap between a period ending {end} and one from {item.start} "
+                    f"(an offset is less than the period of {item.every} days)"
+                )
+            elif between < missing:
+                problems.append(
+                    f"{where}: sequence {following.sequence} follows {previous.sequence} "
+                    f"with no day for the steps between ({end} to {item.start})"
+                )
+        if previous.step is not None and following.step is not None:
+            between = (following.step[0] - previous.step[1]).days - 1
+            if between < missing or (missing == 0 and between != 0):
+                problems.append(
+                    f"{where}: step {following.sequence} from {following.step[0]} does not "
+                    f"follow step {previous.sequence} to {previous.step[1]} "
+                    f"with {missing} steps between"
+                )
+
+
 def _check_request(resource: Mapping[str, Any], where: str, problems: list[str]) -> None:
     if resource.get("status") not in REQUEST_STATUSES:
         problems.append(f"{where}.status: {resource.get('status')!r} is not a request status")
@@ -161,9 +259,7 @@ def _check_request(resource: Mapping[str, Any], where: str, problems: list[str])
     dosages = resource.get("dosageInstruction", [])
     if resource.get("doNotPerform", False) is not (not dosages):
         problems.append(f"{where}.doNotPerform: must be true exactly when there is no dosage")
-    periods: dict[int, tuple[dt.date, dt.date]] = {}
-    times: dict[int, list[str]] = {}
-    order: list[int] = []
+    steps: list[list[_Dosage]] = []
     for number, dosage in enumerate(dosages):
         here = f"{where}.dosageInstruction[{number}]"
         sequence = dosage.get("sequence")
@@ -171,27 +267,24 @@ def _check_request(resource: Mapping[str, Any], where: str, problems: list[str])
             problems.append(f"{here}.sequence: {sequence!r} is not a positive integer")
             continue
         _check_dosage(dosage, here, problems)
-        period = _period(dosage, here, problems)
-        if periods.setdefault(sequence, period) != period:
-            problems.append(f"{here}: sequence {sequence} has two periods")
-        times.setdefault(sequence, []).extend(dosage["timing"]["repeat"].get("timeOfDay", []))
-        if order and sequence < order[-1]:
-            problems.append(f"{here}: sequence {sequence} after {order[-1]}")
-        order.append(sequence)
-        span = (period[1] - period[0]).days + 1
+        start, end = _period(dosage, here, problems)
         every = dosage["timing"]["repeat"].get("period")
-        if isinstance(every, int) and every > 0 and span % every:
-            problems.append(f"{here}: {span} days are not whole periods of {every} days")
-    if sorted(periods) != list(range(1, len(periods) + 1)):
-        problems.append(f"{where}: sequences {sorted(periods)} are not 1..{len(periods)}")
-    for sequence, seen in times.items():
-        if len(set(seen)) != len(seen):
-            problems.append(f"{where}: sequence {sequence} repeats a time of day: {seen}")
-    ordered = [periods[s] for s in sorted(periods)]
-    for (_, end), (start, _) in itertools.pairwise(ordered):
-        if start != end + dt.timedelta(days=1):
-            kind = "gap" if start > end + dt.timedelta(days=1) else "overlap"
-            problems.append(f"{where}: {kind} between a period ending {end} and one from {start}")
+        item = _Dosage(
+            where=here,
+            sequence=sequence,
+            step=_step_dates(dosage, sequence),
+            start=start,
+            end=end,
+            every=every if type(every) is int and every > 0 else 1,
+            time=",".join(map(str, dosage["timing"]["repeat"].get("timeOfDay", []))),
+        )
+        if steps and sequence == steps[-1][0].sequence:
+            steps[-1].append(item)
+        elif steps and sequence < steps[-1][0].sequence:
+            problems.append(f"{here}: sequence {sequence} after {steps[-1][0].sequence}")
+        else:
+            steps.append([item])
+    _check_steps(where, steps, problems)
 
 
 def check_fhir_invariants(bundle: Mapping[str, Any]) -> None:
@@ -223,18 +316,28 @@ def check_fhir_invariants(bundle: Mapping[str, Any]) -> None:
 
 def check_matches_plan(bundle: Mapping[str, Any], plan: TaperPlan) -> None:
     """Every administration of the plan's JSON export, and nothing else, is a Dosage:
-    sequence = step index + 1, the step's dates, the time, the amount and interval."""
+    one request per medication (the regimen's, then the substitutes the plan adds),
+    sequence = step index + 1, the first day the dose is taken in its step (the step's
+    start + the administration's offset), the step's last day, the time, the amount
+    and interval."""
     data = plan_to_dict(plan)
-    medications = data["baseline"]["medications"]
+    regimen = data["baseline"]["medications"]
+    medications = [*regimen, *data["substitutes"]]
+    assert [m["index"] for m in regimen] == list(range(len(regimen)))
+    added = [m["index"] for m in data["substitutes"]]
+    assert len(set(added)) == len(added)
+    assert all(index >= len(regimen) for index in added)
     assert len(bundle["entry"]) == len(medications)
-    for number, (entry, medication) in enumerate(zip(bundle["entry"], medications, strict=True)):
+    for entry, medication in zip(bundle["entry"], medications, strict=True):
         resource = entry["resource"]
         assert resource["medicationCodeableConcept"]["coding"][0]["display"] == medication["drug"]
         assert resource["medicationCodeableConcept"]["text"] == medication["product"]
         expected = [
             (
                 step["index"] + 1,
-                step["start"],
+                (
+                    dt.date.fromisoformat(step["start"]) + dt.timedelta(days=given["offset"])
+                ).isoformat(),
                 step["end"],
                 f"{given['time']}:00",
                 given["amount"],
@@ -242,7 +345,9 @@ def check_matches_plan(bundle: Mapping[str, Any], plan: TaperPlan) -> None:
                 given["every_days"],
             )
             for step in data["steps"]
-            for given in step["medications"][number]["administrations"]
+            for part in step["medications"]
+            if part["index"] == medication["index"]
+            for given in part["administrations"]
         ]
         actual = [
             (
@@ -257,8 +362,10 @@ def check_matches_plan(bundle: Mapping[str, Any], plan: TaperPlan) -> None:
             for dosage in resource.get("dosageInstruction", [])
         ]
         assert actual == expected
-        if actual:
-            assert actual[0][1] == data["steps"][0]["start"]
+        if medication not in regimen:
+            # A substitute is taken from the step where it starts.
+            assert actual
+            assert actual[0][0] == medication["first_step"] + 1
 
 
 def check_all(bundle: dict[str, Any], plan: TaperPlan) -> None:
@@ -334,6 +441,22 @@ every_days = 2
 """
 
 
+#: Tapentadol IR taken three times a day: from step 5 the 07:00 dose is taken every 2 days
+#: from the step's second day (offset 1), staggered with the 14:00 dose every 2 days
+#: from the first; step 5 is 2027-02-05 to 2027-02-12.
+TAPENTADOL_OFFSETS = """\
+[[medication]]
+drug = "tapentadol"
+form = "ir_tablet"
+strength = "75 mg"
+dose = "75 mg"
+times = ["07:00", "14:00", "21:00"]
+
+[pace]
+preset = "cdc-short-term"
+"""
+
+
 def sample_text() -> str:
     """The packaged sample regimen (interfaces.md §1)."""
     return files("taperplan").joinpath("data/sample-regimen.toml").read_text(encoding="utf-8")
@@ -352,6 +475,7 @@ GOLDEN_CASES = [
         ("morphine-oxycodone-uneven", lambda: MORPHINE_OXYCODONE_UNEVEN, None),
         ("fentanyl-patch", lambda: FENTANYL_PATCH, "Patient/example"),
         ("oxycodone-oral-solution", lambda: OXYCODONE_SOLUTION, None),
+        ("tapentadol-offsets", lambda: TAPENTADOL_OFFSETS, None),
     )
 ]
 
@@ -426,49 +550,101 @@ class TestPlanToFhir:
         assert resource["note"][0]["text"].startswith("Decision support for clinicians")
 
     def test_bundle_is_a_collection_of_one_request_per_medication(self) -> None:
-        """Two medications give a collection Bundle of two MedicationRequests."""
-        bundle = plan_to_fhir(plan_of(MORPHINE_OXYCODONE_UNEVEN))
+        """Two medications, and the two finer products the plan adds (morphine IR tablets,
+        then oral solution), give a collection Bundle of four MedicationRequests, the
+        regimen's first."""
+        plan = plan_of(MORPHINE_OXYCODONE_UNEVEN)
+        assert [(s.index, s.product.name) for s in plan.substitutes] == [
+            (2, "morphine ir_tablet"),
+            (3, "morphine oral_solution"),
+        ]
+        bundle = plan_to_fhir(plan)
         assert bundle["resourceType"] == "Bundle"
         assert bundle["type"] == "collection"
         assert [e["resource"]["medicationCodeableConcept"]["text"] for e in bundle["entry"]] == [
             "morphine er_tablet",
             "oxycodone ir_tablet",
+            "morphine ir_tablet",
+            "morphine oral_solution",
         ]
         assert "timestamp" not in bundle
 
     def test_medication_stopped_early_ends_the_day_before(self) -> None:
-        """Morphine, stopped at step 9 (2027-03-02), has sequences 1-8 ending 2027-03-01."""
+        """Oxycodone, stopped at step 9 (2027-03-01), has sequences 1-8 ending 2027-02-28;
+        morphine ER runs from the first day to step 12 (ending 2027-03-29)."""
         bundle = plan_to_fhir(plan_of(MORPHINE_OXYCODONE_UNEVEN))
-        morphine = dosages(bundle, 0)
-        assert sorted({d["sequence"] for d in morphine}) == list(range(1, 9))
-        assert morphine[-1]["timing"]["repeat"]["boundsPeriod"] == {
-            "start": "2027-02-22",
-            "end": "2027-03-01",
-        }
         oxycodone = dosages(bundle, 1)
-        assert oxycodone[0]["timing"]["repeat"]["boundsPeriod"]["start"] == "2027-01-04"
-        assert oxycodone[-1]["sequence"] == 16
-        assert oxycodone[-1]["timing"]["repeat"]["boundsPeriod"]["end"] == "2027-04-29"
+        assert sorted({d["sequence"] for d in oxycodone}) == list(range(1, 9))
+        assert oxycodone[-1]["timing"]["repeat"]["boundsPeriod"] == {
+            "start": "2027-02-22",
+            "end": "2027-02-28",
+        }
+        note = bundle["entry"][1]["resource"]["note"][1]["text"]
+        assert "Planned until 2027-02-28; none from 2027-03-01 (step 9)." in note
+        morphine = dosages(bundle, 0)
+        assert morphine[0]["timing"]["repeat"]["boundsPeriod"]["start"] == "2027-01-04"
+        assert morphine[-1]["sequence"] == 12
+        assert morphine[-1]["timing"]["repeat"]["boundsPeriod"]["end"] == "2027-03-29"
+
+    def test_substitute_from_its_first_step_with_a_break(self) -> None:
+        """The sample's oxycodone IR, which the plan adds from step 5 (2027-04-26), has
+        no Dosage in step 8, when the ER tablet alone is cut, and resumes in step 9."""
+        plan = plan_of(sample_text())
+        (tablet, _) = plan.substitutes
+        assert (tablet.product.name, tablet.first_step) == ("oxycodone ir_tablet", 4)
+        assert not next(m for m in plan.steps[7].medications if m.index == tablet.index).doses
+        bundle = plan_to_fhir(plan)
+        periods = [
+            (d["sequence"], d["timing"]["repeat"]["boundsPeriod"]) for d in dosages(bundle, 1)
+        ]
+        assert [sequence for sequence, _ in periods] == [5, 6, 7, 9, 10]
+        assert periods[0][1]["start"] == "2027-04-26"
+        assert periods[2][1]["end"] == "2027-07-18"
+        assert periods[3][1]["start"] == "2027-08-16"
+        check_all(bundle, plan)
 
     def test_every_other_day_dose(self) -> None:
         """A dose every 2 days has period 2 and says so in its text."""
         bundle = plan_to_fhir(plan_of(MORPHINE_OXYCODONE_UNEVEN))
-        last = dosages(bundle, 0)[-1]
+        last = dosages(bundle, 2)[-1]
         assert last["timing"]["repeat"]["period"] == 2
+        assert last["timing"]["repeat"]["boundsPeriod"] == {
+            "start": "2027-03-15",
+            "end": "2027-03-22",
+        }
         assert last["text"] == (
-            "Step 8 (2027-02-22 to 2027-03-01): 15 mg at 23:00 every 2 days from 2027-02-22 "
-            "(1 × 15 mg tablet)"
+            "Step 11 (2027-03-15 to 2027-03-22): 7.5 mg at 07:00 every 2 days from 2027-03-15 "
+            "(½ × 15 mg tablet)"
+        )
+
+    def test_offset_dose_starts_on_its_first_day(self) -> None:
+        """A dose every 2 days from its step's second day (offset 1) starts its bounds
+        then, a day after the step and the staggered dose at 14:00; both end with the step."""
+        plan = plan_of(TAPENTADOL_OFFSETS)
+        step = plan.steps[4]
+        assert [(d.time, d.every_days, d.offset) for d in step.medications[0].doses] == [
+            (dt.time(7), 2, 1),
+            (dt.time(14), 2, 0),
+            (dt.time(21), 1, 0),
+        ]
+        step_five = [d for d in dosages(plan_to_fhir(plan)) if d["sequence"] == 5]
+        assert [d["timing"]["repeat"]["boundsPeriod"] for d in step_five] == [
+            {"start": "2027-02-06", "end": "2027-02-12"},
+            {"start": "2027-02-05", "end": "2027-02-12"},
+            {"start": "2027-02-05", "end": "2027-02-12"},
+        ]
+        assert step_five[0]["text"] == (
+            "Step 5 (2027-02-05 to 2027-02-12): 50 mg at 07:00 every 2 days from 2027-02-06 "
+            "(1 × 50 mg tablet)"
         )
 
     def test_exact_fractional_amounts(self) -> None:
-        """7.5 mg and 3.75 mg stay exact floats; whole amounts are integers."""
-        bundle = plan_to_fhir(plan_of(MORPHINE_OXYCODONE_UNEVEN))
+        """7.5 mg and 8.75 mg (½ × 7.5 mg + 5 mg) stay exact floats; whole amounts are
+        integers."""
+        bundle = plan_to_fhir(plan_of(sample_text()))
         values = [d["doseAndRate"][0]["doseQuantity"]["value"] for d in dosages(bundle, 1)]
-        assert values[0] == 7.5
-        assert isinstance(values[0], float)
-        assert 3.75 in values
-        assert values[1] == 5
-        assert type(values[1]) is int
+        assert values == [7.5, 5, 2.5, 8.75, 7.5]
+        assert [type(v) for v in values] == [float, int, float, float, float]
 
     def test_patch_in_micrograms_per_hour(self) -> None:
         """A fentanyl patch is coded 4337 with ug/h doses every 3 days, applied transdermally."""
@@ -487,11 +663,13 @@ class TestPlanToFhir:
         assert first["route"] == {"text": "transdermal"}
 
     def test_oral_solution_in_milligrams_with_volume_in_text(self) -> None:
-        """An oral solution's dose is in mg; the text gives the volume to measure."""
+        """An oral solution's dose is in mg; the text gives the volume to measure (from
+        the first step, one 1 mg/mL bottle measures both doses: 10.5 mg cannot be
+        measured from 5 mg/mL at the default 0.5 mL syringe resolution)."""
         first = dosages(plan_to_fhir(plan_of(OXYCODONE_SOLUTION)))[0]
         assert first["doseAndRate"][0]["doseQuantity"]["value"] == 7.5
         assert first["doseAndRate"][0]["doseQuantity"]["code"] == "mg"
-        assert first["text"].endswith("7.5 mg at 08:00 (1.5 mL of 5 mg/mL)")
+        assert first["text"].endswith("7.5 mg at 08:00 (7.5 mL of 1 mg/mL)")
 
     def test_stopped_at_the_first_step(self) -> None:
         """A dose stopped at once (a one-step plan) is a request not to take it, without dosage."""
@@ -508,9 +686,8 @@ class TestPlanToFhir:
         """A patient reference becomes every request's subject."""
         bundle = plan_to_fhir(plan_of(MORPHINE_OXYCODONE_UNEVEN), patient_reference="Patient/42")
         assert [e["resource"]["subject"] for e in bundle["entry"]] == [
-            {"reference": "Patient/42"},
-            {"reference": "Patient/42"},
-        ]
+            {"reference": "Patient/42"}
+        ] * 4
 
     @pytest.mark.parametrize("reference", ["", " ", "Patient/4 2", "Patient/42\n"])
     def test_bad_patient_reference(self, reference: str) -> None:
@@ -543,7 +720,7 @@ class TestPlanToFhir:
 
         assert ids(paused) == ids(bundle)
         assert not set(ids(other)) & set(ids(bundle))
-        assert len(set(ids(bundle))) == 3
+        assert len(set(ids(bundle))) == 5  # the bundle and four requests
         assert all(uuid.UUID(i.removeprefix("urn:uuid:")).version == 5 for i in ids(bundle))
         assert {e["resource"]["groupIdentifier"]["value"] for e in bundle["entry"]} == {
             f"urn:uuid:{bundle['id']}"
@@ -614,41 +791,55 @@ class TestFhirToJson:
             fhir_to_json({"value": float("nan")})
 
 
-def _mr(bundle: dict[str, Any]) -> dict[str, Any]:
-    resource: dict[str, Any] = bundle["entry"][0]["resource"]
+def _mr(bundle: dict[str, Any], entry: int = 0) -> dict[str, Any]:
+    resource: dict[str, Any] = bundle["entry"][entry]["resource"]
     return resource
 
 
-def _bounds(bundle: dict[str, Any], index: int) -> dict[str, Any]:
-    bounds: dict[str, Any] = _mr(bundle)["dosageInstruction"][index]["timing"]["repeat"][
+def _bounds(bundle: dict[str, Any], index: int, entry: int = 0) -> dict[str, Any]:
+    bounds: dict[str, Any] = _mr(bundle, entry)["dosageInstruction"][index]["timing"]["repeat"][
         "boundsPeriod"
     ]
     return bounds
 
 
-def _shift(bundle: dict[str, Any], sequence: int, days: int) -> None:
-    """Move the start of every dosage of ``sequence`` by ``days``."""
+def _shift(bundle: dict[str, Any], sequence: int, days: int, time: str | None = None) -> None:
+    """Move the start of every dosage of ``sequence`` (at ``time``, if given) by ``days``."""
     for dosage in _mr(bundle)["dosageInstruction"]:
-        if dosage["sequence"] == sequence:
-            bounds = dosage["timing"]["repeat"]["boundsPeriod"]
+        repeat = dosage["timing"]["repeat"]
+        if dosage["sequence"] == sequence and time in {None, *repeat["timeOfDay"]}:
+            bounds = repeat["boundsPeriod"]
             start = dt.date.fromisoformat(bounds["start"]) + dt.timedelta(days=days)
             bounds["start"] = start.isoformat()
 
 
-def _renumber(bundle: dict[str, Any], first: int, delta: int) -> None:
+def _renumber(bundle: dict[str, Any], first: int, delta: int, entry: int = 0) -> None:
     """Add ``delta`` to every sequence from ``first`` on (keeping the texts in step)."""
-    for dosage in _mr(bundle)["dosageInstruction"]:
+    for dosage in _mr(bundle, entry)["dosageInstruction"]:
         if dosage["sequence"] >= first:
             dosage["sequence"] += delta
             dosage["text"] = re.sub(r"^Step \d+", f"Step {dosage['sequence']}", dosage["text"])
 
 
-#: Ways to break a valid bundle that our invariant checks must catch, and what they say.
+#: Ways to break a valid bundle of the sample plan that our invariant checks must catch,
+#: and what they say. The sample's oxycodone ER (entry 0) has steps 1-8; its oxycodone
+#: IR (entry 1), which the plan adds, steps 5-7 and 9-10 (none in step 8).
 BROKEN: Mapping[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "end before start": (lambda b: _bounds(b, 0).update(end="2026-12-31"), "(per-1)"),
     "gap": (lambda b: _shift(b, 2, 1), "gap between"),
     "overlap": (lambda b: _shift(b, 2, -1), "overlap between"),
-    "sequence skipped": (lambda b: _renumber(b, 2, 1), "are not 1..7"),
+    "sequence skipped": (
+        lambda b: _renumber(b, 2, 1),
+        "sequence 3 follows 1 with no day for the steps between",
+    ),
+    "substitute starts late in its first step": (
+        lambda b: _bounds(b, 0, entry=1).update(start="2027-04-27"),
+        "starts 2027-04-27, 1 d after its step's start 2027-04-26: not within its first period",
+    ),
+    "restart without a step between": (
+        lambda b: _renumber(b, 9, -1, entry=1),
+        "gap between a period ending 2027-07-18 and one from 2027-08-16",
+    ),
     "sequence from 0": (lambda b: _renumber(b, 1, -1), "0 is not a positive integer"),
     "two periods in a step": (
         lambda b: _bounds(b, 1).update(end="2027-01-05"),
@@ -679,6 +870,38 @@ BROKEN: Mapping[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "partial days": (
         lambda b: _mr(b)["dosageInstruction"][0]["timing"]["repeat"].update(period=3),
         "not whole periods of 3 days",
+    ),
+}
+
+
+def _at(bundle: dict[str, Any], sequence: int, time: str) -> dict[str, Any]:
+    """The repeat of the dosage of ``sequence`` at ``time``."""
+    (repeat,) = [
+        d["timing"]["repeat"]
+        for d in _mr(bundle)["dosageInstruction"]
+        if d["sequence"] == sequence and d["timing"]["repeat"]["timeOfDay"] == [time]
+    ]
+    result: dict[str, Any] = repeat
+    return result
+
+
+#: Ways to break the bundle of TAPENTADOL_OFFSETS around its offset dose.
+BROKEN_OFFSETS: Mapping[str, tuple[Callable[[dict[str, Any]], None], str]] = {
+    "offset of a whole period": (
+        lambda b: _shift(b, 5, 2, time="07:00:00"),
+        "gap between a period ending 2027-02-04 and one from 2027-02-08",
+    ),
+    "offset dose before its step": (
+        lambda b: _shift(b, 5, -2, time="07:00:00"),
+        "overlap between a period ending 2027-02-04 and one from 2027-02-04",
+    ),
+    "offset dose ends early": (
+        lambda b: _at(b, 5, "07:00:00")["boundsPeriod"].update(end="2027-02-11"),
+        "sequence 5 has two periods",
+    ),
+    "offset dose in partial periods": (
+        lambda b: _at(b, 5, "07:00:00").update(period=3),
+        "its step's 8 days are not whole periods of 3 days",
     ),
 }
 
@@ -733,12 +956,34 @@ class TestValidation:
         with pytest.raises(FhirInvariantError, match=re.escape(message)):
             check_fhir_invariants(valid)
 
+    @pytest.mark.parametrize("name", sorted(BROKEN_OFFSETS))
+    def test_invariants_reject_around_offsets(self, name: str) -> None:
+        """A dose taken from its step's second day may start one day late, and no more;
+        it still ends with its step, whose length is whole periods."""
+        plan = plan_of(TAPENTADOL_OFFSETS)
+        offset = plan.steps[4].medications[0].doses[0]
+        assert (offset.time, offset.every_days, offset.offset) == (dt.time(7), 2, 1)
+        bundle = plan_to_fhir(plan)
+        check_all(bundle, plan)
+        assert _at(bundle, 5, "07:00:00")["boundsPeriod"] == {
+            "start": "2027-02-06",
+            "end": "2027-02-12",
+        }
+        breaking, message = BROKEN_OFFSETS[name]
+        breaking(bundle)
+        with pytest.raises(FhirInvariantError, match=re.escape(message)):
+            check_fhir_invariants(bundle)
+
 
 def plan_or_none(case: PlanningCase) -> TaperPlan | None:
-    """Plan a case; None when no step fits the pace."""
+    """Plan a case; None when the planner refuses it (with finer products forbidden)."""
     try:
         return plan_taper(
-            case.regimen, start=case.start, pace=case.pace, supervised=case.supervised
+            case.regimen,
+            start=case.start,
+            pace=case.pace,
+            supervised=case.supervised,
+            substitute=case.substitute,
         )
     except PlanningError:
         return None
@@ -764,6 +1009,10 @@ class TestProperties:
         assume(plan is not None)
         assert plan is not None
         again = plan_taper(
-            load_mapping(case.mapping), start=case.start, pace=case.pace, supervised=case.supervised
+            load_mapping(case.mapping),
+            start=case.start,
+            pace=case.pace,
+            supervised=case.supervised,
+            substitute=case.substitute,
         )
         assert fhir_to_json(plan_to_fhir(again)) == fhir_to_json(plan_to_fhir(plan))

@@ -69,6 +69,20 @@ times = ["08:00", "20:00"]
 preset = "va-faster"
 """
 
+#: Tapentadol IR three times a day: from step 5 (8 days from 2027-02-05) the 07:00 dose
+#: is taken every 2 days from the step's second day, the 14:00 dose from its first.
+TAPENTADOL = """
+[[medication]]
+drug = "tapentadol"
+form = "ir_tablet"
+strength = "75 mg"
+dose = "75 mg"
+times = ["07:00", "14:00", "21:00"]
+
+[pace]
+preset = "cdc-short-term"
+"""
+
 OLDER_PATIENT_ON_LIQUID = """
 [context]
 age = 70
@@ -275,27 +289,43 @@ class TestPlanToHandout:
         tags = parse(html)
         sections = with_class(tags, "section", "step")
         assert [s["data-step"] for s in sections] == [s.id for s in plan.steps]
-        assert [s["id"] for s in sections] == [f"step-{n}" for n in range(1, 9)]
+        assert [s["id"] for s in sections] == [f"step-{n}" for n in range(1, 17)]
         rows = [a["data-date"] for t, a in tags.starts if t == "tr" and "data-date" in a]
         expected = [START + dt.timedelta(days=n) for n in range((plan.end - START).days + 1)]
         assert rows == [d.isoformat() for d in expected]
-        # Literal expectations for the sample plan (oxycodone ER 20 mg twice a day, va-slower).
+        # Literal expectations for the sample plan (oxycodone ER 20 mg twice a day, va-slower;
+        # the plan adds oxycodone IR tablets in steps 5-7 and 9-10, then a liquid).
         for heading in (
             'Step 1: <time datetime="2027-01-04">Monday 4 January 2027</time> to'
             ' <time datetime="2027-01-31">Sunday 31 January 2027</time> (28 days)',
-            'Step 8 (stop): <time datetime="2027-07-19">Monday 19 July 2027</time> to'
-            ' <time datetime="2027-08-01">Sunday 1 August 2027</time> (14 days)',
+            'Step 16 (stop): <time datetime="2028-02-28">Monday 28 February 2028</time> to'
+            ' <time datetime="2028-03-12">Sunday 12 March 2028</time> (14 days)',
         ):
             assert heading in html
         step_1 = html[html.index('id="step-1"') : html.index('id="step-2"')]
         assert "<th scope='row'>08:00</th><td>oxycodone extended-release tablets</td>" in step_1
         assert "<td>15 mg</td><td>1 tablet of 15 mg</td><td>every day</td>" in step_1
         assert "<td>20 mg</td><td>1 tablet of 20 mg</td><td>every day</td>" in step_1
-        step_6 = html[html.index('id="step-6"') : html.index('id="step-7"')]
-        assert step_6.count("<td>10 mg</td><td>1 tablet of 10 mg</td><td>every 2 days</td>") == 2
-        step_8 = html[html.index('id="step-8"') : html.index('id="other-help"')]
-        assert step_8.count("<td>none</td>") == 14
-        assert 'class="box"' not in step_8
+        step_5 = html[html.index('id="step-5"') : html.index('id="step-6"')]
+        assert (
+            "<th scope='row'>08:00</th><td>oxycodone tablets</td>"
+            "<td>7.5 mg</td><td>1 tablet of 7.5 mg</td><td>every day</td>"
+        ) in step_5
+        assert (
+            "<th scope='row'>20:00</th><td>oxycodone extended-release tablets</td>"
+            "<td>10 mg</td><td>1 tablet of 10 mg</td><td>every day</td>"
+        ) in step_5
+        step_8 = html[html.index('id="step-8"') : html.index('id="step-9"')]
+        assert "<td>oxycodone tablets</td>" not in step_8
+        assert step_8.count('aria-label="20:00 oxycodone: tick when taken"') == 28
+        assert 'aria-label="08:00 oxycodone' not in step_8
+        step_9 = html[html.index('id="step-9"') : html.index('id="step-10"')]
+        assert (
+            "<td>8.75 mg</td><td>½ tablet of 7.5 mg + 1 tablet of 5 mg</td><td>every day</td>"
+        ) in step_9
+        step_16 = html[html.index('id="step-16"') : html.index('id="other-help"')]
+        assert step_16.count("<td>none</td>") == 14
+        assert 'class="box"' not in step_16
 
     def test_one_box_per_dose(self) -> None:
         """Tick boxes number exactly the doses the CSV export lists, for every test regimen."""
@@ -308,22 +338,46 @@ class TestPlanToHandout:
             plan = regimen_plan(name)
             tags = parse(plan_to_handout(plan, generated_on=PRINTED, chart=False))
             assert len(with_class(tags, "span", "box")) == dose_rows(plan), name
-        # The sample: 56+56+56+56 + 14+28 + 14+14 + 14 (every 2 days) = 308 doses.
+        # The sample: 4 × 56 (two ER doses a day) + 3 × 56 (ER and IR) + 28 (ER)
+        # + 7 × 28 (IR, then the liquid, once a day) = 616 doses.
         tags = parse(plan_to_handout(sample_plan(), generated_on=PRINTED, chart=False))
-        assert len(with_class(tags, "span", "box")) == 308
+        assert len(with_class(tags, "span", "box")) == 616
 
     def test_patch_boxes_fall_on_change_days(self) -> None:
-        """A patch changed every 3 days has a box on days 0, 3, 6, ... of each step only."""
+        """A patch changed every 3 days has a box on days 0, 3, 6, ... of each step only;
+        the patch that delivers 12.5 mcg/h is named by its label, 12 mcg/h."""
         plan = regimen_plan("fentanyl-patch")
         html = plan_to_handout(plan, generated_on=PRINTED, chart=False)
-        step = plan.steps[0]
-        for offset, day in enumerate(step.dates()):
-            row = re.search(rf'<tr data-date="{day.isoformat()}"[^>]*>(.*?)</tr>', html)
-            assert row is not None
-            assert ('class="box"' in row.group(1)) == (offset % 3 == 0)
+        assert [s.days for s in plan.steps[:-1]] == [15, 21, 30]  # 25%, 33% and 50% cuts
+        for step in plan.steps[:-1]:
+            for offset, day in enumerate(step.dates()):
+                row = re.search(rf'<tr data-date="{day.isoformat()}"[^>]*>(.*?)</tr>', html)
+                assert row is not None
+                assert ('class="box"' in row.group(1)) == (offset % 3 == 0)
         assert "1 patch of 37.5 mcg/h" in html
-        assert "2 patches of 12 mcg/h" in html
-        assert "change every 3 days" in html
+        assert "<td>12.5 mcg/h</td><td>1 patch of 12 mcg/h</td><td>change every 3 days</td>" in (
+            html
+        )
+        assert "of 12.5 mcg/h" not in html
+
+    def test_boxes_of_doses_every_2_days_follow_their_offsets(self) -> None:
+        """Doses every 2 days have boxes on their own days only: the 07:00 dose from the
+        step's second day (offset 1), the 14:00 dose from its first, so no day is empty."""
+        plan = plan_taper(parse_regimen(TAPENTADOL, source="tapentadol"), start=START)
+        step = plan.steps[4]
+        assert [(d.time, d.every_days, d.offset) for d in step.medications[0].doses] == [
+            (dt.time(7), 2, 1),
+            (dt.time(14), 2, 0),
+            (dt.time(21), 1, 0),
+        ]
+        html = plan_to_handout(plan, generated_on=PRINTED, chart=False)
+        section = html[html.index('id="step-5"') : html.index('id="step-6"')]
+        assert section.count("<td>50 mg</td><td>1 tablet of 50 mg</td><td>every 2 days</td>") == 2
+        for offset, day in enumerate(step.dates()):
+            row = re.search(rf'<tr data-date="{day.isoformat()}"[^>]*>(.*?)</tr>', section)
+            assert row is not None
+            boxes = re.findall(r'aria-label="(\d\d:\d\d) tapentadol: tick when taken"', row[1])
+            assert boxes == ["07:00" if offset % 2 else "14:00", "21:00"], day
 
     def test_half_tablets_and_liquids_in_counts(self) -> None:
         """Half tablets read ``½ tablet`` and liquids read in mL of the stated strength."""
@@ -343,14 +397,14 @@ class TestPlanToHandout:
         windows = html[
             html.index('id="windows"') : html.index("</table>", html.index('id="windows"'))
         ]
-        assert windows.count("<tr><th scope='row'>") == 8
+        assert windows.count("<tr><th scope='row'>") == 16
         assert '<td><time datetime="2027-01-05">Tuesday 5 January 2027</time></td>' in windows
-        assert '<td><time datetime="2027-07-31">Saturday 31 July 2027</time></td>' in windows
+        assert '<td><time datetime="2028-03-08">Wednesday 8 March 2028</time></td>' in windows
         check_ins = html[html.index('id="check-ins"') : html.index('id="schedule"')]
         for step in plan.steps:
             for day in step.check_ins:
                 assert f'<time datetime="{day.isoformat()}">' in check_ins
-        assert check_ins.count("<li>") == 8
+        assert check_ins.count("<li>") == sum(len(s.check_ins) for s in plan.steps) == 16
         for warning in plan.warnings:
             assert f'<li data-code="{warning.code}">' in html
         shown = [a for a in plan.adjuncts if a.category not in {"rule", "naloxone"}]
@@ -409,7 +463,18 @@ class TestPlanToHandout:
         plan = plan_taper(parse_regimen(BUPRENORPHINE_AND_OXYCODONE, source="bup"), start=START)
         data = chart_data(plan)
         assert data.ylabel == "Daily amount (% of the dose you take now)"
-        assert [s.label for s in data.series] == ["buprenorphine skin patch", "oxycodone tablets"]
+        # The oral liquid the plan adds for oxycodone's last cuts carries on its line.
+        assert [s.label for s in data.series] == [
+            "buprenorphine skin patch",
+            "oxycodone tablets and oral liquid",
+        ]
+        stop = next(
+            s.index
+            for s in plan.steps
+            if not any(m.doses for m in s.medications if m.drug == "oxycodone")
+        )
+        assert all(v > 0 for v in data.series[1].values[: stop + 1])
+        assert not any(data.series[1].values[stop + 1 :])
         assert data.series[0].values[:3] == (Decimal(100), Decimal("87.5"), Decimal(75))
         html = plan_to_handout(plan, generated_on=PRINTED, chart=False)
         assert "Daily amount (% of the dose you take now)" in html
@@ -421,7 +486,11 @@ class TestPlanToHandout:
         """For any plannable regimen the page nests properly, has every step and one box per dose."""
         try:
             plan = plan_taper(
-                case.regimen, start=case.start, pace=case.pace, supervised=case.supervised
+                case.regimen,
+                start=case.start,
+                pace=case.pace,
+                supervised=case.supervised,
+                substitute=case.substitute,
             )
         except PlanningError:
             return
@@ -450,20 +519,21 @@ class TestPlanChart:
     """plan_chart: an accessible, deterministic SVG or PNG of the dose over time."""
 
     def test_chart_data_of_the_sample(self) -> None:
-        """The sample's chart steps down 60 → 52.5 → … → 7.5 → 0 MME a day, with its windows."""
+        """The sample's chart steps down 60 → 52.5 → … → 4.5 → 0 MME a day, with its windows."""
         plan = sample_plan()
         data = chart_data(plan)
         assert data.ylabel == "Daily dose (MME a day)"
         (line,) = data.series
         assert [str(v) for v in line.values] == [
-            "60", "52.5", "45", "37.5", "30", "22.5", "15", "7.5", "0", "0",
+            "60", "52.5", "45", "37.5", "30", "26.25", "22.5", "18.75", "15", "13.125",
+            "11.25", "9", "7.5", "6", "5.25", "4.5", "0", "0",
         ]  # fmt: skip
         assert line.starts[0] == dt.date(2026, 12, 28)
         assert line.starts[1] == START
-        assert line.starts[-1] == dt.date(2027, 8, 2)
-        assert len(data.windows) == 8
+        assert line.starts[-1] == dt.date(2028, 3, 13)
+        assert len(data.windows) == 16
         assert data.windows[0] == (dt.date(2027, 1, 5), dt.date(2027, 1, 16))
-        assert len(data.check_ins) == 8
+        assert len(data.check_ins) == 16
 
     def test_svg_parses_and_shades_every_window(self) -> None:
         """The SVG is XML with a title, a description, one shaded band per window and a
@@ -478,11 +548,11 @@ class TestPlanChart:
         assert title.text == "Your daily opioid dose over time"
         desc = root.find(f"{SVG}desc")
         assert desc is not None
-        assert "8 periods" in (desc.text or "")
+        assert "16 periods" in (desc.text or "")
         ids = [g.get("id") or "" for g in root.iter(f"{SVG}g")]
         windows = [i for i in ids if i.startswith("withdrawal-window-")]
-        assert windows == [f"withdrawal-window-{n}" for n in range(8)]
-        assert len([i for i in ids if i.startswith("check-in-")]) == 8
+        assert windows == [f"withdrawal-window-{n}" for n in range(16)]
+        assert len([i for i in ids if i.startswith("check-in-")]) == 16
         assert "dose-line-0" in ids
         texts = "".join(t.text or "" for t in root.iter(f"{SVG}text"))
         assert "Your daily opioid dose over time" in texts

@@ -61,10 +61,14 @@ ONE_DAY = dt.timedelta(days=1)
 
 
 def plan_or_none(case: PlanningCase) -> TaperPlan | None:
-    """Plan a case; None when the planner explains that no step fits the pace."""
+    """Plan a case; None when the planner refuses it (with finer products forbidden)."""
     try:
         return plan_taper(
-            case.regimen, start=case.start, pace=case.pace, supervised=case.supervised
+            case.regimen,
+            start=case.start,
+            pace=case.pace,
+            supervised=case.supervised,
+            substitute=case.substitute,
         )
     except PlanningError:
         return None
@@ -72,14 +76,14 @@ def plan_or_none(case: PlanningCase) -> TaperPlan | None:
 
 def expected_doses(plan: TaperPlan) -> Counter[tuple[dt.date, dt.time, str, str]]:
     """(local date, time, drug, amount) of every dose: a dose every N days falls on
-    its step's first day and every N days after, within the step."""
+    its step's day ``offset`` (counted from 0) and every N days after, within the step."""
     found: Counter[tuple[dt.date, dt.time, str, str]] = Counter()
     for step in plan.steps:
-        for offset in range(step.days):
-            day = step.start + dt.timedelta(days=offset)
+        for number in range(step.days):
+            day = step.start + dt.timedelta(days=number)
             for part in step.medications:
                 for dose in part.doses:
-                    if offset % dose.every_days == 0:
+                    if number >= dose.offset and (number - dose.offset) % dose.every_days == 0:
                         found[(day, dose.time, part.drug, str(dose.amount))] += 1
     return found
 
@@ -214,8 +218,8 @@ ORAL_SOLUTION = {
     "pace": {"percent": 25, "basis": "original", "every_days": 14, "max_step_fraction": 0.5},
 }
 
-#: A 13-month taper in New York (clocks forward 2027-03-14, back 2027-11-07), one
-#: dose in the skipped hour.
+#: A 21-month taper in New York (clocks forward 2027-03-14, back 2027-11-07, forward
+#: 2028-03-12), one dose in the skipped hour (the 02:30 dose is gone by March 2028).
 NEW_YORK = {
     "timezone": "America/New_York",
     "context": {"on_opioids_since": dt.date(2019, 5, 1)},
@@ -230,6 +234,39 @@ NEW_YORK = {
         }
     ],
     "pace": {"preset": "va-slower"},
+}
+
+
+#: Hydrocodone/acetaminophen 5/325 four times a day: one product from start to stop.
+ONE_PRODUCT = {
+    "timezone": "America/New_York",
+    "medication": [
+        {
+            "drug": "hydrocodone",
+            "form": "ir_tablet",
+            "strength": "5 mg",
+            "combination": "acetaminophen 325 mg",
+            "dose": "5 mg",
+            "times": ["08:00", "12:00", "17:00", "22:00"],
+        }
+    ],
+}
+
+
+#: Tapentadol IR three times a day: from step 5 the 07:00 dose is taken every 2 days
+#: from the step's second day, staggered with the 14:00 dose.
+TAPENTADOL = {
+    "timezone": "America/New_York",
+    "medication": [
+        {
+            "drug": "tapentadol",
+            "form": "ir_tablet",
+            "strength": "75 mg",
+            "dose": "75 mg",
+            "times": ["07:00", "14:00", "21:00"],
+        }
+    ],
+    "pace": {"preset": "cdc-short-term"},
 }
 
 
@@ -346,7 +383,7 @@ class TestCalendar:
         step = plan.steps[2]
         start = by_uid[f"{step.id}-step@taperplan"]
         assert categories(start) == ["Step"]
-        assert str(start["SUMMARY"]) == "Step 3 of 8 starts: Oxycodone ER 25 mg/day"
+        assert str(start["SUMMARY"]) == "Step 3 of 16 starts: Oxycodone ER 25 mg/day"
         assert start["DTSTART"].dt == step.start
         assert start["DTEND"].dt == step.start + ONE_DAY
         window = by_uid[f"{step.id}-window@taperplan"]
@@ -358,6 +395,11 @@ class TestCalendar:
         assert categories(check) == ["Check-in"]
         assert check["DTSTART"].dt == step.check_ins[0]
         assert check["DTEND"].dt == step.check_ins[0] + ONE_DAY
+        # From step 5 the plan adds oxycodone IR tablets for the morning dose.
+        fifth = by_uid[f"{plan.steps[4].id}-step@taperplan"]
+        assert str(fifth["SUMMARY"]) == (
+            "Step 5 of 16 starts: Oxycodone ER 10 mg/day, Oxycodone IR 7.5 mg/day"
+        )
 
     def test_a_step_with_several_check_ins_has_one_event_each(self) -> None:
         """A step with more than one check-in date gets a Check-in event for each."""
@@ -401,6 +443,27 @@ class TestCalendar:
             assert event["RRULE"]["INTERVAL"] == [3]
             assert event["RRULE"]["COUNT"] == [-(-step.days // 3)]
             assert str(event["SUMMARY"]).startswith("Fentanyl patch ")
+
+    def test_a_dose_every_2_days_from_its_offset(self) -> None:
+        """A dose every 2 days from its step's second day (offset 1) recurs from that day:
+        in an 8-day step, 4 doses on days 1, 3, 5 and 7, staggered with the 14:00 dose."""
+        plan = plan_taper(regimen(TAPENTADOL), start=START)
+        step = plan.steps[4]
+        assert [(d.time, d.every_days, d.offset) for d in step.medications[0].doses] == [
+            (dt.time(7), 2, 1),
+            (dt.time(14), 2, 0),
+            (dt.time(21), 1, 0),
+        ]
+        assert step.days == 8
+        by_uid = {str(e["UID"]): e for e in events(plan_to_ics(plan, dtstamp=DTSTAMP))}
+        zone = ZoneInfo("America/New_York")
+        for time, first, count in (("0700", 1, 4), ("1400", 0, 4), ("2100", 0, 8)):
+            event = by_uid[f"{step.id}-m0-dose-{time}@taperplan"]
+            at = dt.time(int(time[:2]), int(time[2:]))
+            day = step.start + dt.timedelta(days=first)
+            assert event["DTSTART"].dt == dt.datetime.combine(day, at, zone)
+            assert event["RRULE"]["INTERVAL"] == [1 if time == "2100" else 2]
+            assert event["RRULE"]["COUNT"] == [count]
 
     def test_expand_gives_one_event_per_dose(self) -> None:
         """With expand=True each dose is its own event without RRULE, with a unique UID."""
@@ -659,12 +722,33 @@ def named_drugs(text: str) -> list[str]:
 
 class TestDiscreet:
     def test_discreet_titles(self) -> None:
-        """Discreet titles say "Dose: 1 tablet" and "Plan step 3 of 8"."""
-        data = plan_to_ics(sample_plan(), dtstamp=DTSTAMP, discreet=True)
+        """Discreet titles say "Dose: 1 tablet" (one product throughout) and "Plan step 3 of 16"."""
+        plan = plan_taper(regimen(ONE_PRODUCT), start=START)
+        assert len({m.index for s in plan.steps for m in s.medications}) == 1
+        data = plan_to_ics(plan, dtstamp=DTSTAMP, discreet=True)
         titles = [str(e["SUMMARY"]) for e in events(data)]
         assert "Dose: 1 tablet" in titles
-        assert "Plan step 3 of 8" in titles
+        assert "Dose: ½ tablet" in titles
+        data = plan_to_ics(sample_plan(), dtstamp=DTSTAMP, discreet=True)
+        titles = [str(e["SUMMARY"]) for e in events(data)]
+        assert "Plan step 3 of 16" in titles
         assert str(parse(data)["NAME"]) == "Plan from 2027-01-04"
+
+    def test_products_the_plan_adds_are_told_apart(self) -> None:
+        """The sample's plan adds oxycodone IR tablets (step 5) and then a liquid (step 11)
+        to the ER tablets: the discreet titles number them, as two medicines of a regimen."""
+        plan = sample_plan()
+        assert [(s.product.name, s.first_step) for s in plan.substitutes] == [
+            ("oxycodone ir_tablet", 4),
+            ("oxycodone oral_solution", 10),
+        ]
+        data = plan_to_ics(plan, dtstamp=DTSTAMP, discreet=True)
+        titles = {str(e["UID"]): str(e["SUMMARY"]) for e in events(data)}
+        fifth, eleventh = plan.steps[4].id, plan.steps[10].id
+        assert titles[f"{fifth}-m0-dose-2000@taperplan"] == "Dose (medicine 1): 1 tablet"
+        assert titles[f"{fifth}-m1-dose-0800@taperplan"] == "Dose (medicine 2): 1 tablet"
+        assert titles[f"{eleventh}-m2-dose-2000@taperplan"] == "Dose (medicine 3): 6 mL"
+        assert not named_drugs(unfolded(data))
 
     def test_discreet_golden_names_no_drug(self) -> None:
         """The discreet golden names nothing, while the plain one does (the check can fail)."""
@@ -740,21 +824,24 @@ class TestTimezones:
             assert not observances[0].daylight
 
     def test_new_york_vtimezone(self) -> None:
-        """New York over 2027: STANDARD at the start, DAYLIGHT from 02:00 on 14 March,
-        STANDARD from 02:00 on 7 November; each block one DTSTART, no RDATE or RRULE."""
-        data = plan_to_ics(plan_taper(regimen(NEW_YORK), start=START), dtstamp=DTSTAMP)
+        """New York from 2027 to September 2028: STANDARD at the start, DAYLIGHT from 02:00
+        on 14 March, STANDARD from 02:00 on 7 November, DAYLIGHT from 02:00 on 12 March
+        2028; each block one DTSTART, no RDATE or RRULE."""
+        plan = plan_taper(regimen(NEW_YORK), start=START)
+        assert plan.end == dt.date(2028, 9, 24)
+        data = plan_to_ics(plan, dtstamp=DTSTAMP)
         blocks = vtimezone_blocks(data)
         summary = [
             (b.name, b["DTSTART"].dt, b["TZOFFSETFROM"].td, b["TZOFFSETTO"].td, str(b["TZNAME"]))
             for b in blocks
         ]
         hours = dt.timedelta(hours=1)
-        assert summary[:3] == [
+        assert summary == [
             ("STANDARD", wall("2027-01-03T00:00"), -5 * hours, -5 * hours, "EST"),
             ("DAYLIGHT", wall("2027-03-14T02:00"), -5 * hours, -4 * hours, "EDT"),
             ("STANDARD", wall("2027-11-07T02:00"), -4 * hours, -5 * hours, "EST"),
-        ]
-        assert len(summary) == 3  # the plan ends 2028-02-13, before the next change
+            ("DAYLIGHT", wall("2028-03-12T02:00"), -5 * hours, -4 * hours, "EDT"),
+        ]  # the plan ends 2028-09-24, before the change of 2028-11-05
         text = unfolded(data)
         zone_text = text[text.index("BEGIN:VTIMEZONE") : text.index("END:VTIMEZONE")]
         assert "RDATE" not in zone_text
@@ -905,7 +992,7 @@ class TestCalendarWarnings:
                     "drug": "morphine",
                     "form": "oral_solution",
                     "strength": "2 mg/mL",
-                    "dose": "10 mg",
+                    "dose": "20 mg",
                     "times": ["02:30"],
                     "every_days": 2,
                 }
@@ -914,7 +1001,8 @@ class TestCalendarWarnings:
         }
         # 2027-03-13 is the first day: doses fall on the 13th and 15th, not the 14th.
         plan = plan_taper(regimen(mapping), start=dt.date(2027, 3, 13))
-        assert plan.steps[0].medications[0].doses[0].every_days == 2
+        (dose,) = plan.steps[0].medications[0].doses
+        assert (dose.time, dose.every_days, dose.offset) == (dt.time(2, 30), 2, 0)
         assert calendar_warnings(plan) == ()
         shifted = plan_taper(regimen(mapping), start=dt.date(2027, 3, 12))
         assert [n.code for n in calendar_warnings(shifted)] == ["dose-in-clock-gap"]

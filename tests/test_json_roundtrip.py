@@ -167,11 +167,12 @@ class TestRoundTrip:
         assert plan_from_dict(exact_document(plan)) == plan
 
     def test_floats_would_lose_digits(self) -> None:
-        """The sample holds cut fractions such as 1/7 that no float holds: the float
+        """The sample holds cut fractions of 1/7 and 1/6 that no float holds: the float
         document (plan_to_dict) reads back different, the exact text reads back equal."""
         plan = sample_plan()
         inexact = [d for d in decimals_in(unstructure_plan(plan)) if Decimal(repr(float(d))) != d]
-        assert len(inexact) == 3
+        assert sorted(set(inexact)) == [Decimal(1) / 7, Decimal(1) / 6]
+        assert len(inexact) == 7  # four cuts of 1/7 and three of 1/6
         assert plan_from_dict(plan_to_dict(plan)) != plan
         assert plan_from_json(plan_to_json(plan)) == plan
 
@@ -204,8 +205,13 @@ class TestRoundTrip:
                 ],
             }
         )  # fmt: skip
-        later = replan(plan, on=dt.date(2027, 3, 1), regimen=added)
+        # Both drugs are above the plan's doses on that day (oxycodone 40 mg against 30 mg, and
+        # morphine it did not have): refused unless the prescriber allows the higher dose.
+        with pytest.raises(PlanningError, match="from a higher dose is refused"):
+            replan(plan, on=dt.date(2027, 3, 1), regimen=added)
+        later = replan(plan, on=dt.date(2027, 3, 1), regimen=added, allow_higher_dose=True)
         assert len(later.regimen.medications) == 2
+        assert "dose-raised-at-replan" in {notice.code for notice in later.warnings}
         assert plan_from_json(plan_to_json(later)) == later
 
     @pytest.mark.parametrize(
@@ -283,7 +289,11 @@ def test_random_plans_pauses_and_replans_round_trip(
     (at another pace, or from a random new regimen) all come back equal from their JSON."""
     try:
         plan = plan_taper(
-            case.regimen, start=case.start, pace=case.pace, supervised=case.supervised
+            case.regimen,
+            start=case.start,
+            pace=case.pace,
+            supervised=case.supervised,
+            substitute=case.substitute,
         )
     except PlanningError:
         event("no plan")

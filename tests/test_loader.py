@@ -225,7 +225,8 @@ class TestDoses:
         assert [p.path for p in info.value.problems] == ["medication[0].dose"]
 
     def test_patch(self) -> None:
-        """A fentanyl patch keeps mcg/h and is changed every 3 days by default."""
+        """A fentanyl patch keeps mcg/h and is changed every 3 days by default; the patch
+        labelled 12 mcg/h counts as the 12.5 mcg/h it delivers, so 25 + 12 is 37.5 mcg/h."""
         regimen = regimen_from_mapping(
             {
                 "medication": [
@@ -241,7 +242,13 @@ class TestDoses:
         )
         (medication,) = regimen.medications
         assert medication.every_days == 3
-        assert medication.daily_amount == mcg_per_h(37)
+        assert medication.strengths == (mcg_per_h(Decimal("12.5")), mcg_per_h(25))
+        assert [medication.product.label(s) for s in medication.strengths] == [
+            "12 mcg/h",
+            "25 mcg/h",
+        ]
+        assert medication.daily_amount == mcg_per_h(Decimal("37.5"))
+        assert regimen.notices == ()
 
     def test_unknown_strength_is_accepted_with_a_notice(self) -> None:
         """A strength the catalogue does not list is accepted, with strength-not-in-catalogue."""

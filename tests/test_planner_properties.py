@@ -1,9 +1,10 @@
 """Hypothesis properties of the taper planner over random regimens, paces and start dates.
 
 Every plan is checked through its JSON by :mod:`plan_invariants`, which re-derives
-amounts, cuts, caps, the stop rule, units, windows and check-ins on its own.
-A case may also end in :class:`~taperplan.PlanningError` (no dispensable cut fits a
-small cap); then the message must name the fix.
+amounts, cuts, the ceiling, the rate, the end, units, windows and check-ins on its own
+(interfaces.md §4 and §4a). Every regimen the catalogue can make plans; only a case
+that forbids finer products (``substitute=False``) may be refused, and then the
+refusal keeps what matters.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 from plan_invariants import PlanInvariantError, check_plan, check_plan_invariants, plan_json
-from strategies import PlanningCase, planning_cases
+from strategies import PLANNER_PRESETS, PlanningCase, check_refusal, planning_cases
 from taperplan import (
     Pace,
     PlanningError,
@@ -36,14 +38,19 @@ START = dt.date(2027, 1, 4)
 
 
 def plan_or_none(case: PlanningCase) -> TaperPlan | None:
-    """Plan a case; None when the planner explains that no step fits the pace."""
+    """Plan a case. Only a case that forbids finer products (or restricts the strengths
+    the pharmacy has, where the fix says so) may be refused, and then the refusal says
+    where planning stopped and carries the safety warnings."""
     try:
         return plan_taper(
-            case.regimen, start=case.start, pace=case.pace, supervised=case.supervised
+            case.regimen,
+            start=case.start,
+            pace=case.pace,
+            supervised=case.supervised,
+            substitute=case.substitute,
         )
     except PlanningError as error:
-        message = str(error)
-        assert "Fixes" in message or "larger cap" in message, message
+        check_refusal(case, error)
         return None
 
 
@@ -55,11 +62,11 @@ def day_in(plan: TaperPlan, fraction: float, *, last: dt.date) -> dt.date:
 
 @given(planning_cases())
 def test_plans_keep_every_invariant(case: PlanningCase) -> None:
-    """Every plan of a random regimen, pace and start date satisfies every rule of §4."""
+    """Every plan of a random regimen, pace and start date satisfies every rule of §4 and §4a."""
     plan = plan_or_none(case)
     if plan is None:
         return
-    check_plan(plan, case.regimen, case.pace, start=case.start)
+    check_plan(plan, case.regimen, plan.pace, start=case.start)
 
 
 @given(planning_cases())
@@ -68,7 +75,13 @@ def test_identical_input_gives_an_identical_plan(case: PlanningCase) -> None:
     first = plan_or_none(case)
     again = regimen_from_mapping(case.mapping)
     try:
-        second = plan_taper(again, start=case.start, pace=case.pace, supervised=case.supervised)
+        second = plan_taper(
+            again,
+            start=case.start,
+            pace=case.pace,
+            supervised=case.supervised,
+            substitute=case.substitute,
+        )
     except PlanningError:
         second = None
     if first is None or second is None:
@@ -105,7 +118,7 @@ def test_pause_keeps_every_invariant(case: PlanningCase, where: float, days: int
     on = day_in(plan, where, last=plan.stop_date - dt.timedelta(days=1))
     period = interval_period(plan, on)
     paused = plan.pause(on=on, days=days)
-    check_plan(paused, case.regimen, case.pace, start=case.start)
+    check_plan(paused, case.regimen, plan.pace, start=case.start)
     moved = (paused.stop_date - plan.stop_date).days
     assert days <= moved < days + period
     if days % period == 0:
@@ -123,8 +136,6 @@ def test_pause_keeps_every_invariant(case: PlanningCase, where: float, days: int
         if dt.date.fromisoformat(old["end"]) >= on:
             break
         assert fresh == old
-    # The dose held on ``on`` is the one in effect that day (the day before, when ``on``
-    # starts a step: its cut is postponed).
     step = plan.step_on(on)
     held = step.medications
     if on == step.start:
@@ -135,22 +146,18 @@ def test_pause_keeps_every_invariant(case: PlanningCase, where: float, days: int
 @given(planning_cases(), st.floats(min_value=0, max_value=1, allow_nan=False))
 def test_replan_keeps_every_invariant(case: PlanningCase, where: float) -> None:
     """Re-planning from the doses in effect on any day up to the stop keeps every invariant
-    and leaves the steps before that day unchanged."""
+    and leaves the steps before that day unchanged; the step in effect keeps its dose as
+    long as its cut needs."""
     plan = plan_or_none(case)
     if plan is None:
         return
     on = day_in(plan, where, last=plan.stop_date)
     try:
-        again = replan(plan, on=on, supervised=case.supervised)
+        again = replan(plan, on=on, supervised=case.supervised, substitute=case.substitute)
     except PlanningError as error:
-        refusal = str(error)
-    else:
-        refusal = ""
-    if refusal:
-        # The one documented refusal: no dispensable step fits the cap from here.
-        assert "Fixes" in refusal, refusal
+        check_refusal(case, error)
         return
-    check_plan(again, case.regimen, case.pace, start=case.start)
+    check_plan(again, case.regimen, again.pace, start=case.start)
     assert again.revision == plan.revision + 1
     old_json, new_json = plan_json(plan), plan_json(again)
     kept = [s for s in old_json["steps"] if dt.date.fromisoformat(s["end"]) < on]
@@ -158,8 +165,8 @@ def test_replan_keeps_every_invariant(case: PlanningCase, where: float) -> None:
     covering = old_json["steps"][len(kept)]
     following = new_json["steps"][len(kept)]
     if covering["start"] < on.isoformat():
-        # The step in effect on ``on`` keeps its identity and doses; it is cut short, but a
-        # step with a cut still lasts the pace's minimum (so the new schedule may start later).
+        # The step in effect on ``on`` keeps its identity and doses; it is cut short, but
+        # never before its cut has been held as the pace needs.
         assert following["id"] == covering["id"]
         assert following["start"] == covering["start"]
         assert following["medications"] == covering["medications"]
@@ -177,6 +184,7 @@ def schedule(data: dict[str, Any]) -> list[tuple[str, str, list[list[tuple[str, 
             [
                 [(a["time"], a["amount"], a["every_days"]) for a in m["administrations"]]
                 for m in step["medications"]
+                if m["administrations"]
             ],
         )
         for step in data["steps"]
@@ -187,54 +195,127 @@ def schedule(data: dict[str, Any]) -> list[tuple[str, str, list[list[tuple[str, 
 def test_replan_at_a_step_start_reproduces_the_rest_of_the_plan(
     case: PlanningCase, where: float
 ) -> None:
-    """Re-planning on a step's first day from the doses the plan itself gave, at the plan's pace,
-    gives back the same dates and doses (the plan is a function of where the patient is)."""
+    """Re-planning on a step's first day from the doses the plan itself gave, at the plan's
+    pace, gives back the same dates and doses (the plan is a function of where the patient
+    is) for a pace measured against the current dose."""
     plan = plan_or_none(case)
-    if plan is None:
+    if plan is None or plan.pace.basis.value != "current" or plan.pace.first_percent:
         return
+    if any(step.kind.value == "pause" for step in plan.steps):
+        return  # a held smallest patch is held again from a re-plan
     step = plan.steps[round(where * (len(plan.steps) - 1))]
-    again = replan(plan, on=step.start, supervised=case.supervised)
+    again = replan(plan, on=step.start, supervised=case.supervised, substitute=case.substitute)
     assert schedule(plan_json(again)) == schedule(plan_json(plan))
     assert [s.id for s in again.steps] == [s.id for s in plan.steps]
 
 
+@given(planning_cases(max_medications=1), st.sampled_from(PLANNER_PRESETS))
+def test_a_higher_dose_never_finishes_much_sooner(case: PlanningCase, pace: str) -> None:
+    """Doubling every dose of a one-medication regimen never makes its taper end sooner by
+    more than one pace interval (durations make sense: a higher dose takes longer)."""
+    mapping = copy.deepcopy(case.mapping)
+    [entry] = mapping["medication"]
+    doubled = copy.deepcopy(mapping)
+    [twice] = doubled["medication"]
+    if "dose" in twice:
+        twice["dose"] = _double(twice["dose"])
+    else:
+        twice["doses"] = [_double(d) for d in twice["doses"]]
+    try:
+        higher = regimen_from_mapping(doubled)
+    except Exception:
+        return
+    lower = regimen_from_mapping(mapping)
+    low = plan_taper(lower, start=START, pace=pace)
+    high = plan_taper(higher, start=START, pace=pace)
+    assert high.stop_date >= low.stop_date - dt.timedelta(days=preset(pace).every_days)
+    assert entry  # the single medication of the case
+
+
+def _double(text: str) -> str:
+    amount, unit = text.split(" ", 1)
+    from decimal import Decimal  # noqa: PLC0415
+
+    return f"{Decimal(amount) * 2} {unit}"
+
+
+@pytest.mark.parametrize(
+    "group",
+    [
+        ("cdc-long-term", "va-slower", "va-faster", "canada"),
+        ("va-slowest", "uk-opioids-aware"),
+        ("etg-short", "etg-long"),
+    ],
+)
+def test_presets_with_one_ceiling_plan_the_same_regimens(group: tuple[str, ...]) -> None:
+    """With substitution forbidden, a regimen plans under one preset exactly when it plans
+    under every other preset with the same ceiling and basis (the rate changes how long,
+    never whether); over the clinic panel."""
+    from clinic_panel import panel  # noqa: PLC0415
+
+    for name, regimen in panel():
+        if any(m.drug == "methadone" for m in regimen.medications):
+            continue  # methadone's limit follows the pace's percent, not its ceiling
+        outcomes = set()
+        for pace in group:
+            try:
+                plan_taper(regimen, start=START, pace=pace, substitute=False)
+            except PlanningError:
+                outcomes.add(False)
+            else:
+                outcomes.add(True)
+        assert len(outcomes) == 1, f"{name}: plans under some of {group} and not others"
+
+
 @pytest.mark.parametrize("sample_size", [200])
-def test_most_generated_regimens_plan_successfully(sample_size: int) -> None:
-    """At least half of a fixed, deterministic sample of generated cases plans successfully,
-    so the properties above are not vacuous."""
+def test_generated_regimens_plan(sample_size: int) -> None:
+    """Every case of a fixed, deterministic sample plans, unless it forbids finer products
+    (so the properties above are not vacuous)."""
     outcomes: list[bool] = []
 
     @settings(max_examples=sample_size, derandomize=True, database=None, phases=[Phase.generate])
     @given(planning_cases())
     def sample(case: PlanningCase) -> None:
-        outcomes.append(plan_or_none(case) is not None)
+        outcomes.append(plan_or_none(case) is not None or not case.substitute)
 
     sample()
     assert len(outcomes) >= sample_size * 9 // 10
-    assert sum(outcomes) / len(outcomes) >= 0.5
+    assert all(outcomes)
 
 
 # -- the checker itself can fail ----------------------------------------------------------
 
 
-def va_slower_plan() -> tuple[dict[str, Any], Regimen, Pace]:
-    """A known-good plan (VA-TDT's morphine SR 90 mg q8h at va-slower) as JSON."""
-    regimen = regimen_from_mapping(
-        {
-            "medication": [
-                {
-                    "drug": "morphine",
-                    "form": "er_tablet",
-                    "strength": "15 mg",
-                    "dose": "90 mg",
-                    "times": ["06:00", "14:00", "22:00"],
-                    "available": ["15 mg"],
-                }
-            ]
-        }
-    )
-    pace = preset("va-slower")
+def good_plan(name: str) -> tuple[dict[str, Any], Regimen, Pace]:
+    """A known-good plan as JSON, with its regimen and pace."""
+    medication, pace_name = GOOD_PLANS[name]
+    regimen = regimen_from_mapping({"medication": [medication]})
+    pace = preset(pace_name)
     return plan_json(plan_taper(regimen, start=START, pace=pace)), regimen, pace
+
+
+GOOD_PLANS: dict[str, tuple[dict[str, Any], str]] = {
+    # VA-TDT's morphine SR 90 mg q8h at va-slower.
+    "va": ({"drug": "morphine", "form": "er_tablet", "strength": "15 mg", "dose": "90 mg",
+            "times": ["06:00", "14:00", "22:00"], "available": ["15 mg"]}, "va-slower"),
+    # Oxycodone ER 10 mg twice daily: an IR tablet, then the solution, take over.
+    "er": ({"drug": "oxycodone", "form": "er_tablet", "strength": "10 mg", "dose": "10 mg",
+            "times": ["08:00", "20:00"]}, "cdc-long-term"),
+    # Fentanyl 25 mcg/h: the smallest patch held alone, then stopped.
+    "patch": ({"drug": "fentanyl", "form": "patch", "strength": "25 mcg/h", "dose": "25 mcg/h",
+               "times": ["09:00"], "every_days": 3}, "cdc-long-term"),
+    # Hydromorphone 1 mg three times a day: doses spaced to every other day, staggered.
+    "spaced": ({"drug": "hydromorphone", "form": "ir_tablet", "strength": "2 mg", "dose": "1 mg",
+                "times": ["08:00", "14:00", "20:00"]}, "etg-short"),
+    # Methadone 10 mg twice daily.
+    "methadone": ({"drug": "methadone", "form": "ir_tablet", "strength": "10 mg", "dose": "10 mg",
+                   "times": ["08:00", "20:00"]}, "cdc-long-term"),
+}  # fmt: skip
+
+
+def steps_of(data: dict[str, Any], kind: str) -> list[int]:
+    """The positions of the steps of ``kind``."""
+    return [i for i, s in enumerate(data["steps"]) if s["kind"] == kind]
 
 
 def merge_into_previous(data: dict[str, Any], index: int) -> None:
@@ -245,6 +326,18 @@ def merge_into_previous(data: dict[str, Any], index: int) -> None:
     del steps[index]
     for position, step in enumerate(steps):
         step["index"] = position
+
+
+def shorten(data: dict[str, Any], index: int, by: int) -> None:
+    """End step ``index`` ``by`` days sooner, the next step starting sooner."""
+    steps = data["steps"]
+    end = dt.date.fromisoformat(steps[index]["end"]) - dt.timedelta(days=by)
+    steps[index]["end"] = end.isoformat()
+    steps[index]["days"] -= by
+    steps[index + 1]["start"] = (end + dt.timedelta(days=1)).isoformat()
+    steps[index + 1]["days"] += by
+    checks = [c for c in steps[index]["check_ins"] if c <= end.isoformat()] or [end.isoformat()]
+    steps[index]["check_ins"], steps[index]["check_in"] = checks, checks[-1]
 
 
 def first_admin(data: dict[str, Any], step: int) -> dict[str, Any]:
@@ -264,8 +357,8 @@ def raise_a_dose(data: dict[str, Any]) -> None:
     data["steps"][2]["total_mme_per_day"] = data["steps"][0]["total_mme_per_day"]
 
 
-def cut_beyond_the_cap(data: dict[str, Any]) -> None:
-    """Skip the 180 mg step: 225 → 150 mg/day is a 33% cut under a 20% cap."""
+def cut_beyond_the_ceiling(data: dict[str, Any]) -> None:
+    """Skip the 180 mg step: 225 → 150 mg/day is a 33% cut above a 20% ceiling."""
     merge_into_previous(data, 1)
 
 
@@ -293,13 +386,6 @@ def miscount_units(data: dict[str, Any]) -> None:
     first_admin(data, 0)["units"][0]["count"] = 4.0
 
 
-def halve_an_er_tablet(data: dict[str, Any]) -> None:
-    """Half an extended-release tablet."""
-    admin = first_admin(data, 12)
-    admin["units"][0]["count"] = 0.5
-    admin["amount"] = 7.5
-
-
 def use_an_unavailable_strength(data: dict[str, Any]) -> None:
     """A 30 mg tablet when only 15 mg tablets are available."""
     admin = first_admin(data, 5)
@@ -307,27 +393,9 @@ def use_an_unavailable_strength(data: dict[str, Any]) -> None:
     admin["units"] = [{"strength": "30 mg", "count": 1.0}]
 
 
-def stop_from_a_daily_dose(data: dict[str, Any]) -> None:
-    """Stop from 15 mg once daily (not less than once a day, above 5 MME)."""
-    merge_into_previous(data, len(data["steps"]) - 2)
-
-
 def never_stop(data: dict[str, Any]) -> None:
     """A plan that does not end at zero."""
     del data["steps"][-1]
-
-
-def break_an_interval(data: dict[str, Any]) -> None:
-    """An every-other-day dose in a step of an odd number of days."""
-    steps = data["steps"]
-    position = next(i for i, s in enumerate(steps) if any(
-        a["every_days"] == 2 for m in s["medications"] for a in m["administrations"]
-    ))  # fmt: skip
-    end = dt.date.fromisoformat(steps[position]["end"]) - dt.timedelta(days=1)
-    steps[position]["end"] = end.isoformat()
-    steps[position + 1]["start"] = (end + dt.timedelta(days=1)).isoformat()
-    steps[position]["days"] -= 1
-    steps[position + 1]["days"] += 1
 
 
 def misstate_mme(data: dict[str, Any]) -> None:
@@ -335,50 +403,162 @@ def misstate_mme(data: dict[str, Any]) -> None:
     data["steps"][0]["medications"][0]["mme_per_day"] = 200.0
 
 
-def shorten_a_cut_step(data: dict[str, Any]) -> None:
-    """Two cuts four days apart (the first step otherwise consistent, its overlap noted)."""
+def hurry_a_cut(data: dict[str, Any]) -> None:
+    """Rule 3: the 225 → 180 mg/day cut (20% at 20% a month) held 21 days, not 28."""
+    shorten(data, 1, 7)
+
+
+def stop_several_doses_at_once(data: dict[str, Any]) -> None:
+    """Rule 5: a stop from two daily doses of 15 mg (30 MME/day), no end move."""
     steps = data["steps"]
-    first = dt.date.fromisoformat(steps[0]["start"])
-    end = (first + dt.timedelta(days=3)).isoformat()
-    steps[0].update(end=end, days=4, check_in=end, check_ins=[end])
-    steps[0]["notes"] = [f"shorter than the window (to {steps[0]['withdrawal_window']['end']})"]
-    steps[1]["start"] = (first + dt.timedelta(days=4)).isoformat()
-    steps[1]["days"] += 24
-    window = steps[1]["withdrawal_window"]
-    for key in ("start", "end"):
-        window[key] = (dt.date.fromisoformat(window[key]) - dt.timedelta(days=24)).isoformat()
+    position = next(
+        i for i, s in enumerate(steps) if len(s["medications"][0]["administrations"]) == 2
+    )
+    del steps[position + 1]
+    steps[position + 1]["start"] = (
+        dt.date.fromisoformat(steps[position]["end"]) + dt.timedelta(days=1)
+    ).isoformat()
+    for index, step in enumerate(steps):
+        step["index"] = index
+    steps[-1]["check_ins"] = [steps[-1]["end"]]
+    steps[-1]["check_in"] = steps[-1]["end"]
 
 
-BREAKAGES = [
-    break_contiguity,
-    raise_a_dose,
-    cut_beyond_the_cap,
-    drop_a_window,
-    move_a_check_in_out,
-    leave_a_long_gap,
-    miscount_units,
-    halve_an_er_tablet,
-    use_an_unavailable_strength,
-    stop_from_a_daily_dose,
-    never_stop,
-    break_an_interval,
-    misstate_mme,
-    shorten_a_cut_step,
+def space_an_er_tablet(data: dict[str, Any]) -> None:
+    """Rule 4: an extended-release tablet taken every other day."""
+    steps = data["steps"]
+    position = next(
+        i for i, s in enumerate(steps)
+        if [m for m in s["medications"] if m["form"] == "er_tablet" and len(m["administrations"]) == 1]
+    )  # fmt: skip
+    part = next(m for m in steps[position]["medications"] if m["form"] == "er_tablet")
+    part["administrations"][0]["every_days"] = 2
+    part["daily_amount"] = part["daily_amount"] / 2
+    part["mme_per_day"] = part["mme_per_day"] / 2
+    total = sum(m["mme_per_day"] for m in steps[position]["medications"])
+    steps[position]["total_mme_per_day"] = total
+
+
+def add_a_product_without_warning(data: dict[str, Any]) -> None:
+    """Rule 4: a substitute the warnings do not name."""
+    data["warnings"] = [w for w in data["warnings"] if w["code"] != "substitution"]
+
+
+def forbid_substitution(data: dict[str, Any]) -> None:
+    """Rule 4: a finer product although the pace says substitute = false."""
+    data["pace"]["substitute"] = False
+
+
+def label_the_small_patch_as_twelve(data: dict[str, Any]) -> None:
+    """§4a rule 2's example: the 12 mcg/h patch counted as 12, not the 12.5 it delivers."""
+    step = (
+        data["steps"][steps_of(data, "pause")[0]] if steps_of(data, "pause") else data["steps"][-2]
+    )
+    admin = step["medications"][0]["administrations"][0]
+    admin["amount"] = 12.0
+
+
+def stop_the_patch_too_soon(data: dict[str, Any]) -> None:
+    """Rule 5: the smallest patch stopped after 9 days worn alone (the pace's interval is 28)."""
+    held = [i for i, s in enumerate(data["steps"]) if s["medications"][0]["administrations"]
+            and s["medications"][0]["administrations"][0]["amount"] == 12.5]  # fmt: skip
+    shorten(data, held[-1], data["steps"][held[-1]]["days"] - 9)
+
+
+def wear_too_many_patches(data: dict[str, Any]) -> None:
+    """No step wears more patches than the regimen's own count plus one (25 = 2 × 12.5)."""
+    admin = first_admin(data, 0)
+    if admin["amount"] == 12.5:
+        admin["units"] = [{"strength": "12 mcg/h", "count": 1.0}]
+    data["steps"][0]["medications"][0]["administrations"][0]["units"] = [
+        {"strength": "12 mcg/h", "count": 2.0}
+    ]
+    data["steps"][0]["medications"][0]["administrations"][0]["amount"] = 25.0
+    data["steps"][0]["medications"][0]["daily_amount"] = 25.0
+    data["steps"][0]["medications"][0]["mme_per_day"] = 60.0
+    data["steps"][0]["total_mme_per_day"] = 60.0
+    data["baseline"]["medications"][0]["administrations"][0]["units"] = [
+        {"strength": "25 mcg/h", "count": 1.0}
+    ]
+    data["pace"]["max_step_fraction"] = data["pace"]["max_step_fraction"]
+
+
+def put_spaced_doses_on_one_day(data: dict[str, Any]) -> None:
+    """Rule 6: two doses every other day on the same days, a day without any dose."""
+    for step in data["steps"]:
+        spaced = [
+            a for m in step["medications"] for a in m["administrations"] if a["every_days"] == 2
+        ]
+        if (
+            len(spaced) >= 2
+            and len({a["offset"] for a in spaced}) == 2
+            and all(a["every_days"] == 2 for m in step["medications"] for a in m["administrations"])
+        ):
+            for admin in spaced:
+                admin["offset"] = 0
+            return
+    raise AssertionError("no step with staggered spaced doses")
+
+
+def cut_methadone_too_fast(data: dict[str, Any]) -> None:
+    """Methadone above 15 MME/day cut by more than the pace's 10% of its dose."""
+    merge_into_previous(data, 1)
+
+
+BREAKAGES: list[tuple[str, Callable[[dict[str, Any]], None]]] = [
+    ("va", break_contiguity),
+    ("va", raise_a_dose),
+    ("va", cut_beyond_the_ceiling),
+    ("va", drop_a_window),
+    ("va", move_a_check_in_out),
+    ("va", leave_a_long_gap),
+    ("va", miscount_units),
+    ("va", use_an_unavailable_strength),
+    ("va", never_stop),
+    ("va", misstate_mme),
+    ("va", hurry_a_cut),
+    ("va", stop_several_doses_at_once),
+    ("er", space_an_er_tablet),
+    ("er", add_a_product_without_warning),
+    ("er", forbid_substitution),
+    ("patch", label_the_small_patch_as_twelve),
+    ("patch", stop_the_patch_too_soon),
+    ("patch", wear_too_many_patches),
+    ("spaced", put_spaced_doses_on_one_day),
+    ("methadone", cut_methadone_too_fast),
 ]
 
 
-def test_checker_accepts_the_known_good_plan() -> None:
-    """The VA slower plan passes the checker untouched (so the breakages below are the cause)."""
-    data, regimen, pace = va_slower_plan()
+@pytest.mark.parametrize("name", sorted(GOOD_PLANS))
+def test_checker_accepts_the_known_good_plans(name: str) -> None:
+    """Each known-good plan passes the checker untouched (so the breakages below are the cause)."""
+    data, regimen, pace = good_plan(name)
     check_plan_invariants(data, regimen, pace, start=START)
 
 
-@pytest.mark.parametrize("breakage", BREAKAGES, ids=[b.__name__ for b in BREAKAGES])
-def test_checker_rejects_broken_plans(breakage: Callable[[dict[str, Any]], None]) -> None:
-    """Each way of breaking a rule of §4 in a good plan's JSON is caught by the checker."""
-    data, regimen, pace = va_slower_plan()
+@pytest.mark.parametrize(
+    ("name", "breakage"), BREAKAGES, ids=[f"{n}-{b.__name__}" for n, b in BREAKAGES]
+)
+def test_checker_rejects_broken_plans(
+    name: str, breakage: Callable[[dict[str, Any]], None]
+) -> None:
+    """Each way of breaking a rule of §4 or §4a in a good plan's JSON is caught by the checker."""
+    data, regimen, pace = good_plan(name)
     broken = copy.deepcopy(data)
     breakage(broken)
     assert broken != data
     with pytest.raises(PlanInvariantError):
         check_plan_invariants(broken, regimen, pace, start=START)
+
+
+def test_pace_substitute_false_round_trips_in_the_plan() -> None:
+    """A plan planned with substitution forbidden says so in its pace (the checker reads it).
+    (VA-TDT's morphine example needs the IR tablet; tramadol 50 mg three times a day
+    needs nothing new.)"""
+    tramadol = {"drug": "tramadol", "form": "ir_tablet", "strength": "50 mg", "dose": "50 mg",
+                "times": ["08:00", "14:00", "20:00"]}  # fmt: skip
+    regimen = regimen_from_mapping({"medication": [tramadol]})
+    plan = plan_taper(regimen, start=START, pace="va-slower", substitute=False)
+    assert plan.pace.substitute is False
+    assert plan_json(plan)["pace"]["substitute"] is False
+    assert attrs.evolve(plan.pace, substitute=True) == preset("va-slower")

@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 
 from plan_invariants import check_plan, plan_json
-from strategies import PlanningCase, planning_cases
+from strategies import PlanningCase, check_refusal, planning_cases
 from taperplan import (
     PlanningError,
     StepKind,
@@ -58,8 +59,11 @@ def test_a_higher_actual_dose_is_recorded_and_cut_from() -> None:
     says so and cuts from 45 MME/day, not from the planned 37.5."""
     regimen, paused = _sample_plan_paused()
     actual = regimen_from_mapping(_oxycodone_er("15 mg", "15 mg"))
-    again = replan(paused, on=dt.date(2027, 3, 22), regimen=actual)
+    with pytest.raises(PlanningError, match="from a higher dose is refused"):
+        replan(paused, on=dt.date(2027, 3, 22), regimen=actual)
+    again = replan(paused, on=dt.date(2027, 3, 22), regimen=actual, allow_higher_dose=True)
     check_plan(again, regimen, again.pace, start=START)
+    assert again.warnings[0].code == "dose-raised-at-replan"
     first_new = next(s for s in again.steps if s.replanned_from is not None)
     assert first_new.kind is StepKind.CUT
     taken = [
@@ -79,7 +83,8 @@ def test_the_planned_dose_needs_no_record() -> None:
     """Re-planning from exactly the planned doses records nothing."""
     regimen, paused = _sample_plan_paused()
     on = dt.date(2027, 3, 15)
-    in_effect = _regimen_on(paused, paused.step_on(on - dt.timedelta(days=1)).medications)
+    source = paused.step_on(on - dt.timedelta(days=1))
+    in_effect = _regimen_on(paused, source.medications, (on - source.start).days)
     again = replan(paused, on=on, regimen=in_effect)
     check_plan(again, regimen, again.pace, start=START)
     assert all(s.replanned_from is None for s in again.steps)
@@ -109,6 +114,7 @@ def test_replan_from_other_doses_keeps_every_invariant(
             start=case.start,
             pace=case.pace,
             supervised=case.supervised,
+            substitute=case.substitute,
         )
     except PlanningError:
         return
@@ -119,14 +125,17 @@ def test_replan_from_other_doses_keeps_every_invariant(
     source = live[min(int(taken_at * len(live)), len(live) - 1)]
     actual = _regimen_on(plan, source.medications)
     try:
-        again = replan(plan, on=on, regimen=actual, supervised=case.supervised)
+        again = replan(
+            plan,
+            on=on,
+            regimen=actual,
+            supervised=case.supervised,
+            substitute=case.substitute,
+            allow_higher_dose=True,
+        )
     except PlanningError as error:
-        refusal = str(error)
-    else:
-        refusal = ""
-    if refusal:
-        # The documented refusal: no dispensable step fits the cap from there.
-        assert "Fixes" in refusal, refusal
+        # The documented refusal (rule 7): where planning stopped, and the fix.
+        check_refusal(case, error)
         return
     kept = sum(1 for s in plan.steps if s.end < on)
     check_plan(again, case.regimen, case.pace, start=case.start, steps_before=kept + 1)
@@ -148,7 +157,7 @@ def test_pausing_the_replanned_step_holds_what_the_patient_takes() -> None:
     the record moves to the pause (which then cuts nothing against them)."""
     regimen, paused = _sample_plan_paused()
     actual = regimen_from_mapping(_oxycodone_er("15 mg", "15 mg"))
-    again = replan(paused, on=dt.date(2027, 3, 22), regimen=actual)
+    again = replan(paused, on=dt.date(2027, 3, 22), regimen=actual, allow_higher_dose=True)
     first_new = next(s for s in again.steps if s.replanned_from is not None)
     held = again.pause(on=first_new.start, days=7)
     check_plan(held, regimen, held.pace, start=START)

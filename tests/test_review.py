@@ -39,9 +39,10 @@ SAMPLE = ROOT / "src" / "taperplan" / "data" / "sample-regimen.toml"
 REGIMENS = sorted((ROOT / "tests" / "data" / "regimens").glob("*.toml"))
 D = dt.date
 
-# The sample regimen planned from 2027-01-04 (oxycodone ER, va-slower, 28-day steps):
+# The sample regimen planned from 2027-01-04 (oxycodone ER, va-slower, 28-day steps; from s005
+# an immediate-release substitute, from s011 an oral solution):
 # s001 cut 2027-01-04..01-31, window 01-05..01-16; s002 cut 2027-02-01, window to 02-13;
-# ...; s007 cut 2027-06-21..07-18, window to 07-03; s008 stop 2027-07-19..08-01, window to 07-31.
+# ...; s015 cut 2028-01-31..02-27, window to 02-09; s016 stop 2028-02-28..03-12, window to 03-08.
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +76,7 @@ class TestPlanFixture:
     """The dates the tests below rely on."""
 
     def test_sample_plan_dates(self, plan: TaperPlan) -> None:
-        """The sample plan cuts on 2027-01-04 and 02-01 with windows to 01-16 and 02-13, and stops 07-19."""
+        """The sample plan cuts on 2027-01-04 and 02-01 with windows to 01-16 and 02-13, and stops 2028-02-28."""
         first, second = plan.steps[0], plan.steps[1]
         assert (first.kind, first.start, first.end) == (StepKind.CUT, D(2027, 1, 4), D(2027, 1, 31))
         assert first.withdrawal_window is not None
@@ -83,8 +84,15 @@ class TestPlanFixture:
         assert second.start == D(2027, 2, 1)
         assert second.withdrawal_window is not None
         assert second.withdrawal_window.end == D(2027, 2, 13)
-        assert plan.stop_date == D(2027, 7, 19)
-        assert plan.steps[-1].kind is StepKind.STOP
+        assert plan.stop_date == D(2028, 2, 28)
+        last_cut, stop = plan.steps[-2], plan.steps[-1]
+        assert (last_cut.start, last_cut.end) == (D(2028, 1, 31), D(2028, 2, 27))
+        assert last_cut.withdrawal_window is not None
+        assert last_cut.withdrawal_window.end == D(2028, 2, 9)
+        assert stop.kind is StepKind.STOP
+        assert stop.end == D(2028, 3, 12)
+        assert stop.withdrawal_window is not None
+        assert stop.withdrawal_window.end == D(2028, 3, 8)
 
 
 class TestPause:
@@ -117,7 +125,7 @@ class TestPause:
         )
         assert preview.next_cut_step == plan.steps[1].id
         assert (preview.next_cut_now, preview.next_cut_paused) == (D(2027, 2, 1), D(2027, 2, 15))
-        assert (preview.stop_now, preview.stop_paused) == (D(2027, 7, 19), D(2027, 8, 2))
+        assert (preview.stop_now, preview.stop_paused) == (D(2028, 2, 28), D(2028, 3, 13))
         assert preview.source == "TAPERPLAN-REVIEW"
 
     def test_preview_matches_plan_pause(self, plan: TaperPlan) -> None:
@@ -136,7 +144,7 @@ class TestPause:
         flag = review(plan, [cows(D(2027, 1, 7), 14)], on=D(2027, 1, 20)).flags[0]
         assert flag.pause_preview is not None
         assert flag.pause_preview.hold_from == D(2027, 1, 20)
-        assert flag.pause_preview.stop_paused == D(2027, 8, 2)
+        assert flag.pause_preview.stop_paused == D(2028, 3, 13)
 
     def test_custom_pause_days(self, plan: TaperPlan) -> None:
         """pause_days=28 previews a 28-day hold."""
@@ -230,11 +238,12 @@ class TestPause:
 
     def test_no_preview_after_the_stop(self, plan: TaperPlan) -> None:
         """Reviewed after the stop, a pause flag has no preview and says a pause is not possible."""
-        flag = review(plan, [cows(D(2027, 7, 1), 14)], on=D(2027, 7, 25)).flags[0]
+        flag = review(plan, [cows(D(2028, 2, 5), 14)], on=D(2028, 3, 5)).flags[0]
         assert flag.rule == "cows-moderate-after-cut"
+        assert flag.step_id == plan.steps[-2].id
         assert flag.pause_preview is None
         assert flag.message.endswith(
-            "A pause from 2027-07-25 is not possible: the plan stops on 2027-07-19; see the clinician."
+            "A pause from 2028-03-05 is not possible: the plan stops on 2028-02-28; see the clinician."
         )
 
 
@@ -289,14 +298,14 @@ class TestClinicianReview:
 
     def test_moderate_withdrawal_after_the_stop(self, plan: TaperPlan) -> None:
         """COWS 15 two days after the stop is a clinician review without a pause preview."""
-        result = review(plan, [cows(D(2027, 7, 21), 15)], on=D(2027, 7, 21))
+        result = review(plan, [cows(D(2028, 3, 1), 15)], on=D(2028, 3, 1))
         assert rules_of(result) == ["cows-moderate-after-stop"]
         assert result.flags[0].kind == "clinician-review"
         assert result.flags[0].pause_preview is None
 
     def test_symptoms_after_the_plan_ends(self, plan: TaperPlan) -> None:
         """COWS 6 after the stop's window (after the plan) is past the window of the stop."""
-        result = review(plan, [cows(D(2027, 8, 20), 6)], on=D(2027, 8, 20))
+        result = review(plan, [cows(D(2028, 4, 1), 6)], on=D(2028, 4, 1))
         assert rules_of(result) == ["symptoms-past-window"]
         assert result.flags[0].step_id == plan.steps[-1].id
 
@@ -529,7 +538,7 @@ class TestTimeline:
         )
         assert (timeline.plan_id, timeline.stop_date, timeline.baseline_period) == (
             plan.id,
-            D(2027, 7, 19),
+            D(2028, 2, 28),
             1,
         )
 
@@ -723,8 +732,8 @@ class TestJSON:
             "next_cut_step": plan.steps[1].id,
             "next_cut_now": "2027-02-01",
             "next_cut_paused": "2027-02-15",
-            "stop_now": "2027-07-19",
-            "stop_paused": "2027-08-02",
+            "stop_now": "2028-02-28",
+            "stop_paused": "2028-03-13",
             "source": "TAPERPLAN-REVIEW",
         }
 

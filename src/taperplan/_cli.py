@@ -46,6 +46,18 @@ def _about(path: str, error: Exception) -> Refused:
     return Refused(text if text.startswith(path) else f"{path}: {text}")
 
 
+def _refusal(path: str, error: TaperplanError) -> Refused:
+    """:func:`_about`, and for a regimen that cannot be planned the safety warnings
+    a plan would have printed (benzodiazepines, naloxone, …): a refusal must not
+    hide them (interfaces.md §4a rule 7)."""
+    refused = _about(path, error)
+    warnings = getattr(error, "warnings", ())
+    if not warnings:
+        return refused
+    lines = [f"  - {w.message} [{w.code}]" for w in warnings if w.code != "mme-estimate"]
+    return Refused("\n".join([refused.message, "Warnings:", *lines]))
+
+
 def _load(path: str) -> Regimen:
     from taperplan._loader import load_regimen  # noqa: PLC0415
 
@@ -210,10 +222,12 @@ def _next_monday(regimen: Regimen) -> tuple[str, dt.date]:
     )
 
 
-def _make_plan(regimen: Regimen, start: dt.date, pace: str | None) -> TaperPlan:
+def _make_plan(
+    regimen: Regimen, start: dt.date, pace: str | None, substitute: bool | None = None
+) -> TaperPlan:
     from taperplan.planning import plan_taper  # noqa: PLC0415
 
-    return plan_taper(regimen, start=start, pace=pace)
+    return plan_taper(regimen, start=start, pace=pace, substitute=substitute)
 
 
 def _render(plan: TaperPlan, fmt: str) -> str:
@@ -468,6 +482,13 @@ _FILE = click.Path(dir_okay=False, path_type=str)
     metavar="YYYY-MM-DD",
     help="Handout: the date printed on it (YYYY-MM-DD). Default: today in the regimen's zone.",
 )
+@click.option(
+    "--substitute/--no-substitute",
+    default=None,
+    help="Allow (or forbid) the same drug's immediate-release tablet or oral solution to take "
+    "over part of a dose the regimen's products cannot cut within the pace. Default: the "
+    "regimen's [pace] substitute (allowed unless it says false).",
+)
 def plan(  # noqa: PLR0917 - click passes every option as a parameter
     file: str,
     start: dt.datetime | None,
@@ -485,6 +506,7 @@ def plan(  # noqa: PLR0917 - click passes every option as a parameter
     one_event_per_dose: bool,
     dtstamp: str | None,
     generated_on: dt.datetime | None,
+    substitute: bool | None,
 ) -> None:
     """Plan a gradual taper of the regimen in FILE.
 
@@ -517,7 +539,7 @@ def plan(  # noqa: PLR0917 - click passes every option as a parameter
     else:
         day = start.date()
     try:
-        taper = _make_plan(regimen, day, pace)
+        taper = _make_plan(regimen, day, pace, substitute)
         printed = _render(taper, fmt)
         files = _render_files(
             taper,
@@ -526,7 +548,7 @@ def plan(  # noqa: PLR0917 - click passes every option as a parameter
             generated_on.date() if generated_on is not None else _regimen_today(regimen),
         )
     except TaperplanError as error:
-        raise _about(file, error) from error
+        raise _refusal(file, error) from error
 
     if files:
         from taperplan._io import write_output  # noqa: PLC0415

@@ -17,6 +17,7 @@ from taperplan._catalogue import FactorSet, Form, catalogue
 from taperplan._errors import NotApplicableError
 from taperplan._notices import Notice, notice
 from taperplan._regimen import Medication, Regimen
+from taperplan._safety import regimen_safety_warnings
 from taperplan._units import Quantity, format_decimal
 
 #: MME/day thresholds that add a warning (CDC2022; CDC2016 / VADoD2017).
@@ -118,6 +119,12 @@ def _threshold_notices(total: Decimal | None) -> tuple[Notice, ...]:
     return tuple(result)
 
 
+#: Safety warnings about a taper, not the regimen: a plan carries them, an MME report not.
+_TAPER_ONLY = frozenset(
+    {"tolerance-loss", "methadone-taper", "fentanyl-patch-taper", "dst-dose-time"}
+)
+
+
 def regimen_mme(regimen: Regimen, factors: str | FactorSet | None = None) -> MMEReport:
     """The MME of every medication and the total, with warnings.
 
@@ -143,7 +150,12 @@ def regimen_mme(regimen: Regimen, factors: str | FactorSet | None = None) -> MME
         if any(v is None for v in values)
         else sum((v for v in values if v is not None), Decimal(0))
     )
-    warnings = (*mme_warnings(total, parts, factor_set), *regimen.notices)
+    # The safety warnings of the patient's context (benzodiazepines, naloxone, …),
+    # not those about tapering itself, which belong to a plan.
+    safety = (
+        n for n in regimen_safety_warnings(regimen, total_mme=total) if n.code not in _TAPER_ONLY
+    )
+    warnings = (*mme_warnings(total, parts, factor_set), *safety, *regimen.notices)
     return MMEReport(
         factor_set=factor_set.name,
         medications=tuple(parts),

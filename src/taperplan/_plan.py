@@ -355,7 +355,7 @@ def undated(step: Step, *, days: int | None = None) -> UndatedStep:
         cut_drug=step.cut_drug,
         profile=step.withdrawal_profile,
         key=step.id,
-        notes=tuple(n for n in step.notes if n.startswith(("pause:", "new:", "end:"))),
+        notes=tuple(n for n in step.notes if n.startswith(("pause:", "new:", "end:", "held:"))),
         replanned_from=step.replanned_from,
     )
 
@@ -437,7 +437,5 @@ def _pause(plan: TaperPlan, *, on: dt.date, days: int) -> TaperPlan:
 def first_taken(steps: Sequence[Step], index: int) -> int:
     """The index of the first step that takes medication ``index``."""
     return next(
-        step.index
-        for step in steps
-        if any(m.index == index and m.doses for m in step.medications)
+        step.index for step in steps if any(m.index == index and m.doses for m in step.medications)
     )

@@ -95,12 +95,15 @@ class Administration:
 
     ``every_days`` is this dose's own interval when it differs from its
     medication's (a plan can move one dose to alternate days); None means
-    the medication's ``every_days``.
+    the medication's ``every_days``. ``offset`` is the first day it is taken,
+    counted from 0 (a re-plan continues doses taken on alternate days on the
+    days the patient takes them).
     """
 
     time: dt.time
     amount: Quantity = attrs.field(order=False)
     every_days: int | None = attrs.field(default=None, order=False)
+    offset: int = attrs.field(default=0, order=False, validator=attrs.validators.ge(0))
 
 
 def _sorted_admins(items: Sequence[Administration]) -> tuple[Administration, ...]:
@@ -123,6 +126,15 @@ class Medication:
     combination: Combination | None = None
     resolution: Quantity | None = None
     indication: Indication = "pain"
+
+    def __attrs_post_init__(self) -> None:
+        for administration in self.administrations:
+            if administration.offset >= self.interval(administration):
+                msg = (
+                    f"the {administration.time:%H:%M} dose's offset {administration.offset} "
+                    f"must be below its interval of {self.interval(administration)} days"
+                )
+                raise ValueError(msg)
 
     @classmethod
     def of(

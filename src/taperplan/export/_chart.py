@@ -137,25 +137,57 @@ def chart_data(plan: TaperPlan) -> ChartData:
 def _amount_series(
     plan: TaperPlan, starts: tuple[dt.date, ...]
 ) -> tuple[tuple[Series, ...], str, str]:
-    """Each medication's daily amount, when MME does not apply to the whole plan."""
+    """Each drug's daily amount (all its products together: a product the plan adds
+    carries on its drug's line), when MME does not apply to the whole plan."""
     units = {part.daily_amount.unit for part in plan.baseline}
     same_unit = len(units) == 1
+    keys: list[tuple[str, object]] = []
+    products: dict[tuple[str, object], list[MedicationDose]] = {}
+    for part in (*plan.baseline, *(m for s in plan.steps for m in s.medications if m.doses)):
+        key: tuple[str, object] = (part.drug, part.daily_amount.unit)
+        if key not in keys:
+            if part.index >= len(plan.regimen.medications):
+                continue  # an added product's drug is already a line
+            keys.append(key)
+        products.setdefault(key, [])
+        if all(p.product != part.product for p in products[key]):
+            products[key].append(part)
     lines = []
-    for base in plan.baseline:
-        amounts = [base.daily_amount.amount]
-        for step in plan.steps:
-            part = next((m for m in step.medications if m.index == base.index), None)
-            amounts.append(Decimal(0) if part is None else part.daily_amount.amount)
+    for key in keys:
+        label = _drug_words(products[key])
+        amounts = [_daily(plan.baseline, key)]
+        amounts.extend(_daily(step.medications, key) for step in plan.steps)
         if not same_unit:
             first = amounts[0]
             amounts = [a * 100 / first if first else Decimal(0) for a in amounts]
-        lines.append(Series(medication_words(base), starts, (*amounts, amounts[-1])))
+        lines.append(Series(label, starts, (*amounts, amounts[-1])))
     if not same_unit:
         return tuple(lines), "Daily amount (% of the dose you take now)", "% of the dose now"
     unit = next(iter(units)).value
     if unit == "mcg/h":
         return tuple(lines), "Patch strength worn (mcg/h)", "mcg/h"
     return tuple(lines), f"Daily amount ({unit} a day)", f"{unit} a day"
+
+
+def _drug_words(parts: Sequence[MedicationDose]) -> str:
+    """``oxycodone tablets and oral solution``: a drug's line named by its products."""
+    if len(parts) == 1:
+        return medication_words(parts[0])
+    forms: list[str] = []
+    for part in parts:
+        words = FORM_WORDS[part.product.form]
+        if words not in forms:
+            forms.append(words)
+    first = medication_words(parts[0])
+    return first.removesuffix(FORM_WORDS[parts[0].product.form]) + " and ".join(forms)
+
+
+def _daily(parts: Sequence[MedicationDose], key: tuple[str, object]) -> Decimal:
+    """The daily amount of one drug (in one unit) over ``parts``."""
+    return sum(
+        (p.daily_amount.amount for p in parts if (p.drug, p.daily_amount.unit) == key),
+        Decimal(0),
+    )
 
 
 def describe_chart(data: ChartData) -> str:

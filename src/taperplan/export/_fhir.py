@@ -9,9 +9,11 @@ RxCUI from the catalogue (``data/opioids.toml``, source ``RXNORM``).
 Every step of the plan becomes one Dosage per administration time, with
 ``sequence`` the step number (``step.index + 1``, so the first step is 1 as
 FHIR sequences usually are; the dosages of one step share the number because
-they apply at the same time). ``timing.repeat.boundsPeriod`` holds the step's
-first and last date; FHIR reads a date as ``end`` inclusively, so the periods
-of consecutive steps are contiguous. A medication stopped before the stop step
+they apply at the same time). ``timing.repeat.boundsPeriod`` runs from the
+dose's first day in the step (its ``offset``: a dose taken every other day may
+start on the step's second day) to the step's last date; FHIR reads a date as
+``end`` inclusively, so a daily dose's periods over consecutive steps are
+contiguous, and a spaced dose's leave less than one ``period`` between them. A medication stopped before the stop step
 has no Dosage from the step it stops in, so its last period ends the day
 before it stops; one stopped at the very first step (a dose at or below the
 stop threshold) has no Dosage at all and ``doNotPerform`` true. Amounts go out in UCUM units and are exact: a ``Decimal``
@@ -245,7 +247,8 @@ def plan_to_fhir(plan: TaperPlan, *, patient_reference: str | None = None) -> di
     ``plan``), the finer products the plan adds included (§4a rule 4), each with
     one Dosage per step and administration time:
     ``sequence`` is the step number (``step.index + 1``, from 1),
-    ``timing.repeat`` has the step's inclusive ``boundsPeriod``, the
+    ``timing.repeat`` has an inclusive ``boundsPeriod`` from the dose's first day
+    in the step to the step's last, the
     ``timeOfDay``, ``frequency`` 1 per ``period`` of ``every_days`` days, and
     ``doseAndRate[0].doseQuantity`` the amount in UCUM units (mg, or ug/h for a
     patch). The stop step and steps after a medication stops have no Dosage;

@@ -175,14 +175,16 @@ def _time(day: dt.date) -> str:
 
 
 def count_words(unit: UnitCount, form: Form) -> str:
-    """``1½ tablets of 15 mg``, ``2.5 mL of the 1 mg/mL liquid``, ``2 patches of 25 mcg/h``."""
+    """``1½ tablets of 15 mg``, ``2.5 mL of the 1 mg/mL liquid``, ``2 patches of 25 mcg/h``:
+    each strength as printed on the product (``1 patch of 12 mcg/h`` for the patch that
+    delivers 12.5)."""
     if form is Form.ORAL_SOLUTION:
-        return f"{format_decimal(unit.count)} mL of the {unit.strength} liquid"
+        return f"{format_decimal(unit.count)} mL of the {unit.strength_text} liquid"
     whole = int(unit.count)
     half = unit.count - whole
     number = (str(whole) if whole else "") + ("½" if half else "")
     singular, plural = _NOUNS[form]
-    return f"{number} {plural if unit.count > 1 else singular} of {unit.strength}"
+    return f"{number} {plural if unit.count > 1 else singular} of {unit.strength_text}"
 
 
 def dose_words(dose: Dose, form: Form) -> str:
@@ -534,8 +536,10 @@ class _Page:
         )
         windows = [s.withdrawal_window for s in self.plan.steps if s.withdrawal_window]
         check_ins = {d for s in self.plan.steps for d in s.check_ins}
+        previous = self.plan.baseline
         for step in self.plan.steps:
-            _StepWriter(self, step, windows, check_ins).write()
+            _StepWriter(self, step, windows, check_ins, previous).write()
+            previous = step.medications
         self.add("</section>")
 
     def footer(self) -> None:
@@ -570,6 +574,7 @@ class _StepWriter:
     step: Step
     windows: list[WithdrawalWindow]
     check_ins: set[dt.date]
+    previous: tuple[MedicationDose, ...]
 
     @property
     def number(self) -> int:
@@ -609,10 +614,41 @@ class _StepWriter:
         if step.check_ins:
             days = ", ".join(_time(d) for d in step.check_ins)
             page.add(f"<p><strong>Check-in:</strong> {days}.</p>")
-        for note in step.notes:
-            page.add(f"<p>Note: {escape(note)}</p>")
+        for note in self.patient_notes():
+            page.add(f"<p><strong>Note:</strong> {escape(note)}</p>")
         self.grid()
         page.add("</section>")
+
+    def patient_notes(self) -> list[str]:
+        """The step's notes in the patient's words (the planner's own notes, on
+        pacing and rules, are for the clinician: the JSON and the CLI carry them)."""
+        step = self.step
+        notes = []
+        before = {p.index: p for p in self.previous}
+        for part in step.medications:
+            old = before.get(part.index)
+            if not part.doses:
+                continue
+            if old is None or not old.doses:
+                notes.append(
+                    f"A medicine starts in this step: {medication_words(part)}. Your"
+                    " clinician prescribes it; take it as the table shows."
+                )
+            elif part.product.form is Form.ORAL_SOLUTION:
+                now = {u.strength_text for d in part.doses for u in d.units}
+                was = {u.strength_text for d in old.doses for u in d.units}
+                if now != was:
+                    notes.append(
+                        f"Your {part.drug} oral solution is a different strength from this"
+                        f" step ({', '.join(sorted(now))}). Use only the new bottle and"
+                        " measure each dose in mL with the syringe."
+                    )
+        if any(n.startswith("this step (") for n in step.notes):
+            notes.append(
+                "The next change may come before withdrawal symptoms settle. If they"
+                " are troublesome, ask your clinician about a pause."
+            )
+        return notes
 
     def doses_table(self) -> None:
         columns = self.columns()

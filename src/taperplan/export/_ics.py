@@ -21,8 +21,8 @@
   blocks that ical.js misreads for plans longer than a year.
 
 The doses are exactly those of the plan, as :func:`taperplan.export.plan_to_csv`
-lists them: a dose taken every N days falls on its step's first day and every
-N days after, within the step. Output is deterministic: the same plan and
+lists them: a dose taken every N days falls on its step's day ``offset`` (0 is
+the first day) and every N days after, within the step. Output is deterministic: the same plan and
 ``dtstamp`` give the same bytes. UIDs come from the step identifiers (which
 carry the plan's), the medication and the dose time, and ``SEQUENCE`` is the
 plan's revision, so a paused or re-planned plan updates the events already
@@ -163,7 +163,17 @@ class _Words:
     def __init__(self, plan: TaperPlan, *, discreet: bool) -> None:
         self.plan = plan
         self.discreet = discreet
-        self.several = len(plan.baseline) > 1
+        # The regimen's medications, then the finer products the plan adds (§4a rule 4),
+        # numbered from 1 in that order (and any other medication of a step after them).
+        indexes = dict.fromkeys(
+            [
+                *(part.index for part in plan.baseline),
+                *(substitute.index for substitute in plan.substitutes),
+                *sorted({part.index for step in plan.steps for part in step.medications}),
+            ]
+        )
+        self.numbers = {index: number for number, index in enumerate(indexes, start=1)}
+        self.several = len(self.numbers) > 1
 
     @property
     def window_category(self) -> str:
@@ -177,7 +187,7 @@ class _Words:
         return f"Taper plan: {names} from {self.plan.start.isoformat()}"
 
     def _medicine(self, part: MedicationDose) -> str:
-        return f" (medicine {part.index + 1})" if self.several else ""
+        return f" (medicine {self.numbers[part.index]})" if self.several else ""
 
     def dose_summary(self, part: MedicationDose, dose: Dose) -> str:
         if self.discreet:

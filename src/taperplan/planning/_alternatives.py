@@ -44,7 +44,10 @@ def chain(fam: DrugFamily, state: DrugState, medication: int, order: int) -> Ite
     lanes = fam.by_medication[medication]
     chain = state
     changed: set[int] = set()
-    while True:
+    # At the smallest unit, one dose time at a time (VA: q8h → q12h → at bedtime).
+    steps_left = 1 if fam.all_smallest(state) else -1
+    while steps_left:
+        steps_left -= 1
         live = [p for p in lanes if chain[p].amount]
         if not live:
             return
@@ -143,11 +146,8 @@ def _find_exceptions(fam: DrugFamily, state: DrugState) -> Exceptions:
             if now.amount == fam.smallest[position] and fam.menus[position][:1] == (now.amount,):
                 new = put(state, position, fam.zero[position])
                 patch_stop = fam.change(state, new, (position,), fam.lanes[position].medication, 0)
-        elif (
-            now.every >= SPACED_EVERY
-            and now.amount == fam.smallest[position]
-            and fam.spaced_ok[position]
-        ):
+        elif now.every >= SPACED_EVERY and now.amount == fam.smallest[position]:
+            # Any form: an extended-release dose can only be spaced at baseline.
             spaced_stop = True
         elif now.every == 1:
             spaced = _spaced_smallest(fam, state, position)

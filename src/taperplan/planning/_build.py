@@ -32,10 +32,33 @@ from taperplan._units import Quantity, format_decimal
 from taperplan._withdrawal import window_rules
 from taperplan.planning._lanes import Layout, State
 from taperplan.planning._moves import Move, MoveKind
-from taperplan.planning._search import step_timing
+from taperplan.planning._search import period, step_timing
 
 
 @lru_cache(maxsize=8192)
+def _one_bottle(layout: Layout, index: int, state: State) -> UnitSet | None:
+    """One concentration of an oral solution that measures every dose of the
+    medication in ``state`` (the patient's own first), so that a step never has two
+    bottles of one drug's solution in the house (the mg/mL mix-up the catalogue
+    warns about); None where no single one does."""
+    info = layout.medications[index]
+    place = layout.drugs[info.drug]
+    lanes = state[info.drug]
+    amounts = [
+        Quantity(place.family.atom * lanes[p].amount, place.unit)
+        for p in info.lanes
+        if lanes[p].amount
+    ]
+    unit_set = info.unit_set
+    own = info.stated.strengths if info.stated is not None else ()
+    candidates = [*own, *(s for s in unit_set.strengths if s not in own)]
+    for strength in candidates:
+        single = attrs.evolve(unit_set, strengths=(strength,))
+        if all(single.make(amount) is not None for amount in amounts):
+            return single
+    return None
+
+
 def _units(unit_set: UnitSet, amount: Quantity) -> tuple[UnitCount, ...]:
     made = unit_set.make(amount)
     if made is None:
@@ -108,6 +131,9 @@ class DoseMaker:
             return known
         family = place.family
         baseline = layout.baseline[info.drug]
+        bottle = (
+            _one_bottle(layout, index, state) if info.product.form is Form.ORAL_SOLUTION else None
+        )
         doses = []
         daily = 0
         for position in info.lanes:
@@ -116,9 +142,10 @@ class DoseMaker:
                 continue
             spec = family.lanes[position]
             amount = Quantity(family.atom * now.amount, place.unit)
-            unit_set = spec.unit_set
+            unit_set = spec.unit_set if bottle is None else bottle
             if (
-                info.stated is not None
+                bottle is None
+                and info.stated is not None
                 and not spec.substitute
                 and now.amount == baseline[position].amount
             ):
@@ -200,6 +227,7 @@ def build_steps(
         for info in layout.medications:
             if info.index not in listed and any(state[info.drug][p].amount for p in info.lanes):
                 listed.append(info.index)
+                listed.sort()
                 first_step[info.index] = number
         for d, lanes in enumerate(state):
             times = [
@@ -226,18 +254,35 @@ def build_steps(
             profile = _profile(layout, before, state)
             fraction = Decimal(timing.fraction.numerator) / Decimal(timing.fraction.denominator)
             cut_drug = layout.drugs[move.drug].name
+            ended = _ends_group(layout, before, state, move.group)
             if final:
                 kind = StepKind.STOP
                 days = max(window_rules()[profile].end_day + 1, rules.stop_step_days)
+            elif ended:
+                # One group's taper ends while another goes on: like the final stop,
+                # its step lasts the withdrawal window (that group's pace has ended).
+                kind = StepKind.CUT
+                whole = period(state)
+                days = max(
+                    window_rules()[profile].end_day + 1, rules.stop_step_days, pace.every_days
+                )
+                days = -(-days // whole) * whole
+                notes.append(
+                    f"end: {layout.drugs[move.drug].name} stops here while the taper of the "
+                    f"other opioids goes on; this step lasts {days} days, the withdrawal window"
+                )
             else:
                 kind = StepKind.CUT
                 days = timing.days
                 notes.extend(_why(pace, move, timing.fraction, timing.p, days))
+        previous = steps[-1].parts if steps else doses.parts(baseline, listed)
+        parts = _same_bottles(layout, previous, doses.parts(state, listed))
+        notes.extend(_bottle_notes(previous, parts))
         steps.append(
             UndatedStep(
                 kind=kind,
                 days=days,
-                parts=doses.parts(state, listed),
+                parts=parts,
                 cut_fraction=fraction,
                 cut_drug=cut_drug,
                 profile=profile,
@@ -251,6 +296,64 @@ def build_steps(
         for index, first in sorted(first_step.items())
     ]
     return steps, substitutes
+
+
+def _ends_group(layout: Layout, before: State, state: State, group: int) -> bool:
+    """Whether the move from ``before`` to ``state`` stops ``group``'s last dose."""
+    drugs = layout.groups[group]
+    return any(lane.amount for d in drugs for lane in before[d]) and not any(
+        lane.amount for d in drugs for lane in state[d]
+    )
+
+
+def _concentrations(part: MedicationDose) -> set[Quantity]:
+    return {u.strength for d in part.doses for u in d.units}
+
+
+def _same_bottles(
+    layout: Layout, previous: Sequence[MedicationDose], parts: tuple[MedicationDose, ...]
+) -> tuple[MedicationDose, ...]:
+    """``parts`` with each oral solution kept in the previous step's concentration
+    wherever that still measures every dose (no change of bottle back and forth)."""
+    before = {p.index: p for p in previous}
+    result = list(parts)
+    for position, part in enumerate(parts):
+        old = before.get(part.index)
+        if part.product.form is not Form.ORAL_SOLUTION or old is None or not part.doses:
+            continue
+        was = _concentrations(old)
+        if len(was) != 1 or _concentrations(part) == was:
+            continue
+        single = attrs.evolve(layout.medications[part.index].unit_set, strengths=tuple(was))
+        made = [single.make(d.amount) for d in part.doses]
+        if all(m is not None for m in made):
+            doses = tuple(
+                attrs.evolve(d, units=m or ()) for d, m in zip(part.doses, made, strict=True)
+            )
+            result[position] = attrs.evolve(part, doses=doses)
+    return tuple(result)
+
+
+def _bottle_notes(previous: Sequence[MedicationDose], parts: Sequence[MedicationDose]) -> list[str]:
+    """A note where an oral solution's doses move to another concentration: the
+    patient must measure from the new bottle only (a mg/mL mix-up is an overdose)."""
+    notes = []
+    before = {p.index: p for p in previous}
+    for part in parts:
+        if part.product.form is not Form.ORAL_SOLUTION or not part.doses:
+            continue
+        old = before.get(part.index)
+        if old is None or not old.doses:
+            continue
+        now = {u.strength_text for d in part.doses for u in d.units}
+        was = {u.strength_text for d in old.doses for u in d.units}
+        if now != was:
+            notes.append(
+                f"new: {part.drug} oral solution changes to {', '.join(sorted(now))} from this "
+                f"step (it was {', '.join(sorted(was))}): prescribe the new concentration and "
+                "measure every dose from the new bottle only"
+            )
+    return notes
 
 
 def _why(pace: Pace, move: Move, fraction: Fraction, p: Fraction, days: int) -> list[str]:
@@ -292,6 +395,12 @@ def _substitution_note(
         Form.IR_CAPSULE: "immediate-release capsules",
         Form.ORAL_SOLUTION: "oral solution (measured in mL with an oral syringe)",
     }.get(spec.product.form, spec.product.form.value)
+    if info.own is not None:
+        return (
+            f"new: the patient's own {place.name} {what} ({', '.join(strengths)}) take over "
+            f"part of the {times} dose (the other products cannot cut within the pace's "
+            "ceiling)"
+        )
     return (
         f"new: {place.name} {what} take over part of the {times} dose (the products in use "
         f"cannot cut within the pace's ceiling): prescribe {', '.join(strengths)}"

@@ -128,6 +128,7 @@ class _DrugParts:
         self.specs: list[LaneSpec] = []
         self.times: list[dt.time] = []
         self.baseline: list[Decimal] = []
+        self.offsets: list[int] = []
         self.medications: list[int] = []
 
 
@@ -163,15 +164,16 @@ def build_layout(regimen: Regimen, factor_set: FactorSet, *, substitute: bool) -
                 )
                 drug.times.append(administration.time)
                 drug.baseline.append(administration.amount.amount)
-        if not substitute:
-            continue
+                drug.offsets.append(administration.offset)
         products: list[Product] = []
+        own_products = {m.product: local for local, (_, m) in enumerate(own)}
         for _, medication in own:
             if medication.form is not Form.PATCH:
                 products.extend(
-                    p for p in substitute_products(medication.product) if p not in products
+                    p
+                    for p in substitute_products(medication.product)
+                    if p not in products and (substitute or p in own_products)
                 )
-        own_products = {m.product: local for local, (_, m) in enumerate(own)}
         for product in products:
             known = own_products.get(product)
             if known is not None:
@@ -206,6 +208,7 @@ def build_layout(regimen: Regimen, factor_set: FactorSet, *, substitute: bool) -
                     )
                     drug.times.append(time)
                     drug.baseline.append(Decimal(0))
+                    drug.offsets.append(0)
     own_plan = [
         PlanMedication(
             i,
@@ -246,8 +249,10 @@ def _finish(
             slot_tops[spec.slot] = slot_tops.get(spec.slot, Decimal(0)) + amount
         families[name] = family(key, int(max(slot_tops.values()) / atom))
         baselines[name] = tuple(
-            LaneState(int(amount / atom), spec.every, 0) if amount else families[name].zero[i]
-            for i, (spec, amount) in enumerate(zip(drug.specs, amounts, strict=True))
+            LaneState(int(amount / atom), spec.every, offset) if amount else families[name].zero[i]
+            for i, (spec, amount, offset) in enumerate(
+                zip(drug.specs, amounts, drug.offsets, strict=True)
+            )
         )
         first = next(m for m in medications if m.drug == name)
         daily = sum((m.daily_amount.amount for m in medications if m.drug == name), Decimal(0))

@@ -18,7 +18,7 @@ then fewer dose times dropped, then the smaller cut.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from fractions import Fraction
 from typing import Literal, NamedTuple
 
@@ -28,7 +28,7 @@ from taperplan.planning._alternatives import cuts, exceptions, substitutions
 from taperplan.planning._family import DrugMove, DrugState
 from taperplan.planning._lanes import Layout, State
 from taperplan.planning._nearest import nearest_cut, nearest_substitution
-from taperplan.planning._offsets import staggered
+from taperplan.planning._offsets import covered, staggered
 from taperplan.planning._rate import PaceAt, pace_limits
 
 TaperOrder = Literal["long-acting-first", "short-acting-first", "proportional"]
@@ -115,6 +115,9 @@ class MoveMaker:
         self._factors = [(d.factor or Fraction(1)) * layout.scale for d in layout.drugs]
         self._names = [] if isinstance(order, str) else list(order)
         self._patch = [d.family.patch for d in layout.drugs]
+        self._drug_originals = [
+            d.measure(d.family.daily(s)) for d, s in zip(layout.drugs, layout.baseline, strict=True)
+        ]
         self._tramadol = [d.name == "tramadol" for d in layout.drugs]
         # Per drug and local medication: long-acting or not (for the taper order).
         self._long = [
@@ -160,6 +163,7 @@ class MoveMaker:
             factor.numerator,
             factor.denominator,
             scope.measures[drug] if methadone else None,
+            self.stop_at if self.layout.group_mme[place.group] else 0,
         )
         scope.limits[drug] = known
         return known
@@ -229,8 +233,9 @@ class MoveMaker:
 
     def _tier_key(self, scope: _Scope, drug: int, long: bool, size: int) -> tuple[object, ...]:  # noqa: FBT001
         if self.order == "proportional":
-            start = self.originals[self.layout.drugs[drug].group]
-            share = Fraction(scope.measures[drug]) / start if start else Fraction(0)
+            # Each step cuts the drug furthest from its share: the most of its own dose left.
+            start = self._drug_originals[drug]
+            share = Fraction(scope.measures[drug], start) if start else Fraction(0)
             return (-share, drug, not long)
         if isinstance(self.order, str):
             place = (0 if long else 1) if self.order == "long-acting-first" else (1 if long else 0)
@@ -265,16 +270,17 @@ class MoveMaker:
         if due is not None:
             return due
         tiers = self.tiers(scope)
+        fits = self._fits(state)
         if not any(self.layout.drugs[drug].bands for drug, _ in tiers):
             for drug, members in tiers:
                 move = self._nearest_cut(scope, drug, members)
-                if move is not None:
+                if move is not None and fits(move):
                     return move
             for drug, members in tiers:
                 move = self._nearest_substitution(scope, drug, members)
-                if move is not None:
+                if move is not None and fits(move):
                     return move
-        return next(self._ordered(scope, tiers, held=held), None)
+        return next(filter(fits, self._ordered(scope, tiers, held=held)), None)
 
     def moves(self, state: State, *, first: bool, held: bool) -> Iterator[Move]:
         """Every move from ``state``, most preferred first.
@@ -287,7 +293,14 @@ class MoveMaker:
         if due is not None:
             yield due
             return
-        yield from self._ordered(scope, self.tiers(scope), held=held)
+        yield from filter(self._fits(state), self._ordered(scope, self.tiers(scope), held=held))
+
+    def _fits(self, state: State) -> Callable[[Move], bool]:
+        """Rule 6: a move leaves no day without a dose unless one dose is left (or
+        the state before it already had such days: a regimen taken that way)."""
+        if not covered(self._patch, state):
+            return lambda move: True
+        return lambda move: covered(self._patch, move.state)
 
     def _ordered(
         self, scope: _Scope, tiers: list[tuple[int, frozenset[int]]], *, held: bool

@@ -42,8 +42,11 @@ def nearest_cut(
             continue
         dropped = delta = 0
         live = sum(1 for p in fam.by_medication[medication] if state[p].amount)
+        # At the smallest unit, one dose time at a time (VA: q8h → q12h → at bedtime).
+        steps_left = 1 if fam.all_smallest(state) else -1
         current = state
-        while True:
+        while steps_left:
+            steps_left -= 1
             link = fam.chain_link(current, medication)
             if link is None:
                 break

@@ -8,6 +8,7 @@ dose is spaced out.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from taperplan.planning._family import SPACED_EVERY, DrugState, LaneState
@@ -40,7 +41,7 @@ def staggered(patch: Sequence[bool], state: State, drug: int, new: DrugState) ->
                 *new[position + 1 :],
             )
     result[drug] = new
-    if not _covered(patch, result):
+    if not covered(patch, result):
         result = _restaggered(patch, result, drug)
     return tuple(result)
 
@@ -59,24 +60,28 @@ def _offsets(
     return counts
 
 
-def _covered(patch: Sequence[bool], state: Sequence[DrugState]) -> bool:
-    """Whether every day has a dose, or only one dose is left (spaced or not)."""
-    live = 0
+def covered(patch: Sequence[bool], state: Sequence[DrugState]) -> bool:
+    """Whether every day has a dose, or only one dose is left (rule 6)."""
+    spacings: list[tuple[int, int]] = []
     for d, lanes in enumerate(state):
         for lane in lanes:
             if lane.amount:
                 if patch[d] or lane.every == 1:
                     return True
-                live += 1
-    if live <= 1:
+                spacings.append((lane.every, lane.offset))
+    if len(spacings) <= 1:
         return True
-    counts = _offsets(patch, state)
-    return counts[0] > 0 and counts[1] > 0
+    period = math.lcm(*(every for every, _ in spacings))
+    return all(
+        any((day - offset) % every == 0 for every, offset in spacings) for day in range(period)
+    )
 
 
 def _restaggered(patch: Sequence[bool], state: list[DrugState], moved: int) -> list[DrugState]:
-    """Move one spaced dose to the other days: one of the drug just cut where it
-    has one (no other drug's schedule changes), else the last."""
+    """Move one dose taken every other day to the other days so that every day has
+    a dose: one of the drug just cut where that works (no other drug's schedule
+    changes), else any. Where none works, ``state`` is returned as it is and the
+    planner does not take the move."""
     spaced = [
         (d, p)
         for d, lanes in enumerate(state)
@@ -84,12 +89,15 @@ def _restaggered(patch: Sequence[bool], state: list[DrugState], moved: int) -> l
         for p, lane in enumerate(lanes)
         if lane.amount and lane.every == SPACED_EVERY
     ]
-    own = [item for item in spaced if item[0] == moved]
-    d, p = (own or spaced)[-1]
-    lane = state[d][p]
-    state[d] = (
-        *state[d][:p],
-        LaneState(lane.amount, lane.every, 1 - lane.offset),
-        *state[d][p + 1 :],
-    )
+    spaced.sort(key=lambda item: item[0] != moved)
+    for d, p in spaced:
+        lane = state[d][p]
+        trial = list(state)
+        trial[d] = (
+            *state[d][:p],
+            LaneState(lane.amount, lane.every, 1 - lane.offset),
+            *state[d][p + 1 :],
+        )
+        if covered(patch, trial):
+            return trial
     return state

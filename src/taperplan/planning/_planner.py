@@ -158,6 +158,9 @@ def plan_taper(
     chosen, reason = resolve_pace(regimen, pace, start)
     refusals(regimen, chosen, supervised=supervised)
     allowed = chosen.substitute if substitute is None else substitute
+    if allowed != chosen.substitute:
+        # The plan records what the caller allowed.
+        chosen = attrs.evolve(chosen, substitute=allowed)
     name = order_name(order)
     layout = build_layout(regimen, factor_set, substitute=allowed)
     originals = layout.totals(layout.baseline)[1]

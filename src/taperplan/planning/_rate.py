@@ -47,10 +47,13 @@ def pace_limits(  # noqa: PLR0917 - whole numbers as a cache key
     factor_num: int,
     factor_den: int,
     methadone: int | None,
+    landing: int = 0,
 ) -> PaceAt:
     """:class:`PaceAt` from what it depends on, all whole numbers (shared by plans
     that meet the same totals at the same pace, and never tracked by the garbage
-    collector)."""
+    collector). ``landing`` is the total at which the next step is the stop (5 MME/day
+    in the measure's units; 0 where MME does not apply): a cut aims no lower, so the
+    last dose before the stop is a real one, not a sliver."""
     rate = pace.rate(
         original=Fraction(original_num, original_den),
         previous=Fraction(previous),
@@ -62,12 +65,15 @@ def pace_limits(  # noqa: PLR0917 - whole numbers as a cache key
         # Methadone: no cut above the pace's percent of its own dose while the
         # total is above the end of the taper (long, variable half-life).
         cap = min(cap, floor(rate.p * methadone))
+    target = rate.target
+    if landing and previous > landing:
+        target = min(target, Fraction(previous - landing))
     return PaceAt(
         rate.p.numerator,
         rate.p.denominator,
         rate.reference.numerator,
         rate.reference.denominator,
-        rate.target.numerator,
-        rate.target.denominator,
+        target.numerator,
+        target.denominator,
         cap,
     )

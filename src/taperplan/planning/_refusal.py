@@ -98,7 +98,8 @@ def refusal(
         why = f"the {pace.name} pace would need more than 400 steps"
     else:
         why = (
-            f"after {stopped.steps} steps, at {stopped.doses}{total_text}, no dispensable cut "
+            f"after {stopped.steps} step{'' if stopped.steps == 1 else 's'}, at "
+            f"{stopped.doses}{total_text}, no dispensable cut "
             f"keeps the {pace.name} pace's rules (a ceiling of "
             f"{format_decimal(pace.max_step_fraction * 100)}% a cut"
             + ("" if substitute else "; substitution of a finer product is off")
@@ -145,7 +146,8 @@ def _checked_fix(
     if not substitute and plans(regimen, pace, allow=True):
         return (
             "allow the same drug's immediate-release tablet or oral solution to take over part "
-            "of the dose (remove substitute = false from [pace], or pass substitute=True)"
+            "of the dose (allow substitution: substitute = true in the regimen's [pace] table, "
+            "--substitute on the command line, or substitute=True)"
         )
     if any(m.available is not None for m in regimen.medications):
         wider = attrs.evolve(

@@ -30,7 +30,6 @@ from taperplan._plan import (
     TaperPlan,
     UndatedStep,
     date_steps,
-    first_taken,
     dosing_period,
     undated,
     whole,
@@ -40,7 +39,8 @@ from taperplan._units import Quantity, format_decimal
 from taperplan.planning._build import DoseMaker, build_steps
 from taperplan.planning._lanes import Layout, build_layout
 from taperplan.planning._moves import TaperOrder
-from taperplan.planning._planner import move_maker, refusals
+from taperplan.planning._planner import move_maker, plan_taper, refusals
+from taperplan.planning._refusal import refusal
 from taperplan.planning._search import DeadEndError, search
 from taperplan.planning._warnings import plan_warnings
 
@@ -80,11 +80,13 @@ def replan(
     chosen = plan.pace if pace is None else (pace if isinstance(pace, Pace) else preset(pace))
     on = _first_new_cut(plan, on, chosen)
     step = plan.step_on(on)
-    planned = (
-        plan.baseline if on == plan.start else plan.step_on(on - dt.timedelta(days=1)).medications
-    )
+    if on == plan.start:
+        planned, shift = plan.baseline, 0
+    else:
+        source = plan.step_on(on - dt.timedelta(days=1))
+        planned, shift = source.medications, (on - source.start).days
     if regimen is None:
-        new_regimen = plan.regimen if on == plan.start else _regimen_on(plan, planned)
+        new_regimen = plan.regimen if on == plan.start else _regimen_on(plan, planned, shift)
     else:
         new_regimen = regimen
     raised = _raised(planned, new_regimen)
@@ -93,7 +95,7 @@ def replan(
             f"re-planning on {on.isoformat()} from a higher dose is refused: {raised}. Tolerance "
             "falls within about a week at a lower dose; going back to a higher dose can cause a "
             "fatal overdose. Re-plan from the doses the plan has now, or, if the prescriber has "
-            "decided otherwise, pass allow_higher_dose=True (--allow-higher-dose)",
+            "decided otherwise, pass allow_higher_dose=True",
         )
     refusals(new_regimen, chosen, supervised=supervised)
     factor_set = resolve_factor_set(plan.factor_set)
@@ -104,10 +106,19 @@ def replan(
     maker = move_maker(layout, chosen, _order(plan.order), originals)
     try:
         path = search(maker, layout.baseline, first_cut=False)
-    except DeadEndError:
-        raise PlanningError(
-            f"no plan from {on.isoformat()} keeps the {chosen.name} pace's rules for the doses "
-            "taken then: re-plan at a pace with a larger ceiling, or allow substitution"
+    except DeadEndError as failed:
+        raise refusal(
+            new_regimen,
+            chosen,
+            layout,
+            DoseMaker(layout),
+            failed,
+            start=on,
+            order=_order(plan.order),
+            factor_set=factor_set,
+            substitute=allowed,
+            supervised=supervised,
+            planner=plan_taper,
         ) from None
     kept = [undated(s) for s in plan.steps if s.end < on]
     if step.start < on <= step.end:
@@ -152,8 +163,8 @@ def replan(
     if fresh and _amounts(actual) != _amounts(before):
         fresh[0] = fresh[0]._replace(replanned_from=actual)
     steps = date_steps([*kept, *fresh], plan.start)
-    # Substitutes the new schedule never takes go; the others start where they do.
-    taken = {m.index for s in steps for m in s.medications if m.doses}
+    # Substitutes no step lists go; the others start where they are first taken.
+    listed = {m.index for s in steps for m in (*s.medications, *(s.replanned_from or ()))}
     new_plan = attrs.evolve(
         plan,
         regimen=attrs.evolve(plan.regimen, medications=merged),
@@ -164,15 +175,25 @@ def replan(
         steps=steps,
         revision=plan.revision + 1,
         substitutes=tuple(
-            attrs.evolve(s, first_step=first_taken(steps, s.index))
+            attrs.evolve(s, first_step=_first_listed(steps, s.index))
             for s in substitutes
-            if s.index in taken
+            if s.index in listed
         ),
     )
     warnings = plan_warnings(new_plan, factor_set)
     if raised:
         warnings = (notice("dose-raised-at-replan", date=on.isoformat(), what=raised), *warnings)
     return attrs.evolve(new_plan, warnings=warnings)
+
+
+def _first_listed(steps: Sequence[Step], index: int) -> int:
+    """The first step that takes medication ``index`` (or where the patient was
+    found taking it), else the first that lists it."""
+    for step in steps:
+        found = [*step.medications, *(step.replanned_from or ())]
+        if any(m.index == index and m.doses for m in found):
+            return step.index
+    return next(s.index for s in steps if any(m.index == index for m in s.medications))
 
 
 def _first_new_cut(plan: TaperPlan, on: dt.date, pace: Pace) -> dt.date:
@@ -193,18 +214,35 @@ def _first_new_cut(plan: TaperPlan, on: dt.date, pace: Pace) -> dt.date:
 
 
 def _needed_days(plan: TaperPlan, step: Step, pace: Pace) -> int:
-    previous = (
-        plan.steps[step.index - 1].total_mme_per_day
-        if step.index
-        else plan.baseline_total_mme_per_day
-    )
-    original = plan.baseline_total_mme_per_day
-    if previous is None or original is None or not original:
-        p = Fraction(pace.percent or 10) / 100
+    """How long ``step``'s cut must be held at ``pace`` (rule 3), measured as the
+    planner measures it: in MME where MME applies, else in the cut drug's amount."""
+    before = plan.steps[step.index - 1].medications if step.index else plan.baseline
+    drug = step.cut_drug
+    factor = Fraction(1)
+    if step.total_mme_per_day is not None and plan.baseline_total_mme_per_day is not None:
+        previous = Fraction(
+            plan.steps[step.index - 1].total_mme_per_day or 0
+            if step.index
+            else plan.baseline_total_mme_per_day
+        )
+        original = Fraction(plan.baseline_total_mme_per_day)
+        for part in before:
+            if part.drug == drug and part.mme_per_day and part.daily_amount.amount:
+                factor = Fraction(part.mme_per_day) / Fraction(part.daily_amount.amount)
+                break
     else:
-        p = pace.rate(original=Fraction(original), previous=Fraction(previous), first=False).p
+        previous = _drug_daily(before, drug)
+        original = _drug_daily(plan.baseline, drug)
+    if not original or not previous:
+        return max(pace.every_days, pace.min_step_days)
+    first = not any(s.kind is StepKind.CUT for s in plan.steps[: step.index])
+    p = pace.rate(original=original, previous=previous, first=first, amount_factor=factor).p
     days = pace.every_days * Fraction(step.cut_fraction) / p if p else pace.every_days
     return max(pace.every_days, pace.min_step_days, ceil(days))
+
+
+def _drug_daily(parts: Sequence[MedicationDose], drug: str | None) -> Fraction:
+    return sum((Fraction(p.daily_amount.amount) for p in parts if p.drug == drug), Fraction(0))
 
 
 def _daily_by_drug(parts: Sequence[MedicationDose]) -> dict[str, Quantity]:
@@ -230,15 +268,20 @@ def _raised(planned: Sequence[MedicationDose], regimen: Regimen) -> str:
     for drug, amount in after.items():
         old = before.get(drug)
         if old is None or amount.unit is not old.unit or amount.amount > old.amount:
-            was = "none" if old is None else f"{format_decimal(old.amount)} {old.unit.value}"
-            higher.append(
-                f"{drug} {format_decimal(amount.amount)} {amount.unit.value} a day, above the plan's {was}"
+            unit = amount.unit.value + ("" if amount.unit.value == "mcg/h" else " a day")
+            was = (
+                "where the plan has none"
+                if old is None
+                else f"above the plan's {format_decimal(old.amount)} {unit}"
             )
+            higher.append(f"{drug} {format_decimal(amount.amount)} {unit}, {was}")
     return "; ".join(higher)
 
 
-def _regimen_on(plan: TaperPlan, parts: Sequence[MedicationDose]) -> Regimen:
-    """What the patient takes with ``parts``, as a regimen (substitutes included)."""
+def _regimen_on(plan: TaperPlan, parts: Sequence[MedicationDose], shift: int = 0) -> Regimen:
+    """What the patient takes with ``parts``, as a regimen (substitutes included),
+    from ``shift`` days into their step: doses taken on alternate days stay on the
+    days the patient takes them."""
     by_index = dict(enumerate(plan.regimen.medications))
     substitutes = {s.index: s for s in plan.substitutes}
     medications = []
@@ -248,7 +291,12 @@ def _regimen_on(plan: TaperPlan, parts: Sequence[MedicationDose]) -> Regimen:
         every = min(d.every_days for d in part.doses)
         units = {u.strength for d in part.doses for u in d.units}
         administrations = tuple(
-            Administration(d.time, d.amount, None if d.every_days == every else d.every_days)
+            Administration(
+                d.time,
+                d.amount,
+                None if d.every_days == every else d.every_days,
+                (d.offset - shift) % d.every_days,
+            )
             for d in part.doses
         )
         medication = by_index.get(part.index)

@@ -21,8 +21,9 @@ from taperplan.planning._moves import Move, MoveKind, MoveMaker
 
 #: The most steps one plan may have; a pace that needs more is refused.
 MAX_STEPS = 400
-#: The most states the search opens before it gives up on a regimen.
-MAX_VISITS = 20_000
+#: The most states the search opens before it gives up on a regimen (the clinic
+#: panel's plans open at most about 180 beyond their own steps).
+MAX_VISITS = 2_000
 
 
 class DeadEndError(Exception):

@@ -24,10 +24,7 @@ def plan_warnings(plan: TaperPlan, factor_set: FactorSet) -> tuple[Notice, ...]:
     """Every warning of ``plan``: MME, pace, substitutes, large cuts, safety."""
     regimen, pace, steps = plan.regimen, plan.pace, plan.steps
     total = plan.baseline_total_mme_per_day
-    reads = tuple(
-        (m.drug, m.form, p.mme_per_day is None)
-        for m, p in zip(regimen.medications, plan.baseline, strict=True)
-    )
+    reads = tuple((p.drug, p.form, p.mme_per_day is None) for p in plan.baseline)
     result: list[Notice] = list(mme_notices(reads, total, factor_set))
     if pace.cap_lifted:
         result.append(
