@@ -343,6 +343,33 @@ class TestPlanToHandout:
         tags = parse(plan_to_handout(sample_plan(), generated_on=PRINTED, chart=False))
         assert len(with_class(tags, "span", "box")) == 616
 
+    def test_a_replan_from_a_higher_dose_is_never_called_lower(self) -> None:
+        """Re-planned from more than the plan had (the prescriber's override), the first
+        new step says the dose changes, never that it goes down (issue 10, item 7)."""
+        from taperplan import regimen_from_mapping, replan  # noqa: PLC0415
+
+        plan = sample_plan()
+        on = plan.steps[6].start
+        taken = {
+            "medication": [
+                {"drug": "oxycodone", "form": "er_tablet", "strength": "20 mg",
+                 "doses": ["20 mg", "20 mg"], "times": ["08:00", "20:00"]}
+            ]
+        }  # fmt: skip
+        again = replan(plan, on=on, regimen=regimen_from_mapping(taken), allow_higher_dose=True)
+        first = again.step_on(on)
+        assert first.total_mme_per_day is not None
+        assert first.total_mme_per_day > again.steps[first.index - 1].total_mme_per_day
+        html = plan_to_handout(again, generated_on=PRINTED, chart=False)
+        row = html[html.index(f'<tr data-step="{first.id}"') :]
+        assert "<td>Dose changes (re-planned)</td>" in row[: row.index("</tr>")]
+        section = html[html.index(f'<section class="step" id="step-{first.index + 1}"') :]
+        section = section[: section.index("</section>")]
+        assert "goes down" not in section
+        assert "Lower dose" not in section
+        assert "Your dose changes on" in section
+        assert "Re-planned dose starts" in section
+
     def test_patch_boxes_fall_on_change_days(self) -> None:
         """A patch changed every 3 days has a box on days 0, 3, 6, ... of each step only;
         the patch that delivers 12.5 mcg/h is named by its label, 12 mcg/h."""

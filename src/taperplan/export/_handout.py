@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import string
 from collections.abc import Iterator, Mapping
+from decimal import Decimal
 from functools import cache
 from html import escape
 from typing import Any
@@ -385,7 +386,7 @@ class _Page:
                 f"<th scope='row'>{number}</th>",
                 f"<td>{escape(short_date(step.start))} {step.start.year} to "
                 f"{escape(short_date(step.end))} {step.end.year}</td>",
-                f"<td>{escape(_change_words(step))}</td>",
+                f"<td>{escape(_change_words(step, plan))}</td>",
                 f"<td>{_daily_totals(step.medications) or 'no opioid'}</td>",
                 f"<td>{figures}</td>",
                 f"<td>{windows}</td>",
@@ -558,12 +559,30 @@ class _Page:
         self.add("</ul>", "</section>", "</footer>")
 
 
-def _change_words(step: Step) -> str:
+def _change_words(step: Step, plan: TaperPlan) -> str:
     if step.kind is StepKind.STOP:
         return "Stop: no opioid"
     if step.kind is StepKind.PAUSE:
         return "Same dose (a pause)"
+    if _rises(step, plan):
+        return "Dose changes (re-planned)"
     return "Lower dose"
+
+
+def _rises(step: Step, plan: TaperPlan) -> bool:
+    """Whether any drug's daily amount in ``step`` is above the step before (a
+    re-plan from a higher dose than planned): never called "lower"."""
+    before = plan.steps[step.index - 1].medications if step.index else plan.baseline
+
+    def by_drug(parts: tuple[MedicationDose, ...]) -> dict[str, Decimal]:
+        totals: dict[str, Decimal] = {}
+        for part in parts:
+            key = f"{part.drug} {part.daily_amount.unit.value}"
+            totals[key] = totals.get(key, Decimal(0)) + part.daily_amount.amount
+        return totals
+
+    old, new = by_drug(before), by_drug(step.medications)
+    return any(amount > old.get(key, Decimal(0)) for key, amount in new.items())
 
 
 @attrs.define
@@ -602,6 +621,11 @@ class _StepWriter:
             )
         elif step.kind is StepKind.PAUSE:
             page.add("<p>Same dose as the step before: a pause.</p>")
+        elif _rises(step, page.plan):
+            page.add(
+                f"<p>Your dose changes on {_time(step.start)}: the plan was re-planned from"
+                " the dose you take now.</p>"
+            )
         else:
             page.add(f"<p>Your dose goes down on {_time(step.start)}.</p>")
         self.doses_table()
@@ -684,7 +708,9 @@ class _StepWriter:
         if offset == 0:
             notes.append(
                 {
-                    StepKind.CUT: "Lower dose starts",
+                    StepKind.CUT: "Re-planned dose starts"
+                    if _rises(self.step, self.page.plan)
+                    else "Lower dose starts",
                     StepKind.PAUSE: "Same dose continues",
                     StepKind.STOP: "No opioid from today",
                 }[self.step.kind]
