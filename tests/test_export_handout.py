@@ -716,7 +716,7 @@ class TestInChromium:
         assert steps == [s.id for s in plan.steps]
         rows = [a for t, a in tags.starts if t == "tr" and "data-date" in a]
         assert len(rows) == (plan.end - plan.start).days + 1
-        assert len(with_class(tags, "span", "box")) == 308
+        assert len(with_class(tags, "span", "box")) == dose_rows(plan)
         assert [t for t, a in tags.starts if t == "svg" and a.get("role") == "img"] == ["svg"]
 
     def test_prints_to_pdf_with_every_step(
