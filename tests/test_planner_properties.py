@@ -226,8 +226,13 @@ def test_a_higher_dose_never_finishes_much_sooner(case: PlanningCase, pace: str)
     except Exception:
         return
     lower = regimen_from_mapping(mapping)
-    low = plan_taper(lower, start=START, pace=pace)
-    high = plan_taper(higher, start=START, pace=pace)
+    try:
+        low = plan_taper(lower, start=START, pace=pace)
+        high = plan_taper(higher, start=START, pace=pace)
+    except PlanningError as error:
+        # Only a case restricted to some strengths may be refused (the fix says so).
+        check_refusal(case, error)
+        return
     assert high.stop_date >= low.stop_date - dt.timedelta(days=preset(pace).every_days)
     assert entry  # the single medication of the case
 

@@ -295,6 +295,20 @@ def build_steps(
         _substitute(layout, index, first, [s.parts for s in steps])
         for index, first in sorted(first_step.items())
     ]
+    # The products the plan adds are numbered right after the regimen's own.
+    own = sum(1 for m in layout.medications if m.own is not None)
+    renumber = {s.index: own + k for k, s in enumerate(substitutes)}
+    if any(old != new for old, new in renumber.items()):
+        steps = [
+            s._replace(
+                parts=tuple(
+                    attrs.evolve(p, index=renumber[p.index]) if p.index in renumber else p
+                    for p in s.parts
+                )
+            )
+            for s in steps
+        ]
+        substitutes = [attrs.evolve(s, index=renumber[s.index]) for s in substitutes]
     return steps, substitutes
 
 

@@ -180,9 +180,7 @@ class DrugFamily:
             [
                 j
                 for j, other in enumerate(lanes)
-                if other.slot == lane.slot
-                and other.substitute
-                and other.product.finer_than(lane.product)
+                if other.slot == lane.slot and other.product.finer_than(lane.product)
             ]
             for lane in lanes
         ]

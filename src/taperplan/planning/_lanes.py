@@ -12,7 +12,7 @@ total is a whole number of ``1 / Layout.scale``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from math import gcd, lcm
@@ -132,9 +132,17 @@ class _DrugParts:
         self.medications: list[int] = []
 
 
-def build_layout(regimen: Regimen, factor_set: FactorSet, *, substitute: bool) -> Layout:
+def build_layout(
+    regimen: Regimen,
+    factor_set: FactorSet,
+    *,
+    substitute: bool,
+    rank_times: Mapping[str, Sequence[dt.time]] | None = None,
+) -> Layout:
     """The layout of ``regimen``, with the finer products that may take over part
-    of its doses unless ``substitute`` is False."""
+    of its doses unless ``substitute`` is False. ``rank_times`` (a re-plan: the
+    plan's own dose times per drug) ranks which times are worth keeping as the
+    plan did, so that a re-plan continues the plan's choices."""
     medications = regimen.medications
     names: list[str] = []
     for medication in medications:
@@ -147,7 +155,7 @@ def build_layout(regimen: Regimen, factor_set: FactorSet, *, substitute: bool) -
         drug = parts[name]
         own = [(i, m) for i, m in enumerate(medications) if m.drug == name]
         times = sorted({a.time for _, m in own for a in m.administrations})
-        keeps = _keep_ranks(times)
+        keeps = _keep_ranks(sorted({*times, *((rank_times or {}).get(name, ()))}))
         for local, (index, medication) in enumerate(own):
             drug.medications.append(index)
             for administration in medication.administrations:
@@ -191,6 +199,8 @@ def build_layout(regimen: Regimen, factor_set: FactorSet, *, substitute: bool) -
                 )
                 next_index += 1
             for time in times:
+                if known is not None and any(a.time == time for a in own[known][1].administrations):
+                    continue  # the patient's own lane at that time takes over
                 if any(
                     product.finer_than(m.product) and any(a.time == time for a in m.administrations)
                     for _, m in own

@@ -100,7 +100,12 @@ def replan(
     refusals(new_regimen, chosen, supervised=supervised)
     factor_set = resolve_factor_set(plan.factor_set)
     allowed = chosen.substitute if substitute is None else substitute
-    layout = build_layout(new_regimen, factor_set, substitute=allowed)
+    rank_times: dict[str, list[dt.time]] = {}
+    for medication in plan.regimen.medications:
+        rank_times.setdefault(medication.drug, []).extend(
+            a.time for a in medication.administrations
+        )
+    layout = build_layout(new_regimen, factor_set, substitute=allowed, rank_times=rank_times)
     mapping, merged = _mapping(plan, new_regimen, layout)
     originals = _originals(plan, layout)
     maker = move_maker(layout, chosen, _order(plan.order), originals)
@@ -134,9 +139,44 @@ def replan(
         first_number=first_number,
         doses=doses,
     )
+    # Products the new regimen adds join the plan's regimen; the plan's substitutes
+    # move up behind them, in the kept steps as in the new ones.
     regimen_count = len(merged)
-    substitutes = list(plan.substitutes)
+    added = regimen_count - len(plan.regimen.medications)
+    substitutes = [attrs.evolve(s, index=s.index + added) for s in plan.substitutes]
+    if added:
+        kept = [
+            r._replace(
+                parts=tuple(
+                    attrs.evolve(p, index=p.index + added)
+                    if p.index >= len(plan.regimen.medications)
+                    else p
+                    for p in r.parts
+                ),
+                replanned_from=None
+                if r.replanned_from is None
+                else tuple(
+                    attrs.evolve(p, index=p.index + added)
+                    if p.index >= len(plan.regimen.medications)
+                    else p
+                    for p in r.replanned_from
+                ),
+            )
+            for r in kept
+        ]
     for substitute_ in new_substitutes:
+        own = next(
+            (
+                i
+                for i, m in enumerate(merged)
+                if m.product == substitute_.product and i not in mapping.values()
+            ),
+            None,
+        )
+        if own is not None:
+            # A product of the plan's regimen that the patient no longer took comes back.
+            mapping[substitute_.index] = own
+            continue
         known = next((s for s in substitutes if s.product == substitute_.product), None)
         if known is None:
             index = regimen_count + len(substitutes)
@@ -336,6 +376,7 @@ def _mapping(
     taken: set[int] = set()
     mapping: dict[int, int] = {}
     subs = {s.product: s.index for s in plan.substitutes}
+    from_subs: set[int] = set()
     for info in layout.medications:
         if info.own is None:
             continue
@@ -344,6 +385,7 @@ def _mapping(
         )
         if match is None and info.product in subs:
             mapping[info.index] = subs[info.product]
+            from_subs.add(info.index)
             continue
         if match is None:
             merged.append(info.own)
@@ -352,10 +394,8 @@ def _mapping(
         mapping[info.index] = match
     added = len(merged) - len(plan.regimen.medications)
     if added:
-        # Substitutes move up behind the new regimen medications.
-        mapping = {
-            k: (v + added if v >= len(plan.regimen.medications) else v) for k, v in mapping.items()
-        }
+        # The plan's substitutes move up behind the new regimen medications.
+        mapping = {k: (v + added if k in from_subs else v) for k, v in mapping.items()}
     return mapping, tuple(merged)
 
 
