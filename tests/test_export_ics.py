@@ -26,7 +26,7 @@ import attrs
 import icalendar
 import pytest
 import recurring_ical_events
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from strategies import ZONES, PlanningCase, zoned_planning_cases
@@ -606,7 +606,13 @@ def light_date(value: str) -> dt.date:
     return dt.datetime.strptime(value, "%Y%m%d").date()  # noqa: DTZ007 - a date
 
 
+#: Each case of the calendar properties expands a whole plan's events (planner v2's
+#: plans run to 20 steps and more): at most 150 examples, within CI's time budget.
+CALENDAR_EXAMPLES = settings(max_examples=min(settings.default.max_examples, 150))
+
+
 class TestProperties:
+    @CALENDAR_EXAMPLES
     @given(zoned_planning_cases())
     def test_recurring_events_expand_to_exactly_the_plans_doses(self, case: PlanningCase) -> None:
         """Parsed by icalendar and expanded by recurring_ical_events, the Dose events are
@@ -643,6 +649,7 @@ class TestProperties:
         discreet = unfolded(plan_to_ics(plan, dtstamp=DTSTAMP, discreet=True, alarm_minutes=15))
         assert not named_drugs(discreet), named_drugs(discreet)
 
+    @CALENDAR_EXAMPLES
     @given(zoned_planning_cases())
     def test_expanded_file_and_milestones(self, case: PlanningCase) -> None:
         """expand=True lists the plan's doses one event each (no RRULE, unique UIDs), and
@@ -676,6 +683,7 @@ class TestProperties:
             (d, d + ONE_DAY) for s in plan.steps for d in s.check_ins
         )
 
+    @CALENDAR_EXAMPLES
     @given(zoned_planning_cases(), st.integers(0, 10_000), st.integers(1, 40))
     def test_a_pause_keeps_the_uids_with_a_higher_sequence(
         self, case: PlanningCase, where: int, days: int
