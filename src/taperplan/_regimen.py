@@ -210,17 +210,20 @@ class Medication:
 
     @property
     def max_pieces(self) -> int:
-        """The most units one administration may take: the catalogue's limit, and for
-        patches at most one more patch than the patient wears now (§4a: never six
-        small patches for one large one)."""
+        """The most units one administration may take: the catalogue's limit (or the
+        pieces the patient takes at once now, if more), and for patches at most one
+        more patch than the patient wears now (§4a: never six small patches for one
+        large one)."""
         limit = catalogue().max_units_per_administration
-        if self.form is not Form.PATCH:
-            return limit
         stated = attrs.evolve(self._base_unit_set(), strengths=self.strengths, max_pieces=64)
         worn = 0
         for administration in self.administrations:
             units = stated.make(administration.amount)
-            worn = max(worn, int(sum((u.count for u in units), Decimal(0))) if units else 1)
+            pieces = sum((u.count for u in units), Decimal(0)) if units else Decimal(1)
+            worn = max(worn, int(pieces.to_integral_value(rounding="ROUND_CEILING")))
+        if self.form is not Form.PATCH:
+            # Never fewer than the patient takes at once now (a first cut must be makeable).
+            return max(limit, worn)
         return min(limit, worn + 1)
 
     def _base_unit_set(self) -> UnitSet:
