@@ -92,6 +92,11 @@ class MedicationDose:
         """Whether nothing of this medication is taken."""
         return not self.doses
 
+    @property
+    def strengths_used(self) -> tuple[str, ...]:
+        """The strengths its doses are made of, as labelled ("1 mg/mL", "12 mcg/h")."""
+        return tuple(sorted({u.strength_text for d in self.doses for u in d.units}))
+
 
 @attrs.frozen
 class Step:

@@ -594,6 +594,11 @@ class _StepWriter:
     windows: list[WithdrawalWindow]
     check_ins: set[dt.date]
     previous: tuple[MedicationDose, ...]
+    rises: bool = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        # Worked out once: each day's row of the step reads it.
+        self.rises = _rises(self.step, self.page.plan)
 
     @property
     def number(self) -> int:
@@ -621,7 +626,7 @@ class _StepWriter:
             )
         elif step.kind is StepKind.PAUSE:
             page.add("<p>Same dose as the step before: a pause.</p>")
-        elif _rises(step, page.plan):
+        elif self.rises:
             page.add(
                 f"<p>Your dose changes on {_time(step.start)}: the plan was re-planned from"
                 " the dose you take now.</p>"
@@ -658,15 +663,15 @@ class _StepWriter:
                     f"A medicine starts in this step: {medication_words(part)}. Your"
                     " clinician prescribes it; take it as the table shows."
                 )
-            elif part.product.form is Form.ORAL_SOLUTION:
-                now = {u.strength_text for d in part.doses for u in d.units}
-                was = {u.strength_text for d in old.doses for u in d.units}
-                if now != was:
-                    notes.append(
-                        f"Your {part.drug} oral solution is a different strength from this"
-                        f" step ({', '.join(sorted(now))}). Use only the new bottle and"
-                        " measure each dose in mL with the syringe."
-                    )
+            elif (
+                part.product.form is Form.ORAL_SOLUTION
+                and part.strengths_used != old.strengths_used
+            ):
+                notes.append(
+                    f"Your {part.drug} oral solution is a different strength from this"
+                    f" step ({', '.join(part.strengths_used)}). Use only the new bottle and"
+                    " measure each dose in mL with the syringe."
+                )
         if any(n.startswith("this step (") for n in step.notes):
             notes.append(
                 "The next change may come before withdrawal symptoms settle. If they"
@@ -708,9 +713,7 @@ class _StepWriter:
         if offset == 0:
             notes.append(
                 {
-                    StepKind.CUT: "Re-planned dose starts"
-                    if _rises(self.step, self.page.plan)
-                    else "Lower dose starts",
+                    StepKind.CUT: "Re-planned dose starts" if self.rises else "Lower dose starts",
                     StepKind.PAUSE: "Same dose continues",
                     StepKind.STOP: "No opioid from today",
                 }[self.step.kind]

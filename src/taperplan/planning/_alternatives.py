@@ -88,13 +88,7 @@ def _handovers(fam: DrugFamily, state: DrugState, *, with_lanes: bool = False) -
     for position, now in enumerate(state):
         if not now.amount:
             continue
-        menu = fam.menus[position]
-        below = bisect_left(menu, now.amount)
-        kept_options = (menu[below - 1], 0) if below and now.every == 1 else (0,)
-        for finer in fam.finer[position]:
-            there = state[finer]
-            if there.amount and (there.every, there.offset) != (now.every, now.offset):
-                continue
+        for finer, kept_options in fam.handover_options(state, position):
             for kept in kept_options:
                 source = _handover(fam, state, position, finer, kept, number)
                 yield (position, source) if with_lanes else source

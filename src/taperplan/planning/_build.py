@@ -359,12 +359,11 @@ def _bottle_notes(previous: Sequence[MedicationDose], parts: Sequence[Medication
         old = before.get(part.index)
         if old is None or not old.doses:
             continue
-        now = {u.strength_text for d in part.doses for u in d.units}
-        was = {u.strength_text for d in old.doses for u in d.units}
+        now, was = part.strengths_used, old.strengths_used
         if now != was:
             notes.append(
-                f"new: {part.drug} oral solution changes to {', '.join(sorted(now))} from this "
-                f"step (it was {', '.join(sorted(was))}): prescribe the new concentration and "
+                f"new: {part.drug} oral solution changes to {', '.join(now)} from this "
+                f"step (it was {', '.join(was)}): prescribe the new concentration and "
                 "measure every dose from the new bottle only"
             )
     return notes

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from math import lcm
 from typing import NamedTuple
@@ -241,6 +241,21 @@ class DrugFamily:
         return all(lane.amount <= self.smallest[i] for i, lane in enumerate(state) if lane.amount)
 
     # -- moves ----------------------------------------------------------------
+
+    def handover_options(
+        self, state: DrugState, position: int
+    ) -> Iterator[tuple[int, tuple[int, ...]]]:
+        """The finer lanes that may take over from live lane ``position`` (taken on
+        the same days: a spaced dose stays so), each with the amounts the lane may
+        keep (the next smaller amount of its menu, when taken daily, or none)."""
+        now = state[position]
+        menu = self.menus[position]
+        below = bisect_left(menu, now.amount)
+        kept_options = (menu[below - 1], 0) if below and now.every == 1 else (0,)
+        for finer in self.finer[position]:
+            there = state[finer]
+            if not there.amount or (there.every, there.offset) == (now.every, now.offset):
+                yield finer, kept_options
 
     def change(
         self,

@@ -126,13 +126,8 @@ def nearest_substitution(
     for position, now in enumerate(state):
         if not now.amount or fam.lanes[position].medication not in members:
             continue
-        menu = fam.menus[position]
-        below = bisect_left(menu, now.amount)
-        kept_options = (menu[below - 1], 0) if below and now.every == 1 else (0,)
-        for finer in fam.finer[position]:
+        for finer, kept_options in fam.handover_options(state, position):
             there = state[finer]
-            if there.amount and (there.every, there.offset) != (now.every, now.offset):
-                continue
             # The finer lane is taken on the same days (a spaced dose stays so).
             weight = fam.day_scale // now.every
             finer_menu = fam.menus[finer]
