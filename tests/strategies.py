@@ -900,11 +900,21 @@ def exact_decimals() -> st.SearchStrategy[Decimal]:
 
 def check_refusal(case: PlanningCase, error: PlanningError) -> None:
     """A refusal is allowed only where the case forbids finer products (or restricts
-    the strengths the pharmacy has, and the fix says so); it says where planning
-    stopped and carries the safety warnings (rule 7)."""
+    the strengths the pharmacy has, and the fix says so, or sets a fixed reduction
+    that needs more than the planner's 400 steps by arithmetic alone); it says where
+    planning stopped and carries the safety warnings (rule 7)."""
     restricted = any("available" in m for m in case.mapping["medication"])
-    assert not case.substitute or (restricted and "available" in (error.fix or "")), (
-        f"{case!r} was refused: {error}"
-    )
+    allowed = restricted and "available" in (error.fix or "")
+    if "more than 400 steps" in str(error) and case.pace.reduction is not None:
+        oral = sum(
+            (
+                m.daily_amount.amount
+                for m in case.regimen.medications
+                if m.daily_amount.unit.value == "mg"
+            ),
+            Decimal(0),
+        )
+        allowed = allowed or oral / case.pace.reduction.amount > 400
+    assert not case.substitute or allowed, f"{case!r} was refused: {error}"
     assert error.stopped_at is not None
     assert "tolerance-loss" in {w.code for w in error.warnings}
