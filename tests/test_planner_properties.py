@@ -275,17 +275,22 @@ def test_presets_with_one_ceiling_plan_the_same_regimens(group: tuple[str, ...])
 @pytest.mark.parametrize("sample_size", [200])
 def test_generated_regimens_plan(sample_size: int) -> None:
     """Every case of a fixed, deterministic sample plans, unless it forbids finer products
-    (so the properties above are not vacuous)."""
+    or restricts the pharmacy's strengths (``plan_or_none`` fails on any other refusal),
+    and most of the sample plans, so the properties above are not vacuous.
+
+    The sample is derandomized, but Hypothesis also draws constants it finds in the
+    modules already imported, so it differs between a whole run and this test alone:
+    the test holds for any sample rather than for one."""
     outcomes: list[bool] = []
 
     @settings(max_examples=sample_size, derandomize=True, database=None, phases=[Phase.generate])
     @given(planning_cases())
     def sample(case: PlanningCase) -> None:
-        outcomes.append(plan_or_none(case) is not None or not case.substitute)
+        outcomes.append(plan_or_none(case) is not None)
 
     sample()
     assert len(outcomes) >= sample_size * 9 // 10
-    assert all(outcomes)
+    assert sum(outcomes) >= len(outcomes) * 4 // 5, f"{sum(outcomes)} of {len(outcomes)} planned"
 
 
 # -- the checker itself can fail ----------------------------------------------------------
