@@ -1,7 +1,7 @@
 """Planner throughput: plans per second on one core over 10,000 random regimens,
 and time per plan for a three-drug regimen.
 
-Run:  python benchmarks/bench_plans.py [--count 10000] [--cold] [--memory]
+Run:  python benchmarks/bench_plans.py [--count 10000] [--cold] [--memory] [--panel]
 
 Regimens are loaded before timing; each timed call is one ``plan_taper``. A
 regimen whose pace cannot be met with dispensable units ends in
@@ -13,6 +13,8 @@ amounts, doses) within a bounded budget, so a batch gets faster as it goes; the
 run starts with that memory empty. ``--cold`` empties it before every plan, to
 show the cost of a plan with nothing shared. ``--memory`` traces allocations
 during the run (slower) and reports the peak and what the planner keeps.
+``--panel`` also plans the clinic panel (``tests/data/clinic``, realistic
+regimens) at the default pace and at every preset that needs no supervision.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from regimens import random_regimen
 
-from taperplan import PlanningError, plan_taper, regimen_from_mapping
+from taperplan import PlanningError, load_regimen, plan_taper, presets, regimen_from_mapping
 
 START = dt.date(2027, 1, 4)
 
@@ -51,6 +53,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20261124)
     parser.add_argument("--cold", action="store_true", help="share nothing between plans")
     parser.add_argument("--memory", action="store_true", help="trace allocations (slower)")
+    parser.add_argument("--panel", action="store_true", help="also plan the clinic panel")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     regimens = [regimen_from_mapping(random_regimen(rng)) for _ in range(args.count)]
@@ -118,6 +121,9 @@ def main() -> None:
             ],
         }
     )
+    if args.panel:
+        _panel(cold=args.cold)
+
     runs = 200
     began = time.perf_counter()
     for _ in range(runs):
@@ -128,6 +134,31 @@ def main() -> None:
     print(f"three-drug regimen: {per_plan * 1000:.2f} ms per plan ({len(three_plan.steps)} steps)")
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(f"peak resident memory: {peak_kb / 1024:.0f} MB")
+
+
+def _panel(*, cold: bool) -> None:
+    """Plans per second over the clinic panel at the default and every unsupervised pace."""
+    folder = Path(__file__).parent.parent / "tests" / "data" / "clinic"
+    regimens = [load_regimen(path) for path in sorted(folder.glob("*.toml"))]
+    paces: list[str | None] = [None, *(p.name for p in presets() if not p.supervised_only)]
+    planned = stuck = 0
+    began = time.perf_counter()
+    for regimen in regimens:
+        for pace in paces:
+            if cold:
+                _forget()
+            try:
+                plan_taper(regimen, start=START, pace=pace)
+            except PlanningError:
+                stuck += 1
+            else:
+                planned += 1
+    elapsed = time.perf_counter() - began
+    count = planned + stuck
+    print(
+        f"clinic panel: {len(regimens)} regimens x {len(paces)} paces = {count} plans in "
+        f"{elapsed:.2f} s: {count / elapsed:,.0f} plans/s ({planned} planned, {stuck} refused)"
+    )
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@ import pytest
 
 from clinic_panel import panel, unsupervised_paces
 from plan_invariants import check_plan
-from taperplan import plan_taper
+from taperplan import plan_taper, regimen_from_mapping
+from taperplan.export._json import plan_to_dict, to_json
 
 START = dt.date(2027, 1, 4)
 
@@ -35,3 +36,69 @@ def test_every_panel_regimen_plans_within_the_rules(name: str, pace: str | None)
     regimen = dict(panel())[name]
     plan = plan_taper(regimen, start=START, pace=pace)
     check_plan(plan, regimen, plan.pace, start=START)
+
+
+def _forget_everything() -> None:
+    """Empty everything the planner shares between plans (the cold benchmark's knob)."""
+    from taperplan.planning import _build, _family  # noqa: PLC0415 - private knobs
+
+    _family.forget_all()
+    _build.forget_all()
+
+
+def test_what_plans_share_never_changes_a_panel_plan() -> None:
+    """The planner remembers moves, doses and layouts across plans, and the panel's
+    regimens share products, strengths and dose times: each regimen's plan made with
+    nothing remembered equals the plan made after the whole panel was planned, in
+    either order."""
+    regimens = [r for _, r in panel()]
+    cold = []
+    for regimen in regimens:
+        _forget_everything()
+        cold.append(to_json(plan_to_dict(plan_taper(regimen, start=START))))
+    for order in (regimens, regimens[::-1]):
+        _forget_everything()
+        warm = {id(r): to_json(plan_to_dict(plan_taper(r, start=START))) for r in order}
+        assert [warm[id(r)] for r in regimens] == cold
+
+
+@pytest.mark.parametrize(
+    ("product", "strength", "doses"),
+    [
+        (("oxycodone", "er_tablet"), "20 mg", ("40 mg", "60 mg", "80 mg")),
+        (("morphine", "er_tablet"), "15 mg", ("30 mg", "45 mg", "60 mg")),
+        (("hydromorphone", "ir_tablet"), "2 mg", ("4 mg", "6 mg", "8 mg")),
+    ],
+)
+def test_what_plans_share_never_changes_a_sibling_plan(
+    product: tuple[str, str], strength: str, doses: tuple[str, ...]
+) -> None:
+    """Regimens of the same product, strength and times at other doses pass through each
+    other's doses; a dose the patient takes now is made of their own tablets, others of
+    any strength, and what one plan remembers never changes the other's."""
+    drug, form = product
+    regimens = [
+        regimen_from_mapping(
+            {
+                "medication": [
+                    {
+                        "drug": drug,
+                        "form": form,
+                        "strength": strength,
+                        "dose": dose,
+                        "times": ["08:00", "20:00"],
+                    }
+                ],
+                "pace": {"preset": "va-slower"},
+            }
+        )
+        for dose in doses
+    ]
+    cold = []
+    for regimen in regimens:
+        _forget_everything()
+        cold.append(to_json(plan_to_dict(plan_taper(regimen, start=START))))
+    for order in (regimens, regimens[::-1]):
+        _forget_everything()
+        warm = {id(r): to_json(plan_to_dict(plan_taper(r, start=START))) for r in order}
+        assert [warm[id(r)] for r in regimens] == cold

@@ -92,6 +92,48 @@ def test_identical_input_gives_an_identical_plan(case: PlanningCase) -> None:
     assert to_json(plan_to_dict(first)) == to_json(plan_to_dict(second))
 
 
+def _forget_everything() -> None:
+    """Empty everything the planner shares between plans (families, doses, moves,
+    layouts, units made): the private knob the cold benchmark uses."""
+    from taperplan.planning import _build, _family  # noqa: PLC0415 - private knobs
+
+    _family.forget_all()
+    _build.forget_all()
+
+
+def _outcome(case: PlanningCase) -> str:
+    """A case's plan as exact JSON, or its refusal's message."""
+    try:
+        plan = plan_taper(
+            case.regimen,
+            start=case.start,
+            pace=case.pace,
+            supervised=case.supervised,
+            substitute=case.substitute,
+        )
+    except PlanningError as error:
+        return f"refused: {error}"
+    return to_json(plan_to_dict(plan))
+
+
+@given(planning_cases(), st.lists(planning_cases(), min_size=1, max_size=3))
+def test_what_plans_share_never_changes_a_plan(
+    case: PlanningCase, others: list[PlanningCase]
+) -> None:
+    """The planner remembers moves, doses and layouts across plans; a plan made after
+    other regimens were planned is exactly the plan made with nothing remembered (and
+    so is a refusal)."""
+    _forget_everything()
+    cold = _outcome(case)
+    for other in others:
+        _outcome(other)
+    assert _outcome(case) == cold
+    _forget_everything()
+    for other in reversed(others):
+        _outcome(other)
+    assert _outcome(case) == cold
+
+
 def interval_period(plan: TaperPlan, on: dt.date) -> int:
     """The least common multiple of the dose intervals in effect on ``on`` and the day before
     (a pause holds one of them, and a step lasts whole intervals of its doses)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from math import gcd
 
 import attrs
@@ -173,11 +173,7 @@ class UnitSet:
         more than ``max_pieces``; a solution uses one concentration (the
         first that measures the amount at the syringe resolution).
         """
-        if amount.is_zero():
-            return ()
-        if self.form is Form.ORAL_SOLUTION:
-            return self._make_solution(amount)
-        return self._make_units(amount)
+        return _made(self, amount)
 
     def can_make(self, amount: Quantity) -> bool:
         """Whether ``amount`` can be given at one time."""
@@ -236,3 +232,20 @@ class UnitSet:
             if delivered == strength:
                 return text
         return None
+
+
+def forget_made() -> None:
+    """Empty the shared answers of :meth:`UnitSet.make` (for benchmarks of plans with
+    nothing shared)."""
+    _made.cache_clear()
+
+
+@lru_cache(maxsize=1 << 15)
+def _made(unit_set: UnitSet, amount: Quantity) -> tuple[UnitCount, ...] | None:
+    """:meth:`UnitSet.make`, shared by every plan that makes the same amount from
+    the same units (both are immutable values; the answer is a tuple)."""
+    if amount.is_zero():
+        return ()
+    if unit_set.form is Form.ORAL_SOLUTION:
+        return unit_set._make_solution(amount)
+    return unit_set._make_units(amount)

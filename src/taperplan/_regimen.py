@@ -8,6 +8,7 @@ see :mod:`taperplan._loader` for the TOML and mapping forms.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Literal
@@ -194,7 +195,7 @@ class Medication:
         """mg, or mcg/h for patches."""
         return self.form.dose_unit
 
-    @property
+    @functools.cached_property
     def unit_set(self) -> UnitSet:
         """The units doses may be made of (``available`` strengths if stated,
         else the catalogue's, always including the strengths the patient has)."""
@@ -208,7 +209,7 @@ class Medication:
             labels=self.product.labels,
         )
 
-    @property
+    @functools.cached_property
     def max_pieces(self) -> int:
         """The most units one administration may take: the catalogue's limit (or the
         pieces the patient takes at once now, if more), and for patches at most one
@@ -235,7 +236,7 @@ class Medication:
             labels=self.product.labels,
         )
 
-    @property
+    @functools.cached_property
     def stated_unit_set(self) -> UnitSet:
         """The units the patient has now (the stated strengths only)."""
         return attrs.evolve(self.unit_set, strengths=self.strengths, max_pieces=64)
@@ -243,7 +244,7 @@ class Medication:
     def _default_resolution(self) -> Quantity | None:
         return catalogue().solution_resolution if self.form is Form.ORAL_SOLUTION else None
 
-    @property
+    @functools.cached_property
     def daily_amount(self) -> Quantity:
         """The average amount per day (mg/day; for a patch, the mcg/h worn)."""
         if self.form is Form.PATCH:

@@ -17,7 +17,7 @@ from functools import lru_cache
 import attrs
 
 from taperplan._catalogue import Form, WithdrawalProfile
-from taperplan._dispense import UnitCount, UnitSet
+from taperplan._dispense import UnitCount, UnitSet, forget_made
 from taperplan._errors import PlanningError
 from taperplan._pace import Pace
 from taperplan._plan import (
@@ -30,8 +30,9 @@ from taperplan._plan import (
 )
 from taperplan._units import Quantity, format_decimal
 from taperplan._withdrawal import window_rules
-from taperplan.planning._lanes import Layout, State
+from taperplan.planning._lanes import Layout, State, forget_layouts
 from taperplan.planning._moves import Move, MoveKind
+from taperplan.planning._nearest import nearest_cut, nearest_substitution
 from taperplan.planning._search import period, step_timing
 
 
@@ -75,9 +76,14 @@ MAX_PARTS = 30_000
 
 
 def forget_all() -> None:
-    """Empty the shared doses (for benchmarks of plans with nothing shared)."""
+    """Empty the shared doses and moves (for benchmarks of plans with nothing shared)."""
     _TOKENS.clear()
     _PARTS.clear()
+    _one_bottle.cache_clear()
+    nearest_cut.cache_clear()
+    nearest_substitution.cache_clear()
+    forget_made()
+    forget_layouts()
 
 
 def _token(key: tuple[object, ...]) -> int:
@@ -97,9 +103,19 @@ class DoseMaker:
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
         self.tokens = []
+        # Per medication, the lanes where the patient's own tablets make the dose
+        # when it is still the regimen's (with the baseline amount of each).
+        self.own_lanes: list[tuple[tuple[int, int], ...]] = []
         for info in layout.medications:
             place = layout.drugs[info.drug]
             baseline = layout.baseline[info.drug]
+            self.own_lanes.append(
+                tuple(
+                    (p, baseline[p].amount)
+                    for p in info.lanes
+                    if info.stated is not None and not place.family.lanes[p].substitute
+                )
+            )
             self.tokens.append(
                 _token(
                     (
@@ -107,7 +123,6 @@ class DoseMaker:
                         info.local,
                         info.index,
                         tuple(place.times[p] for p in info.lanes),
-                        tuple(baseline[p].amount for p in info.lanes),
                         info.stated,
                         info.unit_set,
                         place.mult,
@@ -125,7 +140,8 @@ class DoseMaker:
         place = layout.drugs[info.drug]
         # Banded factors (cdc2016 methadone) read the whole drug's daily amount.
         whole = place.family.daily(lanes) if place.bands else 0
-        key = (self.tokens[index], whole, *(lanes[p] for p in info.lanes))
+        at_baseline = tuple(lanes[p].amount == amount for p, amount in self.own_lanes[index])
+        key = (self.tokens[index], whole, at_baseline, *(lanes[p] for p in info.lanes))
         known = _PARTS.get(key)
         if known is not None:
             return known

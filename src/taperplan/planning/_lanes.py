@@ -15,6 +15,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 from math import gcd, lcm
 
 import attrs
@@ -142,8 +143,27 @@ def build_layout(
     """The layout of ``regimen``, with the finer products that may take over part
     of its doses unless ``substitute`` is False. ``rank_times`` (a re-plan: the
     plan's own dose times per drug) ranks which times are worth keeping as the
-    plan did, so that a re-plan continues the plan's choices."""
-    medications = regimen.medications
+    plan did, so that a re-plan continues the plan's choices.
+
+    A layout is an immutable value: plans of the same medications (the same
+    regimen at several paces, a re-plan) share it."""
+    ranks = tuple(sorted((name, tuple(times)) for name, times in (rank_times or {}).items()))
+    return _layout(regimen.medications, factor_set, substitute, ranks)
+
+
+def forget_layouts() -> None:
+    """Empty the shared layouts (for benchmarks of plans with nothing shared)."""
+    _layout.cache_clear()
+
+
+@lru_cache(maxsize=256)
+def _layout(
+    medications: tuple[Medication, ...],
+    factor_set: FactorSet,
+    substitute: bool,  # noqa: FBT001 - a cache key
+    ranks: tuple[tuple[str, tuple[dt.time, ...]], ...],
+) -> Layout:
+    rank_times = dict(ranks)
     names: list[str] = []
     for medication in medications:
         if medication.drug not in names:
@@ -155,7 +175,7 @@ def build_layout(
         drug = parts[name]
         own = [(i, m) for i, m in enumerate(medications) if m.drug == name]
         times = sorted({a.time for _, m in own for a in m.administrations})
-        keeps = _keep_ranks(sorted({*times, *((rank_times or {}).get(name, ()))}))
+        keeps = _keep_ranks(sorted({*times, *rank_times.get(name, ())}))
         for local, (index, medication) in enumerate(own):
             drug.medications.append(index)
             for administration in medication.administrations:

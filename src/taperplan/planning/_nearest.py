@@ -12,11 +12,13 @@ preference is :mod:`._moves`'s: these give its first move, and the full lists
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from functools import lru_cache
 
 from taperplan.planning._family import DrugFamily, DrugState, LaneState
 from taperplan.planning._rate import PaceAt
 
 
+@lru_cache(maxsize=1 << 15)
 def nearest_cut(
     fam: DrugFamily,
     state: DrugState,
@@ -112,6 +114,7 @@ def nearest_cut(
     return (*state[:position], lane, *state[position + 1 :]), best[2]
 
 
+@lru_cache(maxsize=1 << 15)
 def nearest_substitution(
     fam: DrugFamily, state: DrugState, members: frozenset[int], limits: PaceAt, mult: int
 ) -> tuple[DrugState, int] | None:
