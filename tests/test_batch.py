@@ -30,7 +30,6 @@ from taperplan import (
 )
 from taperplan._batch import (
     SUMMARY_COLUMNS,
-    BatchInputError,
     BatchItem,
     BatchResult,
     batch_items,
@@ -42,6 +41,7 @@ from taperplan._batch import (
 )
 from taperplan._cli import cli, main
 from taperplan._cli_batch import COLUMNS, batch
+from taperplan._errors import BatchInputError
 from taperplan.export import _csv
 from taperplan.export._json import plan_to_dict, plan_to_json, to_json
 

@@ -45,7 +45,8 @@ from strategies import PlanningCase, planning_cases
 from support import golden_bytes
 from taperplan import PlanningError, TaperPlan, TaperplanError, parse_regimen, plan_taper
 from taperplan import regimen_from_mapping as load_mapping
-from taperplan.export._fhir import FHIRExportError, fhir_to_json, json_number, plan_to_fhir
+from taperplan._errors import FHIRExportError
+from taperplan.export._fhir import fhir_to_json, json_number, plan_to_fhir
 from taperplan.export._json import plan_to_dict
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -42,13 +42,9 @@ from taperplan import (
     plan_taper,
     regimen_from_mapping,
 )
+from taperplan._errors import CalendarOptionError
 from taperplan.export._csv import plan_to_csv
-from taperplan.export._ics import (
-    CalendarOptionError,
-    calendar_warnings,
-    plan_to_ics,
-    zone_observances,
-)
+from taperplan.export._ics import calendar_warnings, plan_to_ics, zone_observances
 
 DATA = Path(__file__).parent / "data"
 GOLDEN = Path(__file__).parent / "golden"

@@ -13,7 +13,8 @@ import pytest
 
 from taperplan import OutputExistsError, TaperplanError
 from taperplan import _io as io_module
-from taperplan._io import OutputError, check_output, write_output
+from taperplan._errors import OutputError
+from taperplan._io import check_output, write_output
 
 OLD = b"the old plan\n"
 

@@ -38,8 +38,8 @@ from taperplan import (
     regimen_from_mapping,
     replan,
 )
+from taperplan._errors import PlanExportError
 from taperplan.export._json import (
-    PlanExportError,
     decimal_text,
     load_plan,
     plan_from_dict,

@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from strategies import log_entries
-from taperplan._errors import TaperplanError
-from taperplan._review import InvalidLogError, LogEntry, ScaleTotal
+from taperplan._errors import InvalidLogError, TaperplanError
+from taperplan._review import LogEntry, ScaleTotal
 from taperplan._review_io import LOG_COLUMNS, load_log, parse_log_csv, parse_log_toml
 from taperplan._scales import ScaleResult
 

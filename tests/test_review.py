@@ -15,11 +15,10 @@ from hypothesis import strategies as st
 from strategies import SCALE_TOTAL_MAXIMUM, review_cases
 from taperplan import TaperPlan, load_regimen, plan_taper
 from taperplan._data import load_data
-from taperplan._errors import TaperplanError
+from taperplan._errors import InvalidPlanDataError, InvalidScoreError, TaperplanError
 from taperplan._plan import StepKind
 from taperplan._review import (
     Flag,
-    InvalidPlanDataError,
     LogEntry,
     PlanTimeline,
     Review,
@@ -31,7 +30,7 @@ from taperplan._review import (
     timeline_of,
 )
 from taperplan._review_io import review_to_dict, timeline_from_json
-from taperplan._scales import InvalidScoreError, score_cows
+from taperplan._scales import score_cows
 from taperplan.export._json import plan_to_dict
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,9 +15,9 @@ from strategies import (
 )
 from taperplan import CatalogueError, Problem, TaperplanError
 from taperplan._data import load_data
+from taperplan._errors import InvalidScoreError
 from taperplan._scales import (
     Band,
-    InvalidScoreError,
     Scale,
     ScaleItem,
     ScaleResult,

@@ -16,12 +16,18 @@ from typing import TYPE_CHECKING
 
 # The errors are cheap and are what callers catch: load them at once.
 from taperplan._errors import (
+    BatchInputError,
     CatalogueError,
     DimensionError,
+    InvalidLogError,
+    InvalidPlanDataError,
     InvalidRegimenError,
+    InvalidScoreError,
     MissingDependencyError,
     NotApplicableError,
+    OutputError,
     OutputExistsError,
+    PlanExportError,
     PlanningError,
     Problem,
     QuantityError,
@@ -54,7 +60,6 @@ if TYPE_CHECKING:
     )
     from taperplan._batch import (
         SUMMARY_COLUMNS,
-        BatchInputError,
         BatchItem,
         BatchResult,
         load_batch,
@@ -78,7 +83,7 @@ if TYPE_CHECKING:
         UnitCount,
         UnitSet,
     )
-    from taperplan._io import OutputError, write_output
+    from taperplan._io import write_output
     from taperplan._loader import (
         load_regimen,
         parse_regimen,
@@ -130,8 +135,6 @@ if TYPE_CHECKING:
         FLAG_KINDS,
         Evidence,
         Flag,
-        InvalidLogError,
-        InvalidPlanDataError,
         LogEntry,
         PausePreview,
         PlanTimeline,
@@ -167,7 +170,6 @@ if TYPE_CHECKING:
     )
     from taperplan._scales import (
         Band,
-        InvalidScoreError,
         Scale,
         ScaleItem,
         ScaleResult,
@@ -193,7 +195,6 @@ if TYPE_CHECKING:
         window_after,
     )
     from taperplan.export._json import (
-        PlanExportError,
         load_plan,
         plan_from_json,
         plan_to_json,
@@ -222,7 +223,6 @@ _MODULES: dict[str, tuple[str, ...]] = {
     ),
     "taperplan._batch": (
         "SUMMARY_COLUMNS",
-        "BatchInputError",
         "BatchItem",
         "BatchResult",
         "load_batch",
@@ -246,10 +246,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "UnitCount",
         "UnitSet",
     ),
-    "taperplan._io": (
-        "OutputError",
-        "write_output",
-    ),
+    "taperplan._io": ("write_output",),
     "taperplan._loader": (
         "load_regimen",
         "parse_regimen",
@@ -304,8 +301,6 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "FLAG_KINDS",
         "Evidence",
         "Flag",
-        "InvalidLogError",
-        "InvalidPlanDataError",
         "LogEntry",
         "PausePreview",
         "PlanTimeline",
@@ -341,7 +336,6 @@ _MODULES: dict[str, tuple[str, ...]] = {
     ),
     "taperplan._scales": (
         "Band",
-        "InvalidScoreError",
         "Scale",
         "ScaleItem",
         "ScaleResult",
@@ -367,7 +361,6 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "window_after",
     ),
     "taperplan.export._json": (
-        "PlanExportError",
         "load_plan",
         "plan_from_json",
         "plan_to_json",

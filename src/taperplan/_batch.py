@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import attrs
 
-from taperplan._errors import Problem, TaperplanError, problems_message
+from taperplan._errors import BatchInputError, Problem, TaperplanError
 
 if TYPE_CHECKING:
     from taperplan._pace import Pace
@@ -334,21 +334,6 @@ BATCH_COLUMNS = ("id", "regimen", "start", "pace")
 ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}"
 #: Largest batch CSV taperplan reads (a row is well under 1 KiB).
 MAX_BATCH_CSV_BYTES = 64 * 1024 * 1024
-
-
-class BatchInputError(TaperplanError, ValueError):
-    """A batch's list of patients (the CSV or the folder) is wrong.
-
-    Every problem is listed at once in ``problems``, each with its line and
-    column (``line 4, start``), what is wrong and how to fix it. Problems
-    inside one regimen file are not batch input errors: they are reported in
-    that entry's :class:`BatchResult`.
-    """
-
-    def __init__(self, problems: Iterable[Problem], source: str) -> None:
-        self.problems = tuple(problems)
-        self.source = source
-        super().__init__(problems_message(source, self.problems))
 
 
 def load_batch(path: str | os.PathLike[str]) -> list[BatchItem]:

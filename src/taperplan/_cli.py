@@ -20,7 +20,7 @@ import attrs
 import click
 
 from taperplan._cli_types import ISO_DATE, Refused
-from taperplan._errors import TaperplanError
+from taperplan._errors import CalendarOptionError, TaperplanError
 from taperplan._statement import SAFETY
 from taperplan._version import __version__
 
@@ -385,7 +385,6 @@ def _render_files(
 
 def _calendar(plan: TaperPlan, options: _CalendarOptions) -> bytes:
     from taperplan.export._ics import (  # noqa: PLC0415 - icalendar loads only for --ics
-        CalendarOptionError,
         calendar_warnings,
         plan_to_ics,
     )

@@ -25,7 +25,6 @@ import click
 
 from taperplan._batch import (
     SUMMARY_COLUMNS,
-    BatchInputError,
     BatchItem,
     iter_ordered,
     load_batch,
@@ -33,7 +32,7 @@ from taperplan._batch import (
     summary_row,
 )
 from taperplan._cli_types import ISO_DATE, Refused
-from taperplan._errors import TaperplanError
+from taperplan._errors import BatchInputError, TaperplanError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence

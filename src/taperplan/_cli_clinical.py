@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from taperplan._cli_types import ISO_DATE
+from taperplan._errors import InvalidLogError, InvalidScoreError
 
 if TYPE_CHECKING:
     from taperplan._review import Flag, Review
@@ -60,7 +61,6 @@ def _answers(found: Scale, given: dict[str, str | None]) -> dict[str, int]:
             there is no terminal to ask, at once (each named by its option).
     """
     from taperplan._errors import Problem  # noqa: PLC0415 - keeps start-up light
-    from taperplan._scales import InvalidScoreError  # noqa: PLC0415
 
     problems: list[Problem] = []
     answers: dict[str, int] = {}
@@ -299,7 +299,6 @@ def review(
       taperplan review plan.json log.toml --on 2027-02-01 --format json
     """
     from taperplan._errors import Problem  # noqa: PLC0415
-    from taperplan._review import InvalidLogError  # noqa: PLC0415
     from taperplan._review import review as review_log  # noqa: PLC0415
     from taperplan._review_io import load_log, load_timeline, review_to_dict  # noqa: PLC0415
     from taperplan.export._json import to_json  # noqa: PLC0415

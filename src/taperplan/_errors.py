@@ -1,5 +1,9 @@
 """Exceptions and warnings: one root for each, named after the situation.
 
+Every exception and warning taperplan raises on purpose is defined here, in
+one module that imports nothing else of taperplan, so every other module can
+raise them and callers can catch them without loading the code that raises.
+
 Every exception derives from :class:`TaperplanError` and, where it refines a
 builtin, from that builtin too, so ``except ValueError`` keeps working for
 callers who do not know taperplan.
@@ -209,3 +213,126 @@ class MissingDependencyError(TaperplanError, ImportError):
         super().__init__(
             f'{feature} needs {package}, which is not installed: pip install "taperplan[{extra}]"'
         )
+
+
+# --- output files ------------------------------------------------------------
+
+
+class OutputError(TaperplanError, OSError):
+    """An output file could not be written (a missing folder, no permission,
+    a full disk); nothing was changed.
+
+    Fix: as the message says: create the folder, choose a writable path, or
+    free space.
+    """
+
+    def __init__(self, path: str, reason: str, fix: str) -> None:
+        self.path = path
+        self.reason = reason
+        self.fix = fix
+        super().__init__(f"{path}: {reason} (fix: {fix})")
+
+    def __str__(self) -> str:
+        # OSError's own __str__ would show the arguments as a tuple.
+        return f"{self.path}: {self.reason} (fix: {self.fix})"
+
+
+# --- symptom logs and plan data for a review ---------------------------------
+
+
+class _ProblemsError(TaperplanError, ValueError):
+    def __init__(self, source: str, problems: Iterable[Problem]) -> None:
+        self.source = source
+        self.problems = tuple(problems)
+        super().__init__(problems_message(source, self.problems))
+
+
+class InvalidLogError(_ProblemsError):
+    """A symptom log file could not be read, or some of its entries are wrong.
+
+    Every problem is listed at once in ``problems``, each with its place
+    (``row 4, pain`` in a CSV file, ``entry[2].pain`` in a TOML file), what is
+    wrong and the fix; ``source`` is the file.
+
+    Fix: as each problem says; ``docs/review.md`` describes both formats.
+    """
+
+
+class InvalidPlanDataError(_ProblemsError):
+    """Plan data for a review is not the JSON that ``taperplan plan --format json`` writes.
+
+    Every problem is listed at once in ``problems`` with its path
+    (``steps[3].start``); ``source`` is the file.
+
+    Fix: write the plan again with ``taperplan plan FILE --format json`` and
+    pass that file unedited.
+    """
+
+
+# --- withdrawal scales -------------------------------------------------------
+
+
+class InvalidScoreError(TaperplanError, ValueError):
+    """Answers to a withdrawal scale are missing, unknown or not legal scores.
+
+    Every problem is listed at once in ``problems`` (``path`` is the item's
+    key); ``items`` holds the keys of the offending items.
+
+    Fix: give every item of the scale exactly one of its legal scores (the
+    message lists them; ``scale(key).items`` has them too).
+    """
+
+    def __init__(self, scale: str, problems: Iterable[Problem]) -> None:
+        self.scale = scale
+        self.problems = tuple(problems)
+        self.items = tuple(p.path for p in self.problems)
+        super().__init__(problems_message(scale, self.problems))
+
+
+# --- batches -----------------------------------------------------------------
+
+
+class BatchInputError(TaperplanError, ValueError):
+    """A batch's list of patients (the CSV or the folder) is wrong.
+
+    Every problem is listed at once in ``problems``, each with its line and
+    column (``line 4, start``), what is wrong and how to fix it. Problems
+    inside one regimen file are not batch input errors: they are reported in
+    that entry's :class:`BatchResult`.
+    """
+
+    def __init__(self, problems: Iterable[Problem], source: str) -> None:
+        self.problems = tuple(problems)
+        self.source = source
+        super().__init__(problems_message(source, self.problems))
+
+
+# --- exports -----------------------------------------------------------------
+
+
+class PlanExportError(TaperplanError, ValueError):
+    """A plan holds something its JSON document cannot state exactly.
+
+    Only a regimen built in code can: a per-dose interval, a dose time with
+    seconds, or a pace that no ``[pace]`` table gives. The message names the
+    field.
+
+    Fix: build the regimen with :func:`taperplan.load_regimen` or
+    :func:`taperplan.regimen_from_mapping`.
+    """
+
+
+class CalendarOptionError(TaperplanError, ValueError):
+    """An option of :func:`plan_to_ics` is out of range.
+
+    Fix: as the message says (an aware ``dtstamp``, ``alarm_minutes`` from 0
+    to 1440, a non-empty ``calendar_name``).
+    """
+
+
+class FHIRExportError(TaperplanError, ValueError):
+    """A plan or an argument cannot be written as FHIR.
+
+    Fix: as the message says (for example, give ``patient_reference`` as a
+    reference such as ``"Patient/123"`` or ``"urn:uuid:..."``, without spaces).
+    """

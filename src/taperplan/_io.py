@@ -15,31 +15,12 @@ import os
 import secrets
 from pathlib import Path
 
-from taperplan._errors import OutputExistsError, TaperplanError
+from taperplan._errors import OutputError, OutputExistsError
 
 # Link errors that mean "this file system cannot make hard links"; the
 # refuse-existing check then falls back to a look before the rename.
 _NO_LINKS = {errno.EPERM, errno.EACCES, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK}
 _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-
-
-class OutputError(TaperplanError, OSError):
-    """An output file could not be written (a missing folder, no permission,
-    a full disk); nothing was changed.
-
-    Fix: as the message says: create the folder, choose a writable path, or
-    free space.
-    """
-
-    def __init__(self, path: str, reason: str, fix: str) -> None:
-        self.path = path
-        self.reason = reason
-        self.fix = fix
-        super().__init__(f"{path}: {reason} (fix: {fix})")
-
-    def __str__(self) -> str:
-        # OSError's own __str__ would show the arguments as a tuple.
-        return f"{self.path}: {self.reason} (fix: {self.fix})"
 
 
 def write_output(path: str | os.PathLike[str], data: str | bytes, *, force: bool = False) -> None:

@@ -29,10 +29,13 @@ import attrs
 from attrs import validators as v
 
 from taperplan._data import load_data
-from taperplan._errors import Problem, TaperplanError, problems_message
+from taperplan._errors import (
+    InvalidScoreError,
+    Problem,
+)
 from taperplan._notices import Notice
 from taperplan._plan import StepKind, TaperPlan
-from taperplan._scales import Band, InvalidScoreError, ScaleResult, scale
+from taperplan._scales import Band, ScaleResult, scale
 
 FlagKind = Literal["pause", "clinician-review", "oih", "tolerance", "oud"]
 #: Every kind of flag, in the order a review reports them.
@@ -45,35 +48,6 @@ PLAN_SCHEMA = "taperplan.plan/1"
 
 
 # --- errors ----------------------------------------------------------------------
-
-
-class _ProblemsError(TaperplanError, ValueError):
-    def __init__(self, source: str, problems: Iterable[Problem]) -> None:
-        self.source = source
-        self.problems = tuple(problems)
-        super().__init__(problems_message(source, self.problems))
-
-
-class InvalidLogError(_ProblemsError):
-    """A symptom log file could not be read, or some of its entries are wrong.
-
-    Every problem is listed at once in ``problems``, each with its place
-    (``row 4, pain`` in a CSV file, ``entry[2].pain`` in a TOML file), what is
-    wrong and the fix; ``source`` is the file.
-
-    Fix: as each problem says; ``docs/review.md`` describes both formats.
-    """
-
-
-class InvalidPlanDataError(_ProblemsError):
-    """Plan data for a review is not the JSON that ``taperplan plan --format json`` writes.
-
-    Every problem is listed at once in ``problems`` with its path
-    (``steps[3].start``); ``source`` is the file.
-
-    Fix: write the plan again with ``taperplan plan FILE --format json`` and
-    pass that file unedited.
-    """
 
 
 # --- the log ---------------------------------------------------------------------

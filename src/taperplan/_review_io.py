@@ -31,13 +31,11 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from taperplan._errors import Problem
+from taperplan._errors import InvalidLogError, InvalidPlanDataError, Problem
 from taperplan._plan import StepKind
 from taperplan._review import (
     PLAN_SCHEMA,
     REVIEW_SCHEMA,
-    InvalidLogError,
-    InvalidPlanDataError,
     LogEntry,
     PlanTimeline,
     Review,

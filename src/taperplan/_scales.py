@@ -19,26 +19,13 @@ import attrs
 from attrs import validators as v
 
 from taperplan._data import load_data
-from taperplan._errors import CatalogueError, Problem, TaperplanError, problems_message
+from taperplan._errors import (
+    CatalogueError,
+    InvalidScoreError,
+    Problem,
+)
 
 Rater = Literal["clinician", "patient"]
-
-
-class InvalidScoreError(TaperplanError, ValueError):
-    """Answers to a withdrawal scale are missing, unknown or not legal scores.
-
-    Every problem is listed at once in ``problems`` (``path`` is the item's
-    key); ``items`` holds the keys of the offending items.
-
-    Fix: give every item of the scale exactly one of its legal scores (the
-    message lists them; ``scale(key).items`` has them too).
-    """
-
-    def __init__(self, scale: str, problems: Iterable[Problem]) -> None:
-        self.scale = scale
-        self.problems = tuple(problems)
-        self.items = tuple(p.path for p in self.problems)
-        super().__init__(problems_message(scale, self.problems))
 
 
 def _legal(values: Iterable[int]) -> str:

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+# The errors are what callers catch: they live with every other error.
+from taperplan._errors import CalendarOptionError, FHIRExportError, PlanExportError
 from taperplan._lazy import lazy_names
 
 if TYPE_CHECKING:
     from taperplan.export._chart import plan_chart
     from taperplan.export._csv import plan_to_csv
-    from taperplan.export._fhir import FHIRExportError, fhir_to_json, plan_to_fhir
+    from taperplan.export._fhir import fhir_to_json, plan_to_fhir
     from taperplan.export._handout import plan_to_handout
-    from taperplan.export._ics import CalendarOptionError, calendar_warnings, plan_to_ics
+    from taperplan.export._ics import calendar_warnings, plan_to_ics
     from taperplan.export._json import (
-        PlanExportError,
         load_plan,
         mme_to_dict,
         notice_to_dict,
@@ -35,11 +36,10 @@ if TYPE_CHECKING:
 _MODULES: dict[str, tuple[str, ...]] = {
     "taperplan.export._chart": ("plan_chart",),
     "taperplan.export._csv": ("plan_to_csv",),
-    "taperplan.export._fhir": ("FHIRExportError", "fhir_to_json", "plan_to_fhir"),
+    "taperplan.export._fhir": ("fhir_to_json", "plan_to_fhir"),
     "taperplan.export._handout": ("plan_to_handout",),
-    "taperplan.export._ics": ("CalendarOptionError", "calendar_warnings", "plan_to_ics"),
+    "taperplan.export._ics": ("calendar_warnings", "plan_to_ics"),
     "taperplan.export._json": (
-        "PlanExportError",
         "load_plan",
         "mme_to_dict",
         "notice_to_dict",

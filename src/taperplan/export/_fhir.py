@@ -36,7 +36,7 @@ from decimal import Decimal
 from typing import Any
 
 from taperplan._catalogue import Form
-from taperplan._errors import TaperplanError
+from taperplan._errors import FHIRExportError
 from taperplan._plan import Dose, MedicationDose, Step, TaperPlan
 from taperplan._units import Quantity, Unit, format_decimal
 from taperplan.export._json import DISCLAIMER
@@ -59,14 +59,6 @@ UCUM_CODES: Mapping[Unit, str] = {
 }
 
 _XHTML = "http://www.w3.org/1999/xhtml"
-
-
-class FHIRExportError(TaperplanError, ValueError):
-    """A plan or an argument cannot be written as FHIR.
-
-    Fix: as the message says (for example, give ``patient_reference`` as a
-    reference such as ``"Patient/123"`` or ``"urn:uuid:..."``, without spaces).
-    """
 
 
 def _urn(name: str) -> tuple[str, str]:

@@ -43,7 +43,7 @@ import attrs
 from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
 
 from taperplan._catalogue import Form
-from taperplan._errors import InvalidRegimenError, Problem, TaperplanError
+from taperplan._errors import CalendarOptionError, InvalidRegimenError, Problem
 from taperplan._notices import Notice
 from taperplan._plan import Dose, MedicationDose, Step, StepKind, TaperPlan
 from taperplan._safety import ClockChange, clock_changes
@@ -69,14 +69,6 @@ _FORM_LABELS = {
 
 _ONE_DAY = dt.timedelta(days=1)
 _ONE_SECOND = dt.timedelta(seconds=1)
-
-
-class CalendarOptionError(TaperplanError, ValueError):
-    """An option of :func:`plan_to_ics` is out of range.
-
-    Fix: as the message says (an aware ``dtstamp``, ``alarm_minutes`` from 0
-    to 1440, a non-empty ``calendar_name``).
-    """
 
 
 # --- what the calendar shows ---------------------------------------------------

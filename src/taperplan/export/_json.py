@@ -40,13 +40,12 @@ import attrs
 from taperplan._adjuncts import Adjunct, Caution, adjunct_to_dict
 from taperplan._catalogue import Form, Product, catalogue
 from taperplan._dispense import UnitCount
-from taperplan._errors import InvalidRegimenError, Problem, TaperplanError
+from taperplan._errors import InvalidPlanDataError, InvalidRegimenError, PlanExportError, Problem
 from taperplan._mme import MMEReport
 from taperplan._notices import Notice
 from taperplan._pace import Pace, presets
 from taperplan._plan import Dose, MedicationDose, Step, Substitute, TaperPlan
 from taperplan._regimen import Context, Medication, Regimen
-from taperplan._review import InvalidPlanDataError
 from taperplan._units import Quantity, Unit, format_decimal
 from taperplan._withdrawal import WithdrawalWindow
 
@@ -201,18 +200,6 @@ DISCLAIMER = (
 
 #: The fix for a plan document that is not what taperplan wrote.
 _REWRITE = "write the plan again with `taperplan plan FILE --format json`"
-
-
-class PlanExportError(TaperplanError, ValueError):
-    """A plan holds something its JSON document cannot state exactly.
-
-    Only a regimen built in code can: a per-dose interval, a dose time with
-    seconds, or a pace that no ``[pace]`` table gives. The message names the
-    field.
-
-    Fix: build the regimen with :func:`taperplan.load_regimen` or
-    :func:`taperplan.regimen_from_mapping`.
-    """
 
 
 def unstructure_plan(plan: TaperPlan) -> dict[str, Any]:
