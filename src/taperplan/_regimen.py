@@ -8,7 +8,6 @@ see :mod:`taperplan._loader` for the TOML and mapping forms.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Literal
@@ -195,7 +194,7 @@ class Medication:
         """mg, or mcg/h for patches."""
         return self.form.dose_unit
 
-    @functools.cached_property
+    @property
     def unit_set(self) -> UnitSet:
         """The units doses may be made of (``available`` strengths if stated,
         else the catalogue's, always including the strengths the patient has)."""
@@ -209,7 +208,7 @@ class Medication:
             labels=self.product.labels,
         )
 
-    @functools.cached_property
+    @property
     def max_pieces(self) -> int:
         """The most units one administration may take: the catalogue's limit (or the
         pieces the patient takes at once now, if more), and for patches at most one
@@ -236,7 +235,7 @@ class Medication:
             labels=self.product.labels,
         )
 
-    @functools.cached_property
+    @property
     def stated_unit_set(self) -> UnitSet:
         """The units the patient has now (the stated strengths only)."""
         return attrs.evolve(self.unit_set, strengths=self.strengths, max_pieces=64)
@@ -244,7 +243,7 @@ class Medication:
     def _default_resolution(self) -> Quantity | None:
         return catalogue().solution_resolution if self.form is Form.ORAL_SOLUTION else None
 
-    @functools.cached_property
+    @property
     def daily_amount(self) -> Quantity:
         """The average amount per day (mg/day; for a patch, the mcg/h worn)."""
         if self.form is Form.PATCH:
