@@ -91,6 +91,12 @@ def test_docs_build_without_warnings(tmp_path: Path) -> None:
     assert "loperamide" in adjuncts
     schema = (tmp_path / "html" / "schema.html").read_text(encoding="utf-8")
     assert "withdrawal_window" in schema
+    # The API reference is rendered, not shown as reST text (autodoc writes reST, which
+    # a MyST directive would print as it is).
+    api = (tmp_path / "html" / "api.html").read_text(encoding="utf-8")
+    assert ".. py:" not in api
+    assert api.count('class="py function"') >= 40
+    assert 'id="taperplan.plan_taper"' in api
 
 
 def test_examples_are_found() -> None:
