@@ -24,7 +24,6 @@ Choices made here, each tested:
 
 from __future__ import annotations
 
-import difflib
 import functools
 from collections.abc import Mapping
 from decimal import Decimal
@@ -37,6 +36,7 @@ from attrs import validators as v
 from taperplan._data import load_data
 from taperplan._errors import CatalogueError
 from taperplan._notices import Notice
+from taperplan._reading import close_to
 from taperplan._regimen import CONTEXT_FLAGS, Context
 from taperplan._units import format_decimal
 
@@ -219,7 +219,7 @@ def adjunct_entry(key: str) -> AdjunctEntry:
         if entry.key == key:
             return entry
     keys = [e.key for e in adjunct_table()]
-    raise CatalogueError("adjunct", key, difflib.get_close_matches(key, keys, n=3))
+    raise CatalogueError("adjunct", key, close_to(key, keys, n=3))
 
 
 def _applying(rule: CautionRule, context: Context, total_mme: Decimal | None) -> Caution | None:

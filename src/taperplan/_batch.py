@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 import attrs
 
 from taperplan._errors import BatchInputError, Problem, TaperplanError
+from taperplan._reading import iso_date
 
 if TYPE_CHECKING:
     from taperplan._pace import Pace
@@ -522,17 +523,10 @@ def parse_batch_csv(
     return items
 
 
-_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
 def _cell_date(text: str, where: str, problems: list[Problem]) -> dt.date | None:
     if not text:
         return None
-    try:
-        # fromisoformat also takes 20270104 and week dates; the column is documented as YYYY-MM-DD.
-        day = dt.date.fromisoformat(text) if _DATE_RE.fullmatch(text) else None
-    except ValueError:
-        day = None
+    day = iso_date(text)
     if day is None:
         problems.append(
             Problem(where, f"{text!r} is not a date", "write it as YYYY-MM-DD, or leave it blank")

@@ -6,7 +6,6 @@ keeps the key of its source in ``data/sources.toml``.
 
 from __future__ import annotations
 
-import difflib
 import enum
 from collections.abc import Mapping
 from decimal import Decimal
@@ -16,6 +15,7 @@ import attrs
 
 from taperplan._data import load_data
 from taperplan._errors import CatalogueError, NotApplicableError
+from taperplan._reading import close_to
 from taperplan._units import Quantity, Unit, format_decimal
 
 
@@ -319,7 +319,7 @@ class Catalogue:
             if wanted == opioid.name or wanted in opioid.aliases:
                 return opioid
         names = [o.name for o in self.opioids] + [a for o in self.opioids for a in o.aliases]
-        close = difflib.get_close_matches(wanted, names, n=3, cutoff=0.6)
+        close = close_to(wanted, names, n=3)
         raise CatalogueError("drug", name, close)
 
     def products_for(self, drug: Opioid) -> tuple[Product, ...]:

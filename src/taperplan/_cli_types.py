@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 import click
 
-_ISO_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+from taperplan._reading import iso_date, iso_date_shaped
 
 
 class IsoDate(click.DateTime):
@@ -30,11 +29,10 @@ class IsoDate(click.DateTime):
         if isinstance(value, dt.datetime):
             return value
         text = str(value)
-        if not _ISO_DAY.match(text):
+        if not iso_date_shaped(text):
             self.fail(f"{text!r} is not a date: write YYYY-MM-DD, e.g. 2027-01-04", param, ctx)
-        try:
-            day = dt.date.fromisoformat(text)
-        except ValueError:
+        day = iso_date(text)
+        if day is None:
             self.fail(
                 f"{text!r} is not a day of the calendar (check the month and day)", param, ctx
             )

@@ -8,7 +8,6 @@ Every problem is collected and raised at once in one
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import os
 import re
 import tomllib
@@ -28,6 +27,7 @@ from taperplan._errors import (
 )
 from taperplan._notices import Notice, notice
 from taperplan._pace import Pace, pace_from_mapping
+from taperplan._reading import close_to, did_you_mean, iso_date
 from taperplan._regimen import CONTEXT_FLAGS, Administration, Context, Medication, Regimen
 from taperplan._units import Quantity, Unit, format_decimal
 
@@ -163,7 +163,7 @@ def _type_name(value: object) -> str:
 def _suggest(key: str, known: Sequence[str]) -> str:
     lowered = key.lower()
     close = (
-        difflib.get_close_matches(lowered, known, n=1, cutoff=0.6)
+        close_to(lowered, known)
         or [k for k in known if len(lowered) >= 3 and k.startswith(lowered[:4])][:1]
     )
     if close:
@@ -237,8 +237,7 @@ class _Reader:
             return zoneinfo.ZoneInfo(value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
             zones = sorted(zoneinfo.available_timezones())
-            close = difflib.get_close_matches(value, zones, n=1, cutoff=0.6)
-            fix = f"did you mean {close[0]!r}?" if close else 'an IANA zone such as "Europe/London"'
+            fix = did_you_mean(value, zones, otherwise='an IANA zone such as "Europe/London"')
             self.add("timezone", f"{value!r} is not a known time zone", fix)
             return None
 
@@ -295,11 +294,11 @@ class _Reader:
             self.add(path, "must be a date without a time", "e.g. 2021-03-01")
             return None
         if isinstance(value, str):
-            try:
-                value = dt.date.fromisoformat(value)
-            except ValueError:
+            day = iso_date(value)
+            if day is None:
                 self.add(path, f"{value!r} is not a date", "write YYYY-MM-DD, e.g. 2021-03-01")
                 return None
+            value = day
         if not isinstance(value, dt.date):
             self.add(
                 path,

@@ -20,6 +20,7 @@ import attrs
 
 from taperplan._data import load_data
 from taperplan._errors import CatalogueError, Problem, QuantityError
+from taperplan._reading import close_to
 from taperplan._units import Quantity, format_decimal
 
 
@@ -202,9 +203,7 @@ def preset(name: str) -> Pace:
     for pace in presets():
         if pace.name == name:
             return pace
-    import difflib  # noqa: PLC0415 - only on the error path
-
-    close = difflib.get_close_matches(name, [p.name for p in presets()], n=3, cutoff=0.5)
+    close = close_to(name, [p.name for p in presets()], n=3, cutoff=0.5)
     raise CatalogueError("pace", name, close or [p.name for p in presets()])
 
 

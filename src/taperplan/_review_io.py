@@ -20,11 +20,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import difflib
 import io
 import itertools
 import json
-import re
 import tomllib
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
@@ -33,6 +31,7 @@ from typing import Any
 
 from taperplan._errors import InvalidLogError, InvalidPlanDataError, Problem
 from taperplan._plan import StepKind
+from taperplan._reading import did_you_mean, iso_date
 from taperplan._review import (
     PLAN_SCHEMA,
     REVIEW_SCHEMA,
@@ -66,13 +65,11 @@ _BOOLEANS = ("pain_spread", "allodynia", "craving", "loss_of_control")
 _TRUE = frozenset({"yes", "y", "true", "1"})
 _FALSE = frozenset({"no", "n", "false", "0"})
 _BOOL_FIX = "write yes or no, or leave it empty if not recorded"
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _SCALE_FIX = "set scale to cows, sows or sows-gossop"
 
 
 def _suggest(name: str, known: tuple[str, ...] | list[str]) -> str:
-    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}?" if close else f"use one of: {', '.join(known)}"
+    return did_you_mean(name, known, otherwise=f"use one of: {', '.join(known)}")
 
 
 def _blank(value: object) -> bool:
@@ -94,11 +91,9 @@ class _EntryReader:
             return None
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
             return value
-        if isinstance(value, str) and _DATE.fullmatch(value.strip()):
-            try:
-                return dt.date.fromisoformat(value.strip())
-            except ValueError:
-                pass
+        day = iso_date(value.strip()) if isinstance(value, str) else None
+        if day is not None:
+            return day
         shown = value.isoformat() if isinstance(value, dt.datetime) else repr(value)
         self.add(where, f"{shown} is not a date", "write the day as YYYY-MM-DD, e.g. 2027-01-07")
         return None
@@ -465,11 +460,9 @@ class _JSONReader:
 
     def date(self, data: Mapping[str, Any], key: str, path: str) -> dt.date | None:
         value = data.get(key)
-        if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value)
-            except ValueError:
-                pass
+        day = iso_date(value) if isinstance(value, str) else None
+        if day is not None:
+            return day
         self.add(f"{path}{key}", f"{value!r} is not a date YYYY-MM-DD", "write YYYY-MM-DD")
         return None
 

@@ -10,7 +10,6 @@ for the clinician, never a diagnosis.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any, Literal, cast
@@ -24,6 +23,7 @@ from taperplan._errors import (
     InvalidScoreError,
     Problem,
 )
+from taperplan._reading import close_to, did_you_mean
 
 Rater = Literal["clinician", "patient"]
 
@@ -144,7 +144,7 @@ class Scale:
         for item in self.items:
             if item.key == key:
                 return item
-        close = difflib.get_close_matches(key, [i.key for i in self.items], n=3, cutoff=0.6)
+        close = close_to(key, [i.key for i in self.items], n=3)
         raise CatalogueError(f"{self.key} item", key, close)
 
     def band_for(self, total: int) -> Band | None:
@@ -160,11 +160,8 @@ class Scale:
         known = [item.key for item in self.items]
         for key in answers:
             if key not in known:
-                close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
-                fix = (
-                    f"did you mean {close[0]!r}?"
-                    if close
-                    else f"use one of the items: {', '.join(known)}"
+                fix = did_you_mean(
+                    str(key), known, otherwise=f"use one of the items: {', '.join(known)}"
                 )
                 problems.append(Problem(str(key), f"not an item of {self.key}", fix))
         for item in self.items:
@@ -242,9 +239,7 @@ def scale(key: str) -> Scale:
     for candidate in scales():
         if candidate.key == key:
             return candidate
-    raise CatalogueError(
-        "scale", key, difflib.get_close_matches(key, [s.key for s in scales()], n=3)
-    )
+    raise CatalogueError("scale", key, close_to(key, [s.key for s in scales()], n=3))
 
 
 def score_cows(**answers: int) -> ScaleResult:

@@ -21,7 +21,6 @@ on first use only, so ``import taperplan`` stays light.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import enum
 import json
 import math
@@ -45,6 +44,7 @@ from taperplan._mme import MMEReport
 from taperplan._notices import Notice
 from taperplan._pace import Pace, presets
 from taperplan._plan import Dose, MedicationDose, Step, Substitute, TaperPlan
+from taperplan._reading import did_you_mean, iso_date
 from taperplan._regimen import Context, Medication, Regimen
 from taperplan._units import Quantity, Unit, format_decimal
 from taperplan._withdrawal import WithdrawalWindow
@@ -478,16 +478,13 @@ def _decimal(value: object, _: Any) -> Decimal:
     return amount
 
 
-_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$")
 
 
 def _date(value: object, _: Any) -> dt.date:
-    if isinstance(value, str) and _DATE.match(value):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
+    day = iso_date(value) if isinstance(value, str) else None
+    if day is not None:
+        return day
     raise _FieldError(f"{value!r} is not a date", "write YYYY-MM-DD, e.g. 2027-01-04")
 
 
@@ -515,11 +512,11 @@ def _product(value: object, _: Any) -> Product:
         )
     found = _products().get(value)
     if found is None:
-        close = difflib.get_close_matches(value, list(_products()), n=2)
-        fix = (
-            f"did you mean {' or '.join(map(repr, close))}?"
-            if close
-            else "a product the catalogue lists, e.g. 'oxycodone er_tablet'"
+        fix = did_you_mean(
+            value,
+            _products(),
+            n=2,
+            otherwise="a product the catalogue lists, e.g. 'oxycodone er_tablet'",
         )
         raise _FieldError(f"unknown product {value!r}", fix)
     return found

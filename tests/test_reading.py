@@ -1,0 +1,89 @@
+"""The readers' shared helpers: one date parser (YYYY-MM-DD only) and one "did you mean"."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from taperplan import InvalidRegimenError, regimen_from_mapping
+from taperplan._reading import close_to, did_you_mean, iso_date, iso_date_shaped
+
+
+@given(st.dates(min_value=dt.date(1000, 1, 1)))
+def test_every_day_written_yyyy_mm_dd_reads_back(day: dt.date) -> None:
+    """Every calendar day from year 1000 on, written as the documents write it, reads back."""
+    assert iso_date(day.isoformat()) == day
+    assert iso_date_shaped(day.isoformat())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "20270104",  # fromisoformat takes it; the documents do not
+        "2027-W01-1",  # a week date
+        "2027-004",  # an ordinal date
+        "2027-01-04T08:00",
+        "2027-01-04 ",
+        " 2027-01-04",
+        "2027-1-4",
+        "\uff12\uff10\uff12\uff17-01-04",  # fullwidth digits
+        "\u0662\u0660\u0662\u0667-01-04",  # Arabic-Indic digits
+        "2027-02-30",  # not a day of the calendar
+        "2027-13-01",
+        "",
+    ],
+)
+def test_other_shapes_and_impossible_days_are_not_dates(text: str) -> None:
+    assert iso_date(text) is None
+
+
+def test_the_shape_is_told_apart_from_an_impossible_day() -> None:
+    """The command line says which: the shape is wrong, or the month has no such day."""
+    assert iso_date_shaped("2027-02-30")
+    assert not iso_date_shaped("20270230")
+
+
+def test_did_you_mean_names_the_closest_known_words() -> None:
+    assert did_you_mean("oxycodon", ["oxycodone", "morphine"], otherwise="x") == (
+        "did you mean 'oxycodone'?"
+    )
+    assert (
+        did_you_mean(
+            "tapentadol er", ["tapentadol er_tablet", "tapentadol ir_tablet"], n=2, otherwise="x"
+        )
+        == "did you mean 'tapentadol er_tablet' or 'tapentadol ir_tablet'?"
+    )
+    assert did_you_mean("zzz", ["oxycodone"], otherwise="use one of oxycodone") == (
+        "use one of oxycodone"
+    )
+    assert (
+        close_to("cdc-long", ["cdc-long-term", "cdc-short-term", "canada"], n=3, cutoff=0.5)[0]
+        == "cdc-long-term"
+    )
+
+
+def test_a_regimen_date_in_another_iso_shape_is_refused_with_the_fix() -> None:
+    """``on_opioids_since`` as ``20210301`` was read as a date before; the regimen file
+    documents YYYY-MM-DD, and every reader now takes only that."""
+    mapping = {
+        "context": {"on_opioids_since": "20210301"},
+        "medication": [
+            {
+                "drug": "oxycodone",
+                "form": "ir_tablet",
+                "strength": "5 mg",
+                "dose": "5 mg",
+                "times": ["08:00"],
+            }
+        ],
+    }
+    with pytest.raises(InvalidRegimenError) as caught:
+        regimen_from_mapping(mapping)
+    assert "context.on_opioids_since" in str(caught.value)
+    assert "YYYY-MM-DD" in str(caught.value)
+    mapping["context"] = {"on_opioids_since": "2021-03-01"}
+    regimen = regimen_from_mapping(mapping)
+    assert regimen.context.on_opioids_since == dt.date(2021, 3, 1)
