@@ -40,6 +40,7 @@ from taperplan._adjuncts import Adjunct, Caution, adjunct_to_dict
 from taperplan._catalogue import Form, Product, catalogue
 from taperplan._dispense import UnitCount
 from taperplan._errors import InvalidPlanDataError, InvalidRegimenError, PlanExportError, Problem
+from taperplan._loader import regimen_from_mapping
 from taperplan._mme import MMEReport
 from taperplan._notices import Notice
 from taperplan._pace import Pace, presets
@@ -873,7 +874,6 @@ def _pace_table(pace: Pace) -> dict[str, Any]:
 
 def _check_regimen(regimen: Regimen, document: dict[str, Any]) -> None:
     """Refuse a regimen that its document would not give back exactly."""
-    from taperplan._loader import regimen_from_mapping  # noqa: PLC0415 - avoids a cycle
 
     try:
         rebuilt = regimen_from_mapping(_loader_values(document), source="regimen")
@@ -924,7 +924,6 @@ def _loader_values(value: Any) -> Any:
 
 
 def _structure_regimen(data: object, _: Any) -> Regimen:
-    from taperplan._loader import regimen_from_mapping  # noqa: PLC0415 - avoids a cycle
 
     if not isinstance(data, Mapping):
         raise _FieldError(f"must be a JSON object, not {_kind(data)}")
