@@ -33,6 +33,7 @@ from taperplan import (
     Quantity,
     Regimen,
     Unit,
+    UnitSet,
     catalogue,
     regimen_from_mapping,
 )
@@ -166,6 +167,26 @@ def products(forms: Sequence[Form] | None = None) -> st.SearchStrategy[Product]:
     """A product family from the packaged catalogue (of ``forms`` if given)."""
     found = [p for p in catalogue().products if forms is None or p.form in forms]
     return st.sampled_from(found)
+
+
+@st.composite
+def unit_sets(draw: st.DrawFn, *, solution: bool = False) -> UnitSet:
+    """The units of a catalogue product (tablets, capsules and patches, or oral
+    solutions): a non-empty choice of its strengths, its split rule, and at most 1–6
+    pieces at once (solutions: the catalogue's syringe resolution)."""
+    forms = [Form.ORAL_SOLUTION] if solution else [f for f in Form if f is not Form.ORAL_SOLUTION]
+    product = draw(products(forms))
+    strengths = draw(
+        st.lists(st.sampled_from(product.strengths), min_size=1, max_size=4, unique=True)
+    )
+    return UnitSet(
+        form=product.form,
+        strengths=tuple(strengths),
+        splittable=product.splittable,
+        resolution=catalogue().solution_resolution if solution else None,
+        max_pieces=draw(st.integers(1, 6)),
+        labels=product.labels,
+    )
 
 
 def opioids() -> st.SearchStrategy[Opioid]:
