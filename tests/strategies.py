@@ -32,9 +32,11 @@ from taperplan import (
     Product,
     Quantity,
     Regimen,
+    TaperPlan,
     Unit,
     UnitSet,
     catalogue,
+    plan_taper,
     regimen_from_mapping,
 )
 
@@ -764,6 +766,20 @@ class PlanningCase:
             self.pace = pace
         self.supervised = self.pace.supervised_only
 
+    def plan(self, regimen: Regimen | None = None) -> TaperPlan:
+        """Plan the case (``regimen`` instead of the case's own, e.g. one loaded afresh).
+
+        Raises:
+            PlanningError: as :func:`taperplan.plan_taper`.
+        """
+        return plan_taper(
+            self.regimen if regimen is None else regimen,
+            start=self.start,
+            pace=self.pace,
+            supervised=self.supervised,
+            substitute=self.substitute,
+        )
+
     def __repr__(self) -> str:
         return (
             f"PlanningCase(mapping={self.mapping!r}, spec={self.spec!r}, start={self.start!r}, "
@@ -939,3 +955,14 @@ def check_refusal(case: PlanningCase, error: PlanningError) -> None:
     assert not case.substitute or allowed, f"{case!r} was refused: {error}"
     assert error.stopped_at is not None
     assert "tolerance-loss" in {w.code for w in error.warnings}
+
+
+def plan_or_none(case: PlanningCase) -> TaperPlan | None:
+    """Plan a case; None when the planner refuses it, which only a case that forbids
+    finer products, restricts the pharmacy's strengths (with a fix saying so) or sets
+    a reduction too small for 400 steps may be (:func:`check_refusal`)."""
+    try:
+        return case.plan()
+    except PlanningError as error:
+        check_refusal(case, error)
+        return None

@@ -1,4 +1,4 @@
-"""Helpers shared by the tests: whether this is CI, and golden files."""
+"""Helpers shared by the tests: whether this is CI, golden files, the planner's memory."""
 
 from __future__ import annotations
 
@@ -27,3 +27,12 @@ def golden_bytes(path: Path, produced: bytes) -> bytes:
         path.write_bytes(produced)
     assert path.exists(), f"{path} is missing: run with TAPERPLAN_UPDATE_GOLDEN=1 to write it"
     return path.read_bytes()
+
+
+def forget_shared_memory() -> None:
+    """Empty everything the planner shares between plans (families, doses, moves,
+    layouts, units made): the private knob the cold benchmark uses."""
+    from taperplan.planning import _build, _family  # noqa: PLC0415 - private knobs, only here
+
+    _family.forget_all()
+    _build.forget_all()

@@ -10,7 +10,8 @@ import pytest
 
 from clinic_panel import panel, unsupervised_paces
 from plan_invariants import check_plan
-from taperplan import plan_taper, regimen_from_mapping
+from support import forget_shared_memory
+from taperplan import Regimen, plan_taper, regimen_from_mapping
 from taperplan.export._json import plan_to_dict, to_json
 
 START = dt.date(2027, 1, 4)
@@ -38,12 +39,17 @@ def test_every_panel_regimen_plans_within_the_rules(name: str, pace: str | None)
     check_plan(plan, regimen, plan.pace, start=START)
 
 
-def _forget_everything() -> None:
-    """Empty everything the planner shares between plans (the cold benchmark's knob)."""
-    from taperplan.planning import _build, _family  # noqa: PLC0415 - private knobs
-
-    _family.forget_all()
-    _build.forget_all()
+def _assert_sharing_changes_nothing(regimens: list[Regimen]) -> None:
+    """Each regimen's plan made with nothing remembered equals its plan made after all of
+    ``regimens`` were planned, in their order and in reverse."""
+    cold = []
+    for regimen in regimens:
+        forget_shared_memory()
+        cold.append(to_json(plan_to_dict(plan_taper(regimen, start=START))))
+    for order in (regimens, regimens[::-1]):
+        forget_shared_memory()
+        warm = {id(r): to_json(plan_to_dict(plan_taper(r, start=START))) for r in order}
+        assert [warm[id(r)] for r in regimens] == cold
 
 
 def test_what_plans_share_never_changes_a_panel_plan() -> None:
@@ -52,14 +58,7 @@ def test_what_plans_share_never_changes_a_panel_plan() -> None:
     nothing remembered equals the plan made after the whole panel was planned, in
     either order."""
     regimens = [r for _, r in panel()]
-    cold = []
-    for regimen in regimens:
-        _forget_everything()
-        cold.append(to_json(plan_to_dict(plan_taper(regimen, start=START))))
-    for order in (regimens, regimens[::-1]):
-        _forget_everything()
-        warm = {id(r): to_json(plan_to_dict(plan_taper(r, start=START))) for r in order}
-        assert [warm[id(r)] for r in regimens] == cold
+    _assert_sharing_changes_nothing(regimens)
 
 
 @pytest.mark.parametrize(
@@ -94,11 +93,4 @@ def test_what_plans_share_never_changes_a_sibling_plan(
         )
         for dose in doses
     ]
-    cold = []
-    for regimen in regimens:
-        _forget_everything()
-        cold.append(to_json(plan_to_dict(plan_taper(regimen, start=START))))
-    for order in (regimens, regimens[::-1]):
-        _forget_everything()
-        warm = {id(r): to_json(plan_to_dict(plan_taper(r, start=START))) for r in order}
-        assert [warm[id(r)] for r in regimens] == cold
+    _assert_sharing_changes_nothing(regimens)

@@ -41,9 +41,9 @@ from fhirclient.models.fhirabstractbase import FHIRValidationError
 from hypothesis import assume, given
 from pydantic import ValidationError
 
-from strategies import PlanningCase, planning_cases
+from strategies import PlanningCase, plan_or_none, planning_cases
 from support import golden_bytes
-from taperplan import PlanningError, TaperPlan, TaperplanError, parse_regimen, plan_taper
+from taperplan import TaperPlan, TaperplanError, parse_regimen, plan_taper
 from taperplan import regimen_from_mapping as load_mapping
 from taperplan._errors import FHIRExportError
 from taperplan.export._fhir import fhir_to_json, json_number, plan_to_fhir
@@ -974,20 +974,6 @@ class TestValidation:
         breaking(bundle)
         with pytest.raises(FhirInvariantError, match=re.escape(message)):
             check_fhir_invariants(bundle)
-
-
-def plan_or_none(case: PlanningCase) -> TaperPlan | None:
-    """Plan a case; None when the planner refuses it (with finer products forbidden)."""
-    try:
-        return plan_taper(
-            case.regimen,
-            start=case.start,
-            pace=case.pace,
-            supervised=case.supervised,
-            substitute=case.substitute,
-        )
-    except PlanningError:
-        return None
 
 
 class TestProperties:

@@ -512,13 +512,7 @@ class TestPlanToHandout:
     def test_any_plan_gives_a_well_formed_handout(self, case: PlanningCase) -> None:
         """For any plannable regimen the page nests properly, has every step and one box per dose."""
         try:
-            plan = plan_taper(
-                case.regimen,
-                start=case.start,
-                pace=case.pace,
-                supervised=case.supervised,
-                substitute=case.substitute,
-            )
+            plan = case.plan()
         except PlanningError:
             return
         html = plan_to_handout(plan, generated_on=PRINTED, chart=False)

@@ -29,11 +29,10 @@ import recurring_ical_events
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from strategies import ZONES, PlanningCase, zoned_planning_cases
+from strategies import ZONES, PlanningCase, plan_or_none, zoned_planning_cases
 from support import golden_bytes
 from taperplan import (
     InvalidRegimenError,
-    PlanningError,
     Regimen,
     TaperPlan,
     TaperplanError,
@@ -54,20 +53,6 @@ ONE_DAY = dt.timedelta(days=1)
 
 
 # --- helpers -------------------------------------------------------------------------
-
-
-def plan_or_none(case: PlanningCase) -> TaperPlan | None:
-    """Plan a case; None when the planner refuses it (with finer products forbidden)."""
-    try:
-        return plan_taper(
-            case.regimen,
-            start=case.start,
-            pace=case.pace,
-            supervised=case.supervised,
-            substitute=case.substitute,
-        )
-    except PlanningError:
-        return None
 
 
 def expected_doses(plan: TaperPlan) -> Counter[tuple[dt.date, dt.time, str, str]]:

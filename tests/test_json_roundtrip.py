@@ -288,13 +288,7 @@ def test_random_plans_pauses_and_replans_round_trip(
     """For random regimens, paces and starts: the plan, a pause of it and a re-plan of it
     (at another pace, or from a random new regimen) all come back equal from their JSON."""
     try:
-        plan = plan_taper(
-            case.regimen,
-            start=case.start,
-            pace=case.pace,
-            supervised=case.supervised,
-            substitute=case.substitute,
-        )
+        plan = case.plan()
     except PlanningError:
         event("no plan")
         return

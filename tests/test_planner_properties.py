@@ -21,7 +21,8 @@ from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 from plan_invariants import PlanInvariantError, check_plan, check_plan_invariants, plan_json
-from strategies import PLANNER_PRESETS, PlanningCase, check_refusal, planning_cases
+from strategies import PLANNER_PRESETS, PlanningCase, check_refusal, plan_or_none, planning_cases
+from support import forget_shared_memory
 from taperplan import (
     Pace,
     PlanningError,
@@ -35,23 +36,6 @@ from taperplan import (
 from taperplan.export._json import plan_to_dict, to_json
 
 START = dt.date(2027, 1, 4)
-
-
-def plan_or_none(case: PlanningCase) -> TaperPlan | None:
-    """Plan a case. Only a case that forbids finer products (or restricts the strengths
-    the pharmacy has, where the fix says so) may be refused, and then the refusal says
-    where planning stopped and carries the safety warnings."""
-    try:
-        return plan_taper(
-            case.regimen,
-            start=case.start,
-            pace=case.pace,
-            supervised=case.supervised,
-            substitute=case.substitute,
-        )
-    except PlanningError as error:
-        check_refusal(case, error)
-        return None
 
 
 def day_in(plan: TaperPlan, fraction: float, *, last: dt.date) -> dt.date:
@@ -75,13 +59,7 @@ def test_identical_input_gives_an_identical_plan(case: PlanningCase) -> None:
     first = plan_or_none(case)
     again = regimen_from_mapping(case.mapping)
     try:
-        second = plan_taper(
-            again,
-            start=case.start,
-            pace=case.pace,
-            supervised=case.supervised,
-            substitute=case.substitute,
-        )
+        second = case.plan(again)
     except PlanningError:
         second = None
     if first is None or second is None:
@@ -92,25 +70,10 @@ def test_identical_input_gives_an_identical_plan(case: PlanningCase) -> None:
     assert to_json(plan_to_dict(first)) == to_json(plan_to_dict(second))
 
 
-def _forget_everything() -> None:
-    """Empty everything the planner shares between plans (families, doses, moves,
-    layouts, units made): the private knob the cold benchmark uses."""
-    from taperplan.planning import _build, _family  # noqa: PLC0415 - private knobs
-
-    _family.forget_all()
-    _build.forget_all()
-
-
 def _outcome(case: PlanningCase) -> str:
     """A case's plan as exact JSON, or its refusal's message."""
     try:
-        plan = plan_taper(
-            case.regimen,
-            start=case.start,
-            pace=case.pace,
-            supervised=case.supervised,
-            substitute=case.substitute,
-        )
+        plan = case.plan()
     except PlanningError as error:
         return f"refused: {error}"
     return to_json(plan_to_dict(plan))
@@ -123,12 +86,12 @@ def test_what_plans_share_never_changes_a_plan(
     """The planner remembers moves, doses and layouts across plans; a plan made after
     other regimens were planned is exactly the plan made with nothing remembered (and
     so is a refusal)."""
-    _forget_everything()
+    forget_shared_memory()
     cold = _outcome(case)
     for other in others:
         _outcome(other)
     assert _outcome(case) == cold
-    _forget_everything()
+    forget_shared_memory()
     for other in reversed(others):
         _outcome(other)
     assert _outcome(case) == cold

@@ -109,13 +109,7 @@ def test_replan_from_other_doses_keeps_every_invariant(
     earlier, higher one, or a later, lower one): the re-plan keeps every
     invariant, and records those doses exactly when they differ from the plan."""
     try:
-        plan = plan_taper(
-            case.regimen,
-            start=case.start,
-            pace=case.pace,
-            supervised=case.supervised,
-            substitute=case.substitute,
-        )
+        plan = case.plan()
     except PlanningError:
         return
     live = [s for s in plan.steps if s.kind is not StepKind.STOP]
