@@ -260,10 +260,11 @@ class TestReview:
         log = write_log(tmp_path, ROWS)
         code, out, err = run(["review", str(plan), str(log)], capsys)
         assert (code, out) == (2, "")
-        assert err == (
-            f"taperplan: error: {plan}: 1 problem:\n"
-            "  steps: must be a non-empty list (fix: copy the steps from the plan)\n"
-        )
+        # The one reader of plan JSON lists every missing part, each with the fix.
+        assert err.startswith(f"taperplan: error: {plan}: 10 problems:\n")
+        fix = "(fix: write the plan again with `taperplan plan FILE --format json`)"
+        assert f"  steps: missing {fix}\n" in err
+        assert f"  baseline: missing {fix}\n" in err
 
     def test_plan_not_json(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         """A plan file that is not JSON exits 2 with the line and column."""

@@ -563,7 +563,7 @@ class TestTimeline:
         data["steps"][1]["start"] = "2027-02-02"
         with pytest.raises(InvalidPlanDataError) as caught:
             timeline_from_json(data)
-        assert [p.path for p in caught.value.problems] == ["steps[1].start"]
+        assert "steps[1].start" in [p.path for p in caught.value.problems]
 
     def test_not_an_object(self) -> None:
         """A JSON list is not plan data."""

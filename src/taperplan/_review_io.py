@@ -21,19 +21,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import itertools
-import json
 import tomllib
 from collections.abc import Callable, Mapping
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from taperplan._errors import InvalidLogError, InvalidPlanDataError, Problem
-from taperplan._plan import StepKind
 from taperplan._reading import did_you_mean, iso_date
 from taperplan._review import (
-    PLAN_SCHEMA,
     REVIEW_SCHEMA,
     LogEntry,
     PlanTimeline,
@@ -41,11 +36,11 @@ from taperplan._review import (
     ScaleReading,
     ScaleTotal,
     SymptomLog,
-    TimelineStep,
-    dosing_period,
     symptom_log,
+    timeline_of,
 )
 from taperplan._scales import ScaleResult, scale, scale_result_to_dict, scales
+from taperplan.export._json import load_plan, plan_from_dict
 
 #: The columns of a CSV log (besides the ``<scale>.<item>`` columns), in documented order.
 LOG_COLUMNS: tuple[str, ...] = (
@@ -429,144 +424,11 @@ def load_log(path: str | Path) -> SymptomLog:
 # --- plan JSON -------------------------------------------------------------------
 
 
-class _JSONReader:
-    """Collects every problem in plan JSON with its path."""
-
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-
-    def add(self, path: str, message: str, fix: str) -> None:
-        self.problems.append(Problem(path, message, fix))
-
-    def text(self, data: Mapping[str, Any], key: str, path: str) -> str | None:
-        value = data.get(key)
-        if not isinstance(value, str) or not value:
-            self.add(
-                f"{path}{key}",
-                f"must be a non-empty string, not {value!r}",
-                "copy it from the plan",
-            )
-            return None
-        return value
-
-    def integer(self, data: Mapping[str, Any], key: str, path: str) -> int | None:
-        value = data.get(key)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            self.add(
-                f"{path}{key}", f"must be a whole number, not {value!r}", "copy it from the plan"
-            )
-            return None
-        return value
-
-    def date(self, data: Mapping[str, Any], key: str, path: str) -> dt.date | None:
-        value = data.get(key)
-        day = iso_date(value) if isinstance(value, str) else None
-        if day is not None:
-            return day
-        self.add(f"{path}{key}", f"{value!r} is not a date YYYY-MM-DD", "write YYYY-MM-DD")
-        return None
-
-    def mme(self, data: Mapping[str, Any], path: str) -> Decimal | None:
-        value = data.get("total_mme_per_day")
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            self.add(
-                f"{path}total_mme_per_day",
-                f"must be a number or null, not {value!r}",
-                "copy it from the plan",
-            )
-            return None
-        try:
-            return Decimal(str(value))
-        except InvalidOperation:  # pragma: no cover - json never yields such floats
-            return None
-
-    def period(self, data: Mapping[str, Any], path: str) -> int:
-        """The dosing period of ``data["medications"]`` (1 when absent)."""
-        medications = data.get("medications", [])
-        every: list[int] = []
-        if not isinstance(medications, list):
-            self.add(f"{path}medications", "must be a list", "copy it from the plan")
-            return 1
-        for m, medication in enumerate(medications):
-            doses = (
-                medication.get("administrations", []) if isinstance(medication, Mapping) else None
-            )
-            if not isinstance(doses, list):
-                self.add(
-                    f"{path}medications[{m}]",
-                    "must be an object with administrations",
-                    "copy it from the plan",
-                )
-                continue
-            for a, dose in enumerate(doses):
-                value = dose.get("every_days") if isinstance(dose, Mapping) else None
-                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                    self.add(
-                        f"{path}medications[{m}].administrations[{a}].every_days",
-                        f"must be a whole number of days, not {value!r}",
-                        "copy it from the plan",
-                    )
-                else:
-                    every.append(value)
-        return dosing_period(every)
-
-    def step(self, position: int, raw: object) -> TimelineStep | None:
-        path = f"steps[{position}]."
-        if not isinstance(raw, Mapping):
-            self.add(f"steps[{position}]", "must be an object", "copy the step from the plan")
-            return None
-        before = len(self.problems)
-        step_id = self.text(raw, "id", path)
-        index = self.integer(raw, "index", path)
-        kinds = [k.value for k in StepKind]
-        kind = raw.get("kind")
-        if kind not in kinds:
-            self.add(
-                f"{path}kind", f"{kind!r} is not a step kind", f"use one of {', '.join(kinds)}"
-            )
-        start = self.date(raw, "start", path)
-        end = self.date(raw, "end", path)
-        if start is not None and end is not None and end < start:
-            self.add(
-                f"{path}end", f"{end} is before the start {start}", "copy the dates from the plan"
-            )
-        window = raw.get("withdrawal_window")
-        window_start = window_end = None
-        if window is not None:
-            if isinstance(window, Mapping):
-                window_start = self.date(window, "start", f"{path}withdrawal_window.")
-                window_end = self.date(window, "end", f"{path}withdrawal_window.")
-            else:
-                self.add(
-                    f"{path}withdrawal_window", "must be an object or null", "copy it from the plan"
-                )
-        mme = self.mme(raw, path)
-        period = self.period(raw, path)
-        if (
-            len(self.problems) != before
-            or step_id is None
-            or index is None
-            or start is None
-            or end is None
-        ):
-            return None
-        return TimelineStep(
-            id=step_id,
-            index=index,
-            kind=StepKind(kind),
-            start=start,
-            end=end,
-            window_start=window_start,
-            window_end=window_end,
-            total_mme_per_day=mme,
-            period=period,
-        )
-
-
 def timeline_from_json(data: Mapping[str, Any], *, source: str = "plan") -> PlanTimeline:
     """The timeline of a plan read back from its JSON (``taperplan plan --format json``).
+
+    The plan is read by :func:`taperplan.export.plan_from_dict`, the one reader of
+    plan JSON, so a review accepts exactly the plans taperplan wrote.
 
     Args:
         data: the parsed JSON object (:func:`taperplan.export.plan_to_dict`'s shape).
@@ -575,46 +437,11 @@ def timeline_from_json(data: Mapping[str, Any], *, source: str = "plan") -> Plan
     Raises:
         InvalidPlanDataError: listing every missing or malformed field by path.
     """
-    reader = _JSONReader()
     if not isinstance(data, Mapping):
         raise InvalidPlanDataError(
             source, [Problem("", "is not a JSON object", "use taperplan plan --format json")]
         )
-    if data.get("schema") != PLAN_SCHEMA:
-        reader.add(
-            "schema",
-            f"{data.get('schema')!r} is not {PLAN_SCHEMA!r}",
-            "write the plan with taperplan plan FILE --format json",
-        )
-    plan_id = reader.text(data, "id", "")
-    revision = reader.integer(data, "revision", "")
-    baseline = data.get("baseline", {})
-    if not isinstance(baseline, Mapping):
-        reader.add("baseline", "must be an object", "copy it from the plan")
-        baseline = {}
-    baseline_period = reader.period(baseline, "baseline.")
-    raw_steps = data.get("steps")
-    steps: list[TimelineStep] = []
-    if not isinstance(raw_steps, list) or not raw_steps:
-        reader.add("steps", "must be a non-empty list", "copy the steps from the plan")
-    else:
-        for position, raw in enumerate(raw_steps):
-            step = reader.step(position, raw)
-            if step is not None:
-                steps.append(step)
-        if len(steps) == len(raw_steps):
-            for position, (before, after) in enumerate(itertools.pairwise(steps), 1):
-                if after.start != before.end + dt.timedelta(days=1):
-                    reader.add(
-                        f"steps[{position}].start",
-                        f"{after.start} is not the day after the previous step's end {before.end}",
-                        "steps must follow each other without gaps; write the plan again",
-                    )
-    if reader.problems or plan_id is None or revision is None:
-        raise InvalidPlanDataError(source, reader.problems)
-    return PlanTimeline(
-        plan_id=plan_id, revision=revision, steps=tuple(steps), baseline_period=baseline_period
-    )
+    return timeline_of(plan_from_dict(data, source=source))
 
 
 def load_timeline(path: str | Path) -> PlanTimeline:
@@ -624,36 +451,7 @@ def load_timeline(path: str | Path) -> PlanTimeline:
         InvalidPlanDataError: the file cannot be read or is not that JSON,
             naming the file and each bad field.
     """
-    source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise InvalidPlanDataError(
-            source, [Problem("", f"cannot read the file ({error.strerror})", "check the path")]
-        ) from None
-    except UnicodeDecodeError:
-        raise InvalidPlanDataError(
-            source,
-            [
-                Problem(
-                    "", "not UTF-8 text", "write the plan with taperplan plan FILE --format json"
-                )
-            ],
-        ) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InvalidPlanDataError(
-            source,
-            [
-                Problem(
-                    "",
-                    f"not JSON: {error.msg} at line {error.lineno}, column {error.colno}",
-                    "write the plan with taperplan plan FILE --format json",
-                )
-            ],
-        ) from None
-    return timeline_from_json(data, source=source)
+    return timeline_of(load_plan(path))
 
 
 # --- JSON views ------------------------------------------------------------------
