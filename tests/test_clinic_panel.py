@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import attrs
 import pytest
 
 from clinic_panel import panel, unsupervised_paces
 from plan_invariants import check_plan
 from support import forget_shared_memory
-from taperplan import Regimen, plan_taper, regimen_from_mapping
+from taperplan import Form, Quantity, Regimen, UnitSet, plan_taper, regimen_from_mapping
 from taperplan.export._json import plan_to_dict, to_json
 
 START = dt.date(2027, 1, 4)
@@ -94,3 +95,87 @@ def test_what_plans_share_never_changes_a_sibling_plan(
         for dose in doses
     ]
     _assert_sharing_changes_nothing(regimens)
+
+
+def _oxycodone(times: list[str], dose: str = "40 mg") -> Regimen:
+    return regimen_from_mapping(
+        {
+            "medication": [
+                {
+                    "drug": "oxycodone",
+                    "form": "er_tablet",
+                    "strength": "20 mg",
+                    "dose": dose,
+                    "times": times,
+                }
+            ]
+        }
+    )
+
+
+def test_a_dose_maker_never_reads_another_medications_doses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When the shared doses are emptied (their bound reached) while a plan is being made,
+    say by another thread, the numbers of the medications start no one else's: the plan
+    keeps its own dose times."""
+    from taperplan._mme import resolve_factor_set  # noqa: PLC0415
+    from taperplan.planning import _build  # noqa: PLC0415 - a private knob
+    from taperplan.planning._lanes import build_layout  # noqa: PLC0415
+
+    forget_shared_memory()
+    monkeypatch.setattr(_build, "MAX_PARTS", 1)
+    morning = _oxycodone(["08:00", "20:00"])
+    layout = build_layout(morning, resolve_factor_set(None), substitute=True)
+    maker = _build.DoseMaker(layout)
+    plan_taper(_oxycodone(["09:00", "21:00"]), start=START)  # empties the shared doses
+    (part,) = maker.parts(layout.baseline, [0])
+    assert [d.time.isoformat() for d in part.doses] == ["08:00:00", "20:00:00"]
+
+
+def test_a_layout_kept_from_before_uses_only_families_still_shared(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past the bound on families, the least recently used one goes with what it
+    remembers; a layout kept for a regimen that used it is laid out afresh, so nothing
+    is remembered outside the bound, and the plan is the same."""
+    from taperplan._mme import resolve_factor_set  # noqa: PLC0415
+    from taperplan.planning import _family  # noqa: PLC0415 - a private knob
+    from taperplan.planning._lanes import build_layout  # noqa: PLC0415
+
+    forget_shared_memory()
+    monkeypatch.setattr(_family, "MAX_FAMILIES", 1)
+    first, second = _oxycodone(["08:00", "20:00"]), _oxycodone(["08:00", "14:00", "20:00"])
+    before = to_json(plan_to_dict(plan_taper(first, start=START)))
+    plan_taper(second, start=START)  # another family: the first one's goes
+    after = to_json(plan_to_dict(plan_taper(first, start=START)))
+    assert after == before
+    layout = build_layout(first, resolve_factor_set(None), substitute=True)
+    shared = set(map(id, _family._FAMILIES.values()))
+    assert all(id(place.family) in shared for place in layout.drugs)
+
+
+def test_regimens_and_units_built_from_lists_plan() -> None:
+    """An app may build values from lists; they are kept as tuples (the planner shares
+    work by them, so they must be hashable)."""
+    regimen = _oxycodone(["08:00", "20:00"])
+    (medication,) = regimen.medications
+    listed = Regimen(
+        medications=[
+            attrs.evolve(
+                medication,
+                strengths=list(medication.strengths),
+                available=[Quantity.parse("10 mg"), Quantity.parse("20 mg")],
+            )
+        ]
+    )
+    assert isinstance(listed.medications, tuple)
+    assert isinstance(listed.medications[0].strengths, tuple)
+    assert plan_taper(listed, start=START).steps
+    tablets = UnitSet(
+        Form.IR_TABLET,
+        [Quantity.parse("5 mg")],
+        splittable=True,
+        labels=[(Quantity.parse("5 mg"), "5 mg")],
+    )
+    assert tablets.make(Quantity.parse("7.5 mg")) is not None

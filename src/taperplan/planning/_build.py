@@ -9,6 +9,7 @@ substitutes the plan adds.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -32,7 +33,6 @@ from taperplan._units import Quantity, format_decimal
 from taperplan._withdrawal import window_rules
 from taperplan.planning._lanes import Layout, State, forget_layouts
 from taperplan.planning._moves import Move, MoveKind
-from taperplan.planning._nearest import nearest_cut, nearest_substitution
 from taperplan.planning._search import period, step_timing
 
 
@@ -72,6 +72,7 @@ def _units(unit_set: UnitSet, amount: Quantity) -> tuple[UnitCount, ...]:
 #: Doses built for a medication's key and lane states, shared by every plan (bounded).
 _PARTS: dict[tuple[object, ...], MedicationDose] = {}
 _TOKENS: dict[tuple[object, ...], int] = {}
+_NUMBERS = itertools.count()
 MAX_PARTS = 30_000
 
 
@@ -80,19 +81,19 @@ def forget_all() -> None:
     _TOKENS.clear()
     _PARTS.clear()
     _one_bottle.cache_clear()
-    nearest_cut.cache_clear()
-    nearest_substitution.cache_clear()
     forget_made()
     forget_layouts()
 
 
 def _token(key: tuple[object, ...]) -> int:
+    """A number for a medication's key, never given to another key (even after the
+    table is emptied), so a dose maker made before that never reads another's doses."""
     known = _TOKENS.get(key)
     if known is None:
         if len(_TOKENS) >= MAX_PARTS:
             _TOKENS.clear()
             _PARTS.clear()
-        known = _TOKENS[key] = len(_TOKENS)
+        known = _TOKENS[key] = next(_NUMBERS)
     return known
 
 

@@ -200,15 +200,17 @@ class DrugFamily:
         self._daily: dict[DrugState, int] = {}
         self.remembered: dict[DrugState, Exceptions] = {}
         self._links: dict[tuple[int, DrugState], tuple[DrugState, int, int] | None] = {}
+        #: The preferred moves found by arithmetic (:mod:`._nearest`), by their inputs.
+        self.nearest: dict[tuple[object, ...], object] = {}
         self.lock = threading.Lock()
 
     def size(self) -> int:
         """How many states this family remembers."""
-        return len(self._daily) + len(self.remembered) + len(self._links)
+        return len(self._daily) + len(self.remembered) + len(self._links) + len(self.nearest)
 
     def forget(self) -> None:
         """Forget every remembered state (they are worked out again on use)."""
-        for table in (self._daily, self.remembered, self._links):
+        for table in (self._daily, self.remembered, self._links, self.nearest):
             table.clear()
 
     def cover(self, top: int) -> None:
@@ -368,15 +370,34 @@ def family(key: FamilyKey, top: int) -> DrugFamily:
         if known is None:
             known = DrugFamily(key)
             if len(_FAMILIES) >= MAX_FAMILIES:
-                del _FAMILIES[next(iter(_FAMILIES))]
+                # The least recently used family goes, with what it remembers.
+                _FAMILIES.pop(next(iter(_FAMILIES))).forget()
         _FAMILIES[key] = known
-        _CALLS[0] += 1
-        if _CALLS[0] % 64 == 0 and sum(f.size() for f in _FAMILIES.values()) > MAX_STATES:
-            families = list(_FAMILIES.values())
-            for old in families[: len(families) // 2]:
-                old.forget()
+        _keep_bounded()
         known.cover(top)
     return known
+
+
+def current(fam: DrugFamily) -> bool:
+    """Whether ``fam`` is still the shared family of its key (then it counts as just
+    used); a layout kept from before must not use a family that was let go, whose
+    states would then be remembered outside the bound."""
+    with _LOCK:
+        if _FAMILIES.get(fam.key) is not fam:
+            return False
+        _FAMILIES[fam.key] = _FAMILIES.pop(fam.key)
+        _keep_bounded()
+    return True
+
+
+def _keep_bounded() -> None:
+    """Every 64 uses, the least recently used half of the families forget their states
+    if all of them remember more than :data:`MAX_STATES` (call with the lock held)."""
+    _CALLS[0] += 1
+    if _CALLS[0] % 64 == 0 and sum(f.size() for f in _FAMILIES.values()) > MAX_STATES:
+        families = list(_FAMILIES.values())
+        for old in families[: len(families) // 2]:
+            old.forget()
 
 
 def forget_all() -> None:

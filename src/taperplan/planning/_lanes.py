@@ -30,6 +30,7 @@ from taperplan.planning._family import (
     FamilyKey,
     LaneSpec,
     LaneState,
+    current,
     family,
     sizes,
     substitute_products,
@@ -148,7 +149,14 @@ def build_layout(
     A layout is an immutable value: plans of the same medications (the same
     regimen at several paces, a re-plan) share it."""
     ranks = tuple(sorted((name, tuple(times)) for name, times in (rank_times or {}).items()))
-    return _layout(regimen.medications, factor_set, substitute, ranks)
+    layout = _layout(regimen.medications, factor_set, substitute, ranks)
+    # Every family counts as used (no short cut), so the least recently used go first.
+    kept = [current(place.family) for place in layout.drugs]
+    if not all(kept):
+        # A family it uses was let go (more than MAX_FAMILIES in use): lay out afresh.
+        _layout.cache_clear()
+        layout = _layout(regimen.medications, factor_set, substitute, ranks)
+    return layout
 
 
 def forget_layouts() -> None:

@@ -12,14 +12,46 @@ preference is :mod:`._moves`'s: these give its first move, and the full lists
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from functools import lru_cache
 
 from taperplan.planning._family import DrugFamily, DrugState, LaneState
 from taperplan.planning._rate import PaceAt
 
+_MISSING = object()
 
-@lru_cache(maxsize=1 << 15)
+
 def nearest_cut(
+    fam: DrugFamily,
+    state: DrugState,
+    members: frozenset[int],
+    limits: PaceAt,
+    mult: int,
+    *,
+    stops_many: bool,
+) -> tuple[DrugState, int] | None:
+    """The preferred cut (see :func:`_find_cut`), remembered by the family: plans that
+    meet the same state at the same pace share it."""
+    key = ("cut", state, members, limits, mult, stops_many)
+    known = fam.nearest.get(key, _MISSING)
+    if known is _MISSING:
+        known = fam.nearest[key] = _find_cut(
+            fam, state, members, limits, mult, stops_many=stops_many
+        )
+    return known  # type: ignore[return-value]
+
+
+def nearest_substitution(
+    fam: DrugFamily, state: DrugState, members: frozenset[int], limits: PaceAt, mult: int
+) -> tuple[DrugState, int] | None:
+    """The preferred substitution (see :func:`_find_substitution`), remembered by the
+    family."""
+    key = ("substitution", state, members, limits, mult)
+    known = fam.nearest.get(key, _MISSING)
+    if known is _MISSING:
+        known = fam.nearest[key] = _find_substitution(fam, state, members, limits, mult)
+    return known  # type: ignore[return-value]
+
+
+def _find_cut(
     fam: DrugFamily,
     state: DrugState,
     members: frozenset[int],
@@ -114,8 +146,7 @@ def nearest_cut(
     return (*state[:position], lane, *state[position + 1 :]), best[2]
 
 
-@lru_cache(maxsize=1 << 15)
-def nearest_substitution(
+def _find_substitution(
     fam: DrugFamily, state: DrugState, members: frozenset[int], limits: PaceAt, mult: int
 ) -> tuple[DrugState, int] | None:
     """The preferred substitution of a drug whose measure is linear in its daily
