@@ -349,6 +349,17 @@ def fixes_of(data: object) -> dict[str, str]:
 
 
 class TestProblems:
+    def test_an_empty_id_is_refused_as_the_schema_says(self) -> None:
+        """The schema gives plan and step ids ``minLength: 1``; the reader refuses an empty
+        one with the plan's fix (a review once read such a plan)."""
+        data = exact_document(sample_plan())
+        data["id"] = ""
+        assert problems_of(data) == {"": "id must not be empty"}
+        data = exact_document(sample_plan())
+        data["steps"][1]["id"] = ""
+        assert problems_of(data) == {"steps[1]": "id must not be empty"}
+        assert "write the plan again" in fixes_of(data)["steps[1]"]
+
     def test_every_problem_is_listed_with_its_path(self) -> None:
         """Twelve broken fields in one document: twelve problems, each at its JSON path."""
         data = exact_document(sample_plan())

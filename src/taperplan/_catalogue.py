@@ -7,7 +7,7 @@ keeps the key of its source in ``data/sources.toml``.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from functools import cache
 
@@ -140,6 +140,26 @@ class Combination:
         return f"{self.ingredient} {self.amount}"
 
 
+def _quantities(values: Iterable[Quantity]) -> tuple[Quantity, ...]:
+    return tuple(values)
+
+
+def _labels(values: Iterable[tuple[Quantity, str]]) -> tuple[tuple[Quantity, str], ...]:
+    return tuple((strength, text) for strength, text in values)
+
+
+def _factors(values: Iterable[Factor]) -> tuple[Factor, ...]:
+    return tuple(values)
+
+
+def _exclusions(values: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    return tuple((drug, reason) for drug, reason in values)
+
+
+def _bands(values: Iterable[MethadoneBand]) -> tuple[MethadoneBand, ...]:
+    return tuple(values)
+
+
 @attrs.frozen(cache_hash=True)
 class Product:
     """A dispensable product family: one drug in one form (and combination).
@@ -151,7 +171,7 @@ class Product:
 
     drug: Opioid
     form: Form
-    strengths: tuple[Quantity, ...]
+    strengths: tuple[Quantity, ...] = attrs.field(converter=_quantities)
     splittable: bool
     profile: WithdrawalProfile
     source: str
@@ -160,7 +180,7 @@ class Product:
     caution: str | None = None
     split_note: str | None = None
     variant: str | None = None
-    labels: tuple[tuple[Quantity, str], ...] = ()
+    labels: tuple[tuple[Quantity, str], ...] = attrs.field(default=(), converter=_labels)
 
     @property
     def name(self) -> str:
@@ -252,9 +272,9 @@ class FactorSet:
     title: str
     source: str
     default: bool
-    factors: tuple[Factor, ...]
-    excluded: tuple[tuple[str, str], ...]
-    methadone_bands: tuple[MethadoneBand, ...] = ()
+    factors: tuple[Factor, ...] = attrs.field(converter=_factors)
+    excluded: tuple[tuple[str, str], ...] = attrs.field(converter=_exclusions)
+    methadone_bands: tuple[MethadoneBand, ...] = attrs.field(default=(), converter=_bands)
 
     def exclusion(self, drug: str) -> str | None:
         """Why this set gives ``drug`` no factor, or None when it has one."""

@@ -112,6 +112,10 @@ def _min_pieces(sizes: tuple[int, ...], limit: int, max_pieces: int) -> tuple[tu
     return tuple(best)
 
 
+def _pairs(values: Iterable[tuple[Quantity, str]]) -> tuple[tuple[Quantity, str], ...]:
+    return tuple((strength, text) for strength, text in values)
+
+
 def _sorted_strengths(values: Iterable[Quantity]) -> tuple[Quantity, ...]:
     return tuple(sorted(set(values), key=lambda q: q.amount))
 
@@ -152,7 +156,7 @@ class UnitSet:
     splittable: bool = False
     resolution: Quantity | None = None
     max_pieces: int = 6
-    labels: tuple[tuple[Quantity, str], ...] = ()
+    labels: tuple[tuple[Quantity, str], ...] = attrs.field(default=(), converter=_pairs)
 
     @property
     def smallest_unit(self) -> Quantity:

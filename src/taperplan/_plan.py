@@ -33,6 +33,13 @@ from taperplan._units import Quantity
 from taperplan._withdrawal import WithdrawalWindow, window_after
 
 
+def _non_empty(_instance: object, field: attrs.Attribute[str], value: str) -> None:
+    """An identifier is never empty (the plan schema: ``minLength: 1``)."""
+    if not value:
+        msg = f"{field.name} must not be empty"
+        raise ValueError(msg)
+
+
 class StepKind(enum.Enum):
     """What happens at the start of a step."""
 
@@ -113,7 +120,7 @@ class Step:
     everywhere else.
     """
 
-    id: str
+    id: str = attrs.field(validator=_non_empty)
     index: int
     kind: StepKind
     start: dt.date
@@ -167,7 +174,7 @@ class TaperPlan:
     so calendar exports can update events instead of duplicating them.
     """
 
-    id: str
+    id: str = attrs.field(validator=_non_empty)
     revision: int
     regimen: Regimen
     pace: Pace

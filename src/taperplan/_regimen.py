@@ -8,7 +8,7 @@ see :mod:`taperplan._loader` for the TOML and mapping forms.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -106,6 +106,18 @@ class Administration:
     offset: int = attrs.field(default=0, order=False, validator=attrs.validators.ge(0))
 
 
+def _quantities(values: Iterable[Quantity]) -> tuple[Quantity, ...]:
+    return tuple(values)
+
+
+def _medications(values: Iterable[Medication]) -> tuple[Medication, ...]:
+    return tuple(values)
+
+
+def _notices(values: Iterable[Notice]) -> tuple[Notice, ...]:
+    return tuple(values)
+
+
 def _sorted_admins(items: Sequence[Administration]) -> tuple[Administration, ...]:
     return tuple(sorted(items, key=lambda a: a.time))
 
@@ -119,10 +131,12 @@ class Medication:
     """
 
     product: Product
-    strengths: tuple[Quantity, ...]
+    strengths: tuple[Quantity, ...] = attrs.field(converter=_quantities)
     administrations: tuple[Administration, ...] = attrs.field(converter=_sorted_admins)
     every_days: int = 1
-    available: tuple[Quantity, ...] | None = None
+    available: tuple[Quantity, ...] | None = attrs.field(
+        default=None, converter=attrs.converters.optional(_quantities)
+    )
     combination: Combination | None = None
     resolution: Quantity | None = None
     indication: Indication = "pain"
@@ -292,8 +306,8 @@ class Regimen:
     catalogue does not list, an assumed combination, ...).
     """
 
-    medications: tuple[Medication, ...]
+    medications: tuple[Medication, ...] = attrs.field(converter=_medications)
     timezone: ZoneInfo | None = None
     context: Context = Context()
     pace: Pace | None = None
-    notices: tuple[Notice, ...] = ()
+    notices: tuple[Notice, ...] = attrs.field(default=(), converter=_notices)

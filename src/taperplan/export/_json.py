@@ -261,6 +261,9 @@ def plan_from_dict(data: Mapping[str, Any], *, source: str = "plan") -> TaperPla
     except (BaseValidationError, _FieldError) as error:
         problems = tuple(dict.fromkeys(_problems(error, "")))
         raise InvalidPlanDataError(source, problems) from None
+    except ValueError as error:
+        # The plan's own validators (an empty id): the document as a whole is wrong.
+        raise InvalidPlanDataError(source, [Problem("", str(error), _REWRITE)]) from None
     return plan
 
 
