@@ -11,47 +11,40 @@ preference is :mod:`._moves`'s: these give its first move, and the full lists
 
 from __future__ import annotations
 
+import functools
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
+from typing import Concatenate, ParamSpec, TypeVar, cast
 
 from taperplan.planning._family import DrugFamily, DrugState, LaneState
 from taperplan.planning._rate import PaceAt
 
 _MISSING = object()
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
+def _remembered(
+    find: Callable[Concatenate[DrugFamily, P], R],
+) -> Callable[Concatenate[DrugFamily, P], R]:
+    """``find`` with its answers remembered by the family: plans that meet the same
+    state at the same pace share them, and the family forgets them with its other
+    states (within the planner's bound on memory)."""
+    name = find.__name__
+
+    @functools.wraps(find)
+    def remembered(fam: DrugFamily, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        key = (name, args, tuple(kwargs.items()))
+        known = fam.nearest.get(key, _MISSING)
+        if known is _MISSING:
+            known = fam.nearest[key] = find(fam, *args, **kwargs)
+        return cast("R", known)
+
+    return remembered
+
+
+@_remembered
 def nearest_cut(
-    fam: DrugFamily,
-    state: DrugState,
-    members: frozenset[int],
-    limits: PaceAt,
-    mult: int,
-    *,
-    stops_many: bool,
-) -> tuple[DrugState, int] | None:
-    """The preferred cut (see :func:`_find_cut`), remembered by the family: plans that
-    meet the same state at the same pace share it."""
-    key = ("cut", state, members, limits, mult, stops_many)
-    known = fam.nearest.get(key, _MISSING)
-    if known is _MISSING:
-        known = fam.nearest[key] = _find_cut(
-            fam, state, members, limits, mult, stops_many=stops_many
-        )
-    return known  # type: ignore[return-value]
-
-
-def nearest_substitution(
-    fam: DrugFamily, state: DrugState, members: frozenset[int], limits: PaceAt, mult: int
-) -> tuple[DrugState, int] | None:
-    """The preferred substitution (see :func:`_find_substitution`), remembered by the
-    family."""
-    key = ("substitution", state, members, limits, mult)
-    known = fam.nearest.get(key, _MISSING)
-    if known is _MISSING:
-        known = fam.nearest[key] = _find_substitution(fam, state, members, limits, mult)
-    return known  # type: ignore[return-value]
-
-
-def _find_cut(
     fam: DrugFamily,
     state: DrugState,
     members: frozenset[int],
@@ -146,7 +139,8 @@ def _find_cut(
     return (*state[:position], lane, *state[position + 1 :]), best[2]
 
 
-def _find_substitution(
+@_remembered
+def nearest_substitution(
     fam: DrugFamily, state: DrugState, members: frozenset[int], limits: PaceAt, mult: int
 ) -> tuple[DrugState, int] | None:
     """The preferred substitution of a drug whose measure is linear in its daily
