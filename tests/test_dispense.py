@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from strategies import unit_sets
 from taperplan import Form, Quantity, Unit, UnitCount, UnitSet
-from taperplan._dispense import reachable
+from taperplan._dispense import count_number, counted_noun, reachable
 
 HALF = Decimal("0.5")
 
@@ -147,3 +147,20 @@ def test_the_12_patch_is_printed_as_labelled_and_counted_as_it_delivers() -> Non
     unit = UnitCount(Quantity(Decimal("12.5"), Unit.MCG_PER_H), Decimal(1), "12 mcg/h")
     assert unit.strength_text == "12 mcg/h"
     assert unit.amount == Quantity(Decimal("12.5"), Unit.MCG_PER_H)
+
+
+@pytest.mark.parametrize(
+    ("count", "number", "noun"),
+    [
+        (Decimal("0.5"), "½", "tablet"),
+        (Decimal(1), "1", "tablet"),
+        (Decimal("1.5"), "1½", "tablets"),
+        (Decimal(3), "3", "tablets"),
+    ],
+)
+def test_one_way_to_write_a_count(count: Decimal, number: str, noun: str) -> None:
+    """Every export writes a count and its noun the same way (the calendar, the handout and
+    the units' own description)."""
+    assert count_number(count) == number
+    assert counted_noun(Form.IR_TABLET, count) == noun
+    assert counted_noun(Form.PATCH, Decimal(2)) == "patches"

@@ -36,10 +36,10 @@ from taperplan._loader import parse_regimen
 from taperplan._notices import Notice
 from taperplan._plan import StepKind, TaperPlan
 from taperplan._render import SAFETY
+from taperplan._statement import DISCLAIMER
 from taperplan.export._chart import MissingDependencyError, chart_data, plan_chart
 from taperplan.export._csv import plan_to_csv
 from taperplan.export._handout import HowToTake, Text, handout_text, plan_to_handout
-from taperplan.export._json import DISCLAIMER
 
 SAMPLE = str(resources.files("taperplan") / "data" / "sample-regimen.toml")
 REGIMENS = Path(__file__).parent / "data" / "regimens"

@@ -51,13 +51,22 @@ class UnitCount:
         """``1½ × 15 mg tablet``, ``2.5 mL of 2 mg/mL``, ``2 × 25 mcg/h patch``."""
         if form is Form.ORAL_SOLUTION:
             return f"{format_decimal(self.count)} mL of {self.strength_text}"
-        whole = int(self.count)
-        half = self.count - whole
-        number = (str(whole) if whole else "") + ("½" if half else "")
-        noun = form.unit_noun
-        if self.count > 1:
-            noun += "es" if noun.endswith("ch") else "s"
-        return f"{number} × {self.strength_text} {noun}"
+        return f"{count_number(self.count)} × {self.strength_text} {counted_noun(form, self.count)}"
+
+
+def count_number(count: Decimal) -> str:
+    """A count of tablets, capsules or patches as a label prints it: ``1½``, ``½``, ``2``
+    (at most one half, as the units are made)."""
+    whole = int(count)
+    return (str(whole) if whole else "") + ("½" if count - whole else "")
+
+
+def counted_noun(form: Form, count: Decimal) -> str:
+    """The form's unit for ``count`` of them: ``tablet``, ``tablets``, ``patches``."""
+    noun = form.unit_noun
+    if count > 1:
+        noun += "es" if noun.endswith("ch") else "s"
+    return noun
 
 
 def _places(value: Decimal) -> int:

@@ -38,8 +38,8 @@ from typing import Any
 from taperplan._catalogue import Form
 from taperplan._errors import FHIRExportError
 from taperplan._plan import Dose, MedicationDose, Step, TaperPlan
+from taperplan._statement import DISCLAIMER
 from taperplan._units import Quantity, Unit, format_decimal
-from taperplan.export._json import DISCLAIMER
 
 #: The namespace of every UUID this export makes (itself a name-based UUID).
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/taperplan/taperplan#fhir")

@@ -37,13 +37,12 @@ import attrs
 from taperplan._adjuncts import Adjunct
 from taperplan._catalogue import Form
 from taperplan._data import data_text, load_data
-from taperplan._dispense import UnitCount
+from taperplan._dispense import UnitCount, count_number
 from taperplan._plan import Dose, MedicationDose, Step, StepKind, TaperPlan
-from taperplan._statement import SAFETY
+from taperplan._statement import DISCLAIMER, SAFETY
 from taperplan._units import format_decimal
 from taperplan._withdrawal import WithdrawalWindow
 from taperplan.export._chart import chart_data, format_value, medication_words, plan_chart
-from taperplan.export._json import DISCLAIMER
 
 TITLE = "Your opioid taper plan"
 
@@ -181,11 +180,9 @@ def count_words(unit: UnitCount, form: Form) -> str:
     delivers 12.5)."""
     if form is Form.ORAL_SOLUTION:
         return f"{format_decimal(unit.count)} mL of the {unit.strength_text} liquid"
-    whole = int(unit.count)
-    half = unit.count - whole
-    number = (str(whole) if whole else "") + ("½" if half else "")
     singular, plural = _NOUNS[form]
-    return f"{number} {plural if unit.count > 1 else singular} of {unit.strength_text}"
+    noun = plural if unit.count > 1 else singular
+    return f"{count_number(unit.count)} {noun} of {unit.strength_text}"
 
 
 def dose_words(dose: Dose, form: Form) -> str:

@@ -43,6 +43,7 @@ import attrs
 from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
 
 from taperplan._catalogue import Form
+from taperplan._dispense import count_number, counted_noun
 from taperplan._errors import CalendarOptionError, InvalidRegimenError, Problem
 from taperplan._notices import Notice
 from taperplan._plan import Dose, MedicationDose, Step, StepKind, TaperPlan
@@ -115,12 +116,7 @@ def _unit_count(part: MedicationDose, dose: Dose) -> str:
     total = sum((unit.count for unit in dose.units), Decimal(0))
     if part.form is Form.ORAL_SOLUTION:
         return f"{format_decimal(total)} mL"
-    whole = int(total)
-    number = (str(whole) if whole else "") + ("½" if total - whole else "")
-    noun = part.form.unit_noun
-    if total > 1:
-        noun += "es" if noun.endswith("ch") else "s"
-    return f"{number} {noun}"
+    return f"{count_number(total)} {counted_noun(part.form, total)}"
 
 
 def _daily(part: MedicationDose) -> str:

@@ -47,6 +47,7 @@ from taperplan._pace import Pace, presets
 from taperplan._plan import Dose, MedicationDose, Step, Substitute, TaperPlan
 from taperplan._reading import did_you_mean, iso_date
 from taperplan._regimen import Context, Medication, Regimen
+from taperplan._statement import DISCLAIMER
 from taperplan._units import Quantity, Unit, format_decimal
 from taperplan._withdrawal import WithdrawalWindow
 
@@ -193,11 +194,6 @@ def _floats(value: Any) -> Any:
 # -- plans (interfaces.md §4) ------------------------------------------------------
 
 SCHEMA = "taperplan.plan/1"
-
-DISCLAIMER = (
-    "Decision support for clinicians; not medical advice and not a diagnosis. "
-    "Doses must be reviewed and supervised by the prescribing clinician."
-)
 
 #: The fix for a plan document that is not what taperplan wrote.
 _REWRITE = "write the plan again with `taperplan plan FILE --format json`"
