@@ -72,6 +72,11 @@ class Dose:
         """The days (from 0) of a step of ``length`` days on which the dose is taken."""
         return range(self.offset, length, self.every_days)
 
+    @property
+    def how_often(self) -> str:
+        """``every day`` or ``every 3 days``, as every output says it."""
+        return "every day" if self.every_days == 1 else f"every {self.every_days} days"
+
 
 @attrs.frozen
 class MedicationDose:

@@ -192,22 +192,15 @@ def dose_words(dose: Dose, form: Form) -> str:
 
 def _how_often(dose: Dose, form: Form) -> str:
     if form is Form.PATCH:
-        return f"change every {dose.every_days} days"
-    if dose.every_days == 1:
-        return "every day"
-    return f"every {dose.every_days} days"
-
-
-def _due(dose: Dose, offset: int) -> bool:
-    """Whether ``dose`` is taken on the day ``offset`` days into its step."""
-    return dose.taken_on(offset)
+        return f"change {dose.how_often}"
+    return dose.how_often
 
 
 def _last_dose_day(plan: TaperPlan) -> dt.date | None:
     last = None
     for step in plan.steps:
         for offset, day in enumerate(step.dates()):
-            if any(_due(d, offset) for part in step.medications for d in part.doses):
+            if any(d.taken_on(offset) for part in step.medications for d in part.doses):
                 last = day
     return last
 
@@ -762,7 +755,7 @@ class _StepWriter:
 
     @staticmethod
     def _cell(part: MedicationDose, dose: Dose, offset: int) -> str:
-        if _due(dose, offset):
+        if dose.taken_on(offset):
             label = f"{dose.time:%H:%M} {part.drug}: tick when taken"
             return (
                 f'<td class="tick"><span class="box" role="img"'

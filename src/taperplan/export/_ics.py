@@ -128,10 +128,6 @@ def _mme(value: Decimal | None) -> str:
     return "not applicable" if value is None else format_decimal(value.quantize(Decimal("0.1")))
 
 
-def _often(dose: Dose) -> str:
-    return "every day" if dose.every_days == 1 else f"every {dose.every_days} days"
-
-
 def _step_name(step: Step) -> str:
     """``step 3``: counted from 1 for patients (the plan's ``index`` counts from 0)."""
     return f"step {step.index + 1}"
@@ -184,7 +180,7 @@ class _Words:
 
     def dose_description(self, step: Step, part: MedicationDose, dose: Dose) -> str:
         take = "change to" if part.form is Form.PATCH else "take"
-        when = f"{take} {_units(part, dose)} at {dose.time.strftime('%H:%M')}, {_often(dose)}."
+        when = f"{take} {_units(part, dose)} at {dose.time.strftime('%H:%M')}, {dose.how_often}."
         if self.discreet:
             return f"{when[:1].upper()}{when[1:]}\nPlan {_step_name(step)}: {_step_dates(step)}."
         return "\n".join(
@@ -230,7 +226,7 @@ class _Words:
                 if self.discreet
                 else f"{_label(part)} {dose.amount} — {_units(part, dose)}"
             )
-            lines.append(f"  {dose.time.strftime('%H:%M')} {what}, {_often(dose)}")
+            lines.append(f"  {dose.time.strftime('%H:%M')} {what}, {dose.how_often}")
         if not self.discreet:
             lines.append(f"Total: {_mme(step.total_mme_per_day)} MME/day.")
             lines.extend(f"Note: {note}" for note in step.notes)
