@@ -36,3 +36,10 @@ def forget_shared_memory() -> None:
 
     _family.forget_all()
     _build.forget_all()
+
+
+#: Tapentadol IR three times a day, whose later steps take doses on alternate days
+#: (tests/data/tapentadol-tid.toml; several export tests plan it).
+TAPENTADOL_TID = (Path(__file__).parent / "data" / "tapentadol-tid.toml").read_text(
+    encoding="utf-8"
+)

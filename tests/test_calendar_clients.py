@@ -42,7 +42,7 @@ import pytest
 
 import calendar_clients as cc
 from strategies import fmt
-from support import in_ci
+from support import TAPENTADOL_TID, in_ci
 from taperplan import TaperPlan, parse_regimen, plan_taper
 from taperplan.export._ics import plan_to_ics
 
@@ -141,21 +141,9 @@ every_days = 56
 max_step_fraction = 0.5
 """
 
-TAPENTADOL_EVERY_OTHER_DAY = """
-# Tapentadol IR three times a day: later steps take the 07:00 and 14:00 doses every 2 days,
-# staggered (the 07:00 dose from each step's second day), across the 2027-03-14 change.
-timezone = "America/New_York"
-
-[[medication]]
-drug = "tapentadol"
-form = "ir_tablet"
-strength = "75 mg"
-dose = "75 mg"
-times = ["07:00", "14:00", "21:00"]
-
-[pace]
-preset = "cdc-short-term"
-"""
+#: Tapentadol IR three times a day: later steps take the 07:00 and 14:00 doses every 2 days,
+#: staggered (the 07:00 dose from each step's second day), across the 2027-03-14 change.
+TAPENTADOL_EVERY_OTHER_DAY = 'timezone = "America/New_York"\n' + TAPENTADOL_TID
 
 #: The same regimen started on the spring-forward day, 35-day steps: the first
 #: dose of the first series (its DTSTART) is at the skipped 02:30, so the

@@ -42,7 +42,7 @@ from hypothesis import assume, given
 from pydantic import ValidationError
 
 from strategies import PlanningCase, plan_or_none, planning_cases
-from support import golden_bytes
+from support import TAPENTADOL_TID, golden_bytes
 from taperplan import TaperPlan, TaperplanError, parse_regimen, plan_taper
 from taperplan import regimen_from_mapping as load_mapping
 from taperplan._errors import FHIRExportError
@@ -442,22 +442,6 @@ every_days = 2
 """
 
 
-#: Tapentadol IR taken three times a day: from step 5 the 07:00 dose is taken every 2 days
-#: from the step's second day (offset 1), staggered with the 14:00 dose every 2 days
-#: from the first; step 5 is 2027-02-05 to 2027-02-12.
-TAPENTADOL_OFFSETS = """\
-[[medication]]
-drug = "tapentadol"
-form = "ir_tablet"
-strength = "75 mg"
-dose = "75 mg"
-times = ["07:00", "14:00", "21:00"]
-
-[pace]
-preset = "cdc-short-term"
-"""
-
-
 def sample_text() -> str:
     """The packaged sample regimen (interfaces.md §1)."""
     return files("taperplan").joinpath("data/sample-regimen.toml").read_text(encoding="utf-8")
@@ -476,7 +460,7 @@ GOLDEN_CASES = [
         ("morphine-oxycodone-uneven", lambda: MORPHINE_OXYCODONE_UNEVEN, None),
         ("fentanyl-patch", lambda: FENTANYL_PATCH, "Patient/example"),
         ("oxycodone-oral-solution", lambda: OXYCODONE_SOLUTION, None),
-        ("tapentadol-offsets", lambda: TAPENTADOL_OFFSETS, None),
+        ("tapentadol-offsets", lambda: TAPENTADOL_TID, None),
     )
 ]
 
@@ -621,7 +605,7 @@ class TestPlanToFhir:
     def test_offset_dose_starts_on_its_first_day(self) -> None:
         """A dose every 2 days from its step's second day (offset 1) starts its bounds
         then, a day after the step and the staggered dose at 14:00; both end with the step."""
-        plan = plan_of(TAPENTADOL_OFFSETS)
+        plan = plan_of(TAPENTADOL_TID)
         step = plan.steps[4]
         assert [(d.time, d.every_days, d.offset) for d in step.medications[0].doses] == [
             (dt.time(7), 2, 1),
@@ -886,7 +870,7 @@ def _at(bundle: dict[str, Any], sequence: int, time: str) -> dict[str, Any]:
     return result
 
 
-#: Ways to break the bundle of TAPENTADOL_OFFSETS around its offset dose.
+#: Ways to break the bundle of TAPENTADOL_TID around its offset dose.
 BROKEN_OFFSETS: Mapping[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "offset of a whole period": (
         lambda b: _shift(b, 5, 2, time="07:00:00"),
@@ -961,7 +945,7 @@ class TestValidation:
     def test_invariants_reject_around_offsets(self, name: str) -> None:
         """A dose taken from its step's second day may start one day late, and no more;
         it still ends with its step, whose length is whole periods."""
-        plan = plan_of(TAPENTADOL_OFFSETS)
+        plan = plan_of(TAPENTADOL_TID)
         offset = plan.steps[4].medications[0].doses[0]
         assert (offset.time, offset.every_days, offset.offset) == (dt.time(7), 2, 1)
         bundle = plan_to_fhir(plan)

@@ -28,7 +28,7 @@ import pytest
 from hypothesis import given
 
 from strategies import PlanningCase, planning_cases
-from support import golden_bytes, in_ci
+from support import TAPENTADOL_TID, golden_bytes, in_ci
 from taperplan import PlanningError, TaperplanError, load_regimen, plan_taper
 from taperplan._catalogue import WithdrawalProfile
 from taperplan._data import load_data
@@ -67,20 +67,6 @@ times = ["08:00", "20:00"]
 
 [pace]
 preset = "va-faster"
-"""
-
-#: Tapentadol IR three times a day: from step 5 (8 days from 2027-02-05) the 07:00 dose
-#: is taken every 2 days from the step's second day, the 14:00 dose from its first.
-TAPENTADOL = """
-[[medication]]
-drug = "tapentadol"
-form = "ir_tablet"
-strength = "75 mg"
-dose = "75 mg"
-times = ["07:00", "14:00", "21:00"]
-
-[pace]
-preset = "cdc-short-term"
 """
 
 OLDER_PATIENT_ON_LIQUID = """
@@ -390,7 +376,7 @@ class TestPlanToHandout:
     def test_boxes_of_doses_every_2_days_follow_their_offsets(self) -> None:
         """Doses every 2 days have boxes on their own days only: the 07:00 dose from the
         step's second day (offset 1), the 14:00 dose from its first, so no day is empty."""
-        plan = plan_taper(parse_regimen(TAPENTADOL, source="tapentadol"), start=START)
+        plan = plan_taper(parse_regimen(TAPENTADOL_TID, source="tapentadol"), start=START)
         step = plan.steps[4]
         assert [(d.time, d.every_days, d.offset) for d in step.medications[0].doses] == [
             (dt.time(7), 2, 1),

@@ -16,6 +16,7 @@ import io
 import re
 import subprocess
 import sys
+import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -30,7 +31,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from strategies import ZONES, PlanningCase, plan_or_none, zoned_planning_cases
-from support import golden_bytes
+from support import TAPENTADOL_TID, golden_bytes
 from taperplan import (
     InvalidRegimenError,
     Regimen,
@@ -236,19 +237,7 @@ ONE_PRODUCT = {
 
 #: Tapentadol IR three times a day: from step 5 the 07:00 dose is taken every 2 days
 #: from the step's second day, staggered with the 14:00 dose.
-TAPENTADOL = {
-    "timezone": "America/New_York",
-    "medication": [
-        {
-            "drug": "tapentadol",
-            "form": "ir_tablet",
-            "strength": "75 mg",
-            "dose": "75 mg",
-            "times": ["07:00", "14:00", "21:00"],
-        }
-    ],
-    "pace": {"preset": "cdc-short-term"},
-}
+TAPENTADOL = {**tomllib.loads(TAPENTADOL_TID), "timezone": "America/New_York"}
 
 
 def sample_plan() -> TaperPlan:
