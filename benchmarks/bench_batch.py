@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from regimens import random_regimen
 
 from taperplan import regimen_from_mapping
-from taperplan._batch import plan_many
+from taperplan.batch import plan_many
 
 START = dt.date(2027, 1, 4)
 

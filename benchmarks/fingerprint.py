@@ -49,11 +49,12 @@ from taperplan import (
     PlanningError,
     TaperPlan,
     TaperplanError,
+    pause,
     plan_taper,
     regimen_from_mapping,
     replan,
 )
-from taperplan.export import _json
+from taperplan.formats import json as _json
 
 plan_to_dict: Callable[[TaperPlan], dict[str, Any]] = _json.plan_to_dict
 to_json: Callable[[Any], str] = _json.to_json
@@ -128,7 +129,7 @@ def _follow_ups(
         if on >= plan.stop_date:
             on = plan.stop_date - dt.timedelta(days=1)
         days = rng.randint(1, 60)
-        yield f"{key}/pause", outcome(lambda: plan.pause(on=on, days=days))[1]
+        yield f"{key}/pause", outcome(lambda: pause(plan, on=on, days=days))[1]
     on = _day(plan, rng.random())
     yield f"{key}/replan", outcome(lambda: replan(plan, on=on, supervised=supervised))[1]
 

@@ -43,7 +43,7 @@ napoleon_google_docstring = True
 napoleon_numpy_docstring = False
 autodoc_member_order = "bysource"
 # Types go into the descriptions: signatures stay short, and the private module
-# paths behind the public names (taperplan._units.Quantity) stay out of them.
+# paths behind the public names (taperplan.units.Quantity) stay out of them.
 autodoc_typehints = "description"
 autodoc_typehints_description_target = "documented"
 

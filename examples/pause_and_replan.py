@@ -24,6 +24,7 @@ from taperplan import (
     TaperPlan,
     load_plan,
     pace_from_mapping,
+    pause,
     plan_taper,
     plan_to_json,
     regimen_from_mapping,
@@ -115,7 +116,7 @@ def main() -> None:
         saved = load_plan(folder / "plan.json")
         print(f"\nloaded plan.json: equal to the plan that was saved: {saved == plan}")
 
-        paused = saved.pause(on=PAUSE_ON, days=14)
+        paused = pause(saved, on=PAUSE_ON, days=14)
         print(f"\npaused on {PAUSE_ON} for 14 days: revision {paused.revision}, ", end="")
         print(f"stop on {paused.stop_date}")
         outline(paused)

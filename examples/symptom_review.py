@@ -19,6 +19,7 @@ from taperplan import (
     LogEntry,
     Review,
     parse_log_csv,
+    pause,
     plan_taper,
     regimen_from_mapping,
     review,
@@ -108,7 +109,7 @@ def main() -> None:
     pauses = result.of_kind("pause")
     if pauses and pauses[0].pause_preview is not None:
         preview = pauses[0].pause_preview
-        paused = plan.pause(on=preview.on, days=preview.days)
+        paused = pause(plan, on=preview.on, days=preview.days)
         print(
             f"\nThe clinician pauses from {preview.on} for {preview.days} days: revision "
             f"{paused.revision}, stop moves from {plan.stop_date} to {paused.stop_date}."

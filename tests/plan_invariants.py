@@ -43,7 +43,7 @@ from fractions import Fraction
 from typing import Any
 
 from taperplan import Pace, Regimen, TaperPlan
-from taperplan.export._json import plan_to_dict
+from taperplan.formats.json import plan_to_dict
 
 #: MME factors of the clinical reference §1 (cdc2022); None: MME does not apply.
 CDC2022_FACTORS: Mapping[str, Fraction | None] = {

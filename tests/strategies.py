@@ -798,7 +798,7 @@ def planning_cases(draw: st.DrawFn, *, max_medications: int = 2) -> PlanningCase
     return PlanningCase(mapping, draw(pace_specs()), draw(start_dates()), substitute)
 
 
-# --- 6. Symptom log and review (taperplan._review) ------------------------------------
+# --- 6. Symptom log and review (taperplan.reviewing.review) ------------------------------------
 # Synthetic plan timelines and symptom logs around them. Step kinds, lengths and
 # windows cover what plans produce (cuts, pauses, a final stop; windows that end
 # before or after the next cut); the dates of log entries fall before, during and
@@ -813,9 +813,9 @@ PAIN_SITES: tuple[str, ...] = ("low back", "Low  Back", "left knee", "neck")
 
 @st.composite
 def review_timelines(draw: st.DrawFn) -> Any:
-    """A :class:`~taperplan._review.PlanTimeline`: 2–8 contiguous steps, the last a stop."""
-    from taperplan._plan import StepKind  # noqa: PLC0415 - keeps the import list short
-    from taperplan._review import PlanTimeline, TimelineStep  # noqa: PLC0415
+    """A :class:`~taperplan.reviewing.review.PlanTimeline`: 2–8 contiguous steps, the last a stop."""
+    from taperplan.model.plan import StepKind  # noqa: PLC0415 - keeps the import list short
+    from taperplan.reviewing.review import PlanTimeline, TimelineStep  # noqa: PLC0415
 
     count = draw(st.integers(min_value=2, max_value=8))
     start = draw(st.dates(min_value=dt.date(2026, 1, 1), max_value=dt.date(2028, 12, 31)))
@@ -855,8 +855,8 @@ def _optional_flag() -> st.SearchStrategy[bool | None]:
 
 @st.composite
 def scale_totals(draw: st.DrawFn) -> Any:
-    """A :class:`~taperplan._review.ScaleTotal` of any scale."""
-    from taperplan._review import ScaleTotal  # noqa: PLC0415
+    """A :class:`~taperplan.reviewing.review.ScaleTotal` of any scale."""
+    from taperplan.reviewing.review import ScaleTotal  # noqa: PLC0415
 
     key = draw(st.sampled_from(sorted(SCALE_TOTAL_MAXIMUM)))
     return ScaleTotal.of(key, draw(st.integers(0, SCALE_TOTAL_MAXIMUM[key])))
@@ -864,8 +864,8 @@ def scale_totals(draw: st.DrawFn) -> Any:
 
 @st.composite
 def log_entries(draw: st.DrawFn, first: dt.date, last: dt.date) -> Any:
-    """A :class:`~taperplan._review.LogEntry` dated from ``first`` to ``last``."""
-    from taperplan._review import LogEntry  # noqa: PLC0415
+    """A :class:`~taperplan.reviewing.review.LogEntry` dated from ``first`` to ``last``."""
+    from taperplan.reviewing.review import LogEntry  # noqa: PLC0415
 
     return LogEntry(
         day=draw(st.dates(min_value=first, max_value=last)),
@@ -891,7 +891,7 @@ def review_cases(draw: st.DrawFn, *, max_entries: int = 30) -> tuple[Any, tuple[
     return timeline, tuple(entries), on
 
 
-# --- 7. Calendar export (taperplan.export._ics) ---------------------------------------
+# --- 7. Calendar export (taperplan.formats.ics) ---------------------------------------
 # A calendar needs the regimen's time zone: planning cases that always name one.
 
 
@@ -905,7 +905,7 @@ def zoned_planning_cases(draw: st.DrawFn, *, max_medications: int = 2) -> Planni
     return PlanningCase(mapping, case.spec, case.start)
 
 
-# --- 8. JSON documents (taperplan.export._json) ---------------------------------------
+# --- 8. JSON documents (taperplan.formats.json) ---------------------------------------
 # Plain JSON values (to compare taperplan's writer with json.dumps) and exact decimals
 # (amounts, MME and cut fractions with up to 28 significant digits, as plans hold).
 

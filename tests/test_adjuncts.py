@@ -1,4 +1,4 @@
-"""Tests for adjunct suggestions (taperplan._adjuncts)."""
+"""Tests for adjunct suggestions (taperplan.clinical.adjuncts)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from hypothesis import given
 
 from strategies import clinical_context_kwargs, total_mmes
 from taperplan import CatalogueError, Context, Notice
-from taperplan._adjuncts import (
+from taperplan._data import load_data
+from taperplan.clinical.adjuncts import (
     CATEGORIES,
     Adjunct,
     Caution,
@@ -21,7 +22,6 @@ from taperplan._adjuncts import (
     adjunct_to_dict,
     suggest_adjuncts,
 )
-from taperplan._data import load_data
 
 RULE_KEY = "no-opioids-or-benzodiazepines-for-withdrawal"
 NALOXONE_FLAGS = (

@@ -23,12 +23,11 @@ from taperplan import (
     InvalidRegimenError,
     PlanningError,
     StoppedAt,
-    _cli_batch,
     load_regimen,
     plan_taper,
     regimen_from_mapping,
 )
-from taperplan._batch import (
+from taperplan.batch import (
     SUMMARY_COLUMNS,
     BatchItem,
     BatchResult,
@@ -39,11 +38,12 @@ from taperplan._batch import (
     plan_one,
     summary_row,
 )
-from taperplan._cli import cli, main
-from taperplan._cli_batch import COLUMNS, batch
-from taperplan._errors import BatchInputError
-from taperplan.export import _csv
-from taperplan.export._json import plan_to_dict, plan_to_json, to_json
+from taperplan.cli import batch as _cli_batch
+from taperplan.cli.batch import COLUMNS, batch
+from taperplan.cli.main import cli, main
+from taperplan.errors import BatchInputError
+from taperplan.formats import csv as _csv
+from taperplan.formats.json import plan_to_dict, plan_to_json, to_json
 
 ROOT = Path(__file__).resolve().parent.parent
 REGIMENS = ROOT / "tests" / "data" / "regimens"
@@ -86,7 +86,7 @@ NO_ZONE = GOOD.format(dose=10).replace('timezone = "America/New_York"\n', "")
 
 @pytest.fixture(autouse=True)
 def registered() -> None:
-    """Register ``batch`` on the main group, as taperplan._cli will (idempotent)."""
+    """Register ``batch`` on the main group, as taperplan.cli.main will (idempotent)."""
     cli.add_command(batch)
 
 

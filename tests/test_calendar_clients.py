@@ -44,7 +44,7 @@ import calendar_clients as cc
 from strategies import fmt
 from support import TAPENTADOL_TID, in_ci
 from taperplan import TaperPlan, parse_regimen, plan_taper
-from taperplan.export._ics import plan_to_ics
+from taperplan.formats.ics import plan_to_ics
 
 T = TypeVar("T")
 

@@ -1,4 +1,4 @@
-"""Integrity tests for the packaged catalogue (taperplan._catalogue and data/*.toml)."""
+"""Integrity tests for the packaged catalogue (taperplan.reference.products and data/*.toml)."""
 
 from __future__ import annotations
 

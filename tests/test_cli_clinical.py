@@ -1,4 +1,4 @@
-"""Tests for the clinical commands of the CLI (taperplan._cli_clinical): score and review."""
+"""Tests for the clinical commands of the CLI (taperplan.cli.clinical): score and review."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from taperplan import _cli_clinical
-from taperplan._cli import SAFETY, cli, main
-from taperplan._cli_clinical import review, score
+from taperplan.cli import clinical as _cli_clinical
+from taperplan.cli.clinical import review, score
+from taperplan.cli.main import SAFETY, cli, main
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "src" / "taperplan" / "data" / "sample-regimen.toml"
@@ -26,7 +26,7 @@ COWS_8 = [
 
 @pytest.fixture(autouse=True)
 def registered() -> None:
-    """Register the commands on the main group, as taperplan._cli will (idempotent)."""
+    """Register the commands on the main group, as taperplan.cli.main will (idempotent)."""
     cli.add_command(score)
     cli.add_command(review)
 

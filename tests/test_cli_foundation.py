@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import taperplan
-from taperplan._cli import SAFETY, main
+from taperplan.cli.main import SAFETY, main
 
 SAMPLE = Path(__file__).parent / "data" / "interfaces-sample.toml"
 

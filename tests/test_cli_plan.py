@@ -22,7 +22,7 @@ import pytest
 
 from plan_invariants import check_plan_invariants
 from taperplan import Pace, Regimen, load_regimen, preset
-from taperplan._cli import main
+from taperplan.cli.main import main
 
 REGIMENS = Path(__file__).parent / "data" / "regimens"
 SAMPLE = Path(str(resources.files("taperplan") / "data" / "sample-regimen.toml"))
@@ -261,7 +261,7 @@ def test_plan_json_is_the_same_under_any_hash_seed() -> None:
     """The JSON plan does not depend on Python's hash seed (set and dict order)."""
     path = REGIMENS / "two-opioids.toml"
     script = (
-        "import sys; from taperplan._cli import main; "
+        "import sys; from taperplan.cli.main import main; "
         f"sys.exit(main(['plan', {str(path)!r}, '--start', {START!r}, '--format', 'json']))"
     )
     outputs = set()
@@ -313,12 +313,12 @@ def test_every_output_is_written_and_stdout_is_unchanged(
 ) -> None:
     """All six files appear, each equal to its exporter's output for the same plan, and stdout
     is the --format output exactly as without them."""
-    from taperplan.export._chart import plan_chart  # noqa: PLC0415
-    from taperplan.export._csv import plan_to_csv  # noqa: PLC0415
-    from taperplan.export._fhir import fhir_to_json, plan_to_fhir  # noqa: PLC0415
-    from taperplan.export._handout import plan_to_handout  # noqa: PLC0415
-    from taperplan.export._ics import plan_to_ics  # noqa: PLC0415
-    from taperplan.export._json import plan_to_json  # noqa: PLC0415
+    from taperplan.formats.chart import plan_chart  # noqa: PLC0415
+    from taperplan.formats.csv import plan_to_csv  # noqa: PLC0415
+    from taperplan.formats.fhir import fhir_to_json, plan_to_fhir  # noqa: PLC0415
+    from taperplan.formats.handout import plan_to_handout  # noqa: PLC0415
+    from taperplan.formats.ics import plan_to_ics  # noqa: PLC0415
+    from taperplan.formats.json import plan_to_json  # noqa: PLC0415
 
     _, alone, _ = run(["plan", str(SAMPLE), "--start", START, "--format", "json"], capsys)
     code, out, err = run(plan_args(tmp_path, "--format", "json"), capsys)
@@ -535,7 +535,7 @@ def test_fhir_output_is_a_bundle(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
 def test_handout_prints_the_given_date(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """--generated-on is the date on the handout; the page embeds the chart."""
-    from taperplan.export._handout import long_date  # noqa: PLC0415
+    from taperplan.formats.handout import long_date  # noqa: PLC0415
 
     target = tmp_path / "plan.html"
     code, _, err = run(

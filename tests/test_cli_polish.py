@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from taperplan import load_plan
-from taperplan._cli import cli, main
 from taperplan._statement import SAFETY
+from taperplan.cli.main import cli, main
 
 
 def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:

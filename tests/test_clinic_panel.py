@@ -13,7 +13,7 @@ from clinic_panel import panel, unsupervised_paces
 from plan_invariants import check_plan
 from support import forget_shared_memory
 from taperplan import Form, Quantity, Regimen, UnitSet, plan_taper, regimen_from_mapping
-from taperplan.export._json import plan_to_dict, to_json
+from taperplan.formats.json import plan_to_dict, to_json
 
 START = dt.date(2027, 1, 4)
 
@@ -119,7 +119,7 @@ def test_a_dose_maker_never_reads_another_medications_doses(
     """When the shared doses are emptied (their bound reached) while a plan is being made,
     say by another thread, the numbers of the medications start no one else's: the plan
     keeps its own dose times."""
-    from taperplan._mme import resolve_factor_set  # noqa: PLC0415
+    from taperplan.clinical.mme import resolve_factor_set  # noqa: PLC0415
     from taperplan.planning import _build  # noqa: PLC0415 - a private knob
     from taperplan.planning._lanes import build_layout  # noqa: PLC0415
 
@@ -139,7 +139,7 @@ def test_a_layout_kept_from_before_uses_only_families_still_shared(
     """Past the bound on families, the least recently used one goes with what it
     remembers; a layout kept for a regimen that used it is laid out afresh, so nothing
     is remembered outside the bound, and the plan is the same."""
-    from taperplan._mme import resolve_factor_set  # noqa: PLC0415
+    from taperplan.clinical.mme import resolve_factor_set  # noqa: PLC0415
     from taperplan.planning import _family  # noqa: PLC0415 - a private knob
     from taperplan.planning._lanes import build_layout  # noqa: PLC0415
 

@@ -1,4 +1,4 @@
-"""What a pharmacy can dispense (taperplan._dispense): each answer of ``UnitSet.make`` and
+"""What a pharmacy can dispense (taperplan.reference.dispense): each answer of ``UnitSet.make`` and
 ``reachable`` checked against a brute-force count of every way the units combine."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from strategies import unit_sets
 from taperplan import Form, Quantity, Unit, UnitCount, UnitSet
-from taperplan._dispense import count_number, counted_noun, reachable
+from taperplan.reference.dispense import count_number, counted_noun, reachable
 
 HALF = Decimal("0.5")
 

@@ -224,7 +224,7 @@ def test_tutorial_commands_run_and_print_what_it_shows(tmp_path: Path) -> None:
     (tmp_path / "regimen.toml").write_text(regimen, encoding="utf-8")
     commands = _commands(TUTORIAL)
     assert len(commands) >= 4
-    cli = f"{shlex.quote(sys.executable)} -m taperplan._cli"
+    cli = f"{shlex.quote(sys.executable)} -m taperplan.cli.main"
     printed: set[str] = set()
     for command in commands:
         result = subprocess.run(  # noqa: S602 - the tutorial's own commands, as a reader types them

@@ -19,7 +19,7 @@ import pytest
 
 from support import golden_bytes
 from taperplan.export import plan_to_csv
-from taperplan.export._csv import COLUMNS
+from taperplan.formats.csv import COLUMNS
 from test_export_fhir import GOLDEN_CASES, plan_of
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -1,4 +1,4 @@
-"""The FHIR R4 export (``taperplan.export._fhir``).
+"""The FHIR R4 export (``taperplan.formats.fhir``).
 
 Bundles are validated three ways: fhirclient's R4 models (strict, and
 ``as_json()`` must give the input back), fhir.resources' R4B models (and
@@ -43,11 +43,11 @@ from pydantic import ValidationError
 
 from strategies import PlanningCase, plan_or_none, planning_cases
 from support import TAPENTADOL_TID, golden_bytes
-from taperplan import TaperPlan, TaperplanError, parse_regimen, plan_taper
+from taperplan import TaperPlan, TaperplanError, parse_regimen, pause, plan_taper
 from taperplan import regimen_from_mapping as load_mapping
-from taperplan._errors import FHIRExportError
-from taperplan.export._fhir import fhir_to_json, json_number, plan_to_fhir
-from taperplan.export._json import plan_to_dict
+from taperplan.errors import FHIRExportError
+from taperplan.formats.fhir import fhir_to_json, json_number, plan_to_fhir
+from taperplan.formats.json import plan_to_dict
 
 GOLDEN = Path(__file__).parent / "golden"
 START = dt.date(2027, 1, 4)  # a Monday
@@ -697,7 +697,7 @@ class TestPlanToFhir:
         """Ids are UUIDs of the plan id: a pause keeps them, another start changes them."""
         plan = plan_of(MORPHINE_OXYCODONE_UNEVEN)
         bundle = plan_to_fhir(plan)
-        paused = plan_to_fhir(plan.pause(on=dt.date(2027, 1, 20), days=7))
+        paused = plan_to_fhir(pause(plan, on=dt.date(2027, 1, 20), days=7))
         other = plan_to_fhir(plan_of(MORPHINE_OXYCODONE_UNEVEN, START + dt.timedelta(days=7)))
 
         def ids(b: Mapping[str, Any]) -> list[str]:
@@ -713,7 +713,7 @@ class TestPlanToFhir:
 
     def test_paused_plan_is_valid(self) -> None:
         """A paused plan (one more step) still validates and stays contiguous."""
-        plan = plan_of(MORPHINE_OXYCODONE_UNEVEN).pause(on=dt.date(2027, 1, 20), days=7)
+        plan = pause(plan_of(MORPHINE_OXYCODONE_UNEVEN), on=dt.date(2027, 1, 20), days=7)
         check_all(plan_to_fhir(plan), plan)
 
     def test_two_runs_give_identical_bytes(self) -> None:

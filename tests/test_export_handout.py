@@ -30,16 +30,16 @@ from hypothesis import given
 from strategies import PlanningCase, planning_cases
 from support import TAPENTADOL_TID, golden_bytes, in_ci
 from taperplan import PlanningError, TaperplanError, load_regimen, plan_taper
-from taperplan._catalogue import WithdrawalProfile
 from taperplan._data import load_data
-from taperplan._loader import parse_regimen
-from taperplan._notices import Notice
-from taperplan._plan import StepKind, TaperPlan
-from taperplan._render import SAFETY
 from taperplan._statement import DISCLAIMER
-from taperplan.export._chart import MissingDependencyError, chart_data, plan_chart
-from taperplan.export._csv import plan_to_csv
-from taperplan.export._handout import HowToTake, Text, handout_text, plan_to_handout
+from taperplan.cli.render import SAFETY
+from taperplan.formats.chart import MissingDependencyError, chart_data, plan_chart
+from taperplan.formats.csv import plan_to_csv
+from taperplan.formats.handout import HowToTake, Text, handout_text, plan_to_handout
+from taperplan.formats.regimen import parse_regimen
+from taperplan.model.plan import StepKind, TaperPlan
+from taperplan.reference.notices import Notice
+from taperplan.reference.products import WithdrawalProfile
 
 SAMPLE = str(resources.files("taperplan") / "data" / "sample-regimen.toml")
 REGIMENS = Path(__file__).parent / "data" / "regimens"
@@ -593,7 +593,7 @@ class TestPlanChart:
             f"""
             import datetime as dt, sys
             from taperplan import load_regimen, plan_taper
-            from taperplan.export._chart import plan_chart
+            from taperplan.formats.chart import plan_chart
             plan = plan_taper(load_regimen({SAMPLE!r}), start=dt.date(2027, 1, 4))
             sys.stdout.buffer.write(plan_chart(plan, fmt=sys.argv[1]))
             """

@@ -39,12 +39,13 @@ from taperplan import (
     TaperplanError,
     catalogue,
     load_regimen,
+    pause,
     plan_taper,
     regimen_from_mapping,
 )
-from taperplan._errors import CalendarOptionError
-from taperplan.export._csv import plan_to_csv
-from taperplan.export._ics import calendar_warnings, plan_to_ics, zone_observances
+from taperplan.errors import CalendarOptionError
+from taperplan.formats.csv import plan_to_csv
+from taperplan.formats.ics import calendar_warnings, plan_to_ics, zone_observances
 
 DATA = Path(__file__).parent / "data"
 GOLDEN = Path(__file__).parent / "golden"
@@ -511,7 +512,7 @@ class TestOptions:
         """``import taperplan`` imports neither icalendar nor this export."""
         code = (
             "import sys, taperplan, taperplan.export; "
-            "print(sorted(m for m in sys.modules if m.startswith(('icalendar', 'taperplan.export._ics'))))"
+            "print(sorted(m for m in sys.modules if m.startswith(('icalendar', 'taperplan.formats.ics'))))"
         )
         result = subprocess.run(
             [sys.executable, "-c", code], capture_output=True, text=True, check=True
@@ -658,14 +659,14 @@ class TestProperties:
     def test_a_pause_keeps_the_uids_with_a_higher_sequence(
         self, case: PlanningCase, where: int, days: int
     ) -> None:
-        """After plan.pause(...) every step, window and recurring dose event keeps its UID
+        """After pause(plan, ...) every step, window and recurring dose event keeps its UID
         with SEQUENCE + 1; new UIDs belong to the held step, to check-ins or to the
         dated one-off doses on clock-change days only."""
         plan = plan_or_none(case)
         if plan is None:
             return
         on = plan.start + dt.timedelta(days=where % ((plan.stop_date - plan.start).days + 1))
-        paused = plan.pause(on=on, days=days)
+        paused = pause(plan, on=on, days=days)
         before = uids(plan_to_ics(plan, dtstamp=DTSTAMP))
         after = uids(plan_to_ics(paused, dtstamp=DTSTAMP))
         assert set(before.values()) == {plan.revision}

@@ -1,4 +1,4 @@
-"""Output files (``taperplan._io.write_output``): never over an existing file without
+"""Output files (``taperplan.formats.files.write_output``): never over an existing file without
 ``force``, always atomic, nothing left behind on failure."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from taperplan import OutputExistsError, TaperplanError
-from taperplan import _io as io_module
-from taperplan._errors import OutputError
-from taperplan._io import check_output, write_output
+from taperplan.errors import OutputError
+from taperplan.formats import files as io_module
+from taperplan.formats.files import check_output, write_output
 
 OLD = b"the old plan\n"
 

@@ -1,4 +1,4 @@
-"""Tests for reading regimens (taperplan._loader)."""
+"""Tests for reading regimens (taperplan.formats.regimen)."""
 
 from __future__ import annotations
 

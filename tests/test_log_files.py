@@ -1,4 +1,4 @@
-"""Tests for symptom-log files (taperplan._review_io): the CSV and TOML formats and their errors."""
+"""Tests for symptom-log files (taperplan.formats.logs): the CSV and TOML formats and their errors."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from strategies import log_entries
-from taperplan._errors import InvalidLogError, TaperplanError
-from taperplan._review import LogEntry, ScaleTotal
-from taperplan._review_io import LOG_COLUMNS, load_log, parse_log_csv, parse_log_toml
-from taperplan._scales import ScaleResult
+from taperplan.errors import InvalidLogError, TaperplanError
+from taperplan.formats.logs import LOG_COLUMNS, load_log, parse_log_csv, parse_log_toml
+from taperplan.reviewing.review import LogEntry, ScaleTotal
+from taperplan.reviewing.scales import ScaleResult
 
 D = dt.date
 HEADER = "date,scale,total,pain,pain_site,pain_spread,allodynia,craving,loss_of_control,notes"

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from taperplan import InvalidRegimenError, RegimenFileError, TaperplanError, load_regimen
-from taperplan._cli import main
+from taperplan.cli.main import main
 
 MALFORMED = Path(__file__).parent / "data" / "malformed"
 EXPECTED: dict[str, dict[str, Any]] = tomllib.loads(
@@ -102,11 +102,11 @@ class TestCLI:
         ],
     )
     def test_real_process(self, name: str) -> None:
-        """Run as a real process (``python -m taperplan._cli``), the same file gives the same clean refusal."""
+        """Run as a real process (``python -m taperplan.cli.main``), the same file gives the same clean refusal."""
         expected = EXPECTED[name]
         path = str(MALFORMED / name)
         result = subprocess.run(
-            [sys.executable, "-m", "taperplan._cli", "mme", path, "--format", "json"],
+            [sys.executable, "-m", "taperplan.cli.main", "mme", path, "--format", "json"],
             capture_output=True,
             text=True,
             timeout=60,

@@ -1,4 +1,4 @@
-"""Tests for morphine milligram equivalents (taperplan._mme)."""
+"""Tests for morphine milligram equivalents (taperplan.clinical.mme)."""
 
 from __future__ import annotations
 

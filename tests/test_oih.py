@@ -1,4 +1,4 @@
-"""Tests for the pain-pattern considerations (taperplan._oih)."""
+"""Tests for the pain-pattern considerations (taperplan.reviewing.pain_pattern)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hypothesis import given
 from strategies import PAIN_SIGNS, clinical_context_kwargs, pain_observation_kwargs, total_mmes
 from taperplan import Context
 from taperplan._data import load_data
-from taperplan._oih import (
+from taperplan.reviewing.pain_pattern import (
     PainObservations,
     assess_pain_pattern,
     assessment_to_dict,

@@ -18,7 +18,7 @@ from jsonschema.exceptions import ValidationError
 from plan_invariants import plan_json
 from strategies import PlanningCase, planning_cases
 from taperplan import InvalidPlanDataError, PlanningError, load_regimen, plan_taper
-from taperplan.export._json import plan_from_dict, plan_to_json
+from taperplan.formats.json import plan_from_dict, plan_to_json
 
 SAMPLE = resources.files("taperplan") / "data" / "sample-regimen.toml"
 

@@ -28,12 +28,13 @@ from taperplan import (
     PlanningError,
     Regimen,
     TaperPlan,
+    pause,
     plan_taper,
     preset,
     regimen_from_mapping,
     replan,
 )
-from taperplan.export._json import plan_to_dict, to_json
+from taperplan.formats.json import plan_to_dict, to_json
 
 START = dt.date(2027, 1, 4)
 
@@ -122,7 +123,7 @@ def test_pause_keeps_every_invariant(case: PlanningCase, where: float, days: int
         return
     on = day_in(plan, where, last=plan.stop_date - dt.timedelta(days=1))
     period = interval_period(plan, on)
-    paused = plan.pause(on=on, days=days)
+    paused = pause(plan, on=on, days=days)
     check_plan(paused, case.regimen, plan.pace, start=case.start)
     moved = (paused.stop_date - plan.stop_date).days
     assert days <= moved < days + period

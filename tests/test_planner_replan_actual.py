@@ -21,6 +21,7 @@ from taperplan import (
     PlanningError,
     StepKind,
     load_regimen,
+    pause,
     plan_taper,
     plan_to_json,
     regimen_from_mapping,
@@ -51,7 +52,7 @@ def _oxycodone_er(morning: str, evening: str) -> dict[str, object]:
 def _sample_plan_paused() -> tuple[object, object]:
     regimen = load_regimen(SAMPLE / "sample-regimen.toml")
     plan = plan_taper(regimen, start=START)
-    return regimen, plan.pause(on=dt.date(2027, 2, 1), days=14)
+    return regimen, pause(plan, on=dt.date(2027, 2, 1), days=14)
 
 
 def test_a_higher_actual_dose_is_recorded_and_cut_from() -> None:
@@ -153,7 +154,7 @@ def test_pausing_the_replanned_step_holds_what_the_patient_takes() -> None:
     actual = regimen_from_mapping(_oxycodone_er("15 mg", "15 mg"))
     again = replan(paused, on=dt.date(2027, 3, 22), regimen=actual, allow_higher_dose=True)
     first_new = next(s for s in again.steps if s.replanned_from is not None)
-    held = again.pause(on=first_new.start, days=7)
+    held = pause(again, on=first_new.start, days=7)
     check_plan(held, regimen, held.pace, start=START)
     hold = held.steps[first_new.index]
     assert hold.kind is StepKind.PAUSE

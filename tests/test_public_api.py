@@ -57,7 +57,7 @@ def test_import_loads_no_planner_code() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     loaded = set(ast.literal_eval(out))
-    assert loaded == {"taperplan", "taperplan._errors", "taperplan._lazy", "taperplan._version"}
+    assert loaded == {"taperplan", "taperplan.errors", "taperplan._lazy", "taperplan._version"}
 
 
 def test_the_cli_loads_only_what_a_command_needs(tmp_path: Path) -> None:
@@ -66,7 +66,7 @@ def test_the_cli_loads_only_what_a_command_needs(tmp_path: Path) -> None:
     regimen = Path(taperplan.__file__).parent / "data" / "sample-regimen.toml"
     code = (
         "import sys\n"
-        "from taperplan._cli import main\n"
+        "from taperplan.cli.main import main\n"
         f"main(['plan', {str(regimen)!r}, '--start', '2027-01-04', '--format', 'csv'])\n"
         "print(sorted(sys.modules), file=sys.stderr)\n"
     )
@@ -79,12 +79,12 @@ def test_the_cli_loads_only_what_a_command_needs(tmp_path: Path) -> None:
         "icalendar",
         "matplotlib",
         "rich",
-        "taperplan._cli_batch",
-        "taperplan._cli_clinical",
-        "taperplan._io",
-        "taperplan.export._ics",
-        "taperplan.export._fhir",
-        "taperplan.export._handout",
+        "taperplan.cli.batch",
+        "taperplan.cli.clinical",
+        "taperplan.formats.files",
+        "taperplan.formats.ics",
+        "taperplan.formats.fhir",
+        "taperplan.formats.handout",
     ):
         assert heavy not in loaded, heavy
-    assert "taperplan.export._csv" in loaded
+    assert "taperplan.formats.csv" in loaded

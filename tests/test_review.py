@@ -1,4 +1,4 @@
-"""Tests for the symptom-log review (taperplan._review): rules, timelines, previews, properties."""
+"""Tests for the symptom-log review (taperplan.reviewing.review): rules, timelines, previews, properties."""
 
 from __future__ import annotations
 
@@ -13,11 +13,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from strategies import SCALE_TOTAL_MAXIMUM, review_cases
-from taperplan import TaperPlan, load_regimen, plan_taper
+from taperplan import TaperPlan, load_regimen, pause, plan_taper
 from taperplan._data import load_data
-from taperplan._errors import InvalidPlanDataError, InvalidScoreError, TaperplanError
-from taperplan._plan import StepKind
-from taperplan._review import (
+from taperplan.errors import InvalidPlanDataError, InvalidScoreError, TaperplanError
+from taperplan.formats.json import plan_to_dict
+from taperplan.formats.logs import review_to_dict, timeline_from_json
+from taperplan.model.plan import StepKind
+from taperplan.reviewing.review import (
     Flag,
     LogEntry,
     PlanTimeline,
@@ -29,9 +31,7 @@ from taperplan._review import (
     symptom_log,
     timeline_of,
 )
-from taperplan._review_io import review_to_dict, timeline_from_json
-from taperplan._scales import score_cows
-from taperplan.export._json import plan_to_dict
+from taperplan.reviewing.scales import score_cows
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "src" / "taperplan" / "data" / "sample-regimen.toml"
@@ -128,11 +128,11 @@ class TestPause:
         assert preview.source == "TAPERPLAN-REVIEW"
 
     def test_preview_matches_plan_pause(self, plan: TaperPlan) -> None:
-        """The previewed dates are those of plan.pause(on=preview.on, days=preview.days)."""
+        """The previewed dates are those of pause(plan, on=preview.on, days=preview.days)."""
         flag = review(plan, [cows(D(2027, 1, 7), 14)], on=D(2027, 1, 7)).flags[0]
         preview = flag.pause_preview
         assert preview is not None
-        paused = plan.pause(on=preview.on, days=preview.days)
+        paused = pause(plan, on=preview.on, days=preview.days)
         steps = {step.id: step for step in paused.steps}
         assert preview.next_cut_step is not None
         assert steps[preview.next_cut_step].start == preview.next_cut_paused
@@ -589,8 +589,8 @@ class TestPreviewMatchesPlanner:
     @pytest.mark.parametrize("path", [SAMPLE, *REGIMENS], ids=lambda p: p.name)
     def test_preview_dates_match_pause(self, path: Path) -> None:
         """For days across the plan, the previewed next cut and stop match plan.pause; so does refusing."""
-        from taperplan._errors import PlanningError  # noqa: PLC0415
-        from taperplan._review import _preview  # noqa: PLC0415
+        from taperplan.errors import PlanningError  # noqa: PLC0415
+        from taperplan.reviewing.review import _preview  # noqa: PLC0415
 
         plan = plan_taper(load_regimen(path, today=D(2026, 12, 1)), start=D(2027, 1, 4))
         timeline = timeline_of(plan)
@@ -598,7 +598,7 @@ class TestPreviewMatchesPlanner:
             for days in (1, 14):
                 preview = _preview(timeline, day, days, "TAPERPLAN-REVIEW")
                 try:
-                    paused = plan.pause(on=day, days=days)
+                    paused = pause(plan, on=day, days=days)
                 except PlanningError:
                     assert preview is None, (day, days)
                     continue

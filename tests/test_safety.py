@@ -1,4 +1,4 @@
-"""Tests for the safety notices (taperplan._safety)."""
+"""Tests for the safety notices (taperplan.clinical.safety)."""
 
 from __future__ import annotations
 
@@ -14,14 +14,14 @@ from hypothesis import strategies as st
 from strategies import clinical_context_kwargs, total_mmes
 from taperplan import Notice, Regimen, regimen_from_mapping
 from taperplan._data import load_data
-from taperplan._notices import warning_codes
-from taperplan._safety import (
+from taperplan.clinical.safety import (
     clock_changes,
     dst_time_warnings,
     oud_refusal_reason,
     regimen_safety_warnings,
     safety_codes,
 )
+from taperplan.reference.notices import warning_codes
 
 NALOXONE_FLAGS = (
     "benzodiazepines",

@@ -1,4 +1,4 @@
-"""Tests for the withdrawal scales (taperplan._scales): COWS, SOWS and SOWS-Gossop."""
+"""Tests for the withdrawal scales (taperplan.reviewing.scales): COWS, SOWS and SOWS-Gossop."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from strategies import (
 )
 from taperplan import CatalogueError, Problem, TaperplanError
 from taperplan._data import load_data
-from taperplan._errors import InvalidScoreError
-from taperplan._scales import (
+from taperplan.errors import InvalidScoreError
+from taperplan.reviewing.scales import (
     Band,
     Scale,
     ScaleItem,

@@ -1,4 +1,4 @@
-"""Tests for exact quantities (taperplan._units)."""
+"""Tests for exact quantities (taperplan.units)."""
 
 from __future__ import annotations
 

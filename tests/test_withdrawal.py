@@ -1,4 +1,4 @@
-"""Withdrawal windows (taperplan._withdrawal): each profile's window after a cut, from the
+"""Withdrawal windows (taperplan.clinical.withdrawal): each profile's window after a cut, from the
 packaged rules with their sources (clinical reference §4)."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from taperplan import WithdrawalProfile, window_after
-from taperplan._catalogue import catalogue
-from taperplan._withdrawal import window_rules
+from taperplan.clinical.withdrawal import window_rules
+from taperplan.reference.products import catalogue
 
 
 def test_every_profile_has_a_cited_rule() -> None:

@@ -14,8 +14,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from taperplan._lazy import lazy_names
+
+# hatchling reads the version from _version.py, so it is the installed one too
+# (and cheaper than importlib.metadata at start-up).
+from taperplan._version import __version__
+
 # The errors are cheap and are what callers catch: load them at once.
-from taperplan._errors import (
+from taperplan.errors import (
     BatchInputError,
     CatalogueError,
     DimensionError,
@@ -37,18 +43,19 @@ from taperplan._errors import (
     TaperplanError,
     TaperplanWarning,
 )
-from taperplan._lazy import lazy_names
-
-# hatchling reads the version from _version.py, so it is the installed one too
-# (and cheaper than importlib.metadata at start-up).
-from taperplan._version import __version__
 
 if TYPE_CHECKING:
-    from taperplan._adjuncts import (
-        CATEGORIES,
-        Adjunct,
+    from taperplan.batch import (
+        SUMMARY_COLUMNS,
+        BatchItem,
+        BatchResult,
+        load_batch,
+        plan_many,
+        plan_one,
+        summary_row,
+    )
+    from taperplan.clinical.adjuncts import (
         AdjunctEntry,
-        Caution,
         CautionRule,
         Condition,
         adjunct_entry,
@@ -58,16 +65,80 @@ if TYPE_CHECKING:
         caution_to_dict,
         suggest_adjuncts,
     )
-    from taperplan._batch import (
-        SUMMARY_COLUMNS,
-        BatchItem,
-        BatchResult,
-        load_batch,
-        plan_many,
-        plan_one,
-        summary_row,
+    from taperplan.clinical.mme import (
+        MedicationMME,
+        MMEReport,
+        medication_mme,
+        regimen_mme,
     )
-    from taperplan._catalogue import (
+    from taperplan.clinical.safety import (
+        ClockChange,
+        clock_changes,
+        dst_time_warnings,
+        oud_refusal_reason,
+        regimen_safety_warnings,
+        safety_codes,
+    )
+    from taperplan.clinical.withdrawal import window_after
+    from taperplan.formats.files import write_output
+    from taperplan.formats.json import (
+        load_plan,
+        plan_from_json,
+        plan_to_json,
+    )
+    from taperplan.formats.logs import (
+        LOG_COLUMNS,
+        load_log,
+        load_timeline,
+        log_entry_to_dict,
+        parse_log_csv,
+        parse_log_toml,
+        review_to_dict,
+        scale_reading_to_dict,
+        timeline_from_json,
+    )
+    from taperplan.formats.regimen import (
+        load_regimen,
+        parse_regimen,
+        regimen_from_mapping,
+    )
+    from taperplan.model.advice import CATEGORIES, Adjunct, Caution, WithdrawalWindow
+    from taperplan.model.plan import (
+        Dose,
+        MedicationDose,
+        Step,
+        StepKind,
+        Substitute,
+        TaperPlan,
+    )
+    from taperplan.model.regimen import (
+        Administration,
+        Context,
+        Medication,
+        Regimen,
+    )
+    from taperplan.planning import (
+        TaperOrder,
+        pause,
+        plan_taper,
+        replan,
+    )
+    from taperplan.reference.dispense import (
+        UnitCount,
+        UnitSet,
+    )
+    from taperplan.reference.notices import (
+        Notice,
+    )
+    from taperplan.reference.paces import (
+        Basis,
+        Pace,
+        default_pace,
+        pace_from_mapping,
+        preset,
+        presets,
+    )
+    from taperplan.reference.products import (
         Agonist,
         Catalogue,
         Combination,
@@ -79,26 +150,7 @@ if TYPE_CHECKING:
         WithdrawalProfile,
         catalogue,
     )
-    from taperplan._dispense import (
-        UnitCount,
-        UnitSet,
-    )
-    from taperplan._io import write_output
-    from taperplan._loader import (
-        load_regimen,
-        parse_regimen,
-        regimen_from_mapping,
-    )
-    from taperplan._mme import (
-        MedicationMME,
-        MMEReport,
-        medication_mme,
-        regimen_mme,
-    )
-    from taperplan._notices import (
-        Notice,
-    )
-    from taperplan._oih import (
+    from taperplan.reviewing.pain_pattern import (
         PainObservations,
         PainPatternAssessment,
         PatternFindings,
@@ -109,29 +161,7 @@ if TYPE_CHECKING:
         oih_risk_factors,
         oih_signs,
     )
-    from taperplan._pace import (
-        Basis,
-        Pace,
-        default_pace,
-        pace_from_mapping,
-        preset,
-        presets,
-    )
-    from taperplan._plan import (
-        Dose,
-        MedicationDose,
-        Step,
-        StepKind,
-        Substitute,
-        TaperPlan,
-    )
-    from taperplan._regimen import (
-        Administration,
-        Context,
-        Medication,
-        Regimen,
-    )
-    from taperplan._review import (
+    from taperplan.reviewing.review import (
         FLAG_KINDS,
         Evidence,
         Flag,
@@ -149,26 +179,7 @@ if TYPE_CHECKING:
         symptom_log,
         timeline_of,
     )
-    from taperplan._review_io import (
-        LOG_COLUMNS,
-        load_log,
-        load_timeline,
-        log_entry_to_dict,
-        parse_log_csv,
-        parse_log_toml,
-        review_to_dict,
-        scale_reading_to_dict,
-        timeline_from_json,
-    )
-    from taperplan._safety import (
-        ClockChange,
-        clock_changes,
-        dst_time_warnings,
-        oud_refusal_reason,
-        regimen_safety_warnings,
-        safety_codes,
-    )
-    from taperplan._scales import (
+    from taperplan.reviewing.scales import (
         Band,
         Scale,
         ScaleItem,
@@ -180,7 +191,7 @@ if TYPE_CHECKING:
         score_sows,
         score_sows_gossop,
     )
-    from taperplan._units import (
+    from taperplan.units import (
         Dimension,
         Quantity,
         Unit,
@@ -190,28 +201,12 @@ if TYPE_CHECKING:
         mg_per_ml,
         ml,
     )
-    from taperplan._withdrawal import (
-        WithdrawalWindow,
-        window_after,
-    )
-    from taperplan.export._json import (
-        load_plan,
-        plan_from_json,
-        plan_to_json,
-    )
-    from taperplan.planning import (
-        TaperOrder,
-        plan_taper,
-        replan,
-    )
 
 # Where each lazily loaded public name lives.
 _MODULES: dict[str, tuple[str, ...]] = {
-    "taperplan._adjuncts": (
-        "CATEGORIES",
-        "Adjunct",
+    "taperplan.model.advice": ("CATEGORIES", "Adjunct", "Caution", "WithdrawalWindow"),
+    "taperplan.clinical.adjuncts": (
         "AdjunctEntry",
-        "Caution",
         "CautionRule",
         "Condition",
         "adjunct_entry",
@@ -221,7 +216,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "caution_to_dict",
         "suggest_adjuncts",
     ),
-    "taperplan._batch": (
+    "taperplan.batch": (
         "SUMMARY_COLUMNS",
         "BatchItem",
         "BatchResult",
@@ -230,7 +225,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "plan_one",
         "summary_row",
     ),
-    "taperplan._catalogue": (
+    "taperplan.reference.products": (
         "Agonist",
         "Catalogue",
         "Combination",
@@ -242,24 +237,24 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "WithdrawalProfile",
         "catalogue",
     ),
-    "taperplan._dispense": (
+    "taperplan.reference.dispense": (
         "UnitCount",
         "UnitSet",
     ),
-    "taperplan._io": ("write_output",),
-    "taperplan._loader": (
+    "taperplan.formats.files": ("write_output",),
+    "taperplan.formats.regimen": (
         "load_regimen",
         "parse_regimen",
         "regimen_from_mapping",
     ),
-    "taperplan._mme": (
+    "taperplan.clinical.mme": (
         "MedicationMME",
         "MMEReport",
         "medication_mme",
         "regimen_mme",
     ),
-    "taperplan._notices": ("Notice",),
-    "taperplan._oih": (
+    "taperplan.reference.notices": ("Notice",),
+    "taperplan.reviewing.pain_pattern": (
         "PainObservations",
         "PainPatternAssessment",
         "PatternFindings",
@@ -270,7 +265,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "oih_risk_factors",
         "oih_signs",
     ),
-    "taperplan._pace": (
+    "taperplan.reference.paces": (
         "Basis",
         "Pace",
         "default_pace",
@@ -278,7 +273,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "preset",
         "presets",
     ),
-    "taperplan._plan": (
+    "taperplan.model.plan": (
         "Dose",
         "MedicationDose",
         "Step",
@@ -288,16 +283,17 @@ _MODULES: dict[str, tuple[str, ...]] = {
     ),
     "taperplan.planning": (
         "TaperOrder",
+        "pause",
         "plan_taper",
         "replan",
     ),
-    "taperplan._regimen": (
+    "taperplan.model.regimen": (
         "Administration",
         "Context",
         "Medication",
         "Regimen",
     ),
-    "taperplan._review": (
+    "taperplan.reviewing.review": (
         "FLAG_KINDS",
         "Evidence",
         "Flag",
@@ -315,7 +311,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "symptom_log",
         "timeline_of",
     ),
-    "taperplan._review_io": (
+    "taperplan.formats.logs": (
         "LOG_COLUMNS",
         "load_log",
         "load_timeline",
@@ -326,7 +322,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "scale_reading_to_dict",
         "timeline_from_json",
     ),
-    "taperplan._safety": (
+    "taperplan.clinical.safety": (
         "ClockChange",
         "clock_changes",
         "dst_time_warnings",
@@ -334,7 +330,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "regimen_safety_warnings",
         "safety_codes",
     ),
-    "taperplan._scales": (
+    "taperplan.reviewing.scales": (
         "Band",
         "Scale",
         "ScaleItem",
@@ -346,7 +342,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "score_sows",
         "score_sows_gossop",
     ),
-    "taperplan._units": (
+    "taperplan.units": (
         "Dimension",
         "Quantity",
         "Unit",
@@ -356,11 +352,8 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "mg_per_ml",
         "ml",
     ),
-    "taperplan._withdrawal": (
-        "WithdrawalWindow",
-        "window_after",
-    ),
-    "taperplan.export._json": (
+    "taperplan.clinical.withdrawal": ("window_after",),
+    "taperplan.formats.json": (
         "load_plan",
         "plan_from_json",
         "plan_to_json",
@@ -486,6 +479,7 @@ __all__ = [
     "parse_log_csv",
     "parse_log_toml",
     "parse_regimen",
+    "pause",
     "plan_from_json",
     "plan_many",
     "plan_one",

@@ -8,14 +8,17 @@ them with their sources). Modules, in the order data flows:
 - :mod:`._moves`: the dispensable next steps from a state, preferred first;
 - :mod:`._search`: the depth-first search to the stop, and each step's length;
 - :mod:`._build`: doses, notes and substitutes of the chosen steps;
+- :mod:`._dating`: dates, withdrawal windows and check-ins of the steps;
 - :mod:`._planner`: :func:`plan_taper`, its warnings and its refusals;
+- :mod:`._pause`: :func:`pause`, holding a dose for some days more;
 - :mod:`._replan`: :func:`replan` from what the patient actually takes.
 """
 
 from __future__ import annotations
 
 from taperplan.planning._moves import TaperOrder
+from taperplan.planning._pause import pause
 from taperplan.planning._planner import plan_taper
 from taperplan.planning._replan import replan
 
-__all__ = ["TaperOrder", "plan_taper", "replan"]
+__all__ = ["TaperOrder", "pause", "plan_taper", "replan"]

@@ -1,7 +1,7 @@
 """From chosen moves to the plan's values: doses, steps and their notes.
 
 The search works in whole atoms (see :mod:`._family`); this module turns each
-state into :class:`~taperplan._plan.MedicationDose` values made of real units,
+state into :class:`~taperplan.model.plan.MedicationDose` values made of real units,
 says in each step's notes what changed and why (a finer product that starts, a
 cut held longer than the pace's interval, an end move), and lists the
 substitutes the plan adds.
@@ -17,23 +17,22 @@ from functools import lru_cache
 
 import attrs
 
-from taperplan._catalogue import Form, WithdrawalProfile
-from taperplan._dispense import UnitCount, UnitSet, forget_made
-from taperplan._errors import PlanningError
-from taperplan._pace import Pace
-from taperplan._plan import (
+from taperplan.clinical.withdrawal import window_rules
+from taperplan.errors import PlanningError
+from taperplan.model.plan import (
     Dose,
     MedicationDose,
     StepKind,
     Substitute,
-    UndatedStep,
-    check_in_rules,
 )
-from taperplan._units import Quantity, format_decimal
-from taperplan._withdrawal import window_rules
+from taperplan.planning._dating import UndatedStep, check_in_rules
 from taperplan.planning._lanes import Layout, State, forget_layouts
 from taperplan.planning._moves import Move, MoveKind
 from taperplan.planning._search import period, step_timing
+from taperplan.reference.dispense import UnitCount, UnitSet, forget_made
+from taperplan.reference.paces import Pace
+from taperplan.reference.products import Form, WithdrawalProfile
+from taperplan.units import Quantity, format_decimal
 
 
 @lru_cache(maxsize=8192)

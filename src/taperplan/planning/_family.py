@@ -28,8 +28,8 @@ from typing import NamedTuple
 
 import attrs
 
-from taperplan._catalogue import Form, Product, catalogue
-from taperplan._dispense import UnitSet, reachable
+from taperplan.reference.dispense import UnitSet, reachable
+from taperplan.reference.products import Form, Product, catalogue
 
 #: Spacing a dose out goes to every other day (interfaces.md §4a rules 5 and 6).
 SPACED_EVERY = 2

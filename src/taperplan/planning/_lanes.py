@@ -20,10 +20,7 @@ from math import gcd, lcm
 
 import attrs
 
-from taperplan._catalogue import FactorSet, Form, Product
-from taperplan._dispense import UnitSet
-from taperplan._regimen import Medication, Regimen
-from taperplan._units import Unit
+from taperplan.model.regimen import Medication, Regimen
 from taperplan.planning._family import (
     DrugFamily,
     DrugState,
@@ -36,6 +33,9 @@ from taperplan.planning._family import (
     substitute_products,
     substitute_unit_set,
 )
+from taperplan.reference.dispense import UnitSet
+from taperplan.reference.products import FactorSet, Form, Product
+from taperplan.units import Unit
 
 State = tuple[DrugState, ...]
 """Every drug's lanes, in the layout's drug order."""

@@ -22,14 +22,14 @@ from collections.abc import Callable, Iterator, Sequence
 from fractions import Fraction
 from typing import Literal, NamedTuple
 
-from taperplan._catalogue import WithdrawalProfile
-from taperplan._pace import Pace
 from taperplan.planning._alternatives import cuts, exceptions, substitutions
 from taperplan.planning._family import DrugMove, DrugState
 from taperplan.planning._lanes import Layout, State
 from taperplan.planning._nearest import nearest_cut, nearest_substitution
 from taperplan.planning._offsets import covered, staggered
 from taperplan.planning._rate import PaceAt, pace_limits
+from taperplan.reference.paces import Pace
+from taperplan.reference.products import WithdrawalProfile
 
 TaperOrder = Literal["long-acting-first", "short-acting-first", "proportional"]
 """A named taper order (or give a sequence of drug names)."""

@@ -4,7 +4,7 @@ keeps what matters.
 :func:`plan_taper` resolves the pace, lays the regimen out in lanes
 (:mod:`._lanes`), searches for a path of dispensable cuts to the stop
 (:mod:`._search`), builds and dates the steps (:mod:`._build`,
-:func:`taperplan._plan.date_steps`) and attaches the plan's warnings. A regimen
+:func:`taperplan.model.plan.date_steps`) and attaches the plan's warnings. A regimen
 that no path can taper within the rules is refused with where planning
 stopped, a fix the planner has checked, and the regimen's safety warnings
 (interfaces.md §4a rule 7).
@@ -19,21 +19,22 @@ from fractions import Fraction
 
 import attrs
 
-from taperplan._adjuncts import suggest_adjuncts
-from taperplan._catalogue import FactorSet
 from taperplan._data import load_data
-from taperplan._errors import RefusedError
-from taperplan._mme import resolve_factor_set
-from taperplan._pace import Pace, default_pace, preset
-from taperplan._plan import TaperPlan, date_steps, total_mme
-from taperplan._regimen import Regimen
-from taperplan._safety import oud_refusal_reason
+from taperplan.clinical.adjuncts import suggest_adjuncts
+from taperplan.clinical.mme import resolve_factor_set
+from taperplan.clinical.safety import oud_refusal_reason
+from taperplan.errors import RefusedError
+from taperplan.model.plan import TaperPlan, total_mme
+from taperplan.model.regimen import Regimen
 from taperplan.planning._build import DoseMaker, build_steps
+from taperplan.planning._dating import date_steps
 from taperplan.planning._lanes import Layout, build_layout
 from taperplan.planning._moves import MoveMaker, TaperOrder
 from taperplan.planning._refusal import refusal
 from taperplan.planning._search import DeadEndError, search
 from taperplan.planning._warnings import plan_warnings
+from taperplan.reference.paces import Pace, default_pace, preset
+from taperplan.reference.products import FactorSet
 
 
 def end_thresholds() -> tuple[Fraction, Fraction]:

@@ -14,7 +14,7 @@ from functools import lru_cache
 from math import floor
 from typing import NamedTuple
 
-from taperplan._pace import Pace
+from taperplan.reference.paces import Pace
 
 
 class PaceAt(NamedTuple):

@@ -14,18 +14,18 @@ from decimal import Decimal
 
 import attrs
 
-from taperplan._catalogue import FactorSet
-from taperplan._errors import PlanningError, RefusedError, StoppedAt
-from taperplan._mme import mme_notices
-from taperplan._pace import Pace, presets
-from taperplan._plan import MedicationDose, TaperPlan, total_mme
-from taperplan._regimen import Regimen
-from taperplan._safety import regimen_safety_warnings
-from taperplan._units import format_decimal
+from taperplan.clinical.mme import mme_notices
+from taperplan.clinical.safety import regimen_safety_warnings
+from taperplan.errors import PlanningError, RefusedError, StoppedAt
+from taperplan.model.plan import MedicationDose, TaperPlan, total_mme
+from taperplan.model.regimen import Regimen
 from taperplan.planning._build import DoseMaker
 from taperplan.planning._lanes import Layout
 from taperplan.planning._moves import TaperOrder
 from taperplan.planning._search import DeadEndError
+from taperplan.reference.paces import Pace, presets
+from taperplan.reference.products import FactorSet
+from taperplan.units import format_decimal
 
 Planner = Callable[..., TaperPlan]
 

@@ -17,32 +17,28 @@ from math import ceil
 
 import attrs
 
-from taperplan._catalogue import FactorSet
-from taperplan._errors import PlanningError
-from taperplan._mme import resolve_factor_set
-from taperplan._notices import notice
-from taperplan._pace import Pace, preset
-from taperplan._plan import (
+from taperplan.clinical.mme import resolve_factor_set
+from taperplan.errors import PlanningError
+from taperplan.model.plan import (
     MedicationDose,
     Step,
     StepKind,
     Substitute,
     TaperPlan,
-    UndatedStep,
-    date_steps,
-    dosing_period,
-    undated,
-    whole,
 )
-from taperplan._regimen import Administration, Medication, Regimen
-from taperplan._units import Quantity, format_decimal
+from taperplan.model.regimen import Administration, Medication, Regimen
 from taperplan.planning._build import DoseMaker, build_steps
+from taperplan.planning._dating import UndatedStep, date_steps, dosing_period, undated, whole
 from taperplan.planning._lanes import Layout, build_layout
 from taperplan.planning._moves import TaperOrder
 from taperplan.planning._planner import move_maker, plan_taper, refusals
 from taperplan.planning._refusal import refusal
 from taperplan.planning._search import DeadEndError, search
 from taperplan.planning._warnings import plan_warnings
+from taperplan.reference.notices import notice
+from taperplan.reference.paces import Pace, preset
+from taperplan.reference.products import FactorSet
+from taperplan.units import Quantity, format_decimal
 
 
 def replan(

@@ -15,9 +15,9 @@ from functools import lru_cache
 from math import lcm
 from typing import NamedTuple
 
-from taperplan._pace import Pace
 from taperplan.planning._lanes import State
 from taperplan.planning._moves import Move, MoveKind, MoveMaker
+from taperplan.reference.paces import Pace
 
 #: The most steps one plan may have; a pace that needs more is refused.
 MAX_STEPS = 400

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from taperplan._catalogue import FactorSet, Form
-from taperplan._mme import mme_notices
-from taperplan._notices import Notice, notice
-from taperplan._plan import MedicationDose, StepKind, TaperPlan
-from taperplan._safety import dst_time_warnings, regimen_safety_warnings
-from taperplan._units import format_decimal
+from taperplan.clinical.mme import mme_notices
+from taperplan.clinical.safety import dst_time_warnings, regimen_safety_warnings
+from taperplan.model.plan import MedicationDose, StepKind, TaperPlan
+from taperplan.reference.notices import Notice, notice
+from taperplan.reference.products import FactorSet, Form
+from taperplan.units import format_decimal
 
 
 def plan_warnings(plan: TaperPlan, factor_set: FactorSet) -> tuple[Notice, ...]:

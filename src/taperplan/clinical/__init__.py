@@ -1,0 +1,1 @@
+"""Clinical rules: MME, withdrawal windows, safety warnings and non-opioid adjuncts."""

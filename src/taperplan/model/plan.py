@@ -1,0 +1,237 @@
+"""The plan model: a dated taper schedule as frozen values, and the date rules
+that keep its steps consistent.
+
+A :class:`TaperPlan` holds its baseline (the regimen now) and contiguous
+:class:`Step` objects, each with the doses per administration time, the units
+to take, MME, the cut against the step before, the expected withdrawal window
+and the check-ins. :func:`date_steps` gives undated steps their dates, windows
+and check-ins; :meth:`TaperPlan.pause` uses it to hold a dose. Plans are pure
+values: pausing or re-planning returns a new plan.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import warnings
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
+
+import attrs
+
+from taperplan.errors import PlanningError
+from taperplan.model.advice import Adjunct, WithdrawalWindow
+from taperplan.model.regimen import Regimen
+from taperplan.reference.dispense import UnitCount
+from taperplan.reference.notices import Notice
+from taperplan.reference.paces import Pace
+from taperplan.reference.products import Form, Product, WithdrawalProfile
+from taperplan.units import Quantity
+
+
+def _non_empty(_instance: object, field: attrs.Attribute[str], value: str) -> None:
+    """An identifier is never empty (the plan schema: ``minLength: 1``)."""
+    if not value:
+        msg = f"{field.name} must not be empty"
+        raise ValueError(msg)
+
+
+class StepKind(enum.Enum):
+    """What happens at the start of a step."""
+
+    CUT = "cut"
+    PAUSE = "pause"
+    STOP = "stop"
+
+
+@attrs.frozen
+class Dose:
+    """An amount taken at one wall-clock time, every ``every_days`` days, and
+    the units that make it.
+
+    A dose taken every N days is taken on the days ``offset``, ``offset`` + N,
+    … of its step (counted from the step's first day, from 0); staggered
+    offsets keep every day covered when several doses are spaced out.
+    """
+
+    time: dt.time
+    amount: Quantity
+    every_days: int
+    units: tuple[UnitCount, ...]
+    offset: int = 0
+
+    def taken_on(self, day: int) -> bool:
+        """Whether the dose is taken ``day`` days into its step (0 is the first day)."""
+        return day >= self.offset and (day - self.offset) % self.every_days == 0
+
+    def days_in(self, length: int) -> range:
+        """The days (from 0) of a step of ``length`` days on which the dose is taken."""
+        return range(self.offset, length, self.every_days)
+
+    @property
+    def how_often(self) -> str:
+        """``every day`` or ``every 3 days``, as every output says it."""
+        return "every day" if self.every_days == 1 else f"every {self.every_days} days"
+
+
+@attrs.frozen
+class MedicationDose:
+    """One medication's doses during a step (or at baseline)."""
+
+    index: int
+    product: Product
+    doses: tuple[Dose, ...]
+    daily_amount: Quantity
+    mme_per_day: Decimal | None
+    smallest_unit: Quantity
+
+    @property
+    def drug(self) -> str:
+        """The generic name."""
+        return self.product.drug.name
+
+    @property
+    def form(self) -> Form:
+        """The dosage form."""
+        return self.product.form
+
+    @property
+    def stopped(self) -> bool:
+        """Whether nothing of this medication is taken."""
+        return not self.doses
+
+    @property
+    def strengths_used(self) -> tuple[str, ...]:
+        """The strengths its doses are made of, as labelled ("1 mg/mL", "12 mcg/h")."""
+        return tuple(sorted({u.strength_text for d in self.doses for u in d.units}))
+
+
+@attrs.frozen
+class Step:
+    """One period of the plan at constant doses.
+
+    ``start`` and ``end`` are inclusive. ``cut_fraction`` is the cut at the
+    start of the step as a fraction of the total it is measured against (the
+    previous step's total, or the baseline's while an original-based pace
+    applies; MME, or the daily amount where MME does not apply); 0 for a pause.
+
+    ``replanned_from`` is set on the first step of a re-plan whose regimen
+    (what the patient actually took) differs from the planned step before:
+    those doses, which this step's cut is measured against. It is ``None``
+    everywhere else.
+    """
+
+    id: str = attrs.field(validator=_non_empty)
+    index: int
+    kind: StepKind
+    start: dt.date
+    end: dt.date
+    medications: tuple[MedicationDose, ...]
+    total_mme_per_day: Decimal | None
+    cut_fraction: Decimal
+    cut_drug: str | None
+    withdrawal_profile: WithdrawalProfile | None
+    withdrawal_window: WithdrawalWindow | None
+    check_in: dt.date
+    check_ins: tuple[dt.date, ...]
+    notes: tuple[str, ...] = ()
+    replanned_from: tuple[MedicationDose, ...] | None = None
+
+    @property
+    def days(self) -> int:
+        """Length of the step in days."""
+        return (self.end - self.start).days + 1
+
+    def dates(self) -> Iterator[dt.date]:
+        """Every date of the step."""
+        for offset in range(self.days):
+            yield self.start + dt.timedelta(days=offset)
+
+
+@attrs.frozen
+class Substitute:
+    """A finer product of a regimen's drug that the plan adds (§4a rule 4): the same
+    drug's immediate-release tablet or oral solution, taking over part of a dose
+    that the regimen's own products cannot cut within the pace's ceiling.
+
+    ``index`` is the medication index its doses carry in the steps; ``replaces``
+    the regimen medications whose doses it takes over from; ``strengths`` what
+    to prescribe; ``first_step`` the index of the step where it starts.
+    """
+
+    index: int
+    product: Product
+    strengths: tuple[Quantity, ...]
+    resolution: Quantity | None
+    replaces: tuple[int, ...]
+    first_step: int
+
+
+@attrs.frozen
+class TaperPlan:
+    """A dated taper schedule; build with :func:`taperplan.plan_taper`.
+
+    ``revision`` rises with every :meth:`pause` or :func:`taperplan.replan`
+    so calendar exports can update events instead of duplicating them.
+    """
+
+    id: str = attrs.field(validator=_non_empty)
+    revision: int
+    regimen: Regimen
+    pace: Pace
+    pace_reason: str
+    order: str
+    factor_set: str
+    start: dt.date
+    baseline: tuple[MedicationDose, ...]
+    baseline_total_mme_per_day: Decimal | None
+    steps: tuple[Step, ...]
+    warnings: tuple[Notice, ...]
+    adjuncts: tuple[Adjunct, ...] = ()
+    substitutes: tuple[Substitute, ...] = ()
+
+    @property
+    def end(self) -> dt.date:
+        """The last date of the plan (the end of the stop step)."""
+        return self.steps[-1].end
+
+    @property
+    def stop_date(self) -> dt.date:
+        """The first day with no opioid."""
+        return self.steps[-1].start
+
+    def step_on(self, day: dt.date) -> Step:
+        """The step in effect on ``day``.
+
+        Raises:
+            PlanningError: when ``day`` is outside the plan.
+        """
+        for step in self.steps:
+            if step.start <= day <= step.end:
+                return step
+        raise PlanningError(f"{day.isoformat()} is outside the plan ({self.start} to {self.end})")
+
+    def pause(self, *, on: dt.date, days: int) -> TaperPlan:
+        """Deprecated: use :func:`taperplan.pause` (``pause(plan, on=…, days=…)``).
+
+        Kept for one release so that code written for 0.x keeps working.
+        """
+        warnings.warn(
+            "TaperPlan.pause(on=…, days=…) is deprecated; use taperplan.pause(plan, on=…, days=…)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        # The one import against the layers: a deprecated forwarder to the planner.
+        from taperplan.planning import pause  # noqa: PLC0415
+
+        return pause(self, on=on, days=days)
+
+
+def total_mme(parts: Sequence[MedicationDose]) -> Decimal | None:
+    """The MME/day of ``parts``, or None when any of them has no MME."""
+    total = Decimal(0)
+    for part in parts:
+        if part.mme_per_day is None:
+            return None
+        total += part.mme_per_day
+    return total
