@@ -34,7 +34,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from regimens import random_regimen
 
-from taperplan import PlanningError, load_regimen, plan_taper, presets, regimen_from_mapping
+from taperplan import PlanningError, load_regimen, plan_taper, regimen_from_mapping
+from taperplan.reference.paces import presets
 
 START = dt.date(2027, 1, 4)
 

@@ -6,7 +6,8 @@ import random
 from decimal import Decimal
 from typing import Any
 
-from taperplan import Form, Product, catalogue
+from taperplan import catalogue
+from taperplan.reference.products import Form, Product
 
 _TIMES = ("06:00", "08:00", "12:00", "14:00", "18:00", "20:00", "22:00")
 _PACES = (

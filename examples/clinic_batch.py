@@ -20,8 +20,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from taperplan import SUMMARY_COLUMNS, load_batch, plan_many, summary_row
-from taperplan.export import plan_to_csv, plan_to_ics, plan_to_json
+from taperplan import plan_many
+from taperplan.batch import SUMMARY_COLUMNS, load_batch, summary_row
+from taperplan.formats.csv import plan_to_csv
+from taperplan.formats.ics import plan_to_ics
+from taperplan.formats.json import plan_to_json
 
 CLINIC = Path(__file__).parent / "data" / "clinic.csv"
 #: The first cut for patients whose row gives no start.

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from dask.distributed import Client, LocalCluster
 
-from taperplan import BatchItem, BatchResult, load_batch, plan_one
+from taperplan.batch import BatchItem, BatchResult, load_batch, plan_one
 
 CLINIC = Path(__file__).parent / "data" / "clinic.csv"
 START = dt.date(2027, 1, 4)

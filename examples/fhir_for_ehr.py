@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from taperplan import plan_taper, regimen_from_mapping
-from taperplan.export import fhir_to_json, plan_to_fhir
+from taperplan.formats.fhir import fhir_to_json, plan_to_fhir
 
 REGIMEN = {
     "timezone": "America/Chicago",

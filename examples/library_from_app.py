@@ -27,7 +27,7 @@ from taperplan import (
     regimen_from_mapping,
     regimen_mme,
 )
-from taperplan.export import mme_to_dict, notice_to_dict, plan_to_dict
+from taperplan.formats.json import mme_to_dict, notice_to_dict, plan_to_dict
 
 REGIMEN: dict[str, Any] = {
     "timezone": "Europe/London",

@@ -23,14 +23,14 @@ from icalendar import Calendar
 from taperplan import (
     TaperPlan,
     load_plan,
-    pace_from_mapping,
     pause,
     plan_taper,
     plan_to_json,
     regimen_from_mapping,
     replan,
 )
-from taperplan.export import plan_to_ics
+from taperplan.formats.ics import plan_to_ics
+from taperplan.reference.paces import pace_from_mapping
 
 REGIMEN = {
     "timezone": "America/New_York",
@@ -123,9 +123,7 @@ def main() -> None:
         second = write_calendar(paused, folder, dt.datetime(2027, 1, 29, 9, 0, tzinfo=dt.UTC))
         compare(first, second)
 
-        slower, problems = pace_from_mapping(SLOWER)
-        if slower is None:
-            raise SystemExit(f"bad pace: {problems}")
+        slower = pace_from_mapping(SLOWER)
         again = replan(paused, on=REPLAN_ON, pace=slower)
         print(f"\nre-planned on {REPLAN_ON} at {slower.describe_rate()}: ", end="")
         print(f"revision {again.revision}, stop on {again.stop_date}")

@@ -15,17 +15,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from taperplan import (
-    LogEntry,
-    Review,
-    parse_log_csv,
-    pause,
-    plan_taper,
-    regimen_from_mapping,
-    review,
-    review_to_dict,
-    score_cows,
-)
+from taperplan import LogEntry, Review, pause, plan_taper, regimen_from_mapping, review
+from taperplan.formats.logs import parse_log_csv, review_to_dict
+from taperplan.reviewing.scales import score_cows
 
 REGIMEN = {
     "timezone": "America/New_York",

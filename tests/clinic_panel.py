@@ -14,7 +14,8 @@ import datetime as dt
 from functools import cache
 from pathlib import Path
 
-from taperplan import Regimen, load_regimen, presets
+from taperplan import Regimen, load_regimen
+from taperplan.reference.paces import presets
 
 FOLDER = Path(__file__).parent / "data" / "clinic"
 #: The day every panel regimen is loaded and planned from (the files' dates lie before it).

@@ -26,19 +26,19 @@ from typing import Any
 from hypothesis import strategies as st
 
 from taperplan import (
-    Form,
-    Opioid,
     PlanningError,
-    Product,
     Quantity,
     Regimen,
     TaperPlan,
     Unit,
-    UnitSet,
     catalogue,
     plan_taper,
+    preset,
     regimen_from_mapping,
 )
+from taperplan.reference.dispense import UnitSet
+from taperplan.reference.paces import pace_from_mapping
+from taperplan.reference.products import Form, Opioid, Product
 
 # --- 1. Quantities ----------------------------------------------------------------
 
@@ -750,8 +750,6 @@ class PlanningCase:
         start: dt.date,
         substitute: bool = True,
     ) -> None:
-        from taperplan import pace_from_mapping, preset  # noqa: PLC0415 - keeps the import list short
-
         self.mapping = mapping
         self.spec = spec
         self.start = start
@@ -760,10 +758,7 @@ class PlanningCase:
         if isinstance(spec, str):
             self.pace = preset(spec)
         else:
-            pace, problems = pace_from_mapping(spec)
-            if pace is None:
-                raise ValueError(f"the strategy wrote an invalid pace: {problems}")
-            self.pace = pace
+            self.pace = pace_from_mapping(spec)
         self.supervised = self.pace.supervised_only
 
     def plan(self, regimen: Regimen | None = None) -> TaperPlan:

@@ -22,7 +22,6 @@ import pytest
 from taperplan import (
     InvalidRegimenError,
     PlanningError,
-    StoppedAt,
     load_regimen,
     plan_taper,
     regimen_from_mapping,
@@ -41,7 +40,7 @@ from taperplan.batch import (
 from taperplan.cli import batch as _cli_batch
 from taperplan.cli.batch import COLUMNS, batch
 from taperplan.cli.main import cli, main
-from taperplan.errors import BatchInputError
+from taperplan.errors import BatchInputError, StoppedAt
 from taperplan.formats import csv as _csv
 from taperplan.formats.json import plan_to_dict, plan_to_json, to_json
 

@@ -12,16 +12,10 @@ import pytest
 from hypothesis import given
 
 from strategies import products
-from taperplan import (
-    CatalogueError,
-    Form,
-    Product,
-    TaperplanError,
-    Unit,
-    catalogue,
-    mcg_per_h,
-    presets,
-)
+from taperplan import CatalogueError, TaperplanError, Unit, catalogue
+from taperplan.reference.paces import presets
+from taperplan.reference.products import Form, Product
+from taperplan.units import mcg_per_h
 
 
 def _data(name: str) -> dict[str, Any]:

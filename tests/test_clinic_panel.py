@@ -12,8 +12,10 @@ import pytest
 from clinic_panel import panel, unsupervised_paces
 from plan_invariants import check_plan
 from support import forget_shared_memory
-from taperplan import Form, Quantity, Regimen, UnitSet, plan_taper, regimen_from_mapping
+from taperplan import Quantity, Regimen, plan_taper, regimen_from_mapping
 from taperplan.formats.json import plan_to_dict, to_json
+from taperplan.reference.dispense import UnitSet
+from taperplan.reference.products import Form
 
 START = dt.date(2027, 1, 4)
 

@@ -13,8 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from strategies import unit_sets
-from taperplan import Form, Quantity, Unit, UnitCount, UnitSet
-from taperplan.reference.dispense import count_number, counted_noun, reachable
+from taperplan import Quantity, Unit
+from taperplan.reference.dispense import UnitCount, UnitSet, count_number, counted_noun, reachable
+from taperplan.reference.products import Form
 
 HALF = Decimal("0.5")
 

@@ -18,8 +18,7 @@ from pathlib import Path
 import pytest
 
 from support import golden_bytes
-from taperplan.export import plan_to_csv
-from taperplan.formats.csv import COLUMNS
+from taperplan.formats.csv import COLUMNS, plan_to_csv
 from test_export_fhir import GOLDEN_CASES, plan_of
 
 GOLDEN = Path(__file__).parent / "golden"

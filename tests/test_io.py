@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from taperplan import OutputExistsError, TaperplanError
-from taperplan.errors import OutputError
+from taperplan import TaperplanError
+from taperplan.errors import OutputError, OutputExistsError
 from taperplan.formats import files as io_module
 from taperplan.formats.files import check_output, write_output
 

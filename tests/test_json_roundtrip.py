@@ -33,7 +33,6 @@ from taperplan import (
     RefusedError,
     TaperPlan,
     load_regimen,
-    mg,
     pause,
     plan_taper,
     regimen_from_mapping,
@@ -50,6 +49,7 @@ from taperplan.formats.json import (
     to_json,
     unstructure_plan,
 )
+from taperplan.units import mg
 
 REGIMENS = Path(__file__).parent / "data" / "regimens"
 SAMPLE = Path(str(resources.files("taperplan") / "data" / "sample-regimen.toml"))

@@ -14,17 +14,16 @@ from hypothesis import strategies as st
 
 from strategies import junk, mutated_regimen_mappings, regimen_mappings, regimen_toml
 from taperplan import (
-    Form,
     InvalidRegimenError,
     Problem,
     Regimen,
-    RegimenFileError,
     load_regimen,
-    mcg_per_h,
-    mg,
     parse_regimen,
     regimen_from_mapping,
 )
+from taperplan.errors import RegimenFileError
+from taperplan.reference.products import Form
+from taperplan.units import mcg_per_h, mg
 
 DATA = Path(__file__).parent / "data"
 SAMPLE = DATA / "interfaces-sample.toml"

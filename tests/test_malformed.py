@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
-from taperplan import InvalidRegimenError, RegimenFileError, TaperplanError, load_regimen
+from taperplan import InvalidRegimenError, TaperplanError, load_regimen
 from taperplan.cli.main import main
+from taperplan.errors import RegimenFileError
 
 MALFORMED = Path(__file__).parent / "data" / "malformed"
 EXPECTED: dict[str, dict[str, Any]] = tomllib.loads(

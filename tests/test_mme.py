@@ -9,18 +9,11 @@ import pytest
 from hypothesis import given
 
 from strategies import regimens
-from taperplan import (
-    CatalogueError,
-    Form,
-    MMEReport,
-    NotApplicableError,
-    Regimen,
-    Unit,
-    medication_mme,
-    mg,
-    regimen_from_mapping,
-    regimen_mme,
-)
+from taperplan import CatalogueError, MMEReport, Regimen, Unit, regimen_from_mapping, regimen_mme
+from taperplan.clinical.mme import medication_mme
+from taperplan.errors import NotApplicableError
+from taperplan.reference.products import Form
+from taperplan.units import mg
 
 #: Literal factors per mg (fentanyl: per mcg/h) from clinical reference section 1.
 FACTORS: dict[str, dict[str, Decimal | None]] = {

@@ -26,12 +26,11 @@ from taperplan import (
     Regimen,
     TaperPlan,
     load_regimen,
-    pace_from_mapping,
     plan_taper,
     preset,
-    presets,
     regimen_from_mapping,
 )
+from taperplan.reference.paces import pace_from_mapping, presets
 
 START = dt.date(2027, 1, 4)
 #: Every 8 hours.
@@ -45,9 +44,7 @@ def regimen(*medications: dict[str, Any], **top: Any) -> Regimen:
 
 def custom(table: dict[str, Any]) -> Pace:
     """A custom pace from a ``[pace]`` table."""
-    pace, problems = pace_from_mapping(table)
-    assert pace is not None, problems
-    return pace
+    return pace_from_mapping(table)
 
 
 def morphine_sr_90_q8h() -> Regimen:

@@ -20,6 +20,7 @@ from strategies import PlanningCase, check_refusal, planning_cases
 from taperplan import (
     PlanningError,
     StepKind,
+    TaperPlan,
     load_regimen,
     pause,
     plan_taper,
@@ -27,6 +28,7 @@ from taperplan import (
     regimen_from_mapping,
     replan,
 )
+from taperplan.formats.json import plan_from_json
 from taperplan.planning._replan import _regimen_on
 
 SAMPLE = Path(__file__).resolve().parent.parent / "src" / "taperplan" / "data"
@@ -93,7 +95,6 @@ def test_the_planned_dose_needs_no_record() -> None:
 
 
 def load_plan_text(text: str) -> object:
-    from taperplan import plan_from_json  # noqa: PLC0415
 
     return plan_from_json(text)
 
@@ -141,7 +142,6 @@ def test_replan_from_other_doses_keeps_every_invariant(
 
 
 def plan_from_json_equal(plan: object) -> bool:
-    from taperplan import TaperPlan, plan_from_json  # noqa: PLC0415
 
     assert isinstance(plan, TaperPlan)
     return plan_from_json(plan_to_json(plan)) == plan

@@ -88,3 +88,17 @@ def test_the_cli_loads_only_what_a_command_needs(tmp_path: Path) -> None:
     ):
         assert heavy not in loaded, heavy
     assert "taperplan.formats.csv" in loaded
+
+
+def test_the_root_is_small() -> None:
+    """About 40 names: the pipeline's verbs, the values a caller holds, the errors."""
+    assert len(taperplan.__all__) <= 50
+
+
+@pytest.mark.parametrize("package", ["taperplan", "taperplan.export"])
+def test_moved_names_still_work_for_one_release_with_a_warning(package: str) -> None:
+    module = importlib.import_module(package)
+    for name, home in module._MOVED.items():
+        with pytest.warns(DeprecationWarning, match=rf"{package}\.{name} .* import it from {home}"):
+            value = getattr(module, name)
+        assert value is getattr(importlib.import_module(home), name), name

@@ -12,19 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from strategies import CEILINGS, SPELLINGS, fmt, non_decimal_amounts, quantities, quantity_texts
-from taperplan import (
-    Dimension,
-    DimensionError,
-    Quantity,
-    QuantityError,
-    TaperplanError,
-    Unit,
-    mcg,
-    mcg_per_h,
-    mg,
-    mg_per_ml,
-    ml,
-)
+from taperplan import Quantity, QuantityError, TaperplanError, Unit
+from taperplan.errors import DimensionError
+from taperplan.units import Dimension, mcg, mcg_per_h, mg, mg_per_ml, ml
 
 _CROSS_PAIRS = [(a, b) for a, b in itertools.product(Unit, Unit) if a.dimension is not b.dimension]
 _BINARY: dict[str, Callable[[Quantity, Quantity], object]] = {

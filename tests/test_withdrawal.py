@@ -9,9 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from taperplan import WithdrawalProfile, window_after
-from taperplan.clinical.withdrawal import window_rules
-from taperplan.reference.products import catalogue
+from taperplan.clinical.withdrawal import window_after, window_rules
+from taperplan.reference.products import WithdrawalProfile, catalogue
 
 
 def test_every_profile_has_a_cited_rule() -> None:

@@ -12,47 +12,34 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from taperplan import (
-    Catalogue,
     CatalogueError,
     Context,
-    Dimension,
-    DimensionError,
-    FactorSet,
-    Form,
     InvalidRegimenError,
     Medication,
-    MedicationMME,
     MMEReport,
-    NotApplicableError,
     Notice,
-    Opioid,
     Pace,
     Problem,
-    Product,
     Quantity,
     QuantityError,
     Regimen,
-    RegimenFileError,
     TaperplanError,
     TaperplanWarning,
     Unit,
-    UnitCount,
-    UnitSet,
     __version__,
     catalogue,
     load_regimen,
-    mcg,
-    mcg_per_h,
-    medication_mme,
-    mg,
-    mg_per_ml,
-    ml,
     parse_regimen,
     preset,
-    presets,
     regimen_from_mapping,
     regimen_mme,
 )
+from taperplan.clinical.mme import MedicationMME, medication_mme
+from taperplan.errors import DimensionError, NotApplicableError, RegimenFileError
+from taperplan.reference.dispense import UnitCount, UnitSet
+from taperplan.reference.paces import presets
+from taperplan.reference.products import Catalogue, FactorSet, Form, Opioid, Product
+from taperplan.units import Dimension, mcg, mcg_per_h, mg, mg_per_ml, ml
 
 version: str = __version__
 

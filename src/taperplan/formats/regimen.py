@@ -27,7 +27,7 @@ from taperplan.errors import (
 )
 from taperplan.model.regimen import CONTEXT_FLAGS, Administration, Context, Medication, Regimen
 from taperplan.reference.notices import Notice, notice
-from taperplan.reference.paces import Pace, pace_from_mapping
+from taperplan.reference.paces import Pace, read_pace
 from taperplan.reference.products import Combination, Form, Product, catalogue
 from taperplan.units import Quantity, Unit, format_decimal
 
@@ -249,7 +249,7 @@ class _Reader:
                 "pace", f"must be a table, not {_type_name(value)}", "[pace] with preset = ..."
             )
             return None
-        pace, problems = pace_from_mapping(value)
+        pace, problems = read_pace(value)
         self.problems.extend(problems)
         return pace
 

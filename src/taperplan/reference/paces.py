@@ -20,7 +20,7 @@ import attrs
 
 from taperplan._data import load_data
 from taperplan._reading import close_to
-from taperplan.errors import CatalogueError, Problem, QuantityError
+from taperplan.errors import CatalogueError, InvalidRegimenError, Problem, QuantityError
 from taperplan.units import Quantity, format_decimal
 
 
@@ -236,14 +236,22 @@ _PACE_KEYS = (
 )
 
 
-def pace_from_mapping(
-    table: Mapping[str, Any], path: str = "pace"
-) -> tuple[Pace | None, list[Problem]]:
+def pace_from_mapping(table: Mapping[str, Any]) -> Pace:
     """Read a ``[pace]`` table: a preset, a preset with overrides, or a custom pace.
 
-    Returns:
-        The pace (None when there were problems) and every problem found.
+    Raises:
+        InvalidRegimenError: listing every problem at once, each with its path
+            (``pace.percent``), what is wrong and the fix.
     """
+    pace, problems = read_pace(table)
+    if pace is None:
+        raise InvalidRegimenError(problems, source="pace")
+    return pace
+
+
+def read_pace(table: Mapping[str, Any], path: str = "pace") -> tuple[Pace | None, list[Problem]]:
+    """A ``[pace]`` table as a pace (None when there were problems) and every
+    problem found, for readers that gather problems from a whole file."""
     problems: list[Problem] = []
     problems.extend(
         Problem(f"{path}.{key}", "unknown key", f"use one of {', '.join(_PACE_KEYS)}")
