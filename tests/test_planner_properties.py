@@ -13,6 +13,7 @@ import copy
 import datetime as dt
 import math
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -35,6 +36,7 @@ from taperplan import (
     replan,
 )
 from taperplan.formats.json import plan_to_dict, to_json
+from taperplan.units import normalised
 
 START = dt.date(2027, 1, 4)
 
@@ -52,6 +54,24 @@ def test_plans_keep_every_invariant(case: PlanningCase) -> None:
     if plan is None:
         return
     check_plan(plan, case.regimen, plan.pace, start=case.start)
+
+
+def _written_one_way(value: Decimal | None) -> bool:
+    return value is None or (value == normalised(value) and str(value) == str(normalised(value)))
+
+
+@given(planning_cases())
+def test_amounts_come_back_written_one_way(case: PlanningCase) -> None:
+    """Every MME and dose amount of a plan has no trailing zeros and no exponent (60, not 60.0)."""
+    plan = plan_or_none(case)
+    if plan is None:
+        return
+    values = [plan.baseline_total_mme_per_day, *(s.total_mme_per_day for s in plan.steps)]
+    for parts in (plan.baseline, *(s.medications for s in plan.steps)):
+        for part in parts:
+            values += [part.mme_per_day, part.daily_amount.amount]
+            values += [dose.amount.amount for dose in part.doses]
+    assert all(_written_one_way(v) for v in values), values
 
 
 @given(planning_cases())

@@ -311,3 +311,11 @@ class TestArithmetic:
         """Ordering a quantity against a plain number is a TypeError."""
         with pytest.raises(TypeError):
             operator.lt(mg(5), 10)
+
+
+@given(quantities())
+def test_amounts_are_written_one_way(quantity: Quantity) -> None:
+    """A quantity's amount has no trailing zeros and no exponent, however it was given."""
+    assert str(quantity.amount) == format(quantity.amount, "f")
+    assert quantity.amount == quantity.amount.normalize()
+    assert Quantity(Decimal("60.0"), Unit.MG).amount.as_tuple() == Decimal(60).as_tuple()

@@ -111,6 +111,21 @@ def unit_from_text(text: str) -> Unit:
     return unit
 
 
+_ONE = Decimal(1)
+
+
+def normalised(value: Decimal) -> Decimal:
+    """``value`` written the one way: no trailing zeros and no exponent
+    (``60.0`` → ``60``, ``15.00`` → ``15``, ``52.50`` → ``52.5``, ``1E+2`` → ``100``)."""
+    shortest = value.normalize()
+    if shortest.as_tuple().exponent > 0:  # type: ignore[operator]  # finite here
+        try:
+            return shortest.quantize(_ONE)
+        except InvalidOperation:  # more digits than the context holds: leave it
+            return shortest
+    return shortest
+
+
 def _to_decimal(value: Decimal | int | str) -> Decimal:
     if isinstance(value, bool | float):
         raise QuantityError(value, "give amounts as Decimal, int or str, never float")
@@ -124,7 +139,7 @@ def _to_decimal(value: Decimal | int | str) -> Decimal:
         raise QuantityError(value, "must be finite")
     if amount < 0:
         raise QuantityError(value, "must not be negative")
-    return amount
+    return normalised(amount)
 
 
 def format_decimal(amount: Decimal) -> str:

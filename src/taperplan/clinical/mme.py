@@ -18,7 +18,7 @@ from taperplan.errors import NotApplicableError
 from taperplan.model.regimen import Medication, Regimen
 from taperplan.reference.notices import Notice, notice
 from taperplan.reference.products import FactorSet, Form, catalogue
-from taperplan.units import Quantity, format_decimal
+from taperplan.units import Quantity, format_decimal, normalised
 
 #: MME/day thresholds that add a warning (CDC2022; CDC2016 / VADoD2017).
 _THRESHOLDS = ((Decimal(50), "mme-over-50"), (Decimal(90), "mme-over-90"))
@@ -64,7 +64,7 @@ def medication_mme(
     factor_set = resolve_factor_set(factors)
     amount = medication.daily_amount if daily_amount is None else daily_amount
     factor = factor_set.factor_for(medication.product, amount)
-    mme = None if factor is None else amount.amount * factor
+    mme = None if factor is None else normalised(amount.amount * factor)
     return MedicationMME(medication=medication, daily_amount=amount, factor=factor, mme_per_day=mme)
 
 
@@ -148,7 +148,7 @@ def regimen_mme(regimen: Regimen, factors: str | FactorSet | None = None) -> MME
     total = (
         None
         if any(v is None for v in values)
-        else sum((v for v in values if v is not None), Decimal(0))
+        else normalised(sum((v for v in values if v is not None), Decimal(0)))
     )
     # The safety warnings of the patient's context (benzodiazepines, naloxone, …),
     # not those about tapering itself, which belong to a plan.

@@ -26,7 +26,7 @@ from taperplan.reference.dispense import UnitCount
 from taperplan.reference.notices import Notice
 from taperplan.reference.paces import Pace
 from taperplan.reference.products import Form, Product, WithdrawalProfile
-from taperplan.units import Quantity
+from taperplan.units import Quantity, normalised
 
 
 def _non_empty(_instance: object, field: attrs.Attribute[str], value: str) -> None:
@@ -234,4 +234,4 @@ def total_mme(parts: Sequence[MedicationDose]) -> Decimal | None:
         if part.mme_per_day is None:
             return None
         total += part.mme_per_day
-    return total
+    return normalised(total)

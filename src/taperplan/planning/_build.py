@@ -32,7 +32,7 @@ from taperplan.planning._search import period, step_timing
 from taperplan.reference.dispense import UnitCount, UnitSet, forget_made
 from taperplan.reference.paces import Pace
 from taperplan.reference.products import Form, WithdrawalProfile
-from taperplan.units import Quantity, format_decimal
+from taperplan.units import Quantity, format_decimal, normalised
 
 
 @lru_cache(maxsize=8192)
@@ -175,7 +175,7 @@ class DoseMaker:
         mme: Decimal | None = None
         if place.factor is not None:
             mult = next((m for limit, m in place.bands if whole <= limit), place.mult)
-            mme = Decimal(daily * mult) / Decimal(layout.scale)
+            mme = normalised(Decimal(daily * mult) / Decimal(layout.scale))
         part = MedicationDose(
             index=index,
             product=info.product,
