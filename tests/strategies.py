@@ -808,9 +808,9 @@ PAIN_SITES: tuple[str, ...] = ("low back", "Low  Back", "left knee", "neck")
 
 @st.composite
 def review_timelines(draw: st.DrawFn) -> Any:
-    """A :class:`~taperplan.reviewing.review.PlanTimeline`: 2–8 contiguous steps, the last a stop."""
+    """A :class:`~taperplan.reviewing.timeline.PlanTimeline`: 2–8 contiguous steps, the last a stop."""
     from taperplan.model.plan import StepKind  # noqa: PLC0415 - keeps the import list short
-    from taperplan.reviewing.review import PlanTimeline, TimelineStep  # noqa: PLC0415
+    from taperplan.reviewing.timeline import PlanTimeline, TimelineStep  # noqa: PLC0415
 
     count = draw(st.integers(min_value=2, max_value=8))
     start = draw(st.dates(min_value=dt.date(2026, 1, 1), max_value=dt.date(2028, 12, 31)))
@@ -850,8 +850,8 @@ def _optional_flag() -> st.SearchStrategy[bool | None]:
 
 @st.composite
 def scale_totals(draw: st.DrawFn) -> Any:
-    """A :class:`~taperplan.reviewing.review.ScaleTotal` of any scale."""
-    from taperplan.reviewing.review import ScaleTotal  # noqa: PLC0415
+    """A :class:`~taperplan.reviewing.log.ScaleTotal` of any scale."""
+    from taperplan.reviewing.log import ScaleTotal  # noqa: PLC0415
 
     key = draw(st.sampled_from(sorted(SCALE_TOTAL_MAXIMUM)))
     return ScaleTotal.of(key, draw(st.integers(0, SCALE_TOTAL_MAXIMUM[key])))
@@ -859,8 +859,8 @@ def scale_totals(draw: st.DrawFn) -> Any:
 
 @st.composite
 def log_entries(draw: st.DrawFn, first: dt.date, last: dt.date) -> Any:
-    """A :class:`~taperplan.reviewing.review.LogEntry` dated from ``first`` to ``last``."""
-    from taperplan.reviewing.review import LogEntry  # noqa: PLC0415
+    """A :class:`~taperplan.reviewing.log.LogEntry` dated from ``first`` to ``last``."""
+    from taperplan.reviewing.log import LogEntry  # noqa: PLC0415
 
     return LogEntry(
         day=draw(st.dates(min_value=first, max_value=last)),

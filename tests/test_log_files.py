@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from strategies import log_entries
 from taperplan.errors import InvalidLogError, TaperplanError
 from taperplan.formats.logs import LOG_COLUMNS, load_log, parse_log_csv, parse_log_toml
-from taperplan.reviewing.review import LogEntry, ScaleTotal
+from taperplan.reviewing.log import LogEntry, ScaleTotal
 from taperplan.reviewing.scales import ScaleResult
 
 D = dt.date

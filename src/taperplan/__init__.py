@@ -57,7 +57,9 @@ if TYPE_CHECKING:
     from taperplan.reference.notices import Notice
     from taperplan.reference.paces import Pace, preset
     from taperplan.reference.products import catalogue
-    from taperplan.reviewing.review import Flag, LogEntry, Review, review
+    from taperplan.reviewing.log import LogEntry
+    from taperplan.reviewing.results import Flag, Review
+    from taperplan.reviewing.review import review
     from taperplan.units import Quantity, Unit
 
 # Where each name lives; the module loads when the name is first read.
@@ -82,12 +84,9 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "plan_to_json",
     ),
     # Review a symptom log at a visit
-    "taperplan.reviewing.review": (
-        "Flag",
-        "LogEntry",
-        "Review",
-        "review",
-    ),
+    "taperplan.reviewing.review": ("review",),
+    "taperplan.reviewing.results": ("Flag", "Review"),
+    "taperplan.reviewing.log": ("LogEntry",),
     "taperplan.formats.logs": ("load_log",),
     # MME
     "taperplan.clinical.mme": (
@@ -197,18 +196,18 @@ _MOVED: dict[str, str] = {
     "assessment_to_dict": "taperplan.reviewing.pain_pattern",
     "oih_risk_factors": "taperplan.reviewing.pain_pattern",
     "oih_signs": "taperplan.reviewing.pain_pattern",
-    "Evidence": "taperplan.reviewing.review",
-    "FLAG_KINDS": "taperplan.reviewing.review",
-    "PausePreview": "taperplan.reviewing.review",
-    "PlanTimeline": "taperplan.reviewing.review",
-    "ReviewRule": "taperplan.reviewing.review",
-    "ScaleTotal": "taperplan.reviewing.review",
-    "TimelineStep": "taperplan.reviewing.review",
-    "default_pause_days": "taperplan.reviewing.review",
-    "dosing_period": "taperplan.reviewing.review",
-    "review_rules": "taperplan.reviewing.review",
-    "symptom_log": "taperplan.reviewing.review",
-    "timeline_of": "taperplan.reviewing.review",
+    "Evidence": "taperplan.reviewing.results",
+    "FLAG_KINDS": "taperplan.reviewing.rules",
+    "PausePreview": "taperplan.reviewing.results",
+    "PlanTimeline": "taperplan.reviewing.timeline",
+    "ReviewRule": "taperplan.reviewing.rules",
+    "ScaleTotal": "taperplan.reviewing.log",
+    "TimelineStep": "taperplan.reviewing.timeline",
+    "default_pause_days": "taperplan.reviewing.rules",
+    "dosing_period": "taperplan.reviewing.timeline",
+    "review_rules": "taperplan.reviewing.rules",
+    "symptom_log": "taperplan.reviewing.log",
+    "timeline_of": "taperplan.reviewing.timeline",
     "Band": "taperplan.reviewing.scales",
     "Scale": "taperplan.reviewing.scales",
     "ScaleItem": "taperplan.reviewing.scales",

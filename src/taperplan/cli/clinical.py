@@ -21,7 +21,7 @@ from taperplan.cli.types import ISO_DATE
 from taperplan.errors import InvalidLogError, InvalidScoreError
 
 if TYPE_CHECKING:
-    from taperplan.reviewing.review import Flag, Review
+    from taperplan.reviewing.results import Flag, Review
     from taperplan.reviewing.scales import Scale, ScaleItem, ScaleResult
 
 _FORMATS = click.Choice(["table", "json"])

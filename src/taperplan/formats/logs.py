@@ -29,18 +29,17 @@ from typing import Any
 from taperplan._reading import did_you_mean, iso_date
 from taperplan.errors import InvalidLogError, InvalidPlanDataError, Problem
 from taperplan.formats.json import load_plan, plan_from_dict
-from taperplan.reviewing.review import (
-    REVIEW_SCHEMA,
+from taperplan.reviewing.log import (
     LogEntry,
-    PlanTimeline,
-    Review,
     ScaleReading,
     ScaleTotal,
     SymptomLog,
     symptom_log,
-    timeline_of,
 )
+from taperplan.reviewing.results import Review
+from taperplan.reviewing.review import REVIEW_SCHEMA
 from taperplan.reviewing.scales import ScaleResult, scale, scale_result_to_dict, scales
+from taperplan.reviewing.timeline import PlanTimeline, timeline_of
 
 #: The columns of a CSV log (besides the ``<scale>.<item>`` columns), in documented order.
 LOG_COLUMNS: tuple[str, ...] = (
