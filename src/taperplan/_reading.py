@@ -1,8 +1,11 @@
-"""What every reader of outside input shares: one "did you mean", one date parser.
+"""What every reader of outside input shares: one list of problems, one "did you
+mean", one date parser.
 
-Regimen files, plan JSON, symptom logs, batch lists, scales, the catalogue and
-the command line all suggest the nearest known word for an unknown one, and all
-read a day written ``YYYY-MM-DD``; they do it here, so they do it alike.
+Regimen files, paces, plan JSON, symptom logs, batch lists, scales, the
+catalogue and the command line all gather every problem before they refuse
+(:class:`Problems`), name a wrong value's type the same way (:func:`type_name`),
+suggest the nearest known word for an unknown one, and read a day written
+``YYYY-MM-DD``; they do it here, so they do it alike.
 """
 
 from __future__ import annotations
@@ -10,7 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
+
+from taperplan.errors import Problem
 
 #: A day as the documents write it: four, two and two ASCII digits.
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -48,3 +53,64 @@ def iso_date(text: str) -> dt.date | None:
         return dt.date.fromisoformat(text)
     except ValueError:
         return None
+
+
+def unknown_key_fix(key: str, known: Sequence[str]) -> str:
+    """The fix for an unknown key: the closest known key (or one that starts the
+    same), else the list of known keys."""
+    lowered = key.lower()
+    close = (
+        close_to(lowered, known)
+        or [k for k in known if len(lowered) >= 3 and k.startswith(lowered[:4])][:1]
+    )
+    if close:
+        return f"did you mean {close[0]!r}?"
+    return f"use one of {', '.join(known)}"
+
+
+def type_name(value: object) -> str:
+    """A value's type in the words of the documents ("text", "a whole number", …)."""
+    return _TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+_TYPE_NAMES = {
+    bool: "true/false",
+    int: "a whole number",
+    float: "a number",
+    str: "text",
+    list: "a list",
+    dict: "a table",
+}
+
+
+class Problems:
+    """Every problem found while reading one input, each with its path, what is
+    wrong and the fix; a problem found twice (one field checked on two ways) is
+    kept once. Readers refuse with all of them at once."""
+
+    def __init__(self) -> None:
+        self._found: list[Problem] = []
+
+    def add(self, path: str, message: str, fix: str = "") -> None:
+        """Note a problem at ``path`` (``medication[0].dose``)."""
+        problem = Problem(path, message, fix)
+        if problem not in self._found:
+            self._found.append(problem)
+
+    def wrong_type(self, path: str, value: object, wanted: str, fix: str) -> None:
+        """Note that ``value`` at ``path`` is not ``wanted`` ("text", "a table", …)."""
+        self.add(path, f"must be {wanted}, not {type_name(value)}", fix)
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        """Note problems another reader found."""
+        for problem in problems:
+            self.add(problem.path, problem.message, problem.fix)
+
+    def __iter__(self) -> Iterator[Problem]:
+        return iter(self._found)
+
+    def __len__(self) -> int:
+        return len(self._found)
+
+    def __bool__(self) -> bool:
+        return bool(self._found)

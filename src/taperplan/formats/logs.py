@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from taperplan._reading import did_you_mean, iso_date
+from taperplan._reading import Problems, did_you_mean, iso_date
 from taperplan.errors import InvalidLogError, InvalidPlanDataError, Problem
 from taperplan.formats.json import load_plan, plan_from_dict
 from taperplan.reviewing.log import (
@@ -74,10 +74,10 @@ class _EntryReader:
     """Turns raw fields (CSV strings or TOML values) into entries, collecting every problem."""
 
     def __init__(self) -> None:
-        self.problems: list[Problem] = []
+        self.problems = Problems()
 
     def add(self, where: str, message: str, fix: str) -> None:
-        self.problems.append(Problem(where, message, fix))
+        self.problems.add(where, message, fix)
 
     def day(self, value: object, where: str) -> dt.date | None:
         if _blank(value):
@@ -123,7 +123,7 @@ class _EntryReader:
         if _blank(value):
             return None
         if not isinstance(value, str):
-            self.add(where, f"must be text, not {value!r}", "write it as text")
+            self.problems.wrong_type(where, value, "text", "write it as text")
             return None
         return value.strip()
 

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 import attrs
 
 from taperplan._data import load_data
-from taperplan._reading import close_to
+from taperplan._reading import Problems, close_to
 from taperplan.errors import CatalogueError, InvalidRegimenError, Problem, QuantityError
 from taperplan.units import Quantity, format_decimal
 
@@ -252,24 +252,20 @@ def pace_from_mapping(table: Mapping[str, Any]) -> Pace:
 def read_pace(table: Mapping[str, Any], path: str = "pace") -> tuple[Pace | None, list[Problem]]:
     """A ``[pace]`` table as a pace (None when there were problems) and every
     problem found, for readers that gather problems from a whole file."""
-    problems: list[Problem] = []
-    problems.extend(
-        Problem(f"{path}.{key}", "unknown key", f"use one of {', '.join(_PACE_KEYS)}")
-        for key in table
-        if key not in _PACE_KEYS
-    )
+    problems = Problems()
+    for key in table:
+        if key not in _PACE_KEYS:
+            problems.add(f"{path}.{key}", "unknown key", f"use one of {', '.join(_PACE_KEYS)}")
     base: Pace | None = None
     name = table.get("preset")
     if name is not None:
         if not isinstance(name, str):
-            problems.append(Problem(f"{path}.preset", "must be text", 'e.g. preset = "va-slower"'))
+            problems.add(f"{path}.preset", "must be text", 'e.g. preset = "va-slower"')
         else:
             try:
                 base = preset(name)
             except CatalogueError as error:
-                problems.append(
-                    Problem(f"{path}.preset", str(error), "run `taperplan paces` for the names")
-                )
+                problems.add(f"{path}.preset", str(error), "run `taperplan paces` for the names")
     fields: dict[str, Any] = {}
 
     def number(key: str, low: Decimal, high: Decimal) -> Decimal | None:
@@ -277,24 +273,18 @@ def read_pace(table: Mapping[str, Any], path: str = "pace") -> tuple[Pace | None
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            problems.append(
-                Problem(f"{path}.{key}", "must be a number", f"a number from {low} to {high}")
-            )
+            problems.add(f"{path}.{key}", "must be a number", f"a number from {low} to {high}")
             return None
         try:
             result = Decimal(str(value))
         except ArithmeticError:
-            problems.append(
-                Problem(
-                    f"{path}.{key}", f"{value!r} is not a number", f"a number from {low} to {high}"
-                )
+            problems.add(
+                f"{path}.{key}", f"{value!r} is not a number", f"a number from {low} to {high}"
             )
             return None
         if not result.is_finite() or not low <= result <= high:
-            problems.append(
-                Problem(
-                    f"{path}.{key}", f"{value!r} is out of range", f"a number from {low} to {high}"
-                )
+            problems.add(
+                f"{path}.{key}", f"{value!r} is out of range", f"a number from {low} to {high}"
             )
             return None
         return result
@@ -306,53 +296,43 @@ def read_pace(table: Mapping[str, Any], path: str = "pace") -> tuple[Pace | None
     min_days = number("min_step_days", Decimal(1), Decimal(365))
     for key, value in (("every_days", every), ("min_step_days", min_days)):
         if value is not None and value != value.to_integral_value():
-            problems.append(Problem(f"{path}.{key}", "must be a whole number of days", "e.g. 28"))
+            problems.add(f"{path}.{key}", "must be a whole number of days", "e.g. 28")
     reduction: Quantity | None = None
     if "reduction" in table:
         try:
             reduction = Quantity.parse(table["reduction"])
         except QuantityError as error:
-            problems.append(Problem(f"{path}.reduction", str(error), 'e.g. reduction = "15 mg"'))
+            problems.add(f"{path}.reduction", str(error), 'e.g. reduction = "15 mg"')
         else:
             if reduction.is_zero():
-                problems.append(
-                    Problem(
-                        f"{path}.reduction", "must be more than zero", 'e.g. reduction = "15 mg"'
-                    )
+                problems.add(
+                    f"{path}.reduction", "must be more than zero", 'e.g. reduction = "15 mg"'
                 )
     basis: Basis | None = None
     if "basis" in table:
         try:
             basis = Basis(table["basis"])
         except ValueError:
-            problems.append(
-                Problem(
-                    f"{path}.basis",
-                    f"{table['basis']!r} is not a basis",
-                    "original, current or original-then-current",
-                )
+            problems.add(
+                f"{path}.basis",
+                f"{table['basis']!r} is not a basis",
+                "original, current or original-then-current",
             )
     substitute = table.get("substitute")
     if substitute is not None and not isinstance(substitute, bool):
-        problems.append(
-            Problem(
-                f"{path}.substitute",
-                "must be true or false",
-                "substitute = false forbids adding an immediate-release tablet or oral solution",
-            )
+        problems.add(
+            f"{path}.substitute",
+            "must be true or false",
+            "substitute = false forbids adding an immediate-release tablet or oral solution",
         )
     if percent is not None and "reduction" in table:
-        problems.append(Problem(path, "both percent and reduction given", "give one of them"))
+        problems.add(path, "both percent and reduction given", "give one of them")
     if base is None and name is None and "percent" not in table and "reduction" not in table:
-        problems.append(
-            Problem(
-                path,
-                "no preset, percent or reduction",
-                'set preset = "cdc-long-term" or percent = 10',
-            )
+        problems.add(
+            path, "no preset, percent or reduction", 'set preset = "cdc-long-term" or percent = 10'
         )
     if problems:
-        return None, problems
+        return None, list(problems)
 
     if percent is not None:
         fields["percent"] = percent
