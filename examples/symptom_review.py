@@ -16,7 +16,8 @@ import datetime as dt
 import json
 
 from taperplan import LogEntry, Review, pause, plan_taper, regimen_from_mapping, review
-from taperplan.formats.logs import parse_log_csv, review_to_dict
+from taperplan.formats.logs import parse_log_csv
+from taperplan.formats.review_json import review_to_dict
 from taperplan.reviewing.scales import score_cows
 
 REGIMEN = {

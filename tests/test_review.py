@@ -17,7 +17,7 @@ from taperplan import TaperPlan, load_regimen, pause, plan_taper
 from taperplan._data import load_data
 from taperplan.errors import InvalidPlanDataError, InvalidScoreError, TaperplanError
 from taperplan.formats.json import plan_to_dict
-from taperplan.formats.logs import review_to_dict, timeline_from_json
+from taperplan.formats.review_json import review_to_dict, timeline_from_json
 from taperplan.model.plan import StepKind
 from taperplan.reviewing.log import LogEntry, ScaleTotal, symptom_log
 from taperplan.reviewing.results import Flag, Review

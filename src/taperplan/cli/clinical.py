@@ -300,7 +300,8 @@ def review(
     """
     from taperplan.errors import Problem  # noqa: PLC0415
     from taperplan.formats.json import to_json  # noqa: PLC0415
-    from taperplan.formats.logs import load_log, load_timeline, review_to_dict  # noqa: PLC0415
+    from taperplan.formats.logs import load_log  # noqa: PLC0415
+    from taperplan.formats.review_json import load_timeline, review_to_dict  # noqa: PLC0415
     from taperplan.reviewing.review import review as review_log  # noqa: PLC0415
 
     timeline = load_timeline(plan_file)
