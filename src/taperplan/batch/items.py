@@ -1,0 +1,150 @@
+"""The unit of batch work: one regimen in (:class:`BatchItem`), one plan or error out
+(:class:`BatchResult`), by the pure function :func:`plan_one`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+import attrs
+
+from taperplan.errors import TaperplanError
+
+if TYPE_CHECKING:
+    from taperplan.model.plan import TaperPlan
+    from taperplan.model.regimen import Regimen
+    from taperplan.reference.paces import Pace
+
+#: What one batch entry may hold: a regimen, a mapping shaped like the regimen
+#: file (interfaces.md §1), or the path of a regimen TOML file.
+RegimenSource: TypeAlias = "Regimen | Mapping[str, Any] | str | os.PathLike[str]"
+
+
+def _source_converter(value: object) -> object:
+    # Paths pickle, but a plain string is the same on every platform and in a
+    # Dask or Spark task; keep mappings and regimens as they are.
+    return os.fspath(value) if isinstance(value, os.PathLike) else value
+
+
+@attrs.frozen
+class BatchItem:
+    """One entry of a batch: a name, a regimen, and optional overrides.
+
+    Args:
+        key: the name of the entry in results and file names (a patient id,
+            a file's stem).
+        source: a :class:`~taperplan.Regimen`, a mapping shaped like the
+            regimen file, or the path of a regimen TOML file (read by the
+            worker that plans it).
+        start: the day of the first cut for this entry; None: the batch's.
+        pace: a pace preset name for this entry; None: the batch's pace, else
+            the regimen's ``[pace]``, else the default for its context.
+    """
+
+    key: str = attrs.field(validator=attrs.validators.instance_of(str))
+    source: RegimenSource = attrs.field(converter=_source_converter)
+    start: dt.date | None = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs.validators.instance_of(dt.date))
+    )
+    pace: str | None = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs.validators.instance_of(str))
+    )
+
+
+@attrs.frozen
+class BatchResult:
+    """The outcome of planning one batch entry: a plan, or why there is none.
+
+    Exactly one of ``plan`` and ``error`` is set. ``error_type`` is the
+    exception's class name (``PlanningError``, ``InvalidRegimenError``, ...);
+    ``internal`` is true when it is not a :class:`~taperplan.TaperplanError`,
+    that is a bug in taperplan to report.
+    """
+
+    key: str
+    start: dt.date
+    plan: TaperPlan | None = None
+    error: str | None = None
+    error_type: str | None = None
+    internal: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """Whether the entry was planned."""
+        return self.plan is not None
+
+
+def batch_items(regimens: Iterable[BatchItem | RegimenSource]) -> list[BatchItem]:
+    """The batch entries for ``regimens``, naming the ones that have no name.
+
+    A :class:`BatchItem` is kept as it is; a path is named by its file stem
+    (``clinic/p001.toml`` → ``p001``); a regimen or a mapping by its position
+    in the input (``"0"``, ``"1"``, ...).
+    """
+    items: list[BatchItem] = []
+    for index, entry in enumerate(regimens):
+        if isinstance(entry, BatchItem):
+            items.append(entry)
+        elif isinstance(entry, str | os.PathLike):
+            items.append(BatchItem(Path(entry).stem, entry))
+        else:
+            items.append(BatchItem(str(index), entry))
+    return items
+
+
+def _regimen_of(item: BatchItem, today: dt.date | None) -> Regimen:
+    from taperplan.formats.regimen import load_regimen, regimen_from_mapping  # noqa: PLC0415
+    from taperplan.model.regimen import Regimen  # noqa: PLC0415
+
+    source = item.source
+    if isinstance(source, Regimen):
+        return source
+    if isinstance(source, Mapping):
+        return regimen_from_mapping(source, today=today, source=item.key)
+    return load_regimen(source, today=today)
+
+
+def plan_one(
+    item: BatchItem | RegimenSource,
+    *,
+    start: dt.date,
+    pace: Pace | str | None = None,
+    today: dt.date | None = None,
+) -> BatchResult:
+    """Plan one batch entry; never raise for a bad regimen.
+
+    Pure and top-level, so it maps over a process pool or a Dask or Spark
+    cluster: the same input always gives the same result.
+
+    Args:
+        item: a :class:`BatchItem`, or a regimen source (named as in
+            :func:`batch_items`; a regimen or mapping is named ``"0"``).
+        start: the day of the first cut, unless the item gives its own.
+        pace: a :class:`~taperplan.Pace` or preset name, unless the item
+            gives its own; None: the regimen's ``[pace]`` or the default.
+        today: the current date, to refuse an ``on_opioids_since`` in the
+            future when the regimen is read from a file or a mapping.
+
+    Returns:
+        A :class:`BatchResult` with the plan, or with the error's message and
+        class name.
+    """
+    from taperplan.planning import plan_taper  # noqa: PLC0415 - heavy; loaded in the worker
+
+    if not isinstance(item, BatchItem):
+        item = batch_items([item])[0]
+    day = item.start or start
+    try:
+        regimen = _regimen_of(item, today)
+        plan = plan_taper(regimen, start=day, pace=item.pace or pace)
+    except TaperplanError as error:
+        return BatchResult(item.key, day, error=str(error), error_type=type(error).__name__)
+    # One bug must not stop the batch: it is recorded, marked internal, and reported.
+    except Exception as error:
+        return BatchResult(
+            item.key, day, error=str(error), error_type=type(error).__name__, internal=True
+        )
+    return BatchResult(item.key, day, plan=plan)
