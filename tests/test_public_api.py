@@ -77,6 +77,7 @@ def test_the_cli_loads_only_what_a_command_needs(tmp_path: Path) -> None:
     for heavy in (
         "cattrs",
         "icalendar",
+        "jinja2",
         "matplotlib",
         "rich",
         "taperplan.cli.batch",

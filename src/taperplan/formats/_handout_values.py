@@ -1,0 +1,372 @@
+"""The values the patient handout lays out, read from a plan.
+
+:func:`handout_values` turns a :class:`~taperplan.model.plan.TaperPlan` into
+plain values: dates, numbers, amounts in counted units (``1½ tablets of
+15 mg``), medicine names, flags, and the packaged patient texts the page
+shows, with the sources they cite. It writes no HTML and no sentence of its
+own: the page's wording is in the template (``data/handout.html.j2``) and in
+``data/handout.toml``; :mod:`taperplan.formats.handout` renders them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import attrs
+
+from taperplan._data import load_data
+from taperplan._statement import DISCLAIMER, SAFETY
+from taperplan.formats._handout_text import HandoutText, Text, dose_words, handout_text, page_words
+from taperplan.formats.chart import chart_data, format_value, medication_words, plan_chart
+from taperplan.model.advice import Adjunct, WithdrawalWindow
+from taperplan.model.plan import Dose, MedicationDose, Step, TaperPlan
+from taperplan.reference.notices import Notice
+from taperplan.reference.products import Form
+
+#: The adjunct categories the appendix lists, in its order (the template names
+#: each); "rule" and "naloxone" are not among them.
+_APPENDIX_CATEGORIES = ("withdrawal", "pain-medicine", "non-drug", "referral", "oud")
+
+
+# --- the values ----------------------------------------------------------------------------
+
+
+@attrs.frozen
+class DoseLine:
+    """One dose of one medicine: a row of a step's table and a column of its tick grid."""
+
+    time: str
+    medicine: str
+    drug: str
+    form: str
+    patch: bool
+    amount: str
+    units: str
+    how_often: str
+
+
+@attrs.frozen
+class MedicineNow:
+    """A medicine taken now, with its doses."""
+
+    name: str
+    doses: tuple[DoseLine, ...]
+
+
+@attrs.frozen
+class DailyTotal:
+    """One medicine's daily amount (``40 mg``; a patch's strength worn)."""
+
+    medicine: str
+    amount: str
+    patch: bool
+    average: bool
+
+
+@attrs.frozen
+class Day:
+    """One day of a step's tick grid: a box per dose taken that day, and its notes."""
+
+    day: dt.date
+    taken: tuple[bool, ...]
+    first: bool
+    check_in: bool
+    window: bool
+
+
+@attrs.frozen
+class StepNote:
+    """A note for the patient on a step: ``starts`` (a medicine starts), ``strength``
+    (a new strength of oral solution) or ``fast`` (the next change may come early)."""
+
+    kind: str
+    medicine: str = ""
+    drug: str = ""
+    strengths: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class StepValues:
+    """One step: its row in the table of the plan and its own section."""
+
+    id: str
+    number: int
+    kind: str
+    rises: bool
+    start: dt.date
+    end: dt.date
+    days: int
+    totals: tuple[DailyTotal, ...]
+    figures: tuple[str, ...]
+    window: WithdrawalWindow | None
+    check_ins: tuple[dt.date, ...]
+    doses: tuple[DoseLine, ...]
+    several: bool
+    notes: tuple[StepNote, ...]
+    grid: tuple[Day, ...]
+
+
+@attrs.frozen
+class HandoutValues:
+    """Everything the handout's template shows."""
+
+    title: str
+    texts: HandoutText
+    safety: str
+    disclaimer: str
+    plan_id: str
+    revision: int
+    printed: dt.date
+    zone: str | None
+    now: tuple[MedicineNow, ...]
+    now_totals: tuple[DailyTotal, ...]
+    now_figures: tuple[str, ...]
+    until: dt.date
+    start: dt.date
+    last_dose: dt.date | None
+    stop: dt.date
+    how_to_take: tuple[Text, ...]
+    chart: str | None
+    mme: Text | None
+    ylabel: str
+    profiles: tuple[Text, ...]
+    steps: tuple[StepValues, ...]
+    check_ins: tuple[dt.date, ...]
+    offered: tuple[tuple[str, tuple[Adjunct, ...]], ...]
+    avoided: tuple[Adjunct, ...]
+    warnings: tuple[Notice, ...]
+    citations: tuple[str, ...]
+
+
+def handout_values(plan: TaperPlan, *, generated_on: dt.date, chart: bool) -> HandoutValues:
+    """What the handout of ``plan`` shows (``chart``: draw the SVG chart, with matplotlib)."""
+    texts = handout_text()
+    data = chart_data(plan)
+    windows = [s.withdrawal_window for s in plan.steps if s.withdrawal_window]
+    check_ins = {d for s in plan.steps for d in s.check_ins}
+    steps = []
+    previous = plan.baseline
+    for number, step in enumerate(plan.steps, start=1):
+        figures = tuple(format_value(line.values[number]) for line in data.series)
+        steps.append(
+            _step(plan, step, previous, figures=figures, windows=windows, check_ins=check_ins)
+        )
+        previous = step.medications
+    how_to_take = _how_to_take(plan, texts)
+    mme = texts.mme if data.unit == "MME a day" else None
+    profiles = _profiles(plan, texts)
+    offered, avoided = _adjuncts(plan)
+    cited = [
+        texts.safety,
+        *how_to_take,
+        *([mme] if mme else []),
+        texts.emergency,
+        *texts.urgent,
+        *texts.call_clinician,
+        texts.naloxone_intro,
+        *texts.naloxone_why,
+        *texts.naloxone_steps,
+        texts.withdrawal_intro,
+        *texts.expect,
+        *profiles,
+        *texts.do,
+        texts.after_stop,
+    ]
+    shown = [*(a for _, group in offered for a in group), *avoided]
+    keys = {
+        *(t.source for t in cited),
+        *(w.source for w in windows),
+        *(a.source for a in shown),
+        *(c.source for a in shown for c in a.cautions),
+        *(w.source for w in plan.warnings),
+    }
+    sources = load_data("sources.toml")
+    zone = plan.regimen.timezone
+    return HandoutValues(
+        title=page_words().title,
+        texts=texts,
+        safety=SAFETY,
+        disclaimer=DISCLAIMER,
+        plan_id=plan.id,
+        revision=plan.revision,
+        printed=generated_on,
+        zone=zone.key if zone is not None else None,
+        now=tuple(
+            MedicineNow(medication_words(part), tuple(_dose(part, d) for d in part.doses))
+            for part in plan.baseline
+        ),
+        now_totals=_totals(plan.baseline),
+        now_figures=tuple(format_value(line.values[0]) for line in data.series),
+        until=plan.start - dt.timedelta(days=1),
+        start=plan.start,
+        last_dose=_last_dose_day(plan),
+        stop=plan.stop_date,
+        how_to_take=how_to_take,
+        chart=_svg(plan) if chart else None,
+        mme=mme,
+        ylabel=data.ylabel,
+        profiles=profiles,
+        steps=tuple(steps),
+        check_ins=tuple(sorted(check_ins)),
+        offered=offered,
+        avoided=avoided,
+        warnings=plan.warnings,
+        citations=tuple(sources.get(k, {}).get("citation", k) for k in sorted(filter(None, keys))),
+    )
+
+
+def _svg(plan: TaperPlan) -> str:
+    """The chart as an ``<svg>`` element (the XML declaration and doctype left out)."""
+    svg = plan_chart(plan, fmt="svg").decode("utf-8")
+    return svg[svg.index("<svg ") :].strip()
+
+
+def _dose(part: MedicationDose, dose: Dose) -> DoseLine:
+    return DoseLine(
+        time=f"{dose.time:%H:%M}",
+        medicine=medication_words(part),
+        drug=part.drug,
+        form=part.form.value,
+        patch=part.form is Form.PATCH,
+        amount=str(dose.amount),
+        units=dose_words(dose, part.form),
+        how_often=dose.how_often,
+    )
+
+
+def _totals(parts: tuple[MedicationDose, ...]) -> tuple[DailyTotal, ...]:
+    """Each taken medication's daily total."""
+    return tuple(
+        DailyTotal(
+            medicine=medication_words(part),
+            amount=str(part.daily_amount),
+            patch=part.form is Form.PATCH,
+            average=any(d.every_days > 1 for d in part.doses),
+        )
+        for part in parts
+        if part.doses
+    )
+
+
+def _last_dose_day(plan: TaperPlan) -> dt.date | None:
+    last = None
+    for step in plan.steps:
+        for offset, day in enumerate(step.dates()):
+            if any(d.taken_on(offset) for part in step.medications for d in part.doses):
+                last = day
+    return last
+
+
+def _how_to_take(plan: TaperPlan, texts: HandoutText) -> tuple[Text, ...]:
+    """The advice on the dosage forms (and drugs) the plan uses; splitting only when a
+    dose takes a half tablet."""
+    parts = [*plan.baseline, *(m for s in plan.steps for m in s.medications)]
+    half = any(
+        unit.count != int(unit.count) for part in parts for d in part.doses for unit in d.units
+    )
+    return tuple(
+        Text(entry.text, entry.source)
+        for entry in texts.how_to_take
+        if (half or not entry.half_only)
+        and any(p.form in entry.forms and (not entry.drugs or p.drug in entry.drugs) for p in parts)
+    )
+
+
+def _profiles(plan: TaperPlan, texts: HandoutText) -> tuple[Text, ...]:
+    """When withdrawal starts, for each withdrawal profile of the plan's windows."""
+    names: list[str] = []
+    for step in plan.steps:
+        window = step.withdrawal_window
+        if window is not None and window.profile.value not in names:
+            names.append(window.profile.value)
+    return tuple(texts.profiles[name] for name in names)
+
+
+def _adjuncts(
+    plan: TaperPlan,
+) -> tuple[tuple[tuple[str, tuple[Adjunct, ...]], ...], tuple[Adjunct, ...]]:
+    """The appendix's adjuncts by category (in its order), and those to avoid."""
+    shown = [a for a in plan.adjuncts if a.category in _APPENDIX_CATEGORIES]
+    offered = tuple(
+        (category, group)
+        for category in _APPENDIX_CATEGORIES
+        if (group := tuple(a for a in shown if a.category == category and not a.avoid))
+    )
+    return offered, tuple(a for a in shown if a.avoid)
+
+
+def _rises(step: Step, plan: TaperPlan) -> bool:
+    """Whether any drug's daily amount in ``step`` is above the step before (a
+    re-plan from a higher dose than planned): never called "lower"."""
+    before = plan.steps[step.index - 1].medications if step.index else plan.baseline
+
+    def by_drug(parts: tuple[MedicationDose, ...]) -> dict[str, Decimal]:
+        totals: dict[str, Decimal] = {}
+        for part in parts:
+            key = f"{part.drug} {part.daily_amount.unit.value}"
+            totals[key] = totals.get(key, Decimal(0)) + part.daily_amount.amount
+        return totals
+
+    old, new = by_drug(before), by_drug(step.medications)
+    return any(amount > old.get(key, Decimal(0)) for key, amount in new.items())
+
+
+def _step(
+    plan: TaperPlan,
+    step: Step,
+    previous: tuple[MedicationDose, ...],
+    *,
+    figures: tuple[str, ...],
+    windows: list[WithdrawalWindow],
+    check_ins: set[dt.date],
+) -> StepValues:
+    pairs = sorted(
+        ((part, dose) for part in step.medications for dose in part.doses),
+        key=lambda pair: (pair[1].time, pair[0].index),
+    )
+    grid = tuple(
+        Day(
+            day=day,
+            taken=tuple(dose.taken_on(offset) for _, dose in pairs),
+            first=offset == 0,
+            check_in=day in check_ins,
+            window=any(w.start <= day <= w.end for w in windows),
+        )
+        for offset, day in enumerate(step.dates())
+    )
+    return StepValues(
+        id=step.id,
+        number=step.index + 1,
+        kind=step.kind.value,
+        rises=_rises(step, plan),
+        start=step.start,
+        end=step.end,
+        days=step.days,
+        totals=_totals(step.medications),
+        figures=figures,
+        window=step.withdrawal_window,
+        check_ins=step.check_ins,
+        doses=tuple(_dose(part, dose) for part, dose in pairs),
+        several=len(step.medications) > 1,
+        notes=_notes(step, previous),
+        grid=grid,
+    )
+
+
+def _notes(step: Step, previous: tuple[MedicationDose, ...]) -> tuple[StepNote, ...]:
+    """The step's notes for the patient (the planner's own notes, on pacing and rules,
+    are for the clinician: the JSON and the CLI carry them)."""
+    notes = []
+    before = {p.index: p for p in previous}
+    for part in step.medications:
+        old = before.get(part.index)
+        if not part.doses:
+            continue
+        if old is None or not old.doses:
+            notes.append(StepNote("starts", medicine=medication_words(part)))
+        elif part.product.form is Form.ORAL_SOLUTION and part.strengths_used != old.strengths_used:
+            notes.append(StepNote("strength", drug=part.drug, strengths=part.strengths_used))
+    if any(n.startswith("this step (") for n in step.notes):
+        notes.append(StepNote("fast"))
+    return tuple(notes)
