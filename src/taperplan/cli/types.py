@@ -42,6 +42,12 @@ class IsoDate(click.DateTime):
 ISO_DATE = IsoDate()
 
 
+def next_monday(today: dt.date) -> dt.date:
+    """The first Monday after ``today`` (a week on when ``today`` is a Monday):
+    the first day of a plan when --start is not given."""
+    return today + dt.timedelta(days=7 - today.weekday())
+
+
 class Refused(click.ClickException):
     """Bad input, reported as one ``taperplan: error: ...`` message that names
     the file or option, the field and the fix (exit 2, nothing on stdout)."""
