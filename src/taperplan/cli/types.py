@@ -1,4 +1,5 @@
-"""Parameter types and the refusal shared by the command-line modules."""
+"""Parameter types, the default start day and the refusals shared by the
+command-line modules."""
 
 from __future__ import annotations
 
@@ -56,6 +57,15 @@ class Refused(click.ClickException):
 
     def format_message(self) -> str:
         return self.message
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"taperplan: error: {self.message}", err=True)
+
+
+class Usage(click.UsageError):
+    """Bad options (exit 2), shown as one line naming the option and the fix."""
+
+    exit_code = 2
 
     def show(self, file: Any = None) -> None:
         click.echo(f"taperplan: error: {self.message}", err=True)
