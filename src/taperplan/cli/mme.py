@@ -17,13 +17,16 @@ from taperplan.units import format_decimal
 # Two decimal places for people; JSON keeps the exact values.
 _Q = Decimal("0.01")
 
+#: The packaged MME factor sets, in the catalogue's order.
+FACTOR_SETS = click.Choice([factor_set.name for factor_set in catalogue().factor_sets])
+
 
 @click.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=str))
 @click.option(
     "--factors",
-    type=click.Choice(["cdc2022", "cdc2016"]),
-    default="cdc2022",
+    type=FACTOR_SETS,
+    default=catalogue().default_factor_set.name,
     show_default=True,
     help="MME conversion factor set.",
 )
