@@ -4,10 +4,16 @@ catalogue for."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import subprocess
+import sys
+from pathlib import Path
 
 import click
+import pytest
 from dateutil.relativedelta import MO, relativedelta
 
+from taperplan.cli.main import COMMANDS, LazyGroup, cli
 from taperplan.cli.mme import mme
 from taperplan.cli.types import next_monday
 from taperplan.reference.products import catalogue
@@ -30,3 +36,53 @@ def test_the_factor_sets_are_the_catalogues() -> None:
     assert isinstance(option.type, click.Choice)
     assert list(option.type.choices) == [factor_set.name for factor_set in catalogue().factor_sets]
     assert option.default == catalogue().default_factor_set.name
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_each_summary_is_the_commands_own(name: str) -> None:
+    """The summary ``taperplan --help`` shows without importing a command is the
+    first paragraph of the command's help: the listing reads the same at every width."""
+    lazy = COMMANDS[name]
+    command = getattr(importlib.import_module(lazy.module), lazy.attribute)
+    assert isinstance(command, click.Command)
+    assert command.name == name
+    assert cli.get_command(click.Context(cli), name) is command
+    assert command.help is not None
+    assert lazy.summary == " ".join(command.help.partition("\n\n")[0].split())
+    stand_in = click.Command(name, help=lazy.summary)
+    for width in range(1, 160):
+        assert stand_in.get_short_help_str(width) == command.get_short_help_str(width), width
+
+
+def test_root_help_is_the_same_with_every_command_loaded(tmp_path: Path) -> None:
+    """``taperplan --help`` lists the commands from their summaries; with every command
+    loaded into the group it prints the same bytes."""
+    code = (
+        "import click\n"
+        "from taperplan.cli.main import cli, main\n"
+        "main(['--help'])\n"
+        "context = click.Context(cli)\n"
+        "for name in cli.list_commands(context):\n"
+        "    cli.add_command(cli.get_command(context, name), name)\n"
+        "print('-' * 20)\n"
+        "main(['--help'])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    lazily, _, loaded = result.stdout.partition("-" * 20 + "\n")
+    assert lazily == loaded
+    assert "Commands:" in lazily
+    for name in COMMANDS:
+        assert f"\n  {name} " in lazily, name
+
+
+def test_a_misspelt_command_is_compared_with_every_command() -> None:
+    """Click's "Did you mean" considers the commands not loaded yet as well."""
+    group = LazyGroup(name="taperplan", lazy_commands=COMMANDS)
+    context = click.Context(group)
+    with pytest.raises(click.UsageError) as raised:
+        group.resolve_command(context, ["reveiw"])
+    if getattr(raised.value, "possibilities", None) is not None:  # click >= 8.4
+        assert "review" in raised.value.format_message()
+    assert not group.commands
