@@ -88,6 +88,7 @@ def check_targets(outputs: Outputs, *, force: bool) -> None:
     targets = outputs.targets()
     if not targets:
         return
+    # A plan that only prints loads no file code (test_the_cli_loads_only_what_a_command_needs).
     from taperplan.formats.files import check_output  # noqa: PLC0415 - only with a file option
 
     seen: dict[str, str] = {}

@@ -70,7 +70,7 @@ def _by_category(plan: TaperPlan) -> list[tuple[str, list[Adjunct]]]:
 
 def render_plan(plan: TaperPlan, *, width: int = 120) -> str:
     """The plan as a table a clinician can read at a glance."""
-    # rich takes longer to import than a CSV plan takes to print: only for a table.
+    # rich takes tens of ms to import: --format json/csv and the exports never load it.
     from rich.console import Console  # noqa: PLC0415 - heavy, only to draw a table
     from rich.table import Table  # noqa: PLC0415 - heavy, only to draw a table
 
