@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -103,3 +104,72 @@ def test_moved_names_still_work_for_one_release_with_a_warning(package: str) -> 
         with pytest.warns(DeprecationWarning, match=rf"{package}\.{name} .* import it from {home}"):
             value = getattr(module, name)
         assert value is getattr(importlib.import_module(home), name), name
+
+
+#: Libraries that only some commands need; none loads to list the commands.
+HEAVY = ("cattrs", "dateutil", "icalendar", "matplotlib", "rich", "tomllib")
+
+
+@pytest.mark.parametrize(
+    ("argv", "environment"),
+    [
+        (["--help"], {}),
+        # Completing a command name lists every command with its summary.
+        (
+            [],
+            {"_TAPERPLAN_COMPLETE": "bash_complete", "COMP_WORDS": "taperplan ", "COMP_CWORD": "1"},
+        ),
+    ],
+    ids=["help", "completion"],
+)
+def test_listing_the_commands_imports_none_of_them(
+    argv: list[str], environment: dict[str, str], tmp_path: Path
+) -> None:
+    """``taperplan --help`` and the completion of a command name import no command's
+    module and none of their dependencies, only the root group (start-up time)."""
+    code = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print(sorted(sys.modules), file=sys.stderr))\n"
+        "from taperplan.cli import main\n"
+        f"sys.exit(main({argv!r}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+        env={**os.environ, **environment},
+    )
+    assert "plan" in result.stdout
+    loaded = set(ast.literal_eval(result.stderr.strip().splitlines()[-1]))
+    assert {name for name in loaded if name.startswith("taperplan")} == {
+        "taperplan",
+        "taperplan._lazy",
+        "taperplan._statement",
+        "taperplan._version",
+        "taperplan.cli",
+        "taperplan.cli.main",
+        "taperplan.errors",
+    }
+    for heavy in HEAVY:
+        assert not {name for name in loaded if name.split(".")[0] == heavy}, heavy
+
+
+def test_score_loads_none_of_review(tmp_path: Path) -> None:
+    """``taperplan score`` and ``taperplan review`` share a module; what only review
+    needs (the log readers, the review rules) does not load for a score."""
+    code = (
+        "import sys\n"
+        "from taperplan.cli import main\n"
+        "main(['score', 'cows', '--help'])\n"
+        "print(sorted(sys.modules), file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    assert "--pulse" in result.stdout
+    loaded = set(ast.literal_eval(result.stderr.strip().splitlines()[-1]))
+    assert "taperplan.cli.clinical" in loaded
+    for heavy in ("taperplan.formats.logs", "taperplan.reviewing.review", "taperplan.planning"):
+        assert heavy not in loaded, heavy

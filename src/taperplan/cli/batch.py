@@ -1,20 +1,21 @@
 """``taperplan batch``: plan a clinic's patients at once, on every core.
 
-Loaded by the main group in :mod:`taperplan.cli.main` when the command is used
-(a lazily loaded subcommand); this module imports nothing from
-:mod:`taperplan.cli.main` at import time. It follows the CLI's exit codes: 0 the
-batch ran (patients that could not be planned are listed in the summary and on
-stderr); 2 bad input or usage (a missing input, a bad CSV header or row, an
-unknown pace, outputs that exist without ``--force``), with nothing written
-and nothing on stdout; 1 an internal error in taperplan (reported after every
-other patient's files are written).
+Loaded by the root group in :mod:`taperplan.cli.main` only when the command
+runs or shows its help (a lazily loaded subcommand). It follows the CLI's exit
+codes: 0 the batch ran (patients that could not be planned are listed in the
+summary and on stderr); 2 bad input or usage (a missing input, a bad CSV header
+or row, an unknown pace, outputs that exist without ``--force``), with nothing
+written and nothing on stdout; 1 an internal error in taperplan (reported after
+every other patient's files are written).
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
 import datetime as dt
 import functools
+import io
 import os
 import sys
 from pathlib import Path
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING
 import attrs
 import click
 
+from taperplan._statement import SAFETY
 from taperplan.batch import (
     SUMMARY_COLUMNS,
     BatchItem,
@@ -31,8 +33,13 @@ from taperplan.batch import (
     plan_one,
     summary_row,
 )
-from taperplan.cli.types import ISO_DATE, Refused
+from taperplan.cli.types import ISO_DATE, Refused, next_monday
 from taperplan.errors import BatchInputError, TaperplanError
+from taperplan.formats import csv as csv_format
+from taperplan.formats import ics as ics_format
+from taperplan.formats import json as json_format
+from taperplan.formats.files import write_output
+from taperplan.reference.paces import preset
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -74,10 +81,6 @@ def plan_files(
     A regimen without a ``timezone`` gets no calendar; the ``calendar``
     column says why.
     """
-    from taperplan.formats.csv import plan_to_csv  # noqa: PLC0415
-    from taperplan.formats.ics import plan_to_ics  # noqa: PLC0415
-    from taperplan.formats.json import plan_to_json  # noqa: PLC0415
-
     result = plan_one(item, start=start, pace=pace, today=today)
     row = summary_row(result) | {"calendar": ""}
     plan = result.plan
@@ -85,11 +88,11 @@ def plan_files(
         return Outcome(row, internal=result.internal)
     try:
         files = [
-            (".json", plan_to_json(plan).encode()),
-            (".csv", plan_to_csv(plan).encode()),
+            (".json", json_format.plan_to_json(plan).encode()),
+            (".csv", csv_format.plan_to_csv(plan).encode()),
         ]
         try:
-            files.append((".ics", plan_to_ics(plan, dtstamp=dtstamp)))
+            files.append((".ics", ics_format.plan_to_ics(plan, dtstamp=dtstamp)))
             row["calendar"] = f"{item.key}.ics"
         except TaperplanError as error:
             row["calendar"] = f"none: {error}"
@@ -109,13 +112,6 @@ def _stderr_is_tty() -> bool:
     """Whether a person watches stderr (tests replace this)."""
     isatty = getattr(sys.stderr, "isatty", None)
     return bool(isatty and isatty())
-
-
-def _next_monday(today: dt.date) -> dt.date:
-    from dateutil.relativedelta import MO, relativedelta  # noqa: PLC0415
-
-    day: dt.date = today + relativedelta(days=1, weekday=MO(+1))
-    return day
 
 
 def _dtstamp() -> dt.datetime:
@@ -163,9 +159,6 @@ def _refuse_existing(out: Path, targets: Sequence[Path]) -> None:
 
 
 def _summary_csv(rows: Iterable[dict[str, str]]) -> str:
-    import csv  # noqa: PLC0415
-    import io  # noqa: PLC0415
-
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
@@ -185,8 +178,6 @@ def _table(rows: Sequence[dict[str, str]]) -> str:
 
 
 def _write(out: Path, outcome: Outcome, *, force: bool) -> None:
-    from taperplan.formats.files import write_output  # noqa: PLC0415
-
     key = outcome.row["id"]
     written = set()
     for suffix, data in outcome.files:
@@ -264,8 +255,6 @@ def batch(
       taperplan batch clinic.csv --out plans/
       taperplan batch regimens/ --out plans/ --start 2027-01-04 --jobs 4
     """
-    from taperplan.reference.paces import preset  # noqa: PLC0415
-
     items = _load(source)
     if pace is not None:
         try:
@@ -286,7 +275,7 @@ def batch(
     # The edge of the program is the one place that reads the clock.
     today = dt.datetime.now(dt.UTC).date()
     if start is None:
-        day = _next_monday(today)
+        day = next_monday(today)
         if any(item.start is None for item in items):
             click.echo(
                 f"taperplan: --start not given; planning from {day.isoformat()}, "
@@ -317,8 +306,6 @@ def batch(
                 internal.add(outcome.row["id"])
             if bar is not None:
                 bar.update(1)
-    from taperplan.formats.files import write_output  # noqa: PLC0415
-
     write_output(folder / SUMMARY_FILE, _summary_csv(rows), force=force)
     _report(rows, folder)
     broken = [row["id"] for row in rows if row["id"] in internal]
@@ -332,8 +319,6 @@ def batch(
 
 
 def _report(rows: Sequence[dict[str, str]], folder: Path) -> None:
-    from taperplan._statement import SAFETY  # noqa: PLC0415
-
     failed = [row for row in rows if row["status"] != "ok"]
     for row in failed:
         click.echo(f"taperplan: {row['id']}: not planned: {row['error']}", err=True)

@@ -1,8 +1,9 @@
 """The clinical commands of the CLI: ``taperplan score`` and ``taperplan review``.
 
-Loaded by the main group in :mod:`taperplan.cli.main` when a command is used
-(lazily loaded subcommands); this module imports nothing from
-:mod:`taperplan.cli.main` at import time. They follow its
+Loaded by the root group in :mod:`taperplan.cli.main` only when one of them
+runs or shows its help (lazily loaded subcommands). What only ``review`` uses
+(the log readers and the review rules) is reached through the package's
+lazily loaded names, so ``score`` does not load it. They follow the CLI's
 exit codes: 0 success; 2 bad input, with a message on stderr naming the file
 (or option), the field and the fix, and nothing on stdout; 1 an internal
 error.
@@ -17,23 +18,26 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+import taperplan
+from taperplan import formats
+from taperplan._statement import SAFETY
 from taperplan.cli.types import ISO_DATE
-from taperplan.errors import InvalidLogError, InvalidScoreError
+from taperplan.errors import InvalidLogError, InvalidScoreError, Problem
+from taperplan.reference.products import catalogue
+from taperplan.reviewing.scales import (
+    Scale,
+    ScaleItem,
+    ScaleResult,
+    scale,
+    scale_result_to_dict,
+    scales,
+)
 
 if TYPE_CHECKING:
     from taperplan.reviewing.results import Flag, Review
-    from taperplan.reviewing.scales import Scale, ScaleItem, ScaleResult
 
 _FORMATS = click.Choice(["table", "json"])
 _WIDTH = 100
-
-
-def _safety() -> str:
-    # Imported when used: taperplan.cli.main imports this module to register the
-    # commands, so a module-level import would be circular.
-    from taperplan._statement import SAFETY  # noqa: PLC0415
-
-    return SAFETY
 
 
 def _stdin_is_tty() -> bool:
@@ -60,8 +64,6 @@ def _answers(found: Scale, given: dict[str, str | None]) -> dict[str, int]:
         InvalidScoreError: every illegal value, and every missing item when
             there is no terminal to ask, at once (each named by its option).
     """
-    from taperplan.errors import Problem  # noqa: PLC0415 - keeps start-up light
-
     problems: list[Problem] = []
     answers: dict[str, int] = {}
     missing: list[ScaleItem] = []
@@ -95,8 +97,6 @@ def _answers(found: Scale, given: dict[str, str | None]) -> dict[str, int]:
 
 
 def _score_table(found: Scale, result: ScaleResult) -> str:
-    from taperplan.reference.products import catalogue  # noqa: PLC0415
-
     labels = {item.key: item for item in found.items}
     rows = [("item", "score", "legal scores")]
     rows += [(key, str(score), _legal(labels[key])) for key, score in result.items]
@@ -117,20 +117,17 @@ def _score_table(found: Scale, result: ScaleResult) -> str:
     if found.note:
         lines.append(textwrap.fill(found.note, _WIDTH))
     lines.append(textwrap.fill(f"Source: {catalogue().source(found.source).citation}", _WIDTH))
-    lines += ["", textwrap.fill(_safety(), _WIDTH)]
+    lines += ["", textwrap.fill(SAFETY, _WIDTH)]
     return "\n".join(lines)
 
 
 def _score_callback(key: str) -> Any:
     def run(fmt: str, **given: str | None) -> None:
-        from taperplan.formats.json import to_json  # noqa: PLC0415
-        from taperplan.reviewing.scales import scale, scale_result_to_dict  # noqa: PLC0415
-
         found = scale(key)
         result = found.score(_answers(found, given))
         if fmt == "json":
-            data = {**scale_result_to_dict(result), "name": found.name, "disclaimer": _safety()}
-            click.echo(to_json(data), nl=False)
+            data = {**scale_result_to_dict(result), "name": found.name, "disclaimer": SAFETY}
+            click.echo(formats.to_json(data), nl=False)
         else:
             click.echo(_score_table(found, result))
 
@@ -138,8 +135,6 @@ def _score_callback(key: str) -> Any:
 
 
 def _score_command(key: str) -> click.Command:
-    from taperplan.reviewing.scales import scale  # noqa: PLC0415
-
     found = scale(key)
     params: list[click.Parameter] = [
         click.Option(
@@ -173,7 +168,7 @@ def _score_command(key: str) -> click.Command:
             f"\b\nExample:\n  taperplan score {key} {_option_name(first)} "
             f"{first.values[1]} ... --format json"
         ),
-        epilog=_safety(),
+        epilog=SAFETY,
     )
 
 
@@ -181,8 +176,6 @@ class _ScoreGroup(click.Group):
     """``taperplan score SCALE``: one subcommand per packaged scale, built when asked for."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        from taperplan.reviewing.scales import scales  # noqa: PLC0415
-
         return [found.key for found in scales()]
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
@@ -207,8 +200,6 @@ def score() -> None:
 
 
 def _sources(flags: tuple[Flag, ...]) -> list[str]:
-    from taperplan.reference.products import catalogue  # noqa: PLC0415
-
     keys: dict[str, None] = {}
     for flag in flags:
         keys.update(dict.fromkeys((flag.source, *flag.also)))
@@ -258,7 +249,7 @@ def _review_table(result: Review) -> str:
         )
     if result.flags:
         lines += ["", "Sources:", *_sources(result.flags)]
-    lines += ["", textwrap.fill(_safety(), _WIDTH)]
+    lines += ["", textwrap.fill(SAFETY, _WIDTH)]
     return "\n".join(lines)
 
 
@@ -298,14 +289,8 @@ def review(
       taperplan review plan.json log.csv
       taperplan review plan.json log.toml --on 2027-02-01 --format json
     """
-    from taperplan.errors import Problem  # noqa: PLC0415
-    from taperplan.formats.json import to_json  # noqa: PLC0415
-    from taperplan.formats.logs import load_log  # noqa: PLC0415
-    from taperplan.formats.review_json import load_timeline, review_to_dict  # noqa: PLC0415
-    from taperplan.reviewing.review import review as review_log  # noqa: PLC0415
-
-    timeline = load_timeline(plan_file)
-    log = load_log(log_file)
+    timeline = formats.load_timeline(plan_file)
+    log = formats.load_log(log_file)
     if on is not None:
         day = on.date()
     elif log:
@@ -319,8 +304,10 @@ def review(
         raise InvalidLogError(
             log_file, [Problem("", "no entries", "add entries, or give --on YYYY-MM-DD")]
         )
-    result = review_log(timeline, log, on=day, pause_days=pause_days)
+    result = taperplan.review(timeline, log, on=day, pause_days=pause_days)
     if fmt == "json":
-        click.echo(to_json({**review_to_dict(result), "disclaimer": _safety()}), nl=False)
+        click.echo(
+            formats.to_json({**formats.review_to_dict(result), "disclaimer": SAFETY}), nl=False
+        )
     else:
         click.echo(_review_table(result))

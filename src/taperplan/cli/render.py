@@ -1,15 +1,31 @@
-"""Human-readable plan tables for the terminal (rich, imported lazily)."""
+"""A plan as ``taperplan plan --format`` prints it: a table for people (rich,
+imported only to draw one), or the JSON or CSV export."""
 
 from __future__ import annotations
 
 import io
 from decimal import Decimal
 
+import click
+
+from taperplan import formats
 from taperplan._statement import SAFETY
 from taperplan.model.advice import Adjunct
 from taperplan.model.plan import MedicationDose, StepKind, TaperPlan
 from taperplan.reference.products import Form
 from taperplan.units import format_decimal
+
+#: The values of ``--format`` for a plan.
+PLAN_FORMATS = click.Choice(["table", "json", "csv"])
+
+
+def plan_text(plan: TaperPlan, fmt: str) -> str:
+    """The plan in ``fmt``, one of :data:`PLAN_FORMATS`; each export loads on first use."""
+    if fmt == "json":
+        return formats.plan_to_json(plan)
+    if fmt == "csv":
+        return formats.plan_to_csv(plan)
+    return render_plan(plan)
 
 
 def _doses(parts: tuple[MedicationDose, ...]) -> str:
@@ -54,8 +70,9 @@ def _by_category(plan: TaperPlan) -> list[tuple[str, list[Adjunct]]]:
 
 def render_plan(plan: TaperPlan, *, width: int = 120) -> str:
     """The plan as a table a clinician can read at a glance."""
-    from rich.console import Console  # noqa: PLC0415 - heavy; only when printing a table
-    from rich.table import Table  # noqa: PLC0415
+    # rich takes tens of ms to import: --format json/csv and the exports never load it.
+    from rich.console import Console  # noqa: PLC0415 - heavy, only to draw a table
+    from rich.table import Table  # noqa: PLC0415 - heavy, only to draw a table
 
     out = io.StringIO()
     console = Console(

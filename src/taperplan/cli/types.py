@@ -1,4 +1,5 @@
-"""Parameter types and the refusal shared by the command-line modules."""
+"""Parameter types, the default start day and the refusals shared by the
+command-line modules."""
 
 from __future__ import annotations
 
@@ -42,6 +43,12 @@ class IsoDate(click.DateTime):
 ISO_DATE = IsoDate()
 
 
+def next_monday(today: dt.date) -> dt.date:
+    """The first Monday after ``today`` (a week on when ``today`` is a Monday):
+    the first day of a plan when --start is not given."""
+    return today + dt.timedelta(days=7 - today.weekday())
+
+
 class Refused(click.ClickException):
     """Bad input, reported as one ``taperplan: error: ...`` message that names
     the file or option, the field and the fix (exit 2, nothing on stdout)."""
@@ -50,6 +57,15 @@ class Refused(click.ClickException):
 
     def format_message(self) -> str:
         return self.message
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"taperplan: error: {self.message}", err=True)
+
+
+class Usage(click.UsageError):
+    """Bad options (exit 2), shown as one line naming the option and the fix."""
+
+    exit_code = 2
 
     def show(self, file: Any = None) -> None:
         click.echo(f"taperplan: error: {self.message}", err=True)
