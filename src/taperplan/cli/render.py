@@ -13,6 +13,7 @@ from taperplan._statement import SAFETY
 from taperplan.model.advice import Adjunct
 from taperplan.model.plan import MedicationDose, StepKind, TaperPlan
 from taperplan.reference.products import Form
+from taperplan.reference.wording import category_heading
 from taperplan.units import format_decimal
 
 #: The values of ``--format`` for a plan.
@@ -50,22 +51,11 @@ def _num(value: object) -> str:
     return format_decimal(value.quantize(Decimal("0.1")))
 
 
-_CATEGORY_TITLES = {
-    "rule": "Rule",
-    "naloxone": "Naloxone",
-    "referral": "Referral",
-    "oud": "Opioid use disorder",
-    "withdrawal": "Withdrawal symptoms",
-    "pain-medicine": "Non-opioid pain medicines",
-    "non-drug": "Non-drug care",
-}
-
-
 def _by_category(plan: TaperPlan) -> list[tuple[str, list[Adjunct]]]:
     groups: dict[str, list[Adjunct]] = {}
     for adjunct in plan.adjuncts:
         groups.setdefault(adjunct.category, []).append(adjunct)
-    return [(_CATEGORY_TITLES.get(key, key), entries) for key, entries in groups.items()]
+    return [(category_heading(key, "clinician") or key, entries) for key, entries in groups.items()]
 
 
 def render_plan(plan: TaperPlan, *, width: int = 120) -> str:

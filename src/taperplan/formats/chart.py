@@ -31,7 +31,7 @@ import attrs
 
 from taperplan.errors import MissingDependencyError, NotApplicableError
 from taperplan.model.plan import MedicationDose, TaperPlan
-from taperplan.reference.products import Form
+from taperplan.reference.wording import form_words
 from taperplan.units import format_decimal
 
 if TYPE_CHECKING:
@@ -51,15 +51,6 @@ _LEAD_IN_DAYS = 7
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _LINE_STYLES = ("-", "--", "-.", ":")
-#: Plain names of the dosage forms, for people.
-FORM_WORDS = {
-    Form.IR_TABLET: "tablets",
-    Form.ER_TABLET: "extended-release tablets",
-    Form.IR_CAPSULE: "capsules",
-    Form.ER_CAPSULE: "extended-release capsules",
-    Form.ORAL_SOLUTION: "oral liquid",
-    Form.PATCH: "skin patch",
-}
 
 
 def medication_words(part: MedicationDose) -> str:
@@ -68,7 +59,7 @@ def medication_words(part: MedicationDose) -> str:
     drug = product.drug.name
     if product.combination is not None:
         drug = f"{drug}/{product.combination.ingredient}"
-    return f"{drug} {FORM_WORDS[product.form]}"
+    return f"{drug} {form_words(product.form, 'plain')}"
 
 
 @attrs.frozen
@@ -175,11 +166,11 @@ def _drug_words(parts: Sequence[MedicationDose]) -> str:
         return medication_words(parts[0])
     forms: list[str] = []
     for part in parts:
-        words = FORM_WORDS[part.product.form]
+        words = form_words(part.product.form, "plain")
         if words not in forms:
             forms.append(words)
     first = medication_words(parts[0])
-    return first.removesuffix(FORM_WORDS[parts[0].product.form]) + " and ".join(forms)
+    return first.removesuffix(form_words(parts[0].product.form, "plain")) + " and ".join(forms)
 
 
 def _daily(parts: Sequence[MedicationDose], key: tuple[str, object]) -> Decimal:

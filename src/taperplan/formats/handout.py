@@ -49,6 +49,7 @@ from taperplan.formats._handout_text import (
 )
 from taperplan.formats._handout_values import handout_values
 from taperplan.model.plan import TaperPlan
+from taperplan.reference.wording import category_headings, form_words_by_key
 
 # TITLE is importable too (module __getattr__, below).
 __all__ = [
@@ -102,6 +103,8 @@ def _environment() -> jinja2.Environment:
     )
     environment.filters["long_date"] = long_date
     environment.filters["short_date"] = short_date
+    environment.globals["short_forms"] = form_words_by_key("column")
+    environment.globals["adjunct_headings"] = category_headings("patient")
     return environment
 
 

@@ -48,6 +48,7 @@ from taperplan.model.plan import Dose, MedicationDose, Step, StepKind, TaperPlan
 from taperplan.reference.dispense import count_number, counted_noun
 from taperplan.reference.notices import Notice
 from taperplan.reference.products import Form
+from taperplan.reference.wording import form_words
 from taperplan.units import format_decimal
 
 PRODID = "-//taperplan//taperplan//EN"
@@ -57,16 +58,6 @@ DOSE_EVENT_LENGTH = dt.timedelta(minutes=15)
 
 #: The earliest reminder allowed, in minutes before a dose (one day).
 MAX_ALARM_MINUTES = 24 * 60
-
-#: How the dosage form reads after the drug's name in a title.
-_FORM_LABELS = {
-    Form.IR_TABLET: "IR",
-    Form.ER_TABLET: "ER",
-    Form.IR_CAPSULE: "IR",
-    Form.ER_CAPSULE: "ER",
-    Form.ORAL_SOLUTION: "oral solution",
-    Form.PATCH: "patch",
-}
 
 _ONE_DAY = dt.timedelta(days=1)
 _ONE_SECOND = dt.timedelta(seconds=1)
@@ -103,7 +94,7 @@ def dose_series(plan: TaperPlan) -> Iterator[DoseSeries]:
 def _label(part: MedicationDose) -> str:
     """``Oxycodone ER``, ``Hydrocodone/acetaminophen IR``, ``Fentanyl patch``."""
     name = part.product.name.rsplit(" ", 1)[0]
-    return f"{name[:1].upper()}{name[1:]} {_FORM_LABELS[part.form]}"
+    return f"{name[:1].upper()}{name[1:]} {form_words(part.form, 'short')}"
 
 
 def _units(part: MedicationDose, dose: Dose) -> str:

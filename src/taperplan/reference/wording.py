@@ -1,0 +1,48 @@
+"""Names for people of the catalogue's keys, in one place for every output.
+
+A dosage form reads "ER" in a calendar title, "ER tablet" over a handout
+column, "extended-release tablets" to a patient and "immediate-release
+tablets" in a clinician's note; an adjunct category has a heading for the
+clinician and one for the patient. The words live in ``data/wording.toml``.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Literal
+
+from taperplan._data import load_data
+from taperplan.reference.products import Form
+
+FormStyle = Literal["short", "column", "plain", "clinical"]
+Audience = Literal["clinician", "patient"]
+
+
+@cache
+def _table() -> dict[str, dict[str, dict[str, str]]]:
+    return load_data("wording.toml")
+
+
+def form_words(form: Form, style: FormStyle) -> str:
+    """How ``form`` reads in ``style`` (see ``data/wording.toml``)."""
+    return _table()["form"][form.value][style]
+
+
+def form_words_by_key(style: FormStyle) -> dict[str, str]:
+    """Every form's words in ``style``, keyed by the form's key (for templates)."""
+    return {key: words[style] for key, words in _table()["form"].items()}
+
+
+def category_heading(category: str, audience: Audience) -> str | None:
+    """The heading of an adjunct category for ``audience``; None where that audience
+    is not shown the category."""
+    return _table()["adjunct_category"].get(category, {}).get(audience)
+
+
+def category_headings(audience: Audience) -> dict[str, str]:
+    """Every adjunct category's heading for ``audience``, keyed by category."""
+    return {
+        key: words[audience]
+        for key, words in _table()["adjunct_category"].items()
+        if audience in words
+    }
