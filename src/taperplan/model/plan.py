@@ -16,16 +16,17 @@ import enum
 import warnings
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
+from typing import Protocol
 
 import attrs
 
 from taperplan.errors import PlanningError
 from taperplan.model.advice import Adjunct, WithdrawalWindow
-from taperplan.model.regimen import Regimen
+from taperplan.model.regimen import OfProduct, Regimen
 from taperplan.reference.dispense import UnitCount
 from taperplan.reference.notices import Notice
 from taperplan.reference.paces import Pace
-from taperplan.reference.products import Form, Product, WithdrawalProfile
+from taperplan.reference.products import Product, WithdrawalProfile
 from taperplan.units import Quantity, normalised
 
 
@@ -75,7 +76,7 @@ class Dose:
 
 
 @attrs.frozen
-class MedicationDose:
+class MedicationDose(OfProduct):
     """One medication's doses during a step (or at baseline)."""
 
     index: int
@@ -84,16 +85,6 @@ class MedicationDose:
     daily_amount: Quantity
     mme_per_day: Decimal | None
     smallest_unit: Quantity
-
-    @property
-    def drug(self) -> str:
-        """The generic name."""
-        return self.product.drug.name
-
-    @property
-    def form(self) -> Form:
-        """The dosage form."""
-        return self.product.form
 
     @property
     def stopped(self) -> bool:
@@ -167,8 +158,36 @@ class Substitute:
     first_step: int
 
 
+class Dated(Protocol):
+    """Anything with a first and a last day."""
+
+    @property
+    def start(self) -> dt.date: ...
+
+    @property
+    def end(self) -> dt.date: ...
+
+
+class DatedSteps:
+    """The end and the stop of a value whose ``steps`` are dated and contiguous."""
+
+    __slots__ = ()
+
+    steps: Sequence[Dated]
+
+    @property
+    def end(self) -> dt.date:
+        """The last date of the plan (the end of the stop step)."""
+        return self.steps[-1].end
+
+    @property
+    def stop_date(self) -> dt.date:
+        """The first day with no opioid (the start of the last step)."""
+        return self.steps[-1].start
+
+
 @attrs.frozen
-class TaperPlan:
+class TaperPlan(DatedSteps):
     """A dated taper schedule; build with :func:`taperplan.plan_taper`.
 
     ``revision`` rises with every :meth:`pause` or :func:`taperplan.replan`
@@ -189,16 +208,6 @@ class TaperPlan:
     warnings: tuple[Notice, ...]
     adjuncts: tuple[Adjunct, ...] = ()
     substitutes: tuple[Substitute, ...] = ()
-
-    @property
-    def end(self) -> dt.date:
-        """The last date of the plan (the end of the stop step)."""
-        return self.steps[-1].end
-
-    @property
-    def stop_date(self) -> dt.date:
-        """The first day with no opioid."""
-        return self.steps[-1].start
 
     def step_on(self, day: dt.date) -> Step:
         """The step in effect on ``day``.

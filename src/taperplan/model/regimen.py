@@ -135,8 +135,26 @@ def _sorted_admins(items: Sequence[Administration]) -> tuple[Administration, ...
     return tuple(sorted(items, key=lambda a: a.time))
 
 
+class OfProduct:
+    """The drug and form of a value that holds a catalogue ``product``."""
+
+    __slots__ = ()
+
+    product: Product
+
+    @property
+    def drug(self) -> str:
+        """The generic name of the opioid."""
+        return self.product.drug.name
+
+    @property
+    def form(self) -> Form:
+        """The dosage form."""
+        return self.product.form
+
+
 @attrs.frozen
-class Medication:
+class Medication(OfProduct):
     """One opioid product family and its doses.
 
     Build with :meth:`of` from plain values, or through
@@ -228,16 +246,6 @@ class Medication:
             available=offered,
             combination=Combination.parse(combination) if combination else product.combination,
         )
-
-    @property
-    def drug(self) -> str:
-        """The generic name of the opioid."""
-        return self.product.drug.name
-
-    @property
-    def form(self) -> Form:
-        """The dosage form."""
-        return self.product.form
 
     @property
     def dose_unit(self) -> Unit:

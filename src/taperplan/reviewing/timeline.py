@@ -11,7 +11,7 @@ from decimal import Decimal
 import attrs
 from attrs import validators as v
 
-from taperplan.model.plan import StepKind, TaperPlan
+from taperplan.model.plan import DatedSteps, StepKind, TaperPlan
 
 
 @attrs.frozen
@@ -60,7 +60,7 @@ def _steps_in_order(
 
 
 @attrs.frozen
-class PlanTimeline:
+class PlanTimeline(DatedSteps):
     """The dated steps of a plan; build with :func:`timeline_of` or :func:`timeline_from_json`.
 
     ``baseline_period`` is the dosing period of the regimen before the first
@@ -79,16 +79,6 @@ class PlanTimeline:
     def start(self) -> dt.date:
         """The first day of the plan."""
         return self.steps[0].start
-
-    @property
-    def end(self) -> dt.date:
-        """The last day of the plan."""
-        return self.steps[-1].end
-
-    @property
-    def stop_date(self) -> dt.date:
-        """The first day with no opioid (the start of the last step)."""
-        return self.steps[-1].start
 
     def step_on(self, day: dt.date) -> TimelineStep | None:
         """The step in effect on ``day``, or None outside the plan."""
