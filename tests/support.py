@@ -7,6 +7,12 @@ from pathlib import Path
 
 import pytest
 
+#: The tests folder, its data and golden files, and the repository.
+TESTS = Path(__file__).resolve().parent
+DATA = TESTS / "data"
+GOLDEN = TESTS / "golden"
+ROOT = TESTS.parent
+
 
 def in_ci() -> bool:
     """Whether ``CI`` is set (then Hypothesis runs its ``ci`` profile, missing
@@ -40,6 +46,4 @@ def forget_shared_memory() -> None:
 
 #: Tapentadol IR three times a day, whose later steps take doses on alternate days
 #: (tests/data/tapentadol-tid.toml; several export tests plan it).
-TAPENTADOL_TID = (Path(__file__).parent / "data" / "tapentadol-tid.toml").read_text(
-    encoding="utf-8"
-)
+TAPENTADOL_TID = (DATA / "tapentadol-tid.toml").read_text(encoding="utf-8")
