@@ -140,18 +140,18 @@ def test_a_layout_kept_from_before_uses_only_families_still_shared(
     remembers; a layout kept for a regimen that used it is laid out afresh, so nothing
     is remembered outside the bound, and the plan is the same."""
     from taperplan.clinical.mme import resolve_factor_set  # noqa: PLC0415
-    from taperplan.planning import _family  # noqa: PLC0415 - a private knob
+    from taperplan.planning import _families  # noqa: PLC0415 - a private knob
     from taperplan.planning._lanes import build_layout  # noqa: PLC0415
 
     forget_shared_memory()
-    monkeypatch.setattr(_family, "MAX_FAMILIES", 1)
+    monkeypatch.setattr(_families, "MAX_FAMILIES", 1)
     first, second = _oxycodone(["08:00", "20:00"]), _oxycodone(["08:00", "14:00", "20:00"])
     before = to_json(plan_to_dict(plan_taper(first, start=START)))
     plan_taper(second, start=START)  # another family: the first one's goes
     after = to_json(plan_to_dict(plan_taper(first, start=START)))
     assert after == before
     layout = build_layout(first, resolve_factor_set(None), substitute=True)
-    shared = set(map(id, _family._FAMILIES.values()))
+    shared = set(map(id, _families._FAMILIES.values()))
     assert all(id(place.family) in shared for place in layout.drugs)
 
 

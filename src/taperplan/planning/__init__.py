@@ -3,6 +3,10 @@
 The rules it keeps are interfaces.md §4 and §4a (docs/planning.md explains
 them with their sources). Modules, in the order data flows:
 
+- :mod:`._dispensable`: the amounts a product can give, and a drug's finer
+  products;
+- :mod:`._family`: one drug's lanes and the moves they allow;
+- :mod:`._families`: the families every plan shares, in a bounded memory;
 - :mod:`._lanes`: a regimen's lanes (one product at one dose time) and the
   integer measure of its totals;
 - :mod:`._moves`: the dispensable next steps from a state, preferred first;
