@@ -9,6 +9,8 @@ them with their sources). Modules, in the order data flows:
 - :mod:`._families`: the families every plan shares, in a bounded memory;
 - :mod:`._lanes`: a regimen's lanes (one product at one dose time) and the
   integer measure of its totals;
+- :mod:`._measure`: what a move is, measured against the plan's pace;
+- :mod:`._order`: the taper order, which drug's products a cut comes from;
 - :mod:`._moves`: the dispensable next steps from a state, preferred first;
 - :mod:`._search`: the depth-first search to the stop, and each step's length;
 - :mod:`._build`: doses, notes and substitutes of the chosen steps;
@@ -20,7 +22,7 @@ them with their sources). Modules, in the order data flows:
 
 from __future__ import annotations
 
-from taperplan.planning._moves import TaperOrder
+from taperplan.planning._order import TaperOrder
 from taperplan.planning._pause import pause
 from taperplan.planning._planner import plan_taper
 from taperplan.planning._replan import replan

@@ -27,7 +27,7 @@ from taperplan.model.plan import (
 )
 from taperplan.planning._dating import UndatedStep, check_in_rules
 from taperplan.planning._lanes import Layout, State, forget_layouts
-from taperplan.planning._moves import Move, MoveKind
+from taperplan.planning._measure import Move, MoveKind
 from taperplan.planning._search import period, step_timing
 from taperplan.reference.dispense import UnitCount, UnitSet, forget_made
 from taperplan.reference.paces import Pace

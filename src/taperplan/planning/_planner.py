@@ -29,7 +29,8 @@ from taperplan.model.regimen import Regimen
 from taperplan.planning._build import DoseMaker, build_steps
 from taperplan.planning._dating import date_steps
 from taperplan.planning._lanes import Layout, build_layout
-from taperplan.planning._moves import MoveMaker, TaperOrder
+from taperplan.planning._moves import MoveMaker
+from taperplan.planning._order import TaperOrder
 from taperplan.planning._refusal import refusal
 from taperplan.planning._search import DeadEndError, search
 from taperplan.planning._warnings import plan_warnings

@@ -21,7 +21,7 @@ from taperplan.model.plan import MedicationDose, TaperPlan, total_mme
 from taperplan.model.regimen import Regimen
 from taperplan.planning._build import DoseMaker
 from taperplan.planning._lanes import Layout
-from taperplan.planning._moves import TaperOrder
+from taperplan.planning._order import TaperOrder
 from taperplan.planning._search import DeadEndError
 from taperplan.reference.paces import Pace, presets
 from taperplan.reference.products import FactorSet

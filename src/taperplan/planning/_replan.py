@@ -30,7 +30,7 @@ from taperplan.model.regimen import Administration, Medication, Regimen
 from taperplan.planning._build import DoseMaker, build_steps
 from taperplan.planning._dating import UndatedStep, date_steps, dosing_period, undated, whole
 from taperplan.planning._lanes import Layout, build_layout
-from taperplan.planning._moves import TaperOrder
+from taperplan.planning._order import TaperOrder
 from taperplan.planning._planner import move_maker, plan_taper, refusals
 from taperplan.planning._refusal import refusal
 from taperplan.planning._search import DeadEndError, search
