@@ -120,14 +120,14 @@ def test_a_dose_maker_never_reads_another_medications_doses(
     say by another thread, the numbers of the medications start no one else's: the plan
     keeps its own dose times."""
     from taperplan.clinical.mme import resolve_factor_set  # noqa: PLC0415
-    from taperplan.planning import _build  # noqa: PLC0415 - a private knob
+    from taperplan.planning import _doses  # noqa: PLC0415 - a private knob
     from taperplan.planning._lanes import build_layout  # noqa: PLC0415
 
     forget_shared_memory()
-    monkeypatch.setattr(_build, "MAX_PARTS", 1)
+    monkeypatch.setattr(_doses, "MAX_PARTS", 1)
     morning = _oxycodone(["08:00", "20:00"])
     layout = build_layout(morning, resolve_factor_set(None), substitute=True)
-    maker = _build.DoseMaker(layout)
+    maker = _doses.DoseMaker(layout)
     plan_taper(_oxycodone(["09:00", "21:00"]), start=START)  # empties the shared doses
     (part,) = maker.parts(layout.baseline, [0])
     assert [d.time.isoformat() for d in part.doses] == ["08:00:00", "20:00:00"]

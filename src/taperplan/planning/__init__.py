@@ -13,7 +13,8 @@ them with their sources). Modules, in the order data flows:
 - :mod:`._order`: the taper order, which drug's products a cut comes from;
 - :mod:`._moves`: the dispensable next steps from a state, preferred first;
 - :mod:`._search`: the depth-first search to the stop, and each step's length;
-- :mod:`._build`: doses, notes and substitutes of the chosen steps;
+- :mod:`._doses`: the doses of a state in real units, shared by every plan;
+- :mod:`._build`: the steps of the chosen moves, their notes and substitutes;
 - :mod:`._dating`: dates, withdrawal windows and check-ins of the steps;
 - :mod:`._planner`: :func:`plan_taper`, its warnings and its refusals;
 - :mod:`._pause`: :func:`pause`, holding a dose for some days more;

@@ -27,8 +27,9 @@ from taperplan.model.plan import (
     TaperPlan,
 )
 from taperplan.model.regimen import Administration, Medication, Regimen
-from taperplan.planning._build import DoseMaker, build_steps
+from taperplan.planning._build import build_steps
 from taperplan.planning._dating import UndatedStep, date_steps, dosing_period, undated, whole
+from taperplan.planning._doses import DoseMaker
 from taperplan.planning._lanes import Layout, build_layout
 from taperplan.planning._order import TaperOrder
 from taperplan.planning._planner import move_maker, plan_taper, refusals
