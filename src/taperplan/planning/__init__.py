@@ -18,6 +18,8 @@ them with their sources). Modules, in the order data flows:
 - :mod:`._dating`: dates, withdrawal windows and check-ins of the steps;
 - :mod:`._planner`: :func:`plan_taper`, its warnings and its refusals;
 - :mod:`._pause`: :func:`pause`, holding a dose for some days more;
+- :mod:`._visit`: where a re-plan starts, and from what the patient takes;
+- :mod:`._merge`: a re-plan's new steps fitted into the plan they continue;
 - :mod:`._replan`: :func:`replan` from what the patient actually takes.
 """
 
