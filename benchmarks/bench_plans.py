@@ -42,10 +42,10 @@ START = dt.date(2027, 1, 4)
 
 def _forget() -> None:
     """Empty the planner's shared memory (a private knob, for --cold)."""
-    from taperplan.planning import _build, _family  # noqa: PLC0415
+    from taperplan.planning import _doses, _families  # noqa: PLC0415
 
-    _family.forget_all()
-    _build.forget_all()
+    _families.forget_all()
+    _doses.forget_all()
 
 
 def main() -> None:

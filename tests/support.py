@@ -38,10 +38,10 @@ def golden_bytes(path: Path, produced: bytes) -> bytes:
 def forget_shared_memory() -> None:
     """Empty everything the planner shares between plans (families, doses, moves,
     layouts, units made): the private knob the cold benchmark uses."""
-    from taperplan.planning import _build, _family  # noqa: PLC0415 - private knobs, only here
+    from taperplan.planning import _doses, _families  # noqa: PLC0415 - private knobs, only here
 
-    _family.forget_all()
-    _build.forget_all()
+    _families.forget_all()
+    _doses.forget_all()
 
 
 #: Tapentadol IR three times a day, whose later steps take doses on alternate days

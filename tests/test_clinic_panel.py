@@ -122,14 +122,14 @@ def test_a_dose_maker_never_reads_another_medications_doses(
     say by another thread, the numbers of the medications start no one else's: the plan
     keeps its own dose times."""
     from taperplan.clinical.mme import resolve_factor_set  # noqa: PLC0415
-    from taperplan.planning import _build  # noqa: PLC0415 - a private knob
+    from taperplan.planning import _doses  # noqa: PLC0415 - a private knob
     from taperplan.planning._lanes import build_layout  # noqa: PLC0415
 
     forget_shared_memory()
-    monkeypatch.setattr(_build, "MAX_PARTS", 1)
+    monkeypatch.setattr(_doses, "MAX_PARTS", 1)
     morning = _oxycodone(["08:00", "20:00"])
     layout = build_layout(morning, resolve_factor_set(None), substitute=True)
-    maker = _build.DoseMaker(layout)
+    maker = _doses.DoseMaker(layout)
     plan_taper(_oxycodone(["09:00", "21:00"]), start=START)  # empties the shared doses
     (part,) = maker.parts(layout.baseline, [0])
     assert [d.time.isoformat() for d in part.doses] == ["08:00:00", "20:00:00"]
@@ -142,18 +142,18 @@ def test_a_layout_kept_from_before_uses_only_families_still_shared(
     remembers; a layout kept for a regimen that used it is laid out afresh, so nothing
     is remembered outside the bound, and the plan is the same."""
     from taperplan.clinical.mme import resolve_factor_set  # noqa: PLC0415
-    from taperplan.planning import _family  # noqa: PLC0415 - a private knob
+    from taperplan.planning import _families  # noqa: PLC0415 - a private knob
     from taperplan.planning._lanes import build_layout  # noqa: PLC0415
 
     forget_shared_memory()
-    monkeypatch.setattr(_family, "MAX_FAMILIES", 1)
+    monkeypatch.setattr(_families, "MAX_FAMILIES", 1)
     first, second = _oxycodone(["08:00", "20:00"]), _oxycodone(["08:00", "14:00", "20:00"])
     before = to_json(plan_to_dict(plan_taper(first, start=START)))
     plan_taper(second, start=START)  # another family: the first one's goes
     after = to_json(plan_to_dict(plan_taper(first, start=START)))
     assert after == before
     layout = build_layout(first, resolve_factor_set(None), substitute=True)
-    shared = set(map(id, _family._FAMILIES.values()))
+    shared = set(map(id, _families._FAMILIES.values()))
     assert all(id(place.family) in shared for place in layout.drugs)
 
 

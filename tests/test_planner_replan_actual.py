@@ -29,7 +29,7 @@ from taperplan import (
     replan,
 )
 from taperplan.formats.json import plan_from_json
-from taperplan.planning._replan import _regimen_on
+from taperplan.planning._visit import regimen_on
 
 SAMPLE = Path(__file__).resolve().parent.parent / "src" / "taperplan" / "data"
 START = dt.date(2027, 1, 4)
@@ -87,7 +87,7 @@ def test_the_planned_dose_needs_no_record() -> None:
     regimen, paused = _sample_plan_paused()
     on = dt.date(2027, 3, 15)
     source = paused.step_on(on - dt.timedelta(days=1))
-    in_effect = _regimen_on(paused, source.medications, (on - source.start).days)
+    in_effect = regimen_on(paused, source.medications, (on - source.start).days)
     again = replan(paused, on=on, regimen=in_effect)
     check_plan(again, regimen, again.pace, start=START)
     assert all(s.replanned_from is None for s in again.steps)
@@ -119,7 +119,7 @@ def test_replan_from_other_doses_keeps_every_invariant(
         return
     on = plan.start + dt.timedelta(days=round(where * ((plan.stop_date - plan.start).days - 1)) + 1)
     source = live[min(int(taken_at * len(live)), len(live) - 1)]
-    actual = _regimen_on(plan, source.medications)
+    actual = regimen_on(plan, source.medications)
     try:
         again = replan(
             plan,

@@ -10,11 +10,13 @@ doses every other day stay whole numbers.
 
 What a family can do from a state (its lanes' amounts, intervals and offsets)
 depends on nothing else, so a family is keyed by value (:class:`FamilyKey`)
-and kept in a bounded process-wide memory: plans of regimens with the same
-products meet the same states and find their moves already worked out.
-The full lists of a family's moves, needed only when the search backs up, are
-made in :mod:`._alternatives`; choosing among moves (the pace, the ceiling,
-the other drugs) is :mod:`._moves`'s job.
+and kept in a bounded process-wide memory (:mod:`._families`): plans of
+regimens with the same products meet the same states and find their moves
+already worked out. The amounts a lane can give and the finer products of a
+drug come from :mod:`._dispensable`. The full lists of a family's moves,
+needed only when the search backs up, are made in :mod:`._alternatives`;
+choosing among moves (the pace, the ceiling, the other drugs) is
+:mod:`._moves`'s job.
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ from typing import NamedTuple
 
 import attrs
 
-from taperplan.reference.dispense import UnitSet, reachable
-from taperplan.reference.products import Form, Product, catalogue
+from taperplan.planning._dispensable import finest_unit, menu
+from taperplan.reference.dispense import UnitSet
+from taperplan.reference.products import Form, Product
 
 #: Spacing a dose out goes to every other day (interfaces.md §4a rules 5 and 6).
 SPACED_EVERY = 2
@@ -94,68 +97,6 @@ class Exceptions(NamedTuple):
     coarse: tuple[DrugMove, ...]
 
 
-def sizes(unit_set: UnitSet) -> list[Decimal]:
-    """Every dispensable size of ``unit_set`` that amounts are sums of."""
-    if unit_set.form is Form.ORAL_SOLUTION:
-        assert unit_set.resolution is not None  # noqa: S101 - set for every solution
-        return [s.amount * unit_set.resolution.amount for s in unit_set.strengths]
-    found = [s.amount for s in unit_set.strengths]
-    if unit_set.splittable:
-        found += [s.amount / 2 for s in unit_set.strengths]
-    return found
-
-
-def _menu(unit_set: UnitSet, atom: Decimal, top: int) -> tuple[int, ...]:
-    """Every amount from one atom to ``top`` atoms that ``unit_set`` can give at one
-    time, ascending (whole units and at most one half; solution volumes on the
-    syringe grid; patch combinations)."""
-    if unit_set.form is Form.ORAL_SOLUTION:
-        steps = sorted({int(size / atom) for size in sizes(unit_set)})
-        return tuple(k for k in range(1, top + 1) if any(k % step == 0 for step in steps))
-    return reachable(unit_set, atom, top)
-
-
-def substitute_unit_set(product: Product) -> UnitSet:
-    """The units a substitute product is dosed in: the catalogue's strengths."""
-    return UnitSet(
-        form=product.form,
-        strengths=product.strengths,
-        splittable=product.splittable,
-        resolution=catalogue().solution_resolution if product.form is Form.ORAL_SOLUTION else None,
-        max_pieces=catalogue().max_units_per_administration,
-        labels=product.labels,
-    )
-
-
-def substitute_products(product: Product) -> tuple[Product, ...]:
-    """The catalogue's finer products of ``product``'s drug (§4a rule 4), coarsest
-    first: its immediate-release tablet (plain before a combination) and its oral
-    solution."""
-    finer = [p for p in catalogue().products_for(product.drug) if p.finer_than(product)]
-    chosen: dict[int, Product] = {}
-    for candidate in sorted(
-        finer,
-        key=lambda p: (
-            p.form.fineness,
-            p.combination != product.combination,
-            p.combination is not None,
-            p.variant is not None,
-        ),
-    ):
-        chosen.setdefault(candidate.form.fineness, candidate)
-    return tuple(chosen[k] for k in sorted(chosen))
-
-
-def finest_unit(product: Product, unit_set: UnitSet) -> Decimal:
-    """The smallest unit that ``product`` (dosed from ``unit_set``) or a finer form of
-    its drug in the catalogue can give: a cut of at most this much a day is the
-    exception for a product with no finer form (interfaces.md §4a rule 2)."""
-    return min(
-        [unit_set.smallest_unit.amount]
-        + [substitute_unit_set(p).smallest_unit.amount for p in substitute_products(product)]
-    )
-
-
 def put(state: DrugState, position: int, lane: LaneState) -> DrugState:
     """``state`` with lane ``position`` replaced by ``lane``."""
     return (*state[:position], lane, *state[position + 1 :])
@@ -217,7 +158,7 @@ class DrugFamily:
         """Make every lane's menu reach ``top`` atoms (a menu up to a larger top
         holds the same amounts below, so every move worked out stays right)."""
         if top > self.top:
-            self.menus = [_menu(lane.unit_set, self.atom, top) for lane in self.lanes]
+            self.menus = [menu(lane.unit_set, self.atom, top) for lane in self.lanes]
             self.top = top
 
     # -- measuring ------------------------------------------------------------
@@ -350,59 +291,3 @@ class DrugFamily:
             )
         self._links[key] = link
         return link
-
-
-# -- the shared memory -------------------------------------------------------------
-
-_FAMILIES: dict[FamilyKey, DrugFamily] = {}
-_LOCK = threading.RLock()
-_CALLS = [0]
-#: Families kept, and entries remembered in all (states, links, exceptions and
-#: nearest moves); past these, the least recently used half forget theirs, so a
-#: long-running process keeps a steady memory. 400,000 entries: the benchmark's peak
-#: resident memory stays about 205 MB after 3,000 random plans and the clinic panel.
-MAX_FAMILIES = 512
-MAX_STATES = 400_000
-
-
-def family(key: FamilyKey, top: int) -> DrugFamily:
-    """The shared family of ``key``, its menus covering ``top`` atoms."""
-    with _LOCK:
-        known = _FAMILIES.pop(key, None)
-        if known is None:
-            known = DrugFamily(key)
-            if len(_FAMILIES) >= MAX_FAMILIES:
-                # The least recently used family goes, with what it remembers.
-                _FAMILIES.pop(next(iter(_FAMILIES))).forget()
-        _FAMILIES[key] = known
-        _keep_bounded()
-        known.cover(top)
-    return known
-
-
-def current(fam: DrugFamily) -> bool:
-    """Whether ``fam`` is still the shared family of its key (then it counts as just
-    used); a layout kept from before must not use a family that was let go, whose
-    states would then be remembered outside the bound."""
-    with _LOCK:
-        if _FAMILIES.get(fam.key) is not fam:
-            return False
-        _FAMILIES[fam.key] = _FAMILIES.pop(fam.key)
-        _keep_bounded()
-    return True
-
-
-def _keep_bounded() -> None:
-    """Every 64 uses, the least recently used half of the families forget their states
-    if all of them remember more than :data:`MAX_STATES` (call with the lock held)."""
-    _CALLS[0] += 1
-    if _CALLS[0] % 64 == 0 and sum(f.size() for f in _FAMILIES.values()) > MAX_STATES:
-        families = list(_FAMILIES.values())
-        for old in families[: len(families) // 2]:
-            old.forget()
-
-
-def forget_all() -> None:
-    """Empty the shared memory (for benchmarks of plans with nothing shared)."""
-    with _LOCK:
-        _FAMILIES.clear()

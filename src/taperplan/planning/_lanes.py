@@ -21,18 +21,9 @@ from math import gcd, lcm
 import attrs
 
 from taperplan.model.regimen import Medication, Regimen
-from taperplan.planning._family import (
-    DrugFamily,
-    DrugState,
-    FamilyKey,
-    LaneSpec,
-    LaneState,
-    current,
-    family,
-    sizes,
-    substitute_products,
-    substitute_unit_set,
-)
+from taperplan.planning._dispensable import sizes, substitute_products, substitute_unit_set
+from taperplan.planning._families import current, family
+from taperplan.planning._family import DrugFamily, DrugState, FamilyKey, LaneSpec, LaneState
 from taperplan.reference.dispense import UnitSet
 from taperplan.reference.products import FactorSet, Form, Product
 from taperplan.units import Unit

@@ -26,10 +26,12 @@ from taperplan.clinical.safety import oud_refusal_reason
 from taperplan.errors import RefusedError
 from taperplan.model.plan import TaperPlan, total_mme
 from taperplan.model.regimen import Regimen
-from taperplan.planning._build import DoseMaker, build_steps
+from taperplan.planning._build import build_steps
 from taperplan.planning._dating import date_steps
+from taperplan.planning._doses import DoseMaker
 from taperplan.planning._lanes import Layout, build_layout
-from taperplan.planning._moves import MoveMaker, TaperOrder
+from taperplan.planning._moves import MoveMaker
+from taperplan.planning._order import TaperOrder
 from taperplan.planning._refusal import refusal
 from taperplan.planning._search import DeadEndError, search
 from taperplan.planning._warnings import plan_warnings

@@ -19,9 +19,9 @@ from taperplan.clinical.safety import regimen_safety_warnings
 from taperplan.errors import PlanningError, RefusedError, StoppedAt
 from taperplan.model.plan import MedicationDose, TaperPlan, total_mme
 from taperplan.model.regimen import Regimen
-from taperplan.planning._build import DoseMaker
+from taperplan.planning._doses import DoseMaker
 from taperplan.planning._lanes import Layout
-from taperplan.planning._moves import TaperOrder
+from taperplan.planning._order import TaperOrder
 from taperplan.planning._search import DeadEndError
 from taperplan.reference.paces import Pace, presets
 from taperplan.reference.products import FactorSet

@@ -16,7 +16,8 @@ from math import lcm
 from typing import NamedTuple
 
 from taperplan.planning._lanes import State
-from taperplan.planning._moves import Move, MoveKind, MoveMaker
+from taperplan.planning._measure import Move, MoveKind
+from taperplan.planning._moves import MoveMaker
 from taperplan.reference.paces import Pace
 
 #: The most steps one plan may have; a pace that needs more is refused.

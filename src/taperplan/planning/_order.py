@@ -1,0 +1,99 @@
+"""The taper order: which of the live drugs' products a cut comes from first.
+
+A drug's products fall in two *tiers*, its long-acting and its short-acting
+ones, whose moves compete; the taper order ranks the tiers of a state
+(long-acting first by default, short-acting first, proportionally to what
+each drug has left of its own dose, or by an explicit list of drug names).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Literal
+
+from taperplan.planning._lanes import Layout
+from taperplan.planning._measure import Scope
+from taperplan.reference.products import WithdrawalProfile
+
+TaperOrder = Literal["long-acting-first", "short-acting-first", "proportional"]
+"""A named taper order (or give a sequence of drug names)."""
+
+_LONG_ACTING = frozenset(
+    {
+        WithdrawalProfile.LONG_ACTING,
+        WithdrawalProfile.METHADONE,
+        WithdrawalProfile.TRANSDERMAL,
+        WithdrawalProfile.BUPRENORPHINE,
+    }
+)
+
+
+class TierOrder:
+    """The tiers of one plan's layout, ranked by its taper order."""
+
+    def __init__(self, layout: Layout, order: TaperOrder | Sequence[str]) -> None:
+        self.layout = layout
+        self.order = order
+        self._names = [] if isinstance(order, str) else list(order)
+        self._drug_originals = [
+            d.measure(d.family.daily(s)) for d, s in zip(layout.drugs, layout.baseline, strict=True)
+        ]
+        self._tramadol = [d.name == "tramadol" for d in layout.drugs]
+        # Per drug and local medication: long-acting or not (for the taper order).
+        self._long = [
+            {
+                m: d.family.lanes[d.family.by_medication[m][0]].product.profile in _LONG_ACTING
+                for m in d.family.medications
+            }
+            for d in layout.drugs
+        ]
+        # Per drug, its long- and short-acting classes: (long, medications, lanes).
+        self._classes = []
+        for drug, place in enumerate(layout.drugs):
+            classes = []
+            for long in (True, False):
+                members = frozenset(
+                    m for m in place.family.medications if self._long[drug][m] == long
+                )
+                if members:
+                    lanes = tuple(
+                        p for p, spec in enumerate(place.family.lanes) if spec.medication in members
+                    )
+                    classes.append((long, members, lanes))
+            self._classes.append(classes)
+
+    def tiers(self, scope: Scope) -> list[tuple[int, frozenset[int]]]:
+        """The live drugs' tiers, in the order to try a cut: (drug, its long- or
+        short-acting medications), whose moves compete."""
+        keyed = []
+        for drug, classes in enumerate(self._classes):
+            state = scope.state[drug]
+            fam = self.layout.drugs[drug].family
+            for long, members, lanes in classes:
+                size = 0
+                for position in lanes:
+                    lane = state[position]
+                    if lane.amount:
+                        size += fam.contribution(position, lane)
+                if size:
+                    keyed.append((self._tier_key(scope, drug, long, size), (drug, members)))
+        if len(keyed) > 1:
+            keyed.sort(key=lambda item: item[0])
+        return [tier for _, tier in keyed]
+
+    def _tier_key(self, scope: Scope, drug: int, long: bool, size: int) -> tuple[object, ...]:  # noqa: FBT001
+        if self.order == "proportional":
+            # Each step cuts the drug furthest from its share: the most of its own dose left.
+            start = self._drug_originals[drug]
+            share = Fraction(scope.measures[drug], start) if start else Fraction(0)
+            return (-share, drug, not long)
+        if isinstance(self.order, str):
+            place = (0 if long else 1) if self.order == "long-acting-first" else (1 if long else 0)
+            return (place, self._tramadol[drug], -size * self.layout.drugs[drug].mult, drug)
+        name = self.layout.drugs[drug].name
+        return (
+            self._names.index(name) if name in self._names else len(self._names),
+            drug,
+            not long,
+        )
