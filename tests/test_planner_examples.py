@@ -24,6 +24,7 @@ from taperplan import (
     PlanningError,
     RefusedError,
     Regimen,
+    TaperOrder,
     TaperPlan,
     load_regimen,
     plan_taper,
@@ -705,3 +706,20 @@ def test_sample_regimen_plans() -> None:
     plan = plan_taper(chosen, start=START)
     check_plan(plan, chosen, plan.pace, start=START)
     assert load_regimen  # the loader is the same for files (test_loader covers it)
+
+
+class TestTaperOrder:
+    """The taper order is typed: a :class:`TaperOrder`, its name, or drug names."""
+
+    def test_a_member_and_its_name_give_the_same_plan(self) -> None:
+        regimen = morphine_sr_90_q8h()
+        by_name = plan_taper(regimen, start=START, order="proportional")
+        by_member = plan_taper(regimen, start=START, order=TaperOrder.PROPORTIONAL)
+        assert by_name == by_member
+        assert by_member.order == "proportional"
+
+    def test_an_unknown_name_is_refused_naming_the_orders(self) -> None:
+        with pytest.raises(
+            PlanningError, match="long-acting-first, short-acting-first, proportional"
+        ):
+            plan_taper(morphine_sr_90_q8h(), start=START, order="fastest-first")

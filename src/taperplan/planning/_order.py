@@ -8,16 +8,46 @@ each drug has left of its own dose, or by an explicit list of drug names).
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from fractions import Fraction
-from typing import Literal
 
+from taperplan.errors import PlanningError
 from taperplan.planning._lanes import Layout
 from taperplan.planning._measure import Scope
 from taperplan.reference.products import WithdrawalProfile
 
-TaperOrder = Literal["long-acting-first", "short-acting-first", "proportional"]
-"""A named taper order (or give a sequence of drug names)."""
+
+class TaperOrder(enum.StrEnum):
+    """A named taper order; a plan may instead name its drugs in the order to cut them.
+
+    Members equal their names (``TaperOrder.PROPORTIONAL == "proportional"``), so
+    either may be given.
+    """
+
+    LONG_ACTING_FIRST = "long-acting-first"
+    """Cut the long-acting products first (the default; VA-TDT, CDC)."""
+    SHORT_ACTING_FIRST = "short-acting-first"
+    """Cut the short-acting products first."""
+    PROPORTIONAL = "proportional"
+    """Cut each drug in proportion to what it has left of its own dose."""
+
+
+def taper_order(order: TaperOrder | str | Sequence[str]) -> TaperOrder | tuple[str, ...]:
+    """``order`` as the planner takes it: a :class:`TaperOrder`, or drug names in order.
+
+    Raises:
+        PlanningError: a name that is no taper order, naming the ones there are.
+    """
+    if isinstance(order, str):
+        try:
+            return TaperOrder(order)
+        except ValueError:
+            known = ", ".join(o.value for o in TaperOrder)
+            msg = f"{order!r} is not a taper order: use {known}, or a list of drug names"
+            raise PlanningError(msg) from None
+    return tuple(order)
+
 
 _LONG_ACTING = frozenset(
     {

@@ -31,7 +31,7 @@ from taperplan.planning._dating import date_steps
 from taperplan.planning._doses import DoseMaker
 from taperplan.planning._lanes import Layout, build_layout
 from taperplan.planning._moves import MoveMaker
-from taperplan.planning._order import TaperOrder
+from taperplan.planning._order import TaperOrder, taper_order
 from taperplan.planning._refusal import refusal
 from taperplan.planning._search import DeadEndError, search
 from taperplan.planning._warnings import plan_warnings
@@ -90,7 +90,7 @@ def refusals(regimen: Regimen, pace: Pace, *, supervised: bool) -> None:
 
 def order_name(order: TaperOrder | Sequence[str]) -> str:
     """How a plan records its taper order."""
-    return order if isinstance(order, str) else "explicit: " + ", ".join(order)
+    return str(order) if isinstance(order, str) else "explicit: " + ", ".join(order)
 
 
 def plan_id(regimen: Regimen, start: dt.date, pace: Pace, order: str, factor_set: str) -> str:
@@ -120,7 +120,7 @@ def plan_taper(
     *,
     start: dt.date,
     pace: Pace | str | None = None,
-    order: TaperOrder | Sequence[str] = "long-acting-first",
+    order: TaperOrder | Sequence[str] = TaperOrder.LONG_ACTING_FIRST,
     factors: str | FactorSet | None = None,
     supervised: bool = False,
     substitute: bool | None = None,
@@ -134,10 +134,10 @@ def plan_taper(
             ``[pace]`` table or else the default for the context (a year or
             more on opioids, or unknown: ``cdc-long-term``; shorter:
             ``cdc-short-term``).
-        order: which medication to taper first: ``"long-acting-first"``
-            (default, as the Mayo research tool), ``"short-acting-first"``,
-            ``"proportional"`` (each step cuts the medication furthest from its
-            share), or a sequence of drug names.
+        order: which medication to taper first, a :class:`TaperOrder` or its
+            name: ``"long-acting-first"`` (default, as the Mayo research tool),
+            ``"short-acting-first"``, ``"proportional"`` (each step cuts the
+            medication furthest from its share); or a sequence of drug names.
         factors: the MME factor set (default ``cdc2022``).
         supervised: the patient is under close supervision (needed for
             ``va-rapid``).
@@ -154,9 +154,11 @@ def plan_taper(
         RefusedError: a medication for opioid use disorder, or a
             supervised-only pace without supervision.
         PlanningError: no dispensable path keeps the rules; it carries where
-            planning stopped, a checked fix and the safety warnings.
+            planning stopped, a checked fix and the safety warnings. Also for
+            an ``order`` that names no taper order.
         NotApplicableError: the factor set cannot convert a dose.
     """
+    order = taper_order(order)
     factor_set = resolve_factor_set(factors)
     chosen, reason = resolve_pace(regimen, pace, start)
     refusals(regimen, chosen, supervised=supervised)

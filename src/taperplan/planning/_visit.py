@@ -22,7 +22,7 @@ from taperplan.model.plan import MedicationDose, Step, StepKind, TaperPlan
 from taperplan.model.regimen import Administration, Medication, Regimen
 from taperplan.planning._dating import dosing_period, whole
 from taperplan.planning._lanes import Layout
-from taperplan.planning._order import TaperOrder
+from taperplan.planning._order import TaperOrder, taper_order
 from taperplan.reference.paces import Pace
 from taperplan.units import Quantity, format_decimal
 
@@ -179,12 +179,8 @@ def original_totals(plan: TaperPlan, layout: Layout) -> list[Fraction]:
     return result
 
 
-def plan_order(name: str) -> TaperOrder | Sequence[str]:
+def plan_order(name: str) -> TaperOrder | tuple[str, ...]:
     """The taper order a plan names (its ``order``), as the planner takes it."""
-    if name == "short-acting-first":
-        return "short-acting-first"
-    if name == "proportional":
-        return "proportional"
     if name.startswith("explicit: "):
-        return name.removeprefix("explicit: ").split(", ")
-    return "long-acting-first"
+        return tuple(name.removeprefix("explicit: ").split(", "))
+    return taper_order(name)
