@@ -29,6 +29,7 @@ from taperplan.planning._measure import Move, MoveKind
 from taperplan.planning._search import period, step_timing
 from taperplan.reference.paces import Pace
 from taperplan.reference.products import Form, WithdrawalProfile
+from taperplan.reference.wording import form_words
 from taperplan.units import Quantity, format_decimal
 
 
@@ -259,11 +260,7 @@ def _substitution_note(
     info = next(m for m in layout.medications if m.drug == drug and m.local == spec.medication)
     part = doses.part(state, info.index)
     strengths = sorted({u.strength_text for d in part.doses for u in d.units})
-    what = {
-        Form.IR_TABLET: "immediate-release tablets",
-        Form.IR_CAPSULE: "immediate-release capsules",
-        Form.ORAL_SOLUTION: "oral solution (measured in mL with an oral syringe)",
-    }.get(spec.product.form, spec.product.form.value)
+    what = form_words(spec.product.form, "clinical")
     if info.own is not None:
         return (
             f"new: the patient's own {place.name} {what} ({', '.join(strengths)}) take over "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from decimal import Decimal
+from typing import Protocol
 
 import attrs
 
@@ -44,6 +45,12 @@ def _describe(parts: Sequence[MedicationDose]) -> str:
     return "; ".join(words) or "nothing"
 
 
+class _Plans(Protocol):
+    """Whether a regimen plans at a pace (substitution allowed or not)."""
+
+    def __call__(self, candidate: Regimen, candidate_pace: Pace, *, allow: bool) -> bool: ...
+
+
 def refusal(
     regimen: Regimen,
     pace: Pace,
@@ -64,16 +71,23 @@ def refusal(
     parts = doses.parts(state, [m.index for m in layout.medications])
     total = total_mme(parts)
     stopped = StoppedAt(steps=len(failed.deepest), doses=_describe(parts), total_mme_per_day=total)
-    fix = _checked_fix(
-        regimen,
-        pace,
-        start=start,
-        order=order,
-        factor_set=factor_set,
-        substitute=substitute,
-        supervised=supervised,
-        planner=planner,
-    )
+
+    def plans(candidate: Regimen, candidate_pace: Pace, *, allow: bool) -> bool:
+        try:
+            planner(
+                candidate,
+                start=start,
+                pace=candidate_pace,
+                order=order,
+                factors=factor_set,
+                supervised=supervised,
+                substitute=allow,
+            )
+        except (PlanningError, RefusedError):
+            return False
+        return True
+
+    fix = _checked_fix(regimen, pace, plans, substitute=substitute)
     baseline_total = total_mme(
         doses.parts(layout.baseline, [m.index for m in layout.medications if m.own])
     )
@@ -115,33 +129,8 @@ def refusal(
     )
 
 
-def _checked_fix(
-    regimen: Regimen,
-    pace: Pace,
-    *,
-    start: dt.date,
-    order: TaperOrder | Sequence[str],
-    factor_set: FactorSet,
-    substitute: bool,
-    supervised: bool,
-    planner: Planner,
-) -> str | None:
-    """The first change that gives a plan (each tried by planning it)."""
-
-    def plans(candidate: Regimen, candidate_pace: Pace, *, allow: bool) -> bool:
-        try:
-            planner(
-                candidate,
-                start=start,
-                pace=candidate_pace,
-                order=order,
-                factors=factor_set,
-                supervised=supervised,
-                substitute=allow,
-            )
-        except (PlanningError, RefusedError):
-            return False
-        return True
+def _checked_fix(regimen: Regimen, pace: Pace, plans: _Plans, *, substitute: bool) -> str | None:
+    """The first change that gives a plan (each tried by planning it with ``plans``)."""
 
     if not substitute and plans(regimen, pace, allow=True):
         return (
