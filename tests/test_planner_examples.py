@@ -30,6 +30,7 @@ from taperplan import (
     plan_taper,
     preset,
     regimen_from_mapping,
+    replan,
 )
 from taperplan.reference.paces import pace_from_mapping, presets
 
@@ -723,3 +724,23 @@ class TestTaperOrder:
             PlanningError, match="long-acting-first, short-acting-first, proportional"
         ):
             plan_taper(morphine_sr_90_q8h(), start=START, order="fastest-first")
+
+
+def test_a_replan_on_the_stop_day_does_not_hold_the_smallest_patch_again() -> None:
+    """Re-planned on the stop day from the doses the plan gave, a patient who has worn the
+    smallest patch alone for months stops as planned (found by Hypothesis: the re-plan wore it
+    30 days more)."""
+    patch = regimen(
+        {
+            "drug": "fentanyl",
+            "form": "patch",
+            "strength": "25 mcg/h",
+            "dose": "25 mcg/h",
+            "times": ["08:00"],
+        }
+    )
+    plan = plan_taper(patch, start=dt.date(2024, 1, 1), pace="cdc-long-term")
+    again = replan(plan, on=plan.steps[-1].start)
+    assert [(s.id, s.kind, s.start) for s in again.steps] == [
+        (s.id, s.kind, s.start) for s in plan.steps
+    ]

@@ -110,8 +110,12 @@ def replan(
     mapping, merged = index_mapping(plan, new_regimen, layout)
     originals = original_totals(plan, layout)
     maker = move_maker(layout, chosen, plan_order(plan.order), originals)
+    # Re-planned from the plan's own doses, the patient has taken them since the
+    # step began: held for the pace's interval, they need no further hold (the
+    # smallest patch is not worn alone a second time).
+    held = regimen is None and on != plan.start and shift >= chosen.every_days
     try:
-        path = search(maker, layout.baseline, first_cut=False)
+        path = search(maker, layout.baseline, first_cut=False, held=held)
     except DeadEndError as failed:
         raise refusal(
             new_regimen,

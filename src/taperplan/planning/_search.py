@@ -36,8 +36,14 @@ class DeadEndError(Exception):
         super().__init__("no plan")
 
 
-def search(maker: MoveMaker, baseline: State, *, first_cut: bool = True) -> list[Move]:
+def search(
+    maker: MoveMaker, baseline: State, *, first_cut: bool = True, held: bool = False
+) -> list[Move]:
     """The moves from ``baseline`` to the stop, most preferred first.
+
+    ``held`` says whether ``baseline`` has already been taken for at least the
+    pace's interval (a re-plan from the doses a plan gave, on the day its next
+    step starts); a regimen's own baseline has not.
 
     Each state's preferred move is found on its own (:meth:`MoveMaker.preferred`);
     the others are made only when the search backs up to that state.
@@ -47,7 +53,7 @@ def search(maker: MoveMaker, baseline: State, *, first_cut: bool = True) -> list
             :data:`MAX_STEPS` steps).
     """
     path: list[Move] = []
-    frames: list[_Frame] = [_Frame(maker, baseline, first_cut, held=False)]
+    frames: list[_Frame] = [_Frame(maker, baseline, first_cut, held=held)]
     dead: set[State] = set()
     deepest: list[Move] = []
     visits = 0
