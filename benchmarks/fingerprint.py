@@ -13,8 +13,11 @@ is kept twice: the plan JSON text (``plan_to_dict``) and an exact dump of the
 plan objects (every ``Decimal`` with its exponent, every field of every value
 object); a refusal is kept as its exception type and message. ``compare``
 reports the first differences. The JSON exporter changes as exports grow, so
-``--exporter`` names a frozen copy of ``taperplan/export/_json.py`` (the one
-the record was made with) to compare the JSON against.
+``--exporter`` names a Python file that defines ``plan_to_dict`` and ``to_json``
+to take instead of ``taperplan.formats.json``'s: a frozen copy of the writer the
+record was made with (self-contained: ``taperplan.formats.json`` is several
+modules since issue 11), or ``fingerprint_exact.py``, which keeps the exact
+text of ``plan_to_json`` and whether ``plan_from_json`` reads it back.
 
 ``digest`` prints a sha256 over the exact dumps (not the JSON, which other work
 extends): record one before an optimisation and compare after it. (Planner v2
