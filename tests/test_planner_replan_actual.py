@@ -164,3 +164,45 @@ def test_pausing_the_replanned_step_holds_what_the_patient_takes() -> None:
     ]
     assert held.steps[first_new.index + 1].replanned_from is None
     assert plan_from_json_equal(held)
+
+
+def test_a_replan_keeps_the_strengths_the_regimen_allowed() -> None:
+    """A re-plan from doses without the oral solution still doses it, when it takes over
+    again, in the one concentration the regimen allowed (found by Hypothesis: it chose the
+    catalogue's 2 mg/mL over the pharmacy's 4 mg/mL)."""
+    regimen = regimen_from_mapping(
+        {
+            "medication": [
+                {
+                    "drug": "morphine",
+                    "form": "ir_tablet",
+                    "times": ["00:00"],
+                    "strength": ["15 mg"],
+                    "dose": "7.5 mg",
+                },
+                {
+                    "drug": "morphine",
+                    "form": "oral_solution",
+                    "times": ["00:00"],
+                    "strength": "4 mg/mL",
+                    "dose": "2 mg",
+                    "available": ["4 mg/mL"],
+                },
+            ]
+        }
+    )
+    plan = plan_taper(regimen, start=dt.date(2024, 1, 1), pace="cdc-long-term")
+    actual = regimen_on(plan, plan.steps[1].medications)
+    assert [m.form.value for m in actual.medications] == ["ir_tablet"]
+    again = replan(
+        plan, on=plan.start + dt.timedelta(days=1), regimen=actual, allow_higher_dose=True
+    )
+    used = {
+        str(unit.strength)
+        for step in again.steps
+        for part in step.medications
+        if part.form.value == "oral_solution"
+        for dose in part.doses
+        for unit in dose.units
+    }
+    assert used == {"4 mg/mL"}

@@ -131,22 +131,30 @@ def build_layout(
     *,
     substitute: bool,
     rank_times: Mapping[str, Sequence[dt.time]] | None = None,
+    stocked: Sequence[Medication] = (),
 ) -> Layout:
     """The layout of ``regimen``, with the finer products that may take over part
     of its doses unless ``substitute`` is False. ``rank_times`` (a re-plan: the
     plan's own dose times per drug) ranks which times are worth keeping as the
-    plan did, so that a re-plan continues the plan's choices.
+    plan did, so that a re-plan continues the plan's choices. ``stocked`` (a
+    re-plan: the plan's own medications) keeps a finer product that the plan's
+    regimen named to the strengths it allowed (its ``available`` list), where
+    the new regimen no longer takes it.
 
     A layout is an immutable value: plans of the same medications (the same
     regimen at several paces, a re-plan) share it."""
     ranks = tuple(sorted((name, tuple(times)) for name, times in (rank_times or {}).items()))
-    layout = _layout(regimen.medications, factor_set, substitute, ranks)
+    taken = {m.product for m in regimen.medications}
+    kept_units = tuple(
+        dict.fromkeys((m.product, m.unit_set) for m in stocked if m.product not in taken)
+    )
+    layout = _layout(regimen.medications, factor_set, substitute, ranks, kept_units)
     # Every family counts as used (no short cut), so the least recently used go first.
     kept = [current(place.family) for place in layout.drugs]
     if not all(kept):
         # A family it uses was let go (more than MAX_FAMILIES in use): lay out afresh.
         _layout.cache_clear()
-        layout = _layout(regimen.medications, factor_set, substitute, ranks)
+        layout = _layout(regimen.medications, factor_set, substitute, ranks, kept_units)
     return layout
 
 
@@ -161,8 +169,10 @@ def _layout(
     factor_set: FactorSet,
     substitute: bool,  # noqa: FBT001 - a cache key
     ranks: tuple[tuple[str, tuple[dt.time, ...]], ...],
+    kept_units: tuple[tuple[Product, UnitSet], ...] = (),
 ) -> Layout:
     rank_times = dict(ranks)
+    stocked = dict(kept_units)
     names: list[str] = []
     for medication in medications:
         if medication.drug not in names:
@@ -208,7 +218,7 @@ def _layout(
                 local = known
                 unit_set = own[known][1].unit_set
             else:
-                unit_set = substitute_unit_set(product)
+                unit_set = stocked.get(product) or substitute_unit_set(product)
                 local = len(drug.medications)
                 drug.medications.append(next_index)
                 plan_medications.append(

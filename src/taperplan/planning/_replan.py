@@ -106,7 +106,13 @@ def replan(
         rank_times.setdefault(medication.drug, []).extend(
             a.time for a in medication.administrations
         )
-    layout = build_layout(new_regimen, factor_set, substitute=allowed, rank_times=rank_times)
+    layout = build_layout(
+        new_regimen,
+        factor_set,
+        substitute=allowed,
+        rank_times=rank_times,
+        stocked=plan.regimen.medications,
+    )
     mapping, merged = index_mapping(plan, new_regimen, layout)
     originals = original_totals(plan, layout)
     maker = move_maker(layout, chosen, plan_order(plan.order), originals)
