@@ -285,6 +285,12 @@ def main() -> None:
                 print(
                     f"{key}: {field} differs\n  before: {str(old.get(field))[:300]}\n  after:  {str(new.get(field))[:300]}"
                 )
+    kinds: dict[str, int] = {}
+    for key in differ:
+        kind = key.rsplit("/", 1)[-1] if key.endswith(("/pause", "/replan")) else "plan"
+        kinds[kind] = kinds.get(kind, 0) + 1
+    if kinds:
+        print("different by kind: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
     print(
         f"compared {len(expected)} outcomes: {len(expected) - len(differ)} identical, "
         f"{len(differ)} different, {len(extra)} new"
