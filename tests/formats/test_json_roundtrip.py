@@ -26,6 +26,7 @@ from strategies import (
     planner_regimen_mappings,
     planning_cases,
 )
+from support import DATA
 from taperplan import (
     Administration,
     InvalidPlanDataError,
@@ -51,7 +52,7 @@ from taperplan.formats.json import (
 )
 from taperplan.units import mg
 
-REGIMENS = Path(__file__).parent / "data" / "regimens"
+REGIMENS = DATA / "regimens"
 SAMPLE = Path(str(resources.files("taperplan") / "data" / "sample-regimen.toml"))
 START = dt.date(2027, 1, 4)
 FILES = sorted(REGIMENS.glob("*.toml"))

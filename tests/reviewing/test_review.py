@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from strategies import SCALE_TOTAL_MAXIMUM, review_cases
+from support import ROOT
 from taperplan import TaperPlan, load_regimen, pause, plan_taper
 from taperplan._data import load_data
 from taperplan.errors import InvalidPlanDataError, InvalidScoreError, TaperplanError
@@ -26,7 +27,6 @@ from taperplan.reviewing.rules import default_pause_days, review_rules
 from taperplan.reviewing.scales import score_cows
 from taperplan.reviewing.timeline import PlanTimeline, timeline_of
 
-ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "src" / "taperplan" / "data" / "sample-regimen.toml"
 REGIMENS = sorted((ROOT / "tests" / "data" / "regimens").glob("*.toml"))
 D = dt.date

@@ -13,15 +13,12 @@ import datetime as dt
 import io
 from collections.abc import Callable
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
+from test_fhir import GOLDEN_CASES, plan_of
 
-from support import golden_bytes
+from support import GOLDEN, golden_bytes
 from taperplan.formats.csv import COLUMNS, plan_to_csv
-from test_export_fhir import GOLDEN_CASES, plan_of
-
-GOLDEN = Path(__file__).parent / "golden"
 
 
 @pytest.mark.parametrize(("stem", "text", "patient"), GOLDEN_CASES)

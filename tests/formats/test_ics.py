@@ -1,7 +1,7 @@
 """The iCalendar export: golden files, round trips through real parsers, time zones.
 
 Golden files under ``tests/golden/`` are compared byte for byte; regenerate
-them with ``TAPERPLAN_UPDATE_GOLDEN=1 pytest tests/test_export_ics.py`` (never
+them with ``TAPERPLAN_UPDATE_GOLDEN=1 pytest tests/formats/test_ics.py`` (never
 in CI) and review the diff. Properties parse the output with icalendar,
 expand it with recurring_ical_events and compare with the plan's doses listed
 here, as the CSV export lists them.
@@ -19,7 +19,6 @@ import sys
 import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,7 +30,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from strategies import ZONES, PlanningCase, plan_or_none, zoned_planning_cases
-from support import TAPENTADOL_TID, golden_bytes
+from support import DATA, GOLDEN, TAPENTADOL_TID, golden_bytes
 from taperplan import (
     InvalidRegimenError,
     Regimen,
@@ -47,8 +46,6 @@ from taperplan.errors import CalendarOptionError
 from taperplan.formats.csv import plan_to_csv
 from taperplan.formats.ics import calendar_warnings, plan_to_ics, zone_observances
 
-DATA = Path(__file__).parent / "data"
-GOLDEN = Path(__file__).parent / "golden"
 DTSTAMP = dt.datetime(2027, 1, 1, 12, 0, tzinfo=dt.UTC)
 START = dt.date(2027, 1, 4)
 ONE_DAY = dt.timedelta(days=1)

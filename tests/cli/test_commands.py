@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 import taperplan
+from support import DATA
 from taperplan.cli.main import SAFETY, main
 
-SAMPLE = Path(__file__).parent / "data" / "interfaces-sample.toml"
+SAMPLE = DATA / "interfaces-sample.toml"
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

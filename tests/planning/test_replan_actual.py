@@ -9,7 +9,6 @@ so the plan never shows a "cut" that cuts nothing.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from hypothesis import event, given
@@ -17,6 +16,7 @@ from hypothesis import strategies as st
 
 from plan_invariants import check_plan, plan_json
 from strategies import PlanningCase, check_refusal, planning_cases
+from support import ROOT
 from taperplan import (
     PlanningError,
     StepKind,
@@ -31,7 +31,7 @@ from taperplan import (
 from taperplan.formats.json import plan_from_json
 from taperplan.planning._visit import regimen_on
 
-SAMPLE = Path(__file__).resolve().parent.parent / "src" / "taperplan" / "data"
+SAMPLE = ROOT / "src" / "taperplan" / "data"
 START = dt.date(2027, 1, 4)
 
 

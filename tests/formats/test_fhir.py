@@ -30,7 +30,6 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from importlib.resources import files
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -42,14 +41,13 @@ from hypothesis import assume, given
 from pydantic import ValidationError
 
 from strategies import PlanningCase, plan_or_none, planning_cases
-from support import TAPENTADOL_TID, golden_bytes
+from support import GOLDEN, TAPENTADOL_TID, golden_bytes
 from taperplan import TaperPlan, TaperplanError, parse_regimen, pause, plan_taper
 from taperplan import regimen_from_mapping as load_mapping
 from taperplan.errors import FHIRExportError
 from taperplan.formats.fhir import fhir_to_json, json_number, plan_to_fhir
 from taperplan.formats.json import plan_to_dict
 
-GOLDEN = Path(__file__).parent / "golden"
 START = dt.date(2027, 1, 4)  # a Monday
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"

@@ -21,10 +21,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from plan_invariants import check_plan_invariants
+from support import DATA
 from taperplan import Pace, Regimen, load_regimen, preset
 from taperplan.cli.main import main
 
-REGIMENS = Path(__file__).parent / "data" / "regimens"
+REGIMENS = DATA / "regimens"
 SAMPLE = Path(str(resources.files("taperplan") / "data" / "sample-regimen.toml"))
 START = "2027-01-04"
 

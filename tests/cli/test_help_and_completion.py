@@ -9,6 +9,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from support import ROOT
 from taperplan import load_plan
 from taperplan._statement import SAFETY
 from taperplan.cli.main import cli, main
@@ -109,7 +110,7 @@ def test_completion_refuses_an_unknown_shell(capsys: pytest.CaptureFixture[str])
 def test_a_bad_start_date_says_what_is_wrong(
     given: str, said: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    regimen = Path(__file__).resolve().parent.parent / "src/taperplan/data/sample-regimen.toml"
+    regimen = ROOT / "src/taperplan/data/sample-regimen.toml"
     assert main(["plan", str(regimen), "--start", given]) == 2
     out, err = capsys.readouterr()
     assert out == ""

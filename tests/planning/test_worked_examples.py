@@ -706,7 +706,7 @@ def test_sample_regimen_plans() -> None:
     chosen = regimen_from_mapping(__import__("tomllib").loads(data_text("sample-regimen.toml")))
     plan = plan_taper(chosen, start=START)
     check_plan(plan, chosen, plan.pace, start=START)
-    assert load_regimen  # the loader is the same for files (test_loader covers it)
+    assert load_regimen  # the loader is the same for files (test_regimen_reader covers it)
 
 
 class TestTaperOrder:

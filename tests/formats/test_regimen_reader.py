@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from strategies import junk, mutated_regimen_mappings, regimen_mappings, regimen_toml
+from support import DATA
 from taperplan import (
     InvalidRegimenError,
     Problem,
@@ -25,7 +26,6 @@ from taperplan.errors import RegimenFileError
 from taperplan.reference.products import Form
 from taperplan.units import mcg_per_h, mg
 
-DATA = Path(__file__).parent / "data"
 SAMPLE = DATA / "interfaces-sample.toml"
 TODAY = dt.date(2025, 6, 1)
 

@@ -1,4 +1,4 @@
-"""The patient handout (``export/_handout.py``) and the dose chart (``export/_chart.py``).
+"""The patient handout (``taperplan.formats.handout``) and the dose chart (``taperplan.formats.chart``).
 
 The handout is checked as text (every step, date, dose and box; escaping; the
 safety statement; a golden file), as a document rendered by headless Chromium
@@ -28,7 +28,7 @@ import pytest
 from hypothesis import given
 
 from strategies import PlanningCase, planning_cases
-from support import TAPENTADOL_TID, golden_bytes, in_ci
+from support import DATA, GOLDEN, TAPENTADOL_TID, golden_bytes, in_ci
 from taperplan import PlanningError, TaperplanError, load_regimen, plan_taper
 from taperplan._data import load_data
 from taperplan._statement import DISCLAIMER
@@ -42,8 +42,8 @@ from taperplan.reference.notices import Notice
 from taperplan.reference.products import WithdrawalProfile
 
 SAMPLE = str(resources.files("taperplan") / "data" / "sample-regimen.toml")
-REGIMENS = Path(__file__).parent / "data" / "regimens"
-GOLDEN = Path(__file__).parent / "golden" / "handout-sample.html"
+REGIMENS = DATA / "regimens"
+GOLDEN = GOLDEN / "handout-sample.html"
 START = dt.date(2027, 1, 4)
 PRINTED = dt.date(2026, 12, 20)
 SVG = "{http://www.w3.org/2000/svg}"

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from support import ROOT
 from taperplan.cli import clinical as _cli_clinical
 from taperplan.cli.clinical import review, score
 from taperplan.cli.main import SAFETY, cli, main
 
-ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "src" / "taperplan" / "data" / "sample-regimen.toml"
 HEADER = "date,scale,total,pain,pain_site,pain_spread,allodynia,craving,loss_of_control,notes"
 

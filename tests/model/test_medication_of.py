@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from support import DATA
 from taperplan import (
     CatalogueError,
     Medication,
@@ -91,7 +91,7 @@ def test_of_names_the_bad_value(change: dict[str, Any], error: type[Exception], 
 
 def test_the_pause_method_still_works_with_a_deprecation_warning() -> None:
     plan = plan_taper(
-        load_regimen(Path(__file__).parent / "data" / "interfaces-sample.toml"),
+        load_regimen(DATA / "interfaces-sample.toml"),
         start=dt.date(2027, 1, 4),
         pace="cdc-long-term",
     )

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from support import ROOT
 from taperplan import (
     InvalidRegimenError,
     PlanningError,
@@ -44,7 +45,6 @@ from taperplan.errors import BatchInputError, StoppedAt
 from taperplan.formats import csv as _csv
 from taperplan.formats.json import plan_to_dict, plan_to_json, to_json
 
-ROOT = Path(__file__).resolve().parent.parent
 REGIMENS = ROOT / "tests" / "data" / "regimens"
 CLINIC = ROOT / "examples" / "data" / "clinic.csv"
 START = dt.date(2027, 1, 4)

@@ -10,16 +10,16 @@ import datetime as dt
 import subprocess
 import sys
 import tomllib
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from support import DATA
 from taperplan import InvalidRegimenError, TaperplanError, load_regimen
 from taperplan.cli.main import main
 from taperplan.errors import RegimenFileError
 
-MALFORMED = Path(__file__).parent / "data" / "malformed"
+MALFORMED = DATA / "malformed"
 EXPECTED: dict[str, dict[str, Any]] = tomllib.loads(
     (MALFORMED / "expected.toml").read_text(encoding="utf-8")
 )

@@ -5,7 +5,7 @@ in text and in attributes, and never reaches the chart; the sources listed are
 exactly those of what the page shows; the title and the way amounts are written
 come from ``data/handout.toml``; the template and its styles are package data;
 jinja2 is imported only when a handout is written. The page itself (its bytes,
-steps, dates and boxes) is checked in ``test_export_handout.py``.
+steps, dates and boxes) is checked in ``test_handout.py``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,18 @@ from importlib import resources
 
 import attrs
 import pytest
+from test_handout import (
+    BUPRENORPHINE_AND_OXYCODONE,
+    OLDER_PATIENT_ON_LIQUID,
+    PRINTED,
+    START,
+    SVG,
+    parse,
+    regimen_plan,
+    sample_plan,
+    svg_root,
+    with_class,
+)
 
 from taperplan import plan_taper
 from taperplan._data import load_data
@@ -39,18 +51,6 @@ from taperplan.model.plan import Dose, MedicationDose, TaperPlan
 from taperplan.reference.dispense import UnitCount
 from taperplan.reference.products import Form
 from taperplan.units import Quantity
-from test_export_handout import (
-    BUPRENORPHINE_AND_OXYCODONE,
-    OLDER_PATIENT_ON_LIQUID,
-    PRINTED,
-    START,
-    SVG,
-    parse,
-    regimen_plan,
-    sample_plan,
-    svg_root,
-    with_class,
-)
 
 #: Markup, both kinds of quote and an ampersand: what must never reach the page as it is.
 EVIL = "<script>alert(1)</script> \"quoted\" 'single' & <img src=x onerror=alert(2)>"
