@@ -292,7 +292,7 @@ class TestPlanOne:
         def broken(*args: Any, **kwargs: Any) -> None:
             raise ZeroDivisionError("boom")
 
-        monkeypatch.setattr("taperplan.planning.plan_taper", broken)
+        monkeypatch.setattr("taperplan.batch.items.plan_taper", broken)
         result = plan_one(tomllib.loads(GOOD.format(dose=10)), start=START)
         assert (result.error_type, result.error, result.internal) == (
             "ZeroDivisionError",

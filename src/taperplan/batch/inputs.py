@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import os
 import re
 from collections.abc import Sequence
@@ -10,7 +12,8 @@ from pathlib import Path
 
 from taperplan._reading import iso_date
 from taperplan.batch.items import BatchItem
-from taperplan.errors import BatchInputError, Problem
+from taperplan.errors import BatchInputError, CatalogueError, Problem
+from taperplan.reference.paces import preset
 
 #: The columns of a batch CSV: ``id`` and ``regimen`` are required.
 BATCH_COLUMNS = ("id", "regimen", "start", "pace")
@@ -129,11 +132,6 @@ def parse_batch_csv(
     Raises:
         BatchInputError: listing every problem in the header and the rows.
     """
-    import csv  # noqa: PLC0415
-    import io  # noqa: PLC0415
-
-    from taperplan.errors import CatalogueError  # noqa: PLC0415
-    from taperplan.reference.paces import preset  # noqa: PLC0415
 
     reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
     try:

@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import attrs
 
 from taperplan.errors import TaperplanError
+from taperplan.formats.regimen import load_regimen, regimen_from_mapping
+from taperplan.model.regimen import Regimen
+from taperplan.planning import plan_taper
 
 if TYPE_CHECKING:
     from taperplan.model.plan import TaperPlan
-    from taperplan.model.regimen import Regimen
     from taperplan.reference.paces import Pace
 
 #: What one batch entry may hold: a regimen, a mapping shaped like the regimen
@@ -96,8 +98,6 @@ def batch_items(regimens: Iterable[BatchItem | RegimenSource]) -> list[BatchItem
 
 
 def _regimen_of(item: BatchItem, today: dt.date | None) -> Regimen:
-    from taperplan.formats.regimen import load_regimen, regimen_from_mapping  # noqa: PLC0415
-    from taperplan.model.regimen import Regimen  # noqa: PLC0415
 
     source = item.source
     if isinstance(source, Regimen):
@@ -132,7 +132,6 @@ def plan_one(
         A :class:`BatchResult` with the plan, or with the error's message and
         class name.
     """
-    from taperplan.planning import plan_taper  # noqa: PLC0415 - heavy; loaded in the worker
 
     if not isinstance(item, BatchItem):
         item = batch_items([item])[0]

@@ -69,7 +69,7 @@ def _pooled(
     worker: Callable[[_T], _R], items: Sequence[_T], jobs: int, chunksize: int
 ) -> Iterator[_R]:
     import multiprocessing  # noqa: PLC0415 - only for a pool
-    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415 - only for a pool
 
     # spawn, not fork: a forked child inherits this process's threads and
     # locks, and spawn is what macOS and Windows use anyway.

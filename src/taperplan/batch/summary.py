@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from taperplan.batch.items import BatchResult
+from taperplan.units import format_decimal
 
 #: The columns of a batch summary (``summary.csv`` of ``taperplan batch``).
 SUMMARY_COLUMNS = (
@@ -32,7 +33,6 @@ def summary_row(result: BatchResult) -> dict[str, str]:
     start to it; ``baseline_mme_per_day`` is empty where no MME factor
     applies.
     """
-    from taperplan.units import format_decimal  # noqa: PLC0415
 
     row = dict.fromkeys(SUMMARY_COLUMNS, "")
     row["id"] = result.key

@@ -25,6 +25,7 @@ import datetime as dt
 import io
 from collections.abc import Sequence
 from decimal import Decimal
+from html import escape
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -265,7 +266,6 @@ def _draw(ax: Axes, data: ChartData) -> None:
 
 def _insert_accessibility(svg: bytes, data: ChartData) -> bytes:
     """Add ``role``, ``aria-labelledby``, ``<title>`` and ``<desc>`` to the root ``<svg>``."""
-    from html import escape  # noqa: PLC0415 - small, only here
 
     text = svg.decode("utf-8")
     open_at = text.index("<svg ")
@@ -299,7 +299,7 @@ def plan_chart(plan: TaperPlan, *, fmt: str) -> bytes:
         raise NotApplicableError(f"chart format {fmt!r}: use 'svg' or 'png' (the file's suffix)")
     try:
         import matplotlib as mpl  # noqa: PLC0415 - optional dependency, imported lazily
-        from matplotlib.figure import Figure  # noqa: PLC0415
+        from matplotlib.figure import Figure  # noqa: PLC0415 - optional dependency
     except ImportError as error:
         raise MissingDependencyError("matplotlib", "chart", "the dose chart") from error
     data = chart_data(plan)

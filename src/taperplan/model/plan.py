@@ -231,7 +231,7 @@ class TaperPlan(DatedSteps):
             stacklevel=2,
         )
         # The one import against the layers: a deprecated forwarder to the planner.
-        from taperplan.planning import pause  # noqa: PLC0415
+        from taperplan.planning import pause  # noqa: PLC0415 - deprecated forwarder
 
         return pause(self, on=on, days=days)
 
