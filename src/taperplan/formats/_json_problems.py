@@ -18,7 +18,7 @@ from decimal import Decimal
 from cattrs.errors import ClassValidationError, IterableValidationError
 
 from taperplan.errors import Problem
-from taperplan.formats.json import REWRITE
+from taperplan.formats._json_text import REWRITE
 
 
 class FieldError(ValueError):

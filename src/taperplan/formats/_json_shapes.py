@@ -19,7 +19,7 @@ import attrs
 from taperplan._statement import DISCLAIMER
 from taperplan.errors import Problem
 from taperplan.formats._json_problems import FieldError
-from taperplan.formats.json import REWRITE, SCHEMA
+from taperplan.formats._json_text import REWRITE, SCHEMA
 from taperplan.model.plan import Dose, MedicationDose, Step, Substitute, TaperPlan
 from taperplan.reference.dispense import UnitCount
 from taperplan.reference.paces import Pace

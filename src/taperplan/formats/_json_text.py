@@ -16,6 +16,12 @@ from decimal import Decimal
 from json.encoder import encode_basestring
 from typing import Any
 
+#: The plan document's schema (its ``schema`` key).
+SCHEMA = "taperplan.plan/1"
+
+#: The fix for a plan document that is not what taperplan wrote.
+REWRITE = "write the plan again with `taperplan plan FILE --format json`"
+
 
 def decimal_text(value: Decimal) -> str:
     """A JSON number with every digit of ``value`` and a decimal point.

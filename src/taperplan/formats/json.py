@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from taperplan.clinical.mme import MMEReport
 from taperplan.errors import InvalidPlanDataError, Problem
-from taperplan.formats._json_text import decimal_text, floats, to_json
+from taperplan.formats._json_text import REWRITE, SCHEMA, decimal_text, floats, to_json
 from taperplan.model.plan import TaperPlan
 from taperplan.reference.notices import Notice
 
@@ -54,12 +54,6 @@ __all__ = [
     "to_json",
     "unstructure_plan",
 ]
-
-#: The plan document's schema (its ``schema`` key).
-SCHEMA = "taperplan.plan/1"
-
-#: The fix for a plan document that is not what taperplan wrote.
-REWRITE = "write the plan again with `taperplan plan FILE --format json`"
 
 
 def number(value: Decimal | None) -> float | None:

@@ -15,9 +15,11 @@ from taperplan.reviewing.log import (
     ScaleReading,
 )
 from taperplan.reviewing.results import Review
-from taperplan.reviewing.review import REVIEW_SCHEMA
 from taperplan.reviewing.scales import ScaleResult, scale_result_to_dict
 from taperplan.reviewing.timeline import PlanTimeline, timeline_of
+
+#: The schema name of :func:`review_to_dict`'s output.
+REVIEW_SCHEMA = "taperplan.review/1"
 
 
 def timeline_from_json(data: Mapping[str, Any], *, source: str = "plan") -> PlanTimeline:

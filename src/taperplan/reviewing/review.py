@@ -30,11 +30,6 @@ from taperplan.reviewing.results import Flag, PausePreview, Review
 from taperplan.reviewing.rules import FLAG_KINDS, ReviewRule, rule_table
 from taperplan.reviewing.timeline import PlanTimeline, timeline_of
 
-#: The schema name of :func:`review_to_dict`'s output.
-REVIEW_SCHEMA = "taperplan.review/1"
-#: The plan JSON schema that :func:`timeline_from_json` reads.
-PLAN_SCHEMA = "taperplan.plan/1"
-
 
 def _preview(plan: TaperPlan, on: dt.date, days: int, source: str) -> PausePreview | None:
     """What :func:`taperplan.pause` ``(plan, on=on, days=days)`` does to the plan's dates,
