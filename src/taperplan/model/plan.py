@@ -45,6 +45,39 @@ class StepKind(enum.Enum):
     STOP = "stop"
 
 
+class NoteKind(enum.StrEnum):
+    """What a step's note is about, written as its first word (``"held: …"``).
+
+    A note of no kind (the warning that a step is shorter than its withdrawal
+    window) is recomputed whenever steps are dated again; notes of a kind stay
+    with their step through a pause or a re-plan.
+    """
+
+    PAUSE = "pause"
+    """The dose is held longer: a pause the clinician chose."""
+    NEW = "new"
+    """A product or a concentration starts."""
+    END = "end"
+    """The end of the taper: a drug stops, a dose is spaced, the smallest patch is held."""
+    HELD = "held"
+    """A cut bigger than the pace's percent, held proportionally longer."""
+
+    def note(self, text: str) -> str:
+        """``text`` as a note of this kind (``"held: this cut is 25%, …"``)."""
+        return f"{self.value}: {text}"
+
+
+def note_kind(note: str) -> NoteKind | None:
+    """The kind of a step's note, or None for a note of no kind."""
+    word, colon, _ = note.partition(":")
+    if not colon:
+        return None
+    try:
+        return NoteKind(word)
+    except ValueError:
+        return None
+
+
 @attrs.frozen
 class Dose:
     """An amount taken at one wall-clock time, every ``every_days`` days, and
@@ -127,6 +160,10 @@ class Step:
     check_ins: tuple[dt.date, ...]
     notes: tuple[str, ...] = ()
     replanned_from: tuple[MedicationDose, ...] | None = None
+
+    def notes_of(self, kind: NoteKind) -> tuple[str, ...]:
+        """The step's notes of ``kind``."""
+        return tuple(n for n in self.notes if note_kind(n) is kind)
 
     @property
     def days(self) -> int:

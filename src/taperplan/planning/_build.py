@@ -19,6 +19,7 @@ import attrs
 from taperplan.clinical.withdrawal import window_rules
 from taperplan.model.plan import (
     MedicationDose,
+    NoteKind,
     StepKind,
     Substitute,
 )
@@ -103,8 +104,10 @@ def build_steps(
         if move.kind is MoveKind.HOLD:
             kind, profile, days = StepKind.PAUSE, None, timing.days
             notes.append(
-                f"end: the smallest patch is worn alone for {days} days before it is "
-                "stopped (interfaces.md §4a rule 5)"
+                NoteKind.END.note(
+                    f"the smallest patch is worn alone for {days} days before it is "
+                    "stopped (interfaces.md §4a rule 5)"
+                )
             )
             fraction, cut_drug = Decimal(0), None
         else:
@@ -125,8 +128,10 @@ def build_steps(
                 )
                 days = -(-days // whole) * whole
                 notes.append(
-                    f"end: {layout.drugs[move.drug].name} stops here while the taper of the "
-                    f"other opioids goes on; this step lasts {days} days, the withdrawal window"
+                    NoteKind.END.note(
+                        f"{layout.drugs[move.drug].name} stops here while the taper of the "
+                        f"other opioids goes on; this step lasts {days} days, the withdrawal window"
+                    )
                 )
             else:
                 kind = StepKind.CUT
@@ -219,9 +224,11 @@ def _bottle_notes(previous: Sequence[MedicationDose], parts: Sequence[Medication
         now, was = part.strengths_used, old.strengths_used
         if now != was:
             notes.append(
-                f"new: {part.drug} oral solution changes to {', '.join(now)} from this "
-                f"step (it was {', '.join(was)}): prescribe the new concentration and "
-                "measure every dose from the new bottle only"
+                NoteKind.NEW.note(
+                    f"{part.drug} oral solution changes to {', '.join(now)} from this "
+                    f"step (it was {', '.join(was)}): prescribe the new concentration and "
+                    "measure every dose from the new bottle only"
+                )
             )
     return notes
 
@@ -231,22 +238,28 @@ def _why(pace: Pace, move: Move, fraction: Fraction, p: Fraction, days: int) -> 
     longer = days > pace.every_days and fraction > p
     if move.kind is MoveKind.COARSE:
         return [
-            f"held: a cut of one smallest unit ({_percent(fraction)}%), above the pace's "
-            f"{_percent(Fraction(pace.max_step_fraction))}% ceiling because no smaller unit of "
-            f"this drug can be dispensed (interfaces.md §4a rule 2); held {days} days so the "
-            f"average pace stays {_percent(p)}% every {pace.every_days} days"
+            NoteKind.HELD.note(
+                f"a cut of one smallest unit ({_percent(fraction)}%), above the pace's "
+                f"{_percent(Fraction(pace.max_step_fraction))}% ceiling because no smaller unit "
+                f"of this drug can be dispensed (interfaces.md §4a rule 2); held {days} days so "
+                f"the average pace stays {_percent(p)}% every {pace.every_days} days"
+            )
         ]
     notes = []
     if move.kind is MoveKind.SPACE:
         notes.append(
-            "end: the single smallest dose is now taken every other day; the next step is "
-            "the stop (interfaces.md §4a rule 5)"
+            NoteKind.END.note(
+                "the single smallest dose is now taken every other day; the next step is "
+                "the stop (interfaces.md §4a rule 5)"
+            )
         )
     if longer:
         notes.append(
-            f"held: this cut is {_percent(fraction)}%, more than the pace's {_percent(p)}% "
-            f"every {pace.every_days} days, so it is held {days} days (the average pace is "
-            "never faster than the guideline)"
+            NoteKind.HELD.note(
+                f"this cut is {_percent(fraction)}%, more than the pace's {_percent(p)}% "
+                f"every {pace.every_days} days, so it is held {days} days (the average pace is "
+                "never faster than the guideline)"
+            )
         )
     return notes
 
@@ -262,13 +275,13 @@ def _substitution_note(
     strengths = sorted({u.strength_text for d in part.doses for u in d.units})
     what = form_words(spec.product.form, "clinical")
     if info.own is not None:
-        return (
-            f"new: the patient's own {place.name} {what} ({', '.join(strengths)}) take over "
+        return NoteKind.NEW.note(
+            f"the patient's own {place.name} {what} ({', '.join(strengths)}) take over "
             f"part of the {times} dose (the other products cannot cut within the pace's "
             "ceiling)"
         )
-    return (
-        f"new: {place.name} {what} take over part of the {times} dose (the products in use "
+    return NoteKind.NEW.note(
+        f"{place.name} {what} take over part of the {times} dose (the products in use "
         f"cannot cut within the pace's ceiling): prescribe {', '.join(strengths)}"
     )
 

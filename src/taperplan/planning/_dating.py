@@ -12,7 +12,7 @@ from typing import NamedTuple
 from taperplan._data import load_data
 from taperplan.clinical.withdrawal import window_after
 from taperplan.model.advice import WithdrawalWindow
-from taperplan.model.plan import MedicationDose, Step, StepKind, total_mme
+from taperplan.model.plan import MedicationDose, Step, StepKind, note_kind, total_mme
 from taperplan.reference.products import WithdrawalProfile
 
 # -- dating ------------------------------------------------------------------------
@@ -145,7 +145,7 @@ def undated(step: Step, *, days: int | None = None) -> UndatedStep:
         cut_drug=step.cut_drug,
         profile=step.withdrawal_profile,
         key=step.id,
-        notes=tuple(n for n in step.notes if n.startswith(("pause:", "new:", "end:", "held:"))),
+        notes=tuple(n for n in step.notes if note_kind(n) is not None),
         replanned_from=step.replanned_from,
     )
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 import attrs
 
 from taperplan.errors import PlanningError
-from taperplan.model.plan import Step, StepKind, TaperPlan
+from taperplan.model.plan import NoteKind, Step, StepKind, TaperPlan
 from taperplan.planning._dating import UndatedStep, date_steps, dosing_period, undated, whole
 
 
@@ -58,7 +58,7 @@ def pause(plan: TaperPlan, *, on: dt.date, days: int) -> TaperPlan:
             cut_drug=None,
             profile=None,
             key=key,
-            notes=(f"pause: the dose before this cut is held for {days} days",),
+            notes=(NoteKind.PAUSE.note(f"the dose before this cut is held for {days} days"),),
             replanned_from=step.replanned_from,
         )
         postponed = raws[position]._replace(replanned_from=None)
@@ -71,7 +71,7 @@ def pause(plan: TaperPlan, *, on: dt.date, days: int) -> TaperPlan:
             cut_drug=None,
             profile=None,
             key=key,
-            notes=(f"pause: this dose is held {days} days longer",),
+            notes=(NoteKind.PAUSE.note(f"this dose is held {days} days longer"),),
             replanned_from=None,
         )
         new_raws = [*raws[:position], undated(step, days=before), held_raw, *raws[position + 1 :]]

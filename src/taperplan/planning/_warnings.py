@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from taperplan.clinical.mme import mme_notices
 from taperplan.clinical.safety import dst_time_warnings, regimen_safety_warnings
-from taperplan.model.plan import MedicationDose, StepKind, TaperPlan
+from taperplan.model.plan import MedicationDose, NoteKind, StepKind, TaperPlan
 from taperplan.reference.notices import Notice, notice
 from taperplan.reference.products import FactorSet, Form
 from taperplan.units import format_decimal
@@ -71,7 +71,7 @@ def _step_warnings(plan: TaperPlan) -> list[Notice]:
         {
             s.cut_drug
             for s in plan.steps
-            if s.cut_drug and any(n.startswith("held: a cut of one smallest") for n in s.notes)
+            if s.cut_drug and any("a cut of one smallest" in n for n in s.notes_of(NoteKind.HELD))
         }
     )
     if coarse:
