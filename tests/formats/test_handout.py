@@ -448,7 +448,7 @@ class TestPlanToHandout:
             id=f"tp{evil}",
             baseline=tuple(attrs.evolve(m, product=product) for m in plan.baseline),
             steps=steps,
-            warnings=(Notice('c"><script>', f"warning {evil}", "CDC2022"),),
+            warnings=(Notice("naloxone", f"warning {evil}", "CDC2022"),),
             adjuncts=(*plan.adjuncts[:-1], adjunct),
         )
         html = plan_to_handout(evil_plan, generated_on=PRINTED, chart=False)

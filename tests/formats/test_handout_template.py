@@ -73,7 +73,8 @@ def hostile_plan_file() -> TaperPlan:
         step["id"] = f"{step['id']}{EVIL}"
         step["notes"] = [*step["notes"], f"note {EVIL}", f"this step ({EVIL})"]
     data["warnings"].append(
-        {"code": f"code{EVIL}", "message": f"warning {EVIL}", "source": "CDC2022"}
+        # A code is one of taperplan's (WarningCode): only the message can carry text.
+        {"code": "naloxone", "message": f"warning {EVIL}", "source": "CDC2022"}
     )
     for adjunct in data["adjuncts"]:
         adjunct.update(
@@ -106,13 +107,13 @@ class TestEscaping:
         assert [a["data-step"] for t, a in tags.starts if t == "tr" and "data-step" in a] == ids
         codes = [a["data-code"] for t, a in tags.starts if t == "li" and "data-code" in a]
         assert codes == [w.code for w in plan.warnings]
-        assert codes[-1] == f"code{EVIL}"
+        assert codes[-1] == "naloxone"
         keys = {a["data-adjunct"] for t, a in tags.starts if t == "li" and "data-adjunct" in a}
         appendix = {a.key for a in plan.adjuncts if a.category not in {"rule", "naloxone"}}
         assert keys == appendix
         # Text: escaped where it is written, and read back whole.
         assert f"Plan tp{ESCAPED}, version 0." in page
-        assert f'<li data-code="code{ESCAPED}">warning {ESCAPED}</li>' in page
+        assert f'<li data-code="naloxone">warning {ESCAPED}</li>' in page
         text = "".join(tags.text)
         for expected in (f"warning {EVIL}", f"reason {EVIL}", f"(for target {EVIL})"):
             assert expected in text

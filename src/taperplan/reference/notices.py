@@ -7,6 +7,7 @@ does not push them through :mod:`warnings`, which callers would have to catch.
 
 from __future__ import annotations
 
+import enum
 from functools import cache
 from typing import Any
 
@@ -15,11 +16,60 @@ import attrs
 from taperplan._data import load_data
 
 
+class WarningCode(enum.StrEnum):
+    """Every code a :class:`Notice` may carry: a stable name an app can act on.
+
+    Members equal their text (``WarningCode.MME_OVER_90 == "mme-over-90"``); the
+    message and source of each live in the data files (``data/warnings.toml``,
+    ``data/safety.toml``, …), and a test holds the two lists together.
+    """
+
+    # data/warnings.toml
+    MME_ESTIMATE = "mme-estimate"
+    MME_OVER_50 = "mme-over-50"
+    MME_OVER_90 = "mme-over-90"
+    MME_NOT_APPLICABLE = "mme-not-applicable"
+    METHADONE_CAUTION = "methadone-caution"
+    FENTANYL_TRANSDERMAL_CAUTION = "fentanyl-transdermal-caution"
+    ACETAMINOPHEN_OVER_4G = "acetaminophen-over-4g"
+    ACETAMINOPHEN_ASSUMED = "acetaminophen-assumed"
+    STRENGTH_NOT_IN_CATALOGUE = "strength-not-in-catalogue"
+    SPLIT_OVERRIDE = "split-override"
+    PATCH_INTERVAL_UNUSUAL = "patch-interval-unusual"
+    SOLUTION_MEASURE = "solution-measure"
+    CAP_ABOVE_PRESET = "cap-above-preset"
+    SUPERVISED_PACE = "supervised-pace"
+    STEPS_SHORTER_THAN_WINDOW = "steps-shorter-than-window"
+    SUBSTITUTION = "substitution"
+    ABOVE_CEILING_UNIT = "above-ceiling-unit"
+    SMALLEST_PATCH_STOP = "smallest-patch-stop"
+    METHADONE_SLOWER = "methadone-slower"
+    DOSE_RAISED_AT_REPLAN = "dose-raised-at-replan"
+    # data/safety.toml
+    TOLERANCE_LOSS = "tolerance-loss"
+    NALOXONE = "naloxone"
+    BENZODIAZEPINES = "benzodiazepines"
+    PREGNANCY = "pregnancy"
+    METHADONE_TAPER = "methadone-taper"
+    FENTANYL_PATCH_TAPER = "fentanyl-patch-taper"
+    SLEEP_APNEA = "sleep-apnea"
+    HISTORY_OF_OVERDOSE = "history-of-overdose"
+    OPIOID_USE_DISORDER = "opioid-use-disorder"
+    DST_DOSE_TIME = "dst-dose-time"
+    # the adjunct rule, the review, the pain-pattern checklist, the calendar
+    NO_OPIOIDS_OR_BENZODIAZEPINES_FOR_WITHDRAWAL = "no-opioids-or-benzodiazepines-for-withdrawal"
+    REVIEW_DISCLAIMER = "review-disclaimer"
+    OIH_DIAGNOSIS_OF_EXCLUSION = "oih-diagnosis-of-exclusion"
+    OIH_CONFLICTING_OBSERVATIONS = "oih-conflicting-observations"
+    DOSE_IN_CLOCK_GAP = "dose-in-clock-gap"
+    DOSE_IN_CLOCK_FOLD = "dose-in-clock-fold"
+
+
 @attrs.frozen
 class Notice:
     """One warning: a stable ``code``, a message for people, and its source key."""
 
-    code: str
+    code: WarningCode = attrs.field(converter=WarningCode)
     message: str
     source: str | None = None
 
