@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pytest
 
-from support import DATA
 from taperplan import (
     CatalogueError,
     Medication,
     QuantityError,
-    load_regimen,
-    pause,
-    plan_taper,
     regimen_from_mapping,
 )
 
@@ -87,14 +82,3 @@ def test_of_names_the_bad_value(change: dict[str, Any], error: type[Exception], 
     } | change
     with pytest.raises(error, match=words):
         Medication.of(values.pop("drug"), values.pop("form"), values.pop("strength"), **values)
-
-
-def test_the_pause_method_still_works_with_a_deprecation_warning() -> None:
-    plan = plan_taper(
-        load_regimen(DATA / "interfaces-sample.toml"),
-        start=dt.date(2027, 1, 4),
-        pace="cdc-long-term",
-    )
-    with pytest.warns(DeprecationWarning, match=r"taperplan\.pause\(plan"):
-        held = plan.pause(on=plan.steps[1].start, days=7)
-    assert held == pause(plan, on=plan.steps[1].start, days=7)

@@ -1,19 +1,16 @@
-"""The plan model: a dated taper schedule as frozen values, and the date rules
-that keep its steps consistent.
+"""The plan model: a dated taper schedule as frozen values.
 
 A :class:`TaperPlan` holds its baseline (the regimen now) and contiguous
 :class:`Step` objects, each with the doses per administration time, the units
 to take, MME, the cut against the step before, the expected withdrawal window
-and the check-ins. :func:`date_steps` gives undated steps their dates, windows
-and check-ins; :meth:`TaperPlan.pause` uses it to hold a dose. Plans are pure
-values: pausing or re-planning returns a new plan.
+and the check-ins. Plans are pure values: :func:`taperplan.pause` and
+:func:`taperplan.replan` return new plans.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
-import warnings
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Protocol
@@ -256,21 +253,6 @@ class TaperPlan(DatedSteps):
             if step.start <= day <= step.end:
                 return step
         raise PlanningError(f"{day.isoformat()} is outside the plan ({self.start} to {self.end})")
-
-    def pause(self, *, on: dt.date, days: int) -> TaperPlan:
-        """Deprecated: use :func:`taperplan.pause` (``pause(plan, on=…, days=…)``).
-
-        Kept for one release so that code written for 0.x keeps working.
-        """
-        warnings.warn(
-            "TaperPlan.pause(on=…, days=…) is deprecated; use taperplan.pause(plan, on=…, days=…)",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        # The one import against the layers: a deprecated forwarder to the planner.
-        from taperplan.planning import pause  # noqa: PLC0415 - deprecated forwarder
-
-        return pause(self, on=on, days=days)
 
 
 def total_mme(parts: Sequence[MedicationDose]) -> Decimal | None:

@@ -22,7 +22,7 @@ class Evidence:
 
 @attrs.frozen
 class PausePreview:
-    """What :meth:`TaperPlan.pause` ``(on=on, days=days)`` would do to the plan's dates.
+    """What :func:`taperplan.pause` ``(plan, on=on, days=days)`` would do to the plan's dates.
 
     The dose is held from ``hold_from`` (``on``, or the next whole dosing
     interval) for ``held_days`` more days (``days`` rounded up to whole

@@ -20,7 +20,7 @@ class TimelineStep:
 
     ``period`` is the number of days after which every dose of the step falls
     on the same day again (1 for daily doses, 3 for a 72-hour patch); a pause
-    holds the dose for whole periods, as :meth:`TaperPlan.pause` does.
+    holds the dose for whole periods, as :func:`taperplan.pause` does.
     """
 
     id: str
