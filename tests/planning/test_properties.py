@@ -228,6 +228,11 @@ def test_replan_at_a_step_start_reproduces_the_rest_of_the_plan(
     if plan is None or plan.pace.basis.value != "current" or plan.pace.first_percent:
         return
     step = plan.steps[round(where * (len(plan.steps) - 1))]
+    if any(s.first_step <= step.index for s in plan.substitutes):
+        # Known limit (docs/limitations.md; test_replan_after_a_substitution_*): from a
+        # re-plan on, a product the plan added is the patient's own, and a later
+        # substitution may take over another dose time than the plan's did.
+        return
     again = replan(plan, on=step.start, supervised=case.supervised, substitute=case.substitute)
     assert schedule(plan_json(again)) == schedule(plan_json(plan))
     assert [s.id for s in again.steps] == [s.id for s in plan.steps]
