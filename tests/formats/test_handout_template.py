@@ -36,6 +36,7 @@ from test_handout import (
 
 from taperplan import plan_taper
 from taperplan._data import load_data
+from taperplan.formats.chart import chart_data, describe_chart, plan_chart
 from taperplan.formats.handout import (
     TITLE,
     HowToTake,
@@ -43,7 +44,9 @@ from taperplan.formats.handout import (
     count_words,
     dose_words,
     handout_text,
+    long_date,
     plan_to_handout,
+    short_date,
 )
 from taperplan.formats.json import plan_from_dict, plan_to_dict
 from taperplan.formats.regimen import parse_regimen
@@ -51,6 +54,28 @@ from taperplan.model.plan import Dose, MedicationDose, TaperPlan
 from taperplan.reference.dispense import UnitCount
 from taperplan.reference.products import Form
 from taperplan.units import Quantity
+
+
+def _phrases(source: str) -> list[str]:
+    """The string constants of ``source`` with two words or more, leaving out docstrings
+    and what a ``raise`` says."""
+    tree = ast.parse(source)
+    skip = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
+            skip.add(id(body[0].value))
+        if isinstance(node, ast.Raise) and node.exc is not None:
+            skip |= {id(sub) for sub in ast.walk(node.exc)}
+    return [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in skip
+        and re.search(r"[A-Za-z]{2,} [A-Za-z]{2,}", node.value)
+    ]
+
 
 #: Markup, both kinds of quote and an ampersand: what must never reach the page as it is.
 EVIL = "<script>alert(1)</script> \"quoted\" 'single' & <img src=x onerror=alert(2)>"
@@ -228,6 +253,41 @@ class TestData:
             units=(UnitCount(fifteen, Decimal("1.5")), five),
         )
         assert dose_words(dose, Form.IR_TABLET) == "1½ tablets of 15 mg + 1 tablet of 5 mg"
+
+    def test_dates_and_chart_words_come_from_data(self) -> None:
+        """Weekday and month names come from ``[page]``; the chart's title, axes, legend
+        and screen-reader sentence from ``[chart]`` of ``data/wording.toml``."""
+        page = load_data("handout.toml")["page"]
+        assert long_date(dt.date(2027, 1, 4)) == "Monday 4 January 2027"
+        assert short_date(dt.date(2027, 1, 4)) == "Mon 4 Jan"
+        assert (page["weekdays"][0], page["months"][0]) == ("Monday", "January")
+        words = load_data("wording.toml")["chart"]
+        plan = sample_plan()
+        data = chart_data(plan)
+        assert data.ylabel == words["total_axis"]
+        sentence = describe_chart(data)
+        assert sentence.startswith("A step chart of Daily dose (MME a day) from ")
+        assert sentence.endswith("The table of the plan lists the same figures.")
+        svg = plan_chart(plan, fmt="svg").decode()
+        for text in (words["title"], words["window"], words["check_in"], words["x_axis"]):
+            assert text in svg
+
+    def test_no_patient_wording_in_python(self) -> None:
+        """The handout's and the chart's modules hold no phrase a patient reads: every
+        string of two words or more is a docstring, an error message or on this list of
+        markup, drawing options and the planner's own note text."""
+        allowed = {
+            '\n <title id="',
+            '</title>\n <desc id="',
+            "outside lower center",  # a matplotlib legend position
+            "DejaVu Sans",  # a font
+            "this step (",  # how the planner's pacing note begins (read, not shown)
+        }
+        found = []
+        for name in ("chart", "_handout_text", "_handout_values", "handout"):
+            path = resources.files("taperplan").joinpath("formats", f"{name}.py")
+            found += [(name, text) for text in _phrases(path.read_text(encoding="utf-8"))]
+        assert [f for f in found if f[1] not in allowed] == []
 
     def test_template_and_styles_are_package_data(self) -> None:
         """The template and its styles load from the package, and the styles reach the page

@@ -22,13 +22,6 @@ from taperplan.reference.dispense import UnitCount, count_number, counted_noun
 from taperplan.reference.products import Form
 from taperplan.units import format_decimal
 
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
-
-
 # --- the packaged text ---------------------------------------------------------------
 
 
@@ -80,6 +73,8 @@ class PageWords:
     count: str
     liquid: str
     plus: str
+    weekdays: tuple[str, ...]
+    months: tuple[str, ...]
 
 
 def _text(entry: Mapping[str, Any], key: str = "text") -> Text:
@@ -124,7 +119,12 @@ def page_words() -> PageWords:
     """The ``[page]`` table of ``data/handout.toml``, parsed once."""
     page = load_data("handout.toml")["page"]
     return PageWords(
-        title=page["title"], count=page["count"], liquid=page["liquid"], plus=page["plus"]
+        title=page["title"],
+        count=page["count"],
+        liquid=page["liquid"],
+        plus=page["plus"],
+        weekdays=tuple(page["weekdays"]),
+        months=tuple(page["months"]),
     )
 
 
@@ -133,12 +133,14 @@ def page_words() -> PageWords:
 
 def long_date(day: dt.date) -> str:
     """``Monday 4 January 2027`` (English names whatever the locale)."""
-    return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
+    words = page_words()
+    return f"{words.weekdays[day.weekday()]} {day.day} {words.months[day.month - 1]} {day.year}"
 
 
 def short_date(day: dt.date) -> str:
     """``Mon 4 Jan``, for the rows of a tick grid."""
-    return f"{_WEEKDAYS[day.weekday()][:3]} {day.day} {_MONTHS[day.month - 1][:3]}"
+    words = page_words()
+    return f"{words.weekdays[day.weekday()][:3]} {day.day} {words.months[day.month - 1][:3]}"
 
 
 def count_words(unit: UnitCount, form: Form) -> str:

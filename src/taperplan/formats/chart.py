@@ -32,7 +32,7 @@ import attrs
 
 from taperplan.errors import MissingDependencyError, NotApplicableError
 from taperplan.model.plan import MedicationDose, TaperPlan
-from taperplan.reference.wording import form_words
+from taperplan.reference.wording import chart_words, form_words
 from taperplan.units import format_decimal
 
 if TYPE_CHECKING:
@@ -44,13 +44,10 @@ CHECK_IN_ID = "check-in-{index}"
 TITLE_ID = "taperplan-chart-title"
 DESC_ID = "taperplan-chart-desc"
 
-TITLE = "Your daily opioid dose over time"
-
 #: How many days of the dose taken now the chart shows before the first cut
 #: (a drawing choice, so the first cut is visible as a step).
 _LEAD_IN_DAYS = 7
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _LINE_STYLES = ("-", "--", "-.", ":")
 
 
@@ -111,8 +108,9 @@ def chart_data(plan: TaperPlan) -> ChartData:
     totals = [plan.baseline_total_mme_per_day, *(s.total_mme_per_day for s in plan.steps)]
     if all(t is not None for t in totals):
         values = tuple(t for t in totals if t is not None)
-        series: tuple[Series, ...] = (Series("Daily dose", starts, (*values, values[-1])),)
-        ylabel, unit = "Daily dose (MME a day)", "MME a day"
+        words = chart_words()
+        series: tuple[Series, ...] = (Series(words.total_line, starts, (*values, values[-1])),)
+        ylabel, unit = words.total_axis, words.total_unit
     else:
         series, ylabel, unit = _amount_series(plan, starts)
     return ChartData(
@@ -153,12 +151,17 @@ def _amount_series(
             first = amounts[0]
             amounts = [a * 100 / first if first else Decimal(0) for a in amounts]
         lines.append(Series(label, starts, (*amounts, amounts[-1])))
+    words = chart_words()
     if not same_unit:
-        return tuple(lines), "Daily amount (% of the dose you take now)", "% of the dose now"
+        return tuple(lines), words.percent_axis, words.percent_unit
     unit = next(iter(units)).value
     if unit == "mcg/h":
-        return tuple(lines), "Patch strength worn (mcg/h)", "mcg/h"
-    return tuple(lines), f"Daily amount ({unit} a day)", f"{unit} a day"
+        return tuple(lines), words.patch_axis, words.patch_unit
+    return (
+        tuple(lines),
+        words.amount_axis.format(unit=unit),
+        words.amount_unit.format(unit=unit),
+    )
 
 
 def _drug_words(parts: Sequence[MedicationDose]) -> str:
@@ -171,7 +174,8 @@ def _drug_words(parts: Sequence[MedicationDose]) -> str:
         if words not in forms:
             forms.append(words)
     first = medication_words(parts[0])
-    return first.removesuffix(form_words(parts[0].product.form, "plain")) + " and ".join(forms)
+    joined = chart_words().forms_and.join(forms)
+    return first.removesuffix(form_words(parts[0].product.form, "plain")) + joined
 
 
 def _daily(parts: Sequence[MedicationDose], key: tuple[str, object]) -> Decimal:
@@ -184,23 +188,24 @@ def _daily(parts: Sequence[MedicationDose], key: tuple[str, object]) -> Decimal:
 
 def describe_chart(data: ChartData) -> str:
     """A sentence that says what the chart shows, for screen readers."""
-    first = data.series[0]
-    parts = [
-        f"A step chart of {first.label if len(data.series) == 1 else 'each medication'}"
-        f" ({data.unit}) from {data.start.isoformat()} to the stop on {data.stop.isoformat()}.",
-        f"Hatched bands mark {len(data.windows)} periods when withdrawal symptoms are possible;"
-        f" dotted lines mark {len(data.check_ins)} check-ins.",
-        "The table of the plan lists the same figures.",
-    ]
-    return " ".join(parts)
+    words = chart_words()
+    return words.describe.format(
+        what=data.series[0].label if len(data.series) == 1 else words.each_medication,
+        unit=data.unit,
+        start=data.start.isoformat(),
+        stop=data.stop.isoformat(),
+        windows=len(data.windows),
+        check_ins=len(data.check_ins),
+    )
 
 
 def _date_labels(days: Sequence[dt.date]) -> list[str]:
     """``4 Jan`` for each tick, with the year on the first tick and where it changes."""
+    months = chart_words().months
     labels = []
     year = None
     for day in days:
-        text = f"{day.day} {_MONTHS[day.month - 1]}"
+        text = f"{day.day} {months[day.month - 1]}"
         if day.year != year:
             text += f"\n{day.year}"
             year = day.year
@@ -211,6 +216,7 @@ def _date_labels(days: Sequence[dt.date]) -> list[str]:
 def _draw(ax: Axes, data: ChartData) -> None:
     from matplotlib import dates as mdates  # noqa: PLC0415 - optional dependency
 
+    words = chart_words()
     for index, (start, end) in enumerate(data.windows):
         ax.axvspan(
             start,  # type: ignore[arg-type]  # matplotlib converts dates
@@ -220,7 +226,7 @@ def _draw(ax: Axes, data: ChartData) -> None:
             hatch="///",
             linewidth=0,
             gid=WINDOW_ID.format(index=index),
-            label="Withdrawal possible" if index == 0 else "_nolegend_",
+            label=words.window if index == 0 else "_nolegend_",
             zorder=1,
         )
     for index, day in enumerate(data.check_ins):
@@ -230,7 +236,7 @@ def _draw(ax: Axes, data: ChartData) -> None:
             linestyle=(0, (1, 2)),
             linewidth=1.2,
             gid=CHECK_IN_ID.format(index=index),
-            label="Check-in" if index == 0 else "_nolegend_",
+            label=words.check_in if index == 0 else "_nolegend_",
             zorder=2,
         )
     for index, line in enumerate(data.series):
@@ -249,9 +255,9 @@ def _draw(ax: Axes, data: ChartData) -> None:
     top = max(max(line.values) for line in data.series)
     ax.set_ylim(0, float(top) * 1.08 if top else 1.0)
     ax.set_xlim(data.series[0].starts[0], data.series[0].starts[-1])  # type: ignore[arg-type]
-    ax.set_title(TITLE, fontsize=13, loc="left")
+    ax.set_title(words.title, fontsize=13, loc="left")
     ax.set_ylabel(data.ylabel)
-    ax.set_xlabel("Date")
+    ax.set_xlabel(words.x_axis)
     ax.grid(axis="y", color="0.8", linewidth=0.6)
     ax.spines[["top", "right"]].set_visible(False)
     locator = mdates.AutoDateLocator(minticks=4, maxticks=8)  # type: ignore[no-untyped-call]
@@ -273,7 +279,7 @@ def _insert_accessibility(svg: bytes, data: ChartData) -> bytes:
     head = text[open_at:close_at]
     label = f' role="img" aria-labelledby="{TITLE_ID} {DESC_ID}"'
     inner = (
-        f'\n <title id="{TITLE_ID}">{escape(TITLE)}</title>'
+        f'\n <title id="{TITLE_ID}">{escape(chart_words().title)}</title>'
         f'\n <desc id="{DESC_ID}">{escape(describe_chart(data))}</desc>'
     )
     return (text[:open_at] + head + label + ">" + inner + text[close_at + 1 :]).encode("utf-8")

@@ -1,15 +1,18 @@
-"""Names for people of the catalogue's keys, in one place for every output.
+"""Names for people of the catalogue's keys, and the chart's words, in one place.
 
 A dosage form reads "ER" in a calendar title, "ER tablet" over a handout
 column, "extended-release tablets" to a patient and "immediate-release
 tablets" in a clinician's note; an adjunct category has a heading for the
-clinician and one for the patient. The words live in ``data/wording.toml``.
+clinician and one for the patient; the dose chart has its title, axes and
+legend. The words live in ``data/wording.toml``.
 """
 
 from __future__ import annotations
 
 from functools import cache
 from typing import Literal
+
+import attrs
 
 from taperplan._data import load_data
 from taperplan.reference.products import Form
@@ -46,3 +49,35 @@ def category_headings(audience: Audience) -> dict[str, str]:
         for key, words in _table()["adjunct_category"].items()
         if audience in words
     }
+
+
+@attrs.frozen
+class ChartWords:
+    """The dose chart's words (``[chart]`` in ``data/wording.toml``; ``{unit}`` and the
+    description's placeholders are filled in by the chart)."""
+
+    title: str
+    x_axis: str
+    months: tuple[str, ...]
+    window: str
+    check_in: str
+    total_line: str
+    total_axis: str
+    total_unit: str
+    percent_axis: str
+    percent_unit: str
+    patch_axis: str
+    patch_unit: str
+    amount_axis: str
+    amount_unit: str
+    forms_and: str
+    each_medication: str
+    describe: str
+
+
+@cache
+def chart_words() -> ChartWords:
+    """The dose chart's words, read once."""
+    table = dict(load_data("wording.toml")["chart"])
+    table["months"] = tuple(table["months"])
+    return ChartWords(**table)
