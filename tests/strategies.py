@@ -961,3 +961,19 @@ def plan_or_none(case: PlanningCase) -> TaperPlan | None:
     except PlanningError as error:
         check_refusal(case, error)
         return None
+
+
+# --- 7. Prescriptions (taperplan.prescribing) ---------------------------------------------------
+
+
+@st.composite
+def prescription_options(draw: st.DrawFn) -> dict[str, Any]:
+    """Keyword arguments of :func:`taperplan.prescriptions`: a fill of 1 to 35 days (7, 14
+    and 28 most often), by step or not, and daily, weekly or no instalments."""
+    every = draw(st.one_of(st.sampled_from((28, 14, 7)), st.integers(1, 35)))
+    dispense = draw(st.sampled_from((None, None, 1, 7)))
+    return {
+        "every_days": every,
+        "per_step": draw(st.booleans()),
+        "dispense_every": None if dispense is None or dispense > every else dispense,
+    }

@@ -9,7 +9,8 @@ errors a caller catches::
 Everything else lives in the subpackage that owns it, in pipeline order:
 :mod:`taperplan.reference` (catalogue, dispensable units, paces),
 :mod:`taperplan.model`, :mod:`taperplan.clinical` (MME, withdrawal windows,
-safety, adjuncts), :mod:`taperplan.planning`, :mod:`taperplan.reviewing`
+safety, adjuncts), :mod:`taperplan.planning`, :mod:`taperplan.prescribing`
+(fills and quantities), :mod:`taperplan.reviewing`
 (scales, review rules, pain pattern), :mod:`taperplan.formats` (every file
 format: ``taperplan.formats.ics.plan_to_ics``), :mod:`taperplan.batch` and
 :mod:`taperplan.cli`; every exception is in :mod:`taperplan.errors`.
@@ -38,6 +39,7 @@ from taperplan.errors import (
     InvalidRegimenError,
     OutputError,
     PlanningError,
+    PrescriptionOptionError,
     Problem,
     QuantityError,
     RefusedError,
@@ -52,8 +54,10 @@ if TYPE_CHECKING:
     from taperplan.formats.logs import load_log
     from taperplan.formats.regimen import load_regimen, parse_regimen, regimen_from_mapping
     from taperplan.model.plan import Dose, MedicationDose, Step, StepKind, Substitute, TaperPlan
+    from taperplan.model.prescription import Fill, FillItem
     from taperplan.model.regimen import Administration, Context, Medication, Regimen
     from taperplan.planning import TaperOrder, pause, plan_taper, replan
+    from taperplan.prescribing import prescriptions
     from taperplan.reference.notices import Notice
     from taperplan.reference.paces import Pace, preset
     from taperplan.reference.products import catalogue
@@ -78,6 +82,12 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "replan",
     ),
     "taperplan.batch": ("plan_many",),
+    # Prescribe each fill
+    "taperplan.prescribing": ("prescriptions",),
+    "taperplan.model.prescription": (
+        "Fill",
+        "FillItem",
+    ),
     # Save and resume a plan
     "taperplan.formats.json": (
         "load_plan",
@@ -233,6 +243,8 @@ __all__ = [
     "CatalogueError",
     "Context",
     "Dose",
+    "Fill",
+    "FillItem",
     "Flag",
     "InvalidLogError",
     "InvalidPlanDataError",
@@ -245,6 +257,7 @@ __all__ = [
     "OutputError",
     "Pace",
     "PlanningError",
+    "PrescriptionOptionError",
     "Problem",
     "Quantity",
     "QuantityError",
@@ -269,6 +282,7 @@ __all__ = [
     "plan_many",
     "plan_taper",
     "plan_to_json",
+    "prescriptions",
     "preset",
     "regimen_from_mapping",
     "regimen_mme",

@@ -330,6 +330,15 @@ class CalendarOptionError(TaperplanError, ValueError):
     """
 
 
+class PrescriptionOptionError(TaperplanError, ValueError):
+    """An option of :func:`taperplan.prescriptions` is out of range.
+
+    Fix: as the message says (``every_days`` a whole number of days from 1;
+    ``dispense_every`` 1 for daily or 7 for weekly dispensing, no longer than
+    a fill).
+    """
+
+
 class FHIRExportError(TaperplanError, ValueError):
     """A plan or an argument cannot be written as FHIR.
 

@@ -99,6 +99,15 @@ class Dose:
         """The days (from 0) of a step of ``length`` days on which the dose is taken."""
         return range(self.offset, length, self.every_days)
 
+    def days_between(self, first: int, last: int) -> range:
+        """The days ``first`` to ``last`` (from 0, both included) of its step on which
+        the dose is taken."""
+        start = max(first, self.offset)
+        behind = (start - self.offset) % self.every_days
+        if behind:
+            start += self.every_days - behind
+        return range(start, last + 1, self.every_days)
+
     @property
     def how_often(self) -> str:
         """``every day`` or ``every 3 days``, as every output says it."""

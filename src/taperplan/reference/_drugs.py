@@ -158,6 +158,10 @@ class Product:
     split_note: str | None = None
     variant: str | None = None
     labels: tuple[tuple[Quantity, str], ...] = attrs.field(default=(), converter=_labels)
+    pack_size: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs.validators.gt(0))
+    )
+    pack_source: str | None = None
 
     @property
     def name(self) -> str:

@@ -153,6 +153,8 @@ def _load_products(opioids: Mapping[str, Opioid]) -> tuple[Product, ...]:
                     (Quantity.parse(delivered), text)
                     for delivered, text in entry.get("labels", {}).items()
                 ),
+                pack_size=entry.get("pack_size"),
+                pack_source=entry.get("pack_source"),
             )
         )
     return tuple(products)
