@@ -15,6 +15,7 @@ import click
 
 from taperplan import formats
 from taperplan.cli.render import plan_text
+from taperplan.cli.rx import FillOptions
 from taperplan.cli.types import Refused, Usage
 from taperplan.errors import CalendarOptionError, MissingDependencyError, OutputExistsError
 from taperplan.model.plan import TaperPlan
@@ -30,6 +31,7 @@ class Outputs:
     fhir: str | None = None
     handout: str | None = None
     chart: str | None = None
+    prescriptions: str | None = None
 
     def targets(self) -> list[tuple[str, str]]:
         """(option, path) for every requested file, in a fixed order."""
@@ -123,6 +125,7 @@ def render_files(
     outputs: Outputs,
     calendar: CalendarOptions,
     generated_on: dt.date,
+    fills: FillOptions | None = None,
 ) -> list[tuple[str, str | bytes]]:
     """The content of every requested file, rendered before any is written."""
     files: list[tuple[str, str | bytes]] = []
@@ -139,6 +142,9 @@ def render_files(
     if outputs.chart is not None:
         chart = formats.plan_chart(plan, fmt=chart_format(outputs.chart) or "")
         files.append((outputs.chart, chart))
+    if outputs.prescriptions is not None:
+        fills_of = (fills or FillOptions()).fills(plan)
+        files.append((outputs.prescriptions, formats.prescriptions_to_csv(fills_of)))
     return files
 
 

@@ -7,9 +7,11 @@ import datetime as dt
 
 import click
 
+from taperplan import formats
 from taperplan.cli.outputs import CalendarOptions, Outputs, check_targets, render_files, write_files
 from taperplan.cli.regimen import read_regimen, refusal
 from taperplan.cli.render import PLAN_FORMATS, plan_text
+from taperplan.cli.rx import FillOptions, fill_options, render_prescriptions
 from taperplan.cli.types import ISO_DATE, Usage, next_monday
 from taperplan.errors import TaperplanError
 from taperplan.model.regimen import Regimen
@@ -62,6 +64,14 @@ def _regimen_today(regimen: Regimen) -> dt.date:
 @click.option("--fhir", type=_FILE, metavar="FILE", help="Write a FHIR R4 Bundle (JSON).")
 @click.option("--handout", type=_FILE, metavar="FILE", help="Write the patient handout (HTML).")
 @click.option("--chart", type=_FILE, metavar="FILE", help="Write the dose chart (.png or .svg).")
+@click.option(
+    "--prescriptions",
+    "rx_file",
+    type=_FILE,
+    metavar="FILE",
+    help="Write the prescriptions for each fill (CSV).",
+)
+@fill_options
 @click.option("--force", is_flag=True, help="Replace output files that exist.")
 @click.option(
     "--alarm",
@@ -107,6 +117,10 @@ def plan(  # noqa: PLR0917 - click passes every option as a parameter
     fhir: str | None,
     handout: str | None,
     chart: str | None,
+    rx_file: str | None,
+    fill_days: int,
+    fills_across_steps: bool,
+    dispense: str | None,
     force: bool,
     alarm: int | None,
     discreet: bool,
@@ -128,10 +142,23 @@ def plan(  # noqa: PLR0917 - click passes every option as a parameter
       taperplan plan regimen.toml --format csv > doses.csv
       taperplan plan regimen.toml --start 2027-01-04 --ics taper.ics --alarm 10
       taperplan plan regimen.toml --json plan.json --handout plan.html --chart plan.svg
+      taperplan plan regimen.toml --format rx --fill-days 14 --dispense weekly
+      taperplan plan regimen.toml --prescriptions fills.csv
     """
     outputs = Outputs(
-        json=json_file, csv=csv_file, ics=ics, fhir=fhir, handout=handout, chart=chart
+        json=json_file,
+        csv=csv_file,
+        ics=ics,
+        fhir=fhir,
+        handout=handout,
+        chart=chart,
+        prescriptions=rx_file,
     )
+    fills = FillOptions(fill_days, fills_across_steps, dispense)
+    if outputs.prescriptions is None and not fmt.startswith("rx") and fills.given():
+        raise Usage(
+            f"{', '.join(fills.given())}: fill options need --prescriptions FILE or --format rx"
+        )
     calendar = CalendarOptions(alarm, discreet, one_event_per_dose, dtstamp)
     if outputs.ics is None and calendar.given():
         raise Usage(f"{', '.join(calendar.given())}: calendar options need --ics FILE")
@@ -147,12 +174,18 @@ def plan(  # noqa: PLR0917 - click passes every option as a parameter
         day = start.date()
     try:
         taper = plan_taper(regimen, start=day, pace=pace, substitute=substitute)
-        printed = plan_text(taper, fmt)
+        if fmt == "rx":
+            printed = render_prescriptions(fills.fills(taper))
+        elif fmt == "rx-csv":
+            printed = formats.prescriptions_to_csv(fills.fills(taper))
+        else:
+            printed = plan_text(taper, fmt)
         files = render_files(
             taper,
             outputs,
             calendar,
             generated_on.date() if generated_on is not None else _regimen_today(regimen),
+            fills,
         )
     except TaperplanError as error:
         raise refusal(file, error) from error

@@ -17,7 +17,9 @@ from taperplan.reference.wording import category_heading
 from taperplan.units import format_decimal
 
 #: The values of ``--format`` for a plan.
-PLAN_FORMATS = click.Choice(["table", "json", "csv"])
+#: What ``plan`` prints: the plan (``table``, ``json``, ``csv``) or its prescriptions
+#: (``rx`` a table, ``rx-csv`` the CSV of ``--prescriptions``).
+PLAN_FORMATS = click.Choice(["table", "json", "csv", "rx", "rx-csv"])
 
 
 def plan_text(plan: TaperPlan, fmt: str) -> str:

@@ -30,12 +30,14 @@ if TYPE_CHECKING:
     from taperplan.formats.logs import load_log
     from taperplan.formats.regimen import load_regimen
     from taperplan.formats.review_json import load_timeline, review_to_dict
+    from taperplan.formats.rx import prescriptions_to_csv
 
 # The writers and readers by name, each module loaded when its name is first read
 # (``formats.plan_to_ics`` loads icalendar; ``formats.plan_to_csv`` does not).
 _MODULES: dict[str, tuple[str, ...]] = {
     "taperplan.formats.chart": ("plan_chart",),
     "taperplan.formats.csv": ("plan_to_csv",),
+    "taperplan.formats.rx": ("prescriptions_to_csv",),
     "taperplan.formats.fhir": ("fhir_to_json", "plan_to_fhir"),
     "taperplan.formats.files": ("write_output",),
     "taperplan.formats.handout": ("plan_to_handout",),
@@ -72,6 +74,7 @@ __all__ = [
     "plan_to_handout",
     "plan_to_ics",
     "plan_to_json",
+    "prescriptions_to_csv",
     "review_to_dict",
     "to_json",
     "write_output",
