@@ -320,6 +320,7 @@ def test_every_output_is_written_and_stdout_is_unchanged(
     from taperplan.formats.handout import plan_to_handout  # noqa: PLC0415
     from taperplan.formats.ics import plan_to_ics  # noqa: PLC0415
     from taperplan.formats.json import plan_to_json  # noqa: PLC0415
+    from taperplan.prescribing import prescriptions  # noqa: PLC0415
 
     _, alone, _ = run(["plan", str(SAMPLE), "--start", START, "--format", "json"], capsys)
     code, out, err = run(plan_args(tmp_path, "--format", "json"), capsys)
@@ -329,7 +330,7 @@ def test_every_output_is_written_and_stdout_is_unchanged(
     stamp = dt.datetime(2027, 1, 4, tzinfo=dt.UTC)
     assert files_in(tmp_path) == {
         "plan.csv": plan_to_csv(plan).encode(),
-        "plan.fhir.json": fhir_to_json(plan_to_fhir(plan)).encode(),
+        "plan.fhir.json": fhir_to_json(plan_to_fhir(plan, fills=prescriptions(plan))).encode(),
         "plan.html": plan_to_handout(plan, generated_on=dt.date(2027, 1, 1)).encode(),
         "plan.ics": plan_to_ics(plan, dtstamp=stamp),
         "plan.json": plan_to_json(plan).encode(),

@@ -129,6 +129,7 @@ def render_files(
 ) -> list[tuple[str, str | bytes]]:
     """The content of every requested file, rendered before any is written."""
     files: list[tuple[str, str | bytes]] = []
+    fill_options = fills or FillOptions()
     if outputs.json is not None:
         files.append((outputs.json, plan_text(plan, "json")))
     if outputs.csv is not None:
@@ -136,15 +137,16 @@ def render_files(
     if outputs.ics is not None:
         files.append((outputs.ics, _calendar(plan, calendar)))
     if outputs.fhir is not None:
-        files.append((outputs.fhir, formats.fhir_to_json(formats.plan_to_fhir(plan))))
+        bundle = formats.plan_to_fhir(plan, fills=fill_options.fills(plan))
+        files.append((outputs.fhir, formats.fhir_to_json(bundle)))
     if outputs.handout is not None:
         files.append((outputs.handout, _handout(plan, generated_on)))
     if outputs.chart is not None:
         chart = formats.plan_chart(plan, fmt=chart_format(outputs.chart) or "")
         files.append((outputs.chart, chart))
     if outputs.prescriptions is not None:
-        fills_of = (fills or FillOptions()).fills(plan)
-        files.append((outputs.prescriptions, formats.prescriptions_to_csv(fills_of)))
+        rx = formats.prescriptions_to_csv(fill_options.fills(plan))
+        files.append((outputs.prescriptions, rx))
     return files
 
 

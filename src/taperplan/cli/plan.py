@@ -61,7 +61,12 @@ def _regimen_today(regimen: Regimen) -> dt.date:
 @click.option("--json", "json_file", type=_FILE, metavar="FILE", help="Also write the JSON plan.")
 @click.option("--csv", "csv_file", type=_FILE, metavar="FILE", help="Also write the CSV doses.")
 @click.option("--ics", type=_FILE, metavar="FILE", help="Write a calendar (iCalendar).")
-@click.option("--fhir", type=_FILE, metavar="FILE", help="Write a FHIR R4 Bundle (JSON).")
+@click.option(
+    "--fhir",
+    type=_FILE,
+    metavar="FILE",
+    help="Write a FHIR R4 Bundle (JSON): the plan and a request to dispense for each fill.",
+)
 @click.option("--handout", type=_FILE, metavar="FILE", help="Write the patient handout (HTML).")
 @click.option("--chart", type=_FILE, metavar="FILE", help="Write the dose chart (.png or .svg).")
 @click.option(
@@ -155,9 +160,11 @@ def plan(  # noqa: PLR0917 - click passes every option as a parameter
         prescriptions=rx_file,
     )
     fills = FillOptions(fill_days, fills_across_steps, dispense)
-    if outputs.prescriptions is None and not fmt.startswith("rx") and fills.given():
+    uses_fills = outputs.prescriptions or outputs.fhir or fmt.startswith("rx")
+    if fills.given() and not uses_fills:
         raise Usage(
-            f"{', '.join(fills.given())}: fill options need --prescriptions FILE or --format rx"
+            f"{', '.join(fills.given())}: fill options need --prescriptions FILE, "
+            "--fhir FILE or --format rx"
         )
     calendar = CalendarOptions(alarm, discreet, one_event_per_dose, dtstamp)
     if outputs.ics is None and calendar.given():

@@ -28,61 +28,38 @@ the same plan always gives the same bytes, and a paused or re-planned plan
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
-import uuid
-from collections.abc import Mapping
-from decimal import Decimal
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from taperplan._statement import DISCLAIMER
 from taperplan.errors import FHIRExportError
+from taperplan.formats._fhir_common import (
+    NAMESPACE,
+    RXNORM,
+    UCUM,
+    UCUM_CODES,
+    URI_SYSTEM,
+    json_number,
+    narrative,
+    urn,
+)
+from taperplan.formats._fhir_fills import fill_entries
 from taperplan.model.plan import Dose, MedicationDose, Step, TaperPlan
+from taperplan.model.prescription import Fill
 from taperplan.reference.products import Form
-from taperplan.units import Quantity, Unit, format_decimal
+from taperplan.units import Quantity, format_decimal
 
-#: The namespace of every UUID this export makes (itself a name-based UUID).
-NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/taperplan/taperplan#fhir")
-
-RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
-UCUM = "http://unitsofmeasure.org"
-#: The identifier system for identifiers that are themselves URIs (``urn:uuid:``).
-URI_SYSTEM = "urn:ietf:rfc:3986"
-
-#: UCUM codes (case-sensitive) for taperplan's units; "mcg" is "ug" in UCUM.
-UCUM_CODES: Mapping[Unit, str] = {
-    Unit.MG: "mg",
-    Unit.MCG: "ug",
-    Unit.ML: "mL",
-    Unit.MG_PER_ML: "mg/mL",
-    Unit.MCG_PER_H: "ug/h",
-}
-
-_XHTML = "http://www.w3.org/1999/xhtml"
-
-
-def _urn(name: str) -> tuple[str, str]:
-    """The id and the ``urn:uuid:`` URL for ``name``."""
-    value = str(uuid.uuid5(NAMESPACE, name))
-    return value, f"urn:uuid:{value}"
-
-
-def json_number(value: Decimal) -> int | float:
-    """An exact amount as a JSON number: an int when whole, else a float.
-
-    Raises:
-        FHIRExportError: when no float reads back as the same decimal (more
-            than 15 significant digits); no taperplan amount comes near that.
-    """
-    if value == value.to_integral_value():
-        return int(value)
-    number = float(value)
-    if Decimal(repr(number)) != value:
-        raise FHIRExportError(
-            f"amount {value} cannot be written exactly as a JSON number; "
-            "round it to at most 15 significant digits"
-        )
-    return number
+__all__ = [
+    "NAMESPACE",
+    "RXNORM",
+    "UCUM",
+    "UCUM_CODES",
+    "URI_SYSTEM",
+    "fhir_to_json",
+    "json_number",
+    "plan_to_fhir",
+]
 
 
 def _quantity(amount: Quantity) -> dict[str, Any]:
@@ -168,21 +145,10 @@ def _course(plan: TaperPlan, index: int) -> tuple[list[dict[str, Any]], list[str
     return dosages, texts, course
 
 
-def _narrative(title: str, texts: list[str], notes: list[str]) -> dict[str, Any]:
-    items = "".join(f"<li>{html.escape(text, quote=False)}</li>" for text in texts)
-    listing = f"<ul>{items}</ul>" if items else ""
-    paragraphs = "".join(f"<p>{html.escape(note, quote=False)}</p>" for note in notes)
-    div = (
-        f'<div xmlns="{_XHTML}"><p><b>{html.escape(title, quote=False)}</b></p>'
-        f"{listing}{paragraphs}</div>"
-    )
-    return {"status": "generated", "div": div}
-
-
 def _medication_request(
     plan: TaperPlan, part: MedicationDose, subject: dict[str, str], group: str
 ) -> tuple[str, dict[str, Any]]:
-    ident, url = _urn(f"{plan.id}/medication/{part.index}")
+    ident, url = urn(f"{plan.id}/medication/{part.index}")
     dosages, texts, course = _course(plan, part.index)
     zone = plan.regimen.timezone
     times = "Times are local wall-clock times" + (f" ({zone.key})." if zone is not None else ".")
@@ -194,7 +160,7 @@ def _medication_request(
     resource: dict[str, Any] = {
         "resourceType": "MedicationRequest",
         "id": ident,
-        "text": _narrative(title, texts, [about, DISCLAIMER]),
+        "text": narrative(title, texts, [about, DISCLAIMER]),
         "status": "active",
         "intent": "plan",
     }
@@ -232,7 +198,12 @@ def _subject(patient_reference: str | None) -> dict[str, str]:
     return {"reference": patient_reference}
 
 
-def plan_to_fhir(plan: TaperPlan, *, patient_reference: str | None = None) -> dict[str, Any]:
+def plan_to_fhir(
+    plan: TaperPlan,
+    *,
+    patient_reference: str | None = None,
+    fills: Sequence[Fill] | None = None,
+) -> dict[str, Any]:
     """A FHIR R4 Bundle (``collection``) of the plan's MedicationRequests.
 
     One MedicationRequest per medication (``status`` ``active``, ``intent``
@@ -248,10 +219,16 @@ def plan_to_fhir(plan: TaperPlan, *, patient_reference: str | None = None) -> di
     Each request carries a generated narrative, the disclaimer and a note
     with the plan's id, revision, pace and the medication's stop date.
 
+    With ``fills`` (from :func:`taperplan.prescriptions`), one more request per
+    fill and product strength follows them, with a ``dispenseRequest`` (quantity,
+    expected supply duration, instalments) and ``basedOn`` its medication's
+    request (see :mod:`taperplan.formats._fhir_fills`).
+
     Args:
         plan: the plan to export.
         patient_reference: a FHIR reference to the patient (``"Patient/123"``,
             ``"urn:uuid:..."``); without it the subject is ``{"display": "Patient"}``.
+        fills: the plan's prescriptions, to add as requests to dispense.
 
     Returns:
         The Bundle as plain dicts, lists, strings and numbers; write it with
@@ -261,7 +238,7 @@ def plan_to_fhir(plan: TaperPlan, *, patient_reference: str | None = None) -> di
         FHIRExportError: ``patient_reference`` is empty or contains whitespace.
     """
     subject = _subject(patient_reference)
-    bundle_id, bundle_url = _urn(f"{plan.id}/bundle")
+    bundle_id, bundle_url = urn(f"{plan.id}/bundle")
     entries = []
     # The finer products the plan adds: their requests, from the step where each starts.
     parts = [
@@ -276,9 +253,13 @@ def plan_to_fhir(plan: TaperPlan, *, patient_reference: str | None = None) -> di
             for s in plan.substitutes
         ),
     ]
+    courses = {}
     for part in parts:
         url, resource = _medication_request(plan, part, dict(subject), bundle_url)
         entries.append({"fullUrl": url, "resource": resource})
+        courses[part.index] = url
+    if fills is not None:
+        entries += fill_entries(plan, fills, subject, bundle_url, courses)
     return {
         "resourceType": "Bundle",
         "id": bundle_id,
