@@ -74,7 +74,7 @@ def test_the_rx_table_fits_80_columns_and_says_what_it_is(
 @pytest.mark.parametrize(
     ("extra", "words"),
     [
-        (["--fill-days", "14"], "--fill-days: fill options need --prescriptions FILE, --fhir FILE or --format rx"),
+        (["--fill-days", "14"], "--fill-days: fill options need --prescriptions FILE, --fhir FILE, --handout FILE or --format rx"),
         (["--dispense", "daily"], "--dispense: fill options need"),
         (["--format", "rx", "--fill-days", "3", "--dispense", "weekly"],
          "--dispense weekly: an instalment is longer than a fill of 3 days"),

@@ -29,7 +29,14 @@ from hypothesis import given
 
 from strategies import PlanningCase, planning_cases
 from support import DATA, GOLDEN, TAPENTADOL_TID, golden_bytes, in_ci
-from taperplan import PlanningError, TaperplanError, load_regimen, plan_taper
+from taperplan import (
+    PlanningError,
+    TaperplanError,
+    load_regimen,
+    plan_taper,
+    prescriptions,
+    regimen_from_mapping,
+)
 from taperplan._data import load_data
 from taperplan._statement import DISCLAIMER
 from taperplan.cli.render import SAFETY
@@ -726,3 +733,34 @@ class TestInChromium:
         assert "Tick each dose when you take it" in text
         assert "Your daily opioid dose over time" in text  # drawn by the inline SVG
         assert "Naloxone: keep it close" in text
+
+
+class TestPharmacy:
+    """ "What to collect at the pharmacy": one row per prescription, as the fills say."""
+
+    def test_rows_are_the_fills(self) -> None:
+        plan = sample_plan()
+        fills = prescriptions(plan)
+        html = plan_to_handout(plan, generated_on=PRINTED, chart=False)
+        rows = re.findall(r'<tr data-fill="(\d+)">(.*?)</tr>', html)
+        assert [int(n) for n, _ in rows] == [f.number for f in fills]
+        for (_, row), fill in zip(rows, fills, strict=True):
+            assert f"{fill.start.day} " in row
+            collected = row.rsplit("<td>", 1)[1].removesuffix("</td>").split("<br>")
+            assert len(collected) == len(fill.items)
+            for text, item in zip(collected, fill.items, strict=True):
+                assert text.startswith(f"{item.quantity} ")
+
+    def test_other_fill_options_reach_the_page(self) -> None:
+        plan = sample_plan()
+        weekly = prescriptions(plan, 7)
+        html = plan_to_handout(plan, generated_on=PRINTED, chart=False, fills=weekly)
+        assert len(re.findall(r'<tr data-fill="', html)) == len(weekly)
+
+    def test_patches_in_whole_boxes(self) -> None:
+        regimen = regimen_from_mapping({"timezone": "Europe/London", "medication": [
+            {"drug": "fentanyl", "form": "patch", "strength": "25 mcg/h", "dose": "25 mcg/h",
+             "times": ["09:00"], "every_days": 3}]})  # fmt: skip
+        plan = plan_taper(regimen, start=START)
+        html = plan_to_handout(plan, generated_on=PRINTED, chart=False)
+        assert "10 patches of 12 mcg/h in 2 × box of 5 (fentanyl skin patch)" in html

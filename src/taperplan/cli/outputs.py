@@ -140,7 +140,7 @@ def render_files(
         bundle = formats.plan_to_fhir(plan, fills=fill_options.fills(plan))
         files.append((outputs.fhir, formats.fhir_to_json(bundle)))
     if outputs.handout is not None:
-        files.append((outputs.handout, _handout(plan, generated_on)))
+        files.append((outputs.handout, _handout(plan, generated_on, fill_options)))
     if outputs.chart is not None:
         chart = formats.plan_chart(plan, fmt=chart_format(outputs.chart) or "")
         files.append((outputs.chart, chart))
@@ -173,10 +173,11 @@ def _calendar(plan: TaperPlan, options: CalendarOptions) -> bytes:
     return data
 
 
-def _handout(plan: TaperPlan, generated_on: dt.date) -> str:
+def _handout(plan: TaperPlan, generated_on: dt.date, fill_options: FillOptions) -> str:
+    fills = fill_options.fills(plan)
     try:
-        return formats.plan_to_handout(plan, generated_on=generated_on, chart=True)
+        return formats.plan_to_handout(plan, generated_on=generated_on, chart=True, fills=fills)
     except MissingDependencyError as error:
         # The handout is complete without its chart (the table has the same figures).
         click.echo(f"taperplan: warning: the handout has no chart: {error}", err=True)
-        return formats.plan_to_handout(plan, generated_on=generated_on, chart=False)
+        return formats.plan_to_handout(plan, generated_on=generated_on, chart=False, fills=fills)

@@ -160,11 +160,11 @@ def plan(  # noqa: PLR0917 - click passes every option as a parameter
         prescriptions=rx_file,
     )
     fills = FillOptions(fill_days, fills_across_steps, dispense)
-    uses_fills = outputs.prescriptions or outputs.fhir or fmt.startswith("rx")
+    uses_fills = outputs.prescriptions or outputs.fhir or outputs.handout or fmt.startswith("rx")
     if fills.given() and not uses_fills:
         raise Usage(
             f"{', '.join(fills.given())}: fill options need --prescriptions FILE, "
-            "--fhir FILE or --format rx"
+            "--fhir FILE, --handout FILE or --format rx"
         )
     calendar = CalendarOptions(alarm, discreet, one_event_per_dose, dtstamp)
     if outputs.ics is None and calendar.given():

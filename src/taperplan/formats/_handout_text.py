@@ -75,6 +75,8 @@ class PageWords:
     plus: str
     weekdays: tuple[str, ...]
     months: tuple[str, ...]
+    collect: str
+    boxes: str
 
 
 def _text(entry: Mapping[str, Any], key: str = "text") -> Text:
@@ -125,6 +127,8 @@ def page_words() -> PageWords:
         plus=page["plus"],
         weekdays=tuple(page["weekdays"]),
         months=tuple(page["months"]),
+        collect=page["collect"],
+        boxes=page["boxes"],
     )
 
 

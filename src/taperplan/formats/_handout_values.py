@@ -17,10 +17,26 @@ import attrs
 
 from taperplan._data import load_data
 from taperplan._statement import DISCLAIMER, SAFETY
-from taperplan.formats._handout_text import HandoutText, Text, dose_words, handout_text, page_words
-from taperplan.formats.chart import chart_data, format_value, medication_words, plan_chart
+from taperplan.formats._handout_text import (
+    HandoutText,
+    Text,
+    count_words,
+    dose_words,
+    handout_text,
+    page_words,
+)
+from taperplan.formats.chart import (
+    chart_data,
+    format_value,
+    medication_words,
+    plan_chart,
+    product_words,
+)
 from taperplan.model.advice import Adjunct, WithdrawalWindow
 from taperplan.model.plan import Dose, MedicationDose, Step, TaperPlan
+from taperplan.model.prescription import Fill, FillItem
+from taperplan.prescribing import prescriptions
+from taperplan.reference.dispense import UnitCount
 from taperplan.reference.notices import Notice
 from taperplan.reference.products import Form
 
@@ -108,6 +124,16 @@ class StepValues:
 
 
 @attrs.frozen
+class PharmacyFill:
+    """One prescription: its number, its days and what to collect for them."""
+
+    number: int
+    start: dt.date
+    end: dt.date
+    items: tuple[str, ...]
+
+
+@attrs.frozen
 class HandoutValues:
     """Everything the handout's template shows."""
 
@@ -133,14 +159,22 @@ class HandoutValues:
     profiles: tuple[Text, ...]
     steps: tuple[StepValues, ...]
     check_ins: tuple[dt.date, ...]
+    pharmacy: tuple[PharmacyFill, ...]
     offered: tuple[tuple[str, tuple[Adjunct, ...]], ...]
     avoided: tuple[Adjunct, ...]
     warnings: tuple[Notice, ...]
     citations: tuple[str, ...]
 
 
-def handout_values(plan: TaperPlan, *, generated_on: dt.date, chart: bool) -> HandoutValues:
-    """What the handout of ``plan`` shows (``chart``: draw the SVG chart, with matplotlib)."""
+def handout_values(
+    plan: TaperPlan,
+    *,
+    generated_on: dt.date,
+    chart: bool,
+    fills: tuple[Fill, ...] | None = None,
+) -> HandoutValues:
+    """What the handout of ``plan`` shows (``chart``: draw the SVG chart, with matplotlib;
+    ``fills``: the prescriptions, by default every 28 days or per step)."""
     texts = handout_text()
     data = chart_data(plan)
     windows = [s.withdrawal_window for s in plan.steps if s.withdrawal_window]
@@ -209,11 +243,30 @@ def handout_values(plan: TaperPlan, *, generated_on: dt.date, chart: bool) -> Ha
         profiles=profiles,
         steps=tuple(steps),
         check_ins=tuple(sorted(check_ins)),
+        pharmacy=_pharmacy(prescriptions(plan) if fills is None else fills),
         offered=offered,
         avoided=avoided,
         warnings=plan.warnings,
         citations=tuple(sources.get(k, {}).get("citation", k) for k in sorted(filter(None, keys))),
     )
+
+
+def _pharmacy(fills: tuple[Fill, ...]) -> tuple[PharmacyFill, ...]:
+    return tuple(
+        PharmacyFill(fill.number, fill.start, fill.end, tuple(_collect(i) for i in fill.items))
+        for fill in fills
+    )
+
+
+def _collect(item: FillItem) -> str:
+    """``28 tablets of 15 mg (oxycodone extended-release tablets)``; patches with their
+    boxes."""
+    words = page_words()
+    form = item.product.form
+    amount = count_words(UnitCount(item.strength, item.quantity, label=item.strength_text), form)
+    if item.packs is not None:
+        amount = words.boxes.format(amount=amount, packs=item.packs, size=item.product.pack_size)
+    return words.collect.format(amount=amount, medicine=product_words(item.product))
 
 
 def _svg(plan: TaperPlan) -> str:

@@ -32,6 +32,7 @@ import attrs
 
 from taperplan.errors import MissingDependencyError, NotApplicableError
 from taperplan.model.plan import MedicationDose, TaperPlan
+from taperplan.reference.products import Product
 from taperplan.reference.wording import chart_words, form_words
 from taperplan.units import format_decimal
 
@@ -53,7 +54,11 @@ _LINE_STYLES = ("-", "--", "-.", ":")
 
 def medication_words(part: MedicationDose) -> str:
     """``oxycodone extended-release tablets``: a medication named for people."""
-    product = part.product
+    return product_words(part.product)
+
+
+def product_words(product: Product) -> str:
+    """``oxycodone extended-release tablets``: a product named for people."""
     drug = product.drug.name
     if product.combination is not None:
         drug = f"{drug}/{product.combination.ingredient}"

@@ -28,6 +28,7 @@ table still lists every figure the chart would show).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from functools import cache
 from html import escape
 from importlib import resources
@@ -49,6 +50,7 @@ from taperplan.formats._handout_text import (
 )
 from taperplan.formats._handout_values import handout_values
 from taperplan.model.plan import TaperPlan
+from taperplan.model.prescription import Fill
 from taperplan.reference.wording import category_headings, form_words_by_key
 
 # TITLE is importable too (module __getattr__, below).
@@ -108,7 +110,13 @@ def _environment() -> jinja2.Environment:
     return environment
 
 
-def plan_to_handout(plan: TaperPlan, *, generated_on: dt.date, chart: bool = True) -> str:
+def plan_to_handout(
+    plan: TaperPlan,
+    *,
+    generated_on: dt.date,
+    chart: bool = True,
+    fills: Sequence[Fill] | None = None,
+) -> str:
     """The plan as a printable, self-contained HTML page for the patient.
 
     Args:
@@ -118,6 +126,8 @@ def plan_to_handout(plan: TaperPlan, *, generated_on: dt.date, chart: bool = Tru
         chart: include the dose-over-time chart as inline SVG (needs the
             ``chart`` extra, matplotlib). The table of the plan lists the same
             figures either way.
+        fills: the prescriptions for "what to collect at the pharmacy"
+            (:func:`taperplan.prescriptions`); by default every 28 days or per step.
 
     Returns:
         A complete HTML document (``lang="en"``), deterministic: the same plan
@@ -127,7 +137,9 @@ def plan_to_handout(plan: TaperPlan, *, generated_on: dt.date, chart: bool = Tru
         MissingDependencyError: ``chart`` is true and matplotlib is not
             installed; install ``taperplan[chart]`` or pass ``chart=False``.
     """
-    values = handout_values(plan, generated_on=generated_on, chart=chart)
+    values = handout_values(
+        plan, generated_on=generated_on, chart=chart, fills=None if fills is None else tuple(fills)
+    )
     context = attrs.asdict(values, recurse=False)
     # The chart is the one value not escaped: matplotlib draws the SVG from
     # numbers, dates and our own labels, and writes every text in it (the
