@@ -763,4 +763,4 @@ class TestPharmacy:
              "times": ["09:00"], "every_days": 3}]})  # fmt: skip
         plan = plan_taper(regimen, start=START)
         html = plan_to_handout(plan, generated_on=PRINTED, chart=False)
-        assert "10 patches of 12 mcg/h in 2 × box of 5 (fentanyl skin patch)" in html
+        assert "10 patches of 12 mcg/h, in boxes of 5 (fentanyl skin patch)" in html
