@@ -247,3 +247,24 @@ def test_tutorial_commands_run_and_print_what_it_shows(tmp_path: Path) -> None:
     assert len(shown) >= 10
     missing = [line for line in shown if line not in printed]
     assert not missing, f"the tutorial shows lines the commands do not print: {missing}"
+
+
+@pytest.mark.parametrize("page", ["howto-pause-and-replan.md", "howto-prescriptions.md"])
+def test_howto_commands_run(page: str, tmp_path: Path) -> None:
+    """Every ``taperplan`` command of a how-to guide runs, in order, next to the sample
+    regimen.toml and the plan.json the guide starts from, and exits 0."""
+    (tmp_path / "regimen.toml").write_text(_sample_regimen(), encoding="utf-8")
+    commands = _commands(DOCS / page)
+    assert len(commands) >= 2
+    cli = f"{shlex.quote(sys.executable)} -m taperplan.cli.main"
+    for command in commands:
+        result = subprocess.run(  # noqa: S602 - the guide's own commands, as a reader types them
+            cli + command.removeprefix("taperplan"),
+            shell=True,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+        assert result.returncode == 0, f"{command}\n{result.stderr}"

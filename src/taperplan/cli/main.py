@@ -68,10 +68,20 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "paces",
         "List the pace presets with their rates, caps and sources.",
     ),
+    "pause": LazyCommand(
+        "taperplan.cli.visit",
+        "pause",
+        "Hold the dose of a plan from --on for --days more days.",
+    ),
     "plan": LazyCommand(
         "taperplan.cli.plan",
         "plan",
         "Plan a gradual taper of the regimen in FILE.",
+    ),
+    "replan": LazyCommand(
+        "taperplan.cli.visit",
+        "replan",
+        "Continue a plan from what the patient takes at a visit.",
     ),
     "review": LazyCommand(
         "taperplan.cli.clinical",

@@ -4,20 +4,16 @@ write the files asked for (see :mod:`taperplan.cli.outputs`)."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import click
 
-from taperplan import formats
-from taperplan.cli.outputs import CalendarOptions, Outputs, check_targets, render_files, write_files
+from taperplan.cli.delivery import Delivery, delivery_options
 from taperplan.cli.regimen import read_regimen, refusal
-from taperplan.cli.render import PLAN_FORMATS, plan_text
-from taperplan.cli.rx import FillOptions, fill_options, render_prescriptions
-from taperplan.cli.types import ISO_DATE, Usage, next_monday
+from taperplan.cli.types import ISO_DATE, next_monday
 from taperplan.errors import TaperplanError
 from taperplan.model.regimen import Regimen
-from taperplan.planning import plan_taper
-
-_FILE = click.Path(dir_okay=False, path_type=str)
+from taperplan.planning import TaperOrder, plan_taper
 
 
 def _default_start(regimen: Regimen) -> tuple[str, dt.date]:
@@ -31,8 +27,11 @@ def _default_start(regimen: Regimen) -> tuple[str, dt.date]:
     )
 
 
-def _regimen_today(regimen: Regimen) -> dt.date:
-    return dt.datetime.now(regimen.timezone or dt.UTC).date()
+def taper_order(text: str) -> TaperOrder | tuple[str, ...]:
+    """``--order``: a named order, or drug names separated by commas (cut in that order)."""
+    if text in {o.value for o in TaperOrder}:
+        return TaperOrder(text)
+    return tuple(name.strip() for name in text.split(",") if name.strip())
 
 
 @click.command()
@@ -51,58 +50,11 @@ def _regimen_today(regimen: Regimen) -> dt.date:
     help="A pace preset (see `taperplan paces`); overrides [pace].",
 )
 @click.option(
-    "--format",
-    "fmt",
-    type=PLAN_FORMATS,
-    default="table",
-    show_default=True,
-    help="What to print on stdout.",
-)
-@click.option("--json", "json_file", type=_FILE, metavar="FILE", help="Also write the JSON plan.")
-@click.option("--csv", "csv_file", type=_FILE, metavar="FILE", help="Also write the CSV doses.")
-@click.option("--ics", type=_FILE, metavar="FILE", help="Write a calendar (iCalendar).")
-@click.option(
-    "--fhir",
-    type=_FILE,
-    metavar="FILE",
-    help="Write a FHIR R4 Bundle (JSON): the plan and a request to dispense for each fill.",
-)
-@click.option("--handout", type=_FILE, metavar="FILE", help="Write the patient handout (HTML).")
-@click.option("--chart", type=_FILE, metavar="FILE", help="Write the dose chart (.png or .svg).")
-@click.option(
-    "--prescriptions",
-    "rx_file",
-    type=_FILE,
-    metavar="FILE",
-    help="Write the prescriptions for each fill (CSV).",
-)
-@fill_options
-@click.option("--force", is_flag=True, help="Replace output files that exist.")
-@click.option(
-    "--alarm",
-    type=click.IntRange(min=0, max=1440),
+    "--order",
     default=None,
-    metavar="MINUTES",
-    help="Calendar: a reminder this many minutes before each dose.",
-)
-@click.option("--discreet", is_flag=True, help="Calendar: titles name no drug.")
-@click.option(
-    "--one-event-per-dose",
-    is_flag=True,
-    help="Calendar: one event per dose instead of repeating events.",
-)
-@click.option(
-    "--dtstamp",
-    default=None,
-    metavar="ISO-DATETIME",
-    help="Calendar: the DTSTAMP (e.g. 2027-01-01T09:00:00Z). Default: the start at 00:00 UTC.",
-)
-@click.option(
-    "--generated-on",
-    type=ISO_DATE,
-    default=None,
-    metavar="YYYY-MM-DD",
-    help="Handout: the date printed on it (YYYY-MM-DD). Default: today in the regimen's zone.",
+    metavar="ORDER",
+    help="With several opioids, which to cut first: long-acting-first (default), "
+    "short-acting-first, proportional, or drug names separated by commas.",
 )
 @click.option(
     "--substitute/--no-substitute",
@@ -111,28 +63,14 @@ def _regimen_today(regimen: Regimen) -> dt.date:
     "over part of a dose the regimen's products cannot cut within the pace. Default: the "
     "regimen's [pace] substitute (allowed unless it says false).",
 )
-def plan(  # noqa: PLR0917 - click passes every option as a parameter
+@delivery_options
+def plan(
     file: str,
     start: dt.datetime | None,
     pace: str | None,
-    fmt: str,
-    json_file: str | None,
-    csv_file: str | None,
-    ics: str | None,
-    fhir: str | None,
-    handout: str | None,
-    chart: str | None,
-    rx_file: str | None,
-    fill_days: int,
-    fills_across_steps: bool,
-    dispense: str | None,
-    force: bool,
-    alarm: int | None,
-    discreet: bool,
-    one_event_per_dose: bool,
-    dtstamp: str | None,
-    generated_on: dt.datetime | None,
+    order: str | None,
     substitute: bool | None,
+    **options: Any,
 ) -> None:
     """Plan a gradual taper of the regimen in FILE.
 
@@ -149,53 +87,20 @@ def plan(  # noqa: PLR0917 - click passes every option as a parameter
       taperplan plan regimen.toml --json plan.json --handout plan.html --chart plan.svg
       taperplan plan regimen.toml --format rx --fill-days 14 --dispense weekly
       taperplan plan regimen.toml --prescriptions fills.csv
+      taperplan plan two-opioids.toml --order short-acting-first
     """
-    outputs = Outputs(
-        json=json_file,
-        csv=csv_file,
-        ics=ics,
-        fhir=fhir,
-        handout=handout,
-        chart=chart,
-        prescriptions=rx_file,
-    )
-    fills = FillOptions(fill_days, fills_across_steps, dispense)
-    uses_fills = outputs.prescriptions or outputs.fhir or outputs.handout or fmt.startswith("rx")
-    if fills.given() and not uses_fills:
-        raise Usage(
-            f"{', '.join(fills.given())}: fill options need --prescriptions FILE, "
-            "--fhir FILE, --handout FILE or --format rx"
-        )
-    calendar = CalendarOptions(alarm, discreet, one_event_per_dose, dtstamp)
-    if outputs.ics is None and calendar.given():
-        raise Usage(f"{', '.join(calendar.given())}: calendar options need --ics FILE")
-    if outputs.handout is None and generated_on is not None:
-        raise Usage("--generated-on: applies to the handout; add --handout FILE")
-    check_targets(outputs, force=force)
-
+    delivery = Delivery.of(options)
     regimen = read_regimen(file)
     if start is None:
         message, day = _default_start(regimen)
         click.echo(message, err=True)
     else:
         day = start.date()
+    chosen = TaperOrder.LONG_ACTING_FIRST if order is None else taper_order(order)
     try:
-        taper = plan_taper(regimen, start=day, pace=pace, substitute=substitute)
-        if fmt == "rx":
-            printed = render_prescriptions(fills.fills(taper))
-        elif fmt == "rx-csv":
-            printed = formats.prescriptions_to_csv(fills.fills(taper))
-        else:
-            printed = plan_text(taper, fmt)
-        files = render_files(
-            taper,
-            outputs,
-            calendar,
-            generated_on.date() if generated_on is not None else _regimen_today(regimen),
-            fills,
-        )
+        taper = plan_taper(regimen, start=day, pace=pace, order=chosen, substitute=substitute)
+        printed, files = delivery.render(taper)
     except TaperplanError as error:
         raise refusal(file, error) from error
-
-    write_files(files, force=force)
+    delivery.write(files)
     click.echo(printed, nl=False)

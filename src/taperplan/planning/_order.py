@@ -12,6 +12,7 @@ import enum
 from collections.abc import Sequence
 from fractions import Fraction
 
+from taperplan._reading import did_you_mean
 from taperplan.errors import PlanningError
 from taperplan.planning._lanes import Layout
 from taperplan.planning._measure import Scope
@@ -33,11 +34,15 @@ class TaperOrder(enum.StrEnum):
     """Cut each drug in proportion to what it has left of its own dose."""
 
 
-def taper_order(order: TaperOrder | str | Sequence[str]) -> TaperOrder | tuple[str, ...]:
-    """``order`` as the planner takes it: a :class:`TaperOrder`, or drug names in order.
+def taper_order(
+    order: TaperOrder | str | Sequence[str], drugs: Sequence[str] | None = None
+) -> TaperOrder | tuple[str, ...]:
+    """``order`` as the planner takes it: a :class:`TaperOrder`, or drug names in order
+    (each one of ``drugs``, the regimen's, when given).
 
     Raises:
-        PlanningError: a name that is no taper order, naming the ones there are.
+        PlanningError: a name that is no taper order, naming the ones there are; or a
+            drug the regimen does not take, naming those it does.
     """
     if isinstance(order, str):
         try:
@@ -46,7 +51,19 @@ def taper_order(order: TaperOrder | str | Sequence[str]) -> TaperOrder | tuple[s
             known = ", ".join(o.value for o in TaperOrder)
             msg = f"{order!r} is not a taper order: use {known}, or a list of drug names"
             raise PlanningError(msg) from None
-    return tuple(order)
+    names = tuple(order)
+    if drugs is not None:
+        unknown = [name for name in names if name not in drugs]
+        if unknown:
+            taken = ", ".join(sorted(set(drugs)))
+            hints = [did_you_mean(name, drugs, otherwise="") for name in unknown]
+            msg = (
+                f"the taper order names {', '.join(map(repr, unknown))}, which the regimen"
+                f" does not take: name its drugs ({taken})"
+                + "".join(f"; {hint}" for hint in hints if hint)
+            )
+            raise PlanningError(msg)
+    return names
 
 
 _LONG_ACTING = frozenset(

@@ -158,7 +158,7 @@ def plan_taper(
             an ``order`` that names no taper order.
         NotApplicableError: the factor set cannot convert a dose.
     """
-    order = taper_order(order)
+    order = taper_order(order, [m.drug for m in regimen.medications])
     factor_set = resolve_factor_set(factors)
     chosen, reason = resolve_pace(regimen, pace, start)
     refusals(regimen, chosen, supervised=supervised)
