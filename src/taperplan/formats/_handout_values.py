@@ -17,26 +17,13 @@ import attrs
 
 from taperplan._data import load_data
 from taperplan._statement import DISCLAIMER, SAFETY
-from taperplan.formats._handout_text import (
-    HandoutText,
-    Text,
-    count_words,
-    dose_words,
-    handout_text,
-    page_words,
-)
-from taperplan.formats.chart import (
-    chart_data,
-    format_value,
-    medication_words,
-    plan_chart,
-    product_words,
-)
+from taperplan.formats._handout_pharmacy import PharmacyFill, pharmacy
+from taperplan.formats._handout_text import HandoutText, Text, dose_words, handout_text, page_words
+from taperplan.formats.chart import chart_data, format_value, medication_words, plan_chart
 from taperplan.model.advice import Adjunct, WithdrawalWindow
 from taperplan.model.plan import Dose, MedicationDose, Step, TaperPlan
-from taperplan.model.prescription import Fill, FillItem
+from taperplan.model.prescription import Fill
 from taperplan.prescribing import prescriptions
-from taperplan.reference.dispense import UnitCount
 from taperplan.reference.notices import Notice
 from taperplan.reference.products import Form
 
@@ -121,16 +108,6 @@ class StepValues:
     several: bool
     notes: tuple[StepNote, ...]
     grid: tuple[Day, ...]
-
-
-@attrs.frozen
-class PharmacyFill:
-    """One prescription: its number, its days and what to collect for them."""
-
-    number: int
-    start: dt.date
-    end: dt.date
-    items: tuple[str, ...]
 
 
 @attrs.frozen
@@ -243,30 +220,12 @@ def handout_values(
         profiles=profiles,
         steps=tuple(steps),
         check_ins=tuple(sorted(check_ins)),
-        pharmacy=_pharmacy(prescriptions(plan) if fills is None else fills),
+        pharmacy=pharmacy(prescriptions(plan) if fills is None else fills),
         offered=offered,
         avoided=avoided,
         warnings=plan.warnings,
         citations=tuple(sources.get(k, {}).get("citation", k) for k in sorted(filter(None, keys))),
     )
-
-
-def _pharmacy(fills: tuple[Fill, ...]) -> tuple[PharmacyFill, ...]:
-    return tuple(
-        PharmacyFill(fill.number, fill.start, fill.end, tuple(_collect(i) for i in fill.items))
-        for fill in fills
-    )
-
-
-def _collect(item: FillItem) -> str:
-    """``28 tablets of 15 mg (oxycodone extended-release tablets)``; patches with their
-    boxes."""
-    words = page_words()
-    form = item.product.form
-    amount = count_words(UnitCount(item.strength, item.quantity, label=item.strength_text), form)
-    if item.packs is not None:
-        amount = words.boxes.format(amount=amount, packs=item.packs, size=item.product.pack_size)
-    return words.collect.format(amount=amount, medicine=product_words(item.product))
 
 
 def _svg(plan: TaperPlan) -> str:
