@@ -220,6 +220,20 @@ def _shown_output(page: Path) -> list[str]:
     ]
 
 
+def _run_command(command: str, folder: Path) -> subprocess.CompletedProcess[str]:
+    """Run a ``taperplan ...`` line of the docs in ``folder``, as a reader types it."""
+    cli = f"{shlex.quote(sys.executable)} -m taperplan.cli.main"
+    return subprocess.run(  # noqa: S602 - the docs' own commands, as a reader types them
+        cli + command.removeprefix("taperplan"),
+        shell=True,
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
 def test_tutorial_commands_run_and_print_what_it_shows(tmp_path: Path) -> None:
     """Every command of the tutorial runs, in order, on the tutorial's own regimen file: each exits
     0, the files it names are written, and every output line the tutorial shows is printed."""
@@ -227,18 +241,9 @@ def test_tutorial_commands_run_and_print_what_it_shows(tmp_path: Path) -> None:
     (tmp_path / "regimen.toml").write_text(regimen, encoding="utf-8")
     commands = _commands(TUTORIAL)
     assert len(commands) >= 4
-    cli = f"{shlex.quote(sys.executable)} -m taperplan.cli.main"
     printed: set[str] = set()
     for command in commands:
-        result = subprocess.run(  # noqa: S602 - the tutorial's own commands, as a reader types them
-            cli + command.removeprefix("taperplan"),
-            shell=True,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=120,
-        )
+        result = _run_command(command, tmp_path)
         assert result.returncode == 0, f"{command}\n{result.stderr}"
         printed |= {line.strip() for line in (result.stdout + result.stderr).splitlines()}
     for name in ("plan.ics", "plan.html", "plan.json", "plan.fhir.json"):
@@ -256,15 +261,6 @@ def test_howto_commands_run(page: str, tmp_path: Path) -> None:
     (tmp_path / "regimen.toml").write_text(_sample_regimen(), encoding="utf-8")
     commands = _commands(DOCS / page)
     assert len(commands) >= 2
-    cli = f"{shlex.quote(sys.executable)} -m taperplan.cli.main"
     for command in commands:
-        result = subprocess.run(  # noqa: S602 - the guide's own commands, as a reader types them
-            cli + command.removeprefix("taperplan"),
-            shell=True,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=120,
-        )
+        result = _run_command(command, tmp_path)
         assert result.returncode == 0, f"{command}\n{result.stderr}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,6 +16,9 @@ from taperplan.model.plan import MedicationDose, StepKind, TaperPlan
 from taperplan.reference.products import Form
 from taperplan.reference.wording import category_heading
 from taperplan.units import format_decimal
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 #: The values of ``--format`` for a plan.
 #: What ``plan`` prints: the plan (``table``, ``json``, ``csv``) or its prescriptions
@@ -60,14 +64,12 @@ def _by_category(plan: TaperPlan) -> list[tuple[str, list[Adjunct]]]:
     return [(category_heading(key, "clinician") or key, entries) for key, entries in groups.items()]
 
 
-def render_plan(plan: TaperPlan, *, width: int = 120) -> str:
-    """The plan as a table a clinician can read at a glance."""
+def plain_console(out: io.StringIO, width: int) -> Console:
+    """A rich console that writes plain text (no colour, no markup) of ``width`` columns."""
     # rich takes tens of ms to import: --format json/csv and the exports never load it.
     from rich.console import Console  # noqa: PLC0415 - heavy, only to draw a table
-    from rich.table import Table  # noqa: PLC0415 - heavy, only to draw a table
 
-    out = io.StringIO()
-    console = Console(
+    return Console(
         file=out,
         width=width,
         force_terminal=False,
@@ -76,6 +78,14 @@ def render_plan(plan: TaperPlan, *, width: int = 120) -> str:
         markup=False,
         soft_wrap=True,
     )
+
+
+def render_plan(plan: TaperPlan, *, width: int = 120) -> str:
+    """The plan as a table a clinician can read at a glance."""
+    from rich.table import Table  # noqa: PLC0415 - heavy, only to draw a table
+
+    out = io.StringIO()
+    console = plain_console(out, width)
     zone = plan.regimen.timezone.key if plan.regimen.timezone else "no time zone given"
     console.print(
         f"Taper plan {plan.id} (revision {plan.revision}), starting {plan.start.isoformat()}, {zone}"

@@ -11,7 +11,9 @@ import attrs
 import click
 
 from taperplan._statement import SAFETY
+from taperplan.cli.render import plain_console
 from taperplan.cli.types import Usage
+from taperplan.formats.rx import product_words, sig_text
 from taperplan.model.plan import TaperPlan
 from taperplan.model.prescription import Fill
 from taperplan.prescribing import prescriptions
@@ -92,21 +94,10 @@ def fill_options(command: _F) -> _F:
 def render_prescriptions(fills: Sequence[Fill], *, width: int = 80) -> str:
     """The fills as a table: what to prescribe and dispense, and the directions."""
     # rich takes tens of ms to import: only a printed table loads it.
-    from rich.console import Console  # noqa: PLC0415 - heavy, only to draw a table
     from rich.table import Table  # noqa: PLC0415 - heavy, only to draw a table
 
-    from taperplan.formats.rx import product_words, sig_text  # noqa: PLC0415 - with rich
-
     out = io.StringIO()
-    console = Console(
-        file=out,
-        width=width,
-        force_terminal=False,
-        color_system=None,
-        highlight=False,
-        markup=False,
-        soft_wrap=True,
-    )
+    console = plain_console(out, width)
     table = Table(show_lines=True)
     for name in ("fill", "product", "dispense", "directions"):
         table.add_column(name, overflow="fold")

@@ -17,18 +17,8 @@ from decimal import Decimal
 
 import attrs
 
-from taperplan.reference.products import Form, Product
+from taperplan.reference.products import Product
 from taperplan.units import Quantity
-
-#: What one dispensed unit of each form is called on a prescription (interfaces.md §6).
-_QUANTITY_UNITS = {
-    Form.IR_TABLET: "tablet",
-    Form.ER_TABLET: "tablet",
-    Form.IR_CAPSULE: "capsule",
-    Form.ER_CAPSULE: "capsule",
-    Form.ORAL_SOLUTION: "mL",
-    Form.PATCH: "patch",
-}
 
 
 def _not_negative(_instance: object, field: attrs.Attribute[Decimal], value: Decimal) -> None:
@@ -102,8 +92,8 @@ class FillItem:
 
     @property
     def quantity_unit(self) -> str:
-        """``tablet``, ``capsule``, ``patch`` or ``mL``."""
-        return _QUANTITY_UNITS[self.product.form]
+        """``tablet``, ``capsule``, ``patch`` or ``mL`` (interfaces.md §6)."""
+        return self.product.form.unit_noun
 
     @property
     def packs(self) -> int | None:
