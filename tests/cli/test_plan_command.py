@@ -10,6 +10,7 @@ import datetime as dt
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from fractions import Fraction
@@ -166,14 +167,40 @@ def test_csv_lists_every_dose_of_the_json(capsys: pytest.CaptureFixture[str]) ->
 
 
 def test_table_shows_every_step(capsys: pytest.CaptureFixture[str]) -> None:
-    """``--format table`` prints every step's start date and the pace."""
+    """``--format table`` prints every step by its number (from 1, as the JSON's ``number``)
+    with its first day, and the pace, in at most 80 columns when not on a terminal."""
     path = REGIMENS / "morphine-er-va-slower.toml"
     data = plan_json(path, capsys)
     code, out, err = run(["plan", str(path), "--start", START, "--format", "table"], capsys)
     assert code == 0, err
     assert "va-slower" in out
-    for step in data["steps"]:
-        assert step["start"] in out
+    assert max(len(line) for line in out.splitlines()) <= 80
+    rows = re.findall(r"^│ (\d+) +│ (\d+ \w+ \d{4}) ", out, re.MULTILINE)
+    assert [int(number) for number, _ in rows] == [s["number"] for s in data["steps"]]
+    for (_, first), step in zip(rows, data["steps"], strict=True):
+        day = dt.date.fromisoformat(step["start"])
+        assert first == f"{day.day} {day:%b} {day.year}"
+
+
+def test_table_details(capsys: pytest.CaptureFixture[str]) -> None:
+    """Warnings show their first sentence and the suggestions a count; --details prints every
+    warning and suggestion in full; --details applies to the table only."""
+    argv = ["plan", str(SAMPLE), "--start", START]
+    _, short, _ = run(argv, capsys)
+    code, full, err = run([*argv, "--details"], capsys)
+    assert code == 0, err
+    plan = sample_plan_object()
+    flat = " ".join(full.split())
+    for warning in plan.warnings:
+        assert " ".join(warning.message.split()) in flat
+    assert "Risk at 50 to <100 MME/day" in flat
+    assert "Risk at 50 to <100 MME/day" not in " ".join(short.split())
+    assert f"{len(plan.adjuncts)} suggestions" in short
+    assert "loperamide" in full
+    assert "loperamide" not in short
+    code, out, err = run([*argv, "--format", "json", "--details"], capsys)
+    assert (code, out) == (2, "")
+    assert "--details: applies to the table" in err
 
 
 def next_monday(zone: str) -> dt.date:

@@ -251,3 +251,20 @@ def test_sample_plan_carries_what_rebuilds_it() -> None:
         "oxycodone er_tablet",
         False,
     )
+
+
+def test_steps_carry_their_number_for_people() -> None:
+    """Each step's ``number`` is its index + 1 (issue 12 item 3: the table, calendar, handout
+    and FHIR count from 1); a plan written before ``number`` existed still loads, and a wrong
+    number is refused with its path."""
+    plan = plan_taper(load_regimen(str(SAMPLE)), start=dt.date(2027, 1, 4))
+    text = plan_to_json(plan)
+    data = json.loads(text, parse_float=Decimal)
+    assert [s["number"] for s in data["steps"]] == [s["index"] + 1 for s in data["steps"]]
+    for step in data["steps"]:
+        del step["number"]
+    assert plan_from_dict(data) == plan
+    data["steps"][2]["number"] = 9
+    with pytest.raises(InvalidPlanDataError) as caught:
+        plan_from_dict(data)
+    assert [p.path for p in caught.value.problems] == ["steps[2].number"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from collections.abc import Iterator
 from decimal import Decimal
@@ -12,7 +13,15 @@ import pytest
 from hypothesis import given
 
 from strategies import products
-from taperplan import CatalogueError, TaperplanError, Unit, catalogue
+from taperplan import (
+    CatalogueError,
+    TaperplanError,
+    Unit,
+    catalogue,
+    plan_taper,
+    preset,
+    regimen_from_mapping,
+)
 from taperplan.reference.paces import presets
 from taperplan.reference.products import Form, Product
 from taperplan.units import mcg_per_h
@@ -300,6 +309,36 @@ class TestPaces:
         """The CDC long- and short-term presets and the VA presets are shipped."""
         names = {p.name for p in presets()}
         assert {"cdc-long-term", "cdc-short-term", "va-slower"} <= names
+
+    def test_preset_names_ignore_case(self) -> None:
+        """Pace names are case-insensitive, like drug names: on the command line, in a
+        regimen's [pace] table and in the API; the plan records the preset's own name."""
+        assert preset("VA-Slower") == preset("va-slower")
+        assert preset(" CDC-LONG-TERM ") == preset("cdc-long-term")
+        regimen = regimen_from_mapping(
+            {
+                "timezone": "UTC",
+                "medication": [
+                    {
+                        "drug": "oxycodone",
+                        "form": "er_tablet",
+                        "strength": "20 mg",
+                        "dose": "20 mg",
+                        "times": ["08:00", "20:00"],
+                    }
+                ],
+                "pace": {"preset": "VA-SLOWER"},
+            }
+        )
+        assert regimen.pace is not None
+        assert regimen.pace.name == "va-slower"
+        plan = plan_taper(regimen, start=dt.date(2027, 1, 4), pace="Va-Slowest")
+        assert (plan.pace.name, plan.pace_reason) == (
+            "va-slowest",
+            "pace va-slowest given by the caller",
+        )
+        with pytest.raises(CatalogueError, match="va-slower"):
+            preset("va-slowr")
 
     def test_caps_are_fractions(self) -> None:
         """Every preset's cap on a cut lies in (0, 1] and its step length is positive."""

@@ -26,7 +26,7 @@ from taperplan.cli.outputs import (
     render_files,
     write_files,
 )
-from taperplan.cli.render import PLAN_FORMATS, plan_text
+from taperplan.cli.render import PLAN_FORMATS, plan_text, terminal_width
 from taperplan.cli.rx import FillOptions, fill_options, render_prescriptions
 from taperplan.cli.types import ISO_DATE, Usage
 from taperplan.model.plan import TaperPlan
@@ -53,6 +53,7 @@ _KEYS = (
     "one_event_per_dose",
     "dtstamp",
     "generated_on",
+    "details",
 )
 
 
@@ -67,6 +68,11 @@ def delivery_options(command: _F) -> _F:
             show_default=True,
             help="What to print on stdout: the plan (table, json, csv) or its "
             "prescriptions (rx, rx-csv).",
+        ),
+        click.option(
+            "--details",
+            is_flag=True,
+            help="Table: print every warning and non-opioid suggestion in full.",
         ),
         click.option(
             "--json", "json_file", type=_FILE, metavar="FILE", help="Write the JSON plan."
@@ -138,6 +144,7 @@ class Delivery:
     fills: FillOptions
     generated_on: dt.date | None
     force: bool
+    details: bool = False
 
     @classmethod
     def of(cls, options: dict[str, Any]) -> Delivery:
@@ -169,6 +176,8 @@ class Delivery:
         )
         if outputs.ics is None and calendar.given():
             raise Usage(f"{', '.join(calendar.given())}: calendar options need --ics FILE")
+        if given["details"] and fmt != "table":
+            raise Usage(f"--details: applies to the table; not to --format {fmt}")
         generated_on = given["generated_on"]
         if outputs.handout is None and generated_on is not None:
             raise Usage("--generated-on: applies to the handout; add --handout FILE")
@@ -180,16 +189,17 @@ class Delivery:
             fills=fills,
             generated_on=None if generated_on is None else generated_on.date(),
             force=given["force"],
+            details=given["details"],
         )
 
     def render(self, plan: TaperPlan) -> tuple[str, list[tuple[str, str | bytes]]]:
         """What to print and every file's content, all made before anything is written."""
         if self.fmt == "rx":
-            printed = render_prescriptions(self.fills.fills(plan))
+            printed = render_prescriptions(self.fills.fills(plan), width=terminal_width())
         elif self.fmt == "rx-csv":
             printed = formats.prescriptions_to_csv(self.fills.fills(plan))
         else:
-            printed = plan_text(plan, self.fmt)
+            printed = plan_text(plan, self.fmt, width=terminal_width(), details=self.details)
         # The edge of the program is the one place that reads the clock.
         today = dt.datetime.now(plan.regimen.timezone or dt.UTC).date()
         files = render_files(

@@ -10,7 +10,7 @@ import click
 
 from taperplan._data import data_text
 from taperplan.cli.mme import mme_table
-from taperplan.cli.render import render_plan
+from taperplan.cli.render import render_plan, terminal_width
 from taperplan.clinical.mme import regimen_mme
 from taperplan.formats.csv import plan_to_csv
 from taperplan.formats.fhir import fhir_to_json, plan_to_fhir
@@ -109,7 +109,7 @@ def demo(out: str | None, force: bool) -> None:
     click.echo(mme_table(regimen_mme(regimen)))
     click.echo(f"\n3. The taper plan, from {_DEMO_START.isoformat()}:\n")
     taper = plan_taper(regimen, start=_DEMO_START)
-    click.echo(render_plan(taper), nl=False)
+    click.echo(render_plan(taper, width=terminal_width()), nl=False)
     click.echo("\n4. Exports (taperplan plan FILE --json/--csv/--ics/--fhir/--handout):\n")
     exports = _demo_exports(taper)
     for name, _, about in exports:

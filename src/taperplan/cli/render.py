@@ -3,7 +3,10 @@ imported only to draw one), or the JSON or CSV export."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import shutil
+import textwrap
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -12,56 +15,32 @@ import click
 from taperplan import formats
 from taperplan._statement import SAFETY
 from taperplan.model.advice import Adjunct
-from taperplan.model.plan import MedicationDose, StepKind, TaperPlan
+from taperplan.model.plan import MedicationDose, Step, StepKind, TaperPlan
+from taperplan.reference.dispense import UnitCount, count_number
 from taperplan.reference.products import Form
-from taperplan.reference.wording import category_heading
+from taperplan.reference.wording import category_heading, chart_words, product_words
 from taperplan.units import format_decimal
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-#: The values of ``--format`` for a plan.
 #: What ``plan`` prints: the plan (``table``, ``json``, ``csv``) or its prescriptions
 #: (``rx`` a table, ``rx-csv`` the CSV of ``--prescriptions``).
 PLAN_FORMATS = click.Choice(["table", "json", "csv", "rx", "rx-csv"])
 
 
-def plan_text(plan: TaperPlan, fmt: str) -> str:
+def terminal_width() -> int:
+    """The terminal's width (80 when the output is not a terminal), from 72 to 120."""
+    return min(max(shutil.get_terminal_size((80, 24)).columns, 72), 120)
+
+
+def plan_text(plan: TaperPlan, fmt: str, *, width: int = 80, details: bool = False) -> str:
     """The plan in ``fmt``, one of :data:`PLAN_FORMATS`; each export loads on first use."""
     if fmt == "json":
         return formats.plan_to_json(plan)
     if fmt == "csv":
         return formats.plan_to_csv(plan)
-    return render_plan(plan)
-
-
-def _doses(parts: tuple[MedicationDose, ...]) -> str:
-    lines = []
-    for part in parts:
-        if not part.doses:
-            continue
-        patch = part.form is Form.PATCH
-        change = f" (change every {part.doses[0].every_days} days)" if patch else ""
-        lines.append(f"{part.product.name}{change}")
-        for dose in part.doses:
-            units = " + ".join(u.describe(part.form) for u in dose.units)
-            often = f", every {dose.every_days} days" if dose.every_days > 1 and not patch else ""
-            lines.append(f"  {dose.time.strftime('%H:%M')}  {dose.amount}  ({units}){often}")
-    return "\n".join(lines) or "none: stopped"
-
-
-def _num(value: object) -> str:
-    if value is None:
-        return "n/a"
-    assert isinstance(value, Decimal)  # noqa: S101 - MME figures are Decimal
-    return format_decimal(value.quantize(Decimal("0.1")))
-
-
-def _by_category(plan: TaperPlan) -> list[tuple[str, list[Adjunct]]]:
-    groups: dict[str, list[Adjunct]] = {}
-    for adjunct in plan.adjuncts:
-        groups.setdefault(adjunct.category, []).append(adjunct)
-    return [(category_heading(key, "clinician") or key, entries) for key, entries in groups.items()]
+    return render_plan(plan, width=width, details=details)
 
 
 def plain_console(out: io.StringIO, width: int) -> Console:
@@ -80,72 +59,171 @@ def plain_console(out: io.StringIO, width: int) -> Console:
     )
 
 
-def render_plan(plan: TaperPlan, *, width: int = 120) -> str:
-    """The plan as a table a clinician can read at a glance."""
+def _doses(parts: tuple[MedicationDose, ...]) -> str:
+    lines = []
+    for part in parts:
+        if not part.doses:
+            continue
+        patch = part.form is Form.PATCH
+        change = f", change every {part.doses[0].every_days} days" if patch else ""
+        lines.append(f"{product_words(part.product, 'table')}{change}:")
+        for dose in part.doses:
+            units = " + ".join(_units(unit, part.form) for unit in dose.units)
+            often = f", every {dose.every_days} days" if dose.every_days > 1 and not patch else ""
+            lines.append(f"{dose.time.strftime('%H:%M')} {dose.amount} = {units}{often}")
+    return "\n".join(lines) or "none: stopped"
+
+
+def _units(unit: UnitCount, form: Form) -> str:
+    """``½ × 7.5 mg`` (the product line names the form), ``2.5 mL of 1 mg/mL``."""
+    if form is Form.ORAL_SOLUTION:
+        return f"{format_decimal(unit.count)} mL of {unit.strength_text}"
+    return f"{count_number(unit.count)} × {unit.strength_text}"
+
+
+def _day(day: dt.date, *, year: bool = False) -> str:
+    """``4 Jan`` (``4 Jan 2027``), with English month names whatever the locale."""
+    text = f"{day.day} {chart_words().months[day.month - 1]}"
+    return f"{text} {day.year}" if year else text
+
+
+def _num(value: Decimal | None) -> str:
+    return "n/a" if value is None else format_decimal(value.quantize(Decimal("0.1")))
+
+
+def _step_cell(step: Step) -> str:
+    cut = f"{format_decimal((step.cut_fraction * 100).quantize(Decimal('0.1')))}%"
+    if step.kind is StepKind.PAUSE:
+        return f"{step.number}\npause"
+    if step.kind is StepKind.STOP:
+        return f"{step.number}\nstop"
+    return f"{step.number}\ncut\n{cut}"
+
+
+def _watch_cell(step: Step) -> str:
+    """The withdrawal window and the check-ins of a step."""
+    lines = []
+    window = step.withdrawal_window
+    if window is not None:
+        confidence = " (low confidence)" if window.low_confidence else ""
+        lines += [f"withdrawal{confidence}", f"{_day(window.start)}–{_day(window.end)}"]
+    if step.check_ins:
+        lines.append("check-in" if len(step.check_ins) == 1 else "check-ins")
+        lines.append(", ".join(_day(d) for d in step.check_ins))
+    return "\n".join(lines)
+
+
+def _by_category(plan: TaperPlan) -> list[tuple[str, list[Adjunct]]]:
+    groups: dict[str, list[Adjunct]] = {}
+    for adjunct in plan.adjuncts:
+        groups.setdefault(adjunct.category, []).append(adjunct)
+    return [(category_heading(key, "clinician") or key, entries) for key, entries in groups.items()]
+
+
+def _first_sentence(text: str) -> str:
+    head, stop, _ = text.partition(". ")
+    return head + ("." if stop else "")
+
+
+def render_plan(plan: TaperPlan, *, width: int = 80, details: bool = False) -> str:
+    """The plan as a table a clinician can read at a glance, ``width`` columns wide.
+
+    Steps are numbered from 1, as the plan JSON's ``number``, the calendar, the
+    handout and FHIR count them. Warnings show their first sentence, and the
+    non-opioid suggestions a one-line count (naming those emphasised); with
+    ``details`` every warning and suggestion is printed in full.
+    """
     from rich.table import Table  # noqa: PLC0415 - heavy, only to draw a table
 
     out = io.StringIO()
     console = plain_console(out, width)
     zone = plan.regimen.timezone.key if plan.regimen.timezone else "no time zone given"
-    console.print(
-        f"Taper plan {plan.id} (revision {plan.revision}), starting {plan.start.isoformat()}, {zone}"
-    )
-    console.print(f"Pace: {plan.pace.name}: {plan.pace.describe_rate()}. {plan.pace_reason}.")
-    console.print(f"Order: {plan.order}; MME factors: {plan.factor_set}.")
-    console.print(
-        f"Baseline: {_num(plan.baseline_total_mme_per_day)} MME/day\n{_doses(plan.baseline)}\n"
-    )
-    table = Table(show_lines=True)
-    for name in (
-        "#",
-        "dates",
-        "doses (units to take)",
-        "MME/day",
-        "cut",
-        "withdrawal window",
-        "check-in",
+    for line in (
+        f"Taper plan {plan.id} (revision {plan.revision}), starting {plan.start.isoformat()},"
+        f" {zone}",
+        f"Pace: {plan.pace.name}: {plan.pace.describe_rate()}. {plan.pace_reason}.",
+        f"Order: {plan.order}; MME factors: {plan.factor_set}.",
+        f"Now: {_num(plan.baseline_total_mme_per_day)} MME/day",
     ):
-        table.add_column(name, overflow="fold")
+        console.print(_wrapped(line, width, "", "  "))
+    console.print(f"{_doses(plan.baseline)}\n")
+    table = Table(show_lines=True)
+    table.add_column("step", overflow="fold", width=5)
+    table.add_column("dates", no_wrap=True, width=14)
+    table.add_column("doses (units to take)", overflow="fold")
+    table.add_column("MME/day", overflow="fold", justify="right", width=7)
+    table.add_column("watch for", overflow="fold", width=14)
     for step in plan.steps:
-        window = step.withdrawal_window
-        cut = (
-            "pause"
-            if step.kind is StepKind.PAUSE
-            else f"{format_decimal((step.cut_fraction * 100).quantize(Decimal('0.1')))}%"
-        )
-        if step.kind is StepKind.STOP:
-            cut = f"stop ({cut})"
         table.add_row(
-            str(step.index),
-            f"{step.start.isoformat()}\n{step.end.isoformat()}\n({step.days} days)",
+            _step_cell(step),
+            f"{_day(step.start, year=True)}\nto {_day(step.end, year=True)}\n{step.days} days",
             _doses(step.medications),
             _num(step.total_mme_per_day),
-            cut,
-            ""
-            if window is None
-            else f"{window.start.isoformat()}\n{window.end.isoformat()}"
-            + (" (low confidence)" if window.low_confidence else ""),
-            "\n".join(d.isoformat() for d in step.check_ins),
+            _watch_cell(step),
         )
     console.print(table, soft_wrap=False)
-    notes = [(step.index, note) for step in plan.steps for note in step.notes]
+    notes = [(step.number, note) for step in plan.steps for note in step.notes]
     if notes:
         console.print("Notes:")
-        for index, note in notes:
-            console.print(f"  step {index}: {note}")
-    console.print("Warnings:")
+        for number, note in notes:
+            _item(console, f"step {number}: {note}", width)
+    _warnings(console, plan, width, details=details)
+    _adjuncts(console, plan, width, details=details)
+    console.print()
+    console.print(_wrapped(SAFETY, width))
+    return out.getvalue()
+
+
+def _item(console: Console, text: str, width: int, *, indent: int = 2, mark: str = "") -> None:
+    """``text`` as a list item wrapped to ``width``, continuation lines indented under it."""
+    first = " " * indent + mark
+    console.print(_wrapped(text, width, first, " " * len(first)))
+
+
+def _wrapped(text: str, width: int, first: str = "", rest: str = "") -> str:
+    """``text`` wrapped to ``width`` at spaces only (a warning code stays whole)."""
+    return textwrap.fill(
+        text,
+        width,
+        initial_indent=first,
+        subsequent_indent=rest,
+        break_on_hyphens=False,
+        break_long_words=False,
+    )
+
+
+def _warnings(console: Console, plan: TaperPlan, width: int, *, details: bool) -> None:
+    more = "" if details else "; --details prints each in full"
+    console.print(f"Warnings ({len(plan.warnings)}{more}):")
     for warning in plan.warnings:
-        console.print(f"  - {warning.message} [{warning.code}]")
-    console.print("\nNon-opioid support to consider (the clinician decides):")
-    for category, entries in _by_category(plan):
+        text = warning.message if details else _first_sentence(warning.message)
+        _item(console, f"{text} [{warning.code}]", width, mark="- ")
+
+
+def _adjuncts(console: Console, plan: TaperPlan, width: int, *, details: bool) -> None:
+    groups = _by_category(plan)
+    console.print()
+    if not details:
+        console.print(
+            _wrapped(
+                "Non-opioid support to consider (the clinician decides):"
+                f" {len(plan.adjuncts)} suggestions in {len(groups)} groups; --details lists"
+                " them.",
+                width,
+            )
+        )
+        for adjunct in plan.adjuncts:
+            if adjunct.emphasis:
+                _item(console, f"{adjunct.name}: {adjunct.reason}", width, mark="! ")
+        return
+    console.print("Non-opioid support to consider (the clinician decides):")
+    for category, entries in groups:
         console.print(f"  {category}:")
         for adjunct in entries:
-            mark = "! " if adjunct.emphasis else ""
+            mark = "! " if adjunct.emphasis else "- "
             dose = f" ({adjunct.dose})" if adjunct.dose else ""
-            console.print(f"    - {mark}{adjunct.name}{dose}")
+            _item(console, f"{adjunct.name}{dose}", width, indent=4, mark=mark)
             if adjunct.emphasis or adjunct.category == "rule":
-                console.print(f"        {adjunct.reason}")
+                _item(console, adjunct.reason, width, indent=8)
             for caution in adjunct.cautions:
-                console.print(f"        caution: {caution.text}")
-    console.print(f"\n{SAFETY}")
-    return out.getvalue()
+                _item(console, f"caution: {caution.text}", width, indent=8)

@@ -13,7 +13,7 @@ import click
 from taperplan._statement import SAFETY
 from taperplan.cli.render import plain_console
 from taperplan.cli.types import Usage
-from taperplan.formats.rx import product_words, sig_text
+from taperplan.formats.rx import item_words, sig_text
 from taperplan.model.plan import TaperPlan
 from taperplan.model.prescription import Fill
 from taperplan.prescribing import prescriptions
@@ -118,7 +118,7 @@ def render_prescriptions(fills: Sequence[Fill], *, width: int = 80) -> str:
                 f"({fill.days} days)"
                 if position == 0
                 else "",
-                f"{product_words(item)} {item.strength_text}",
+                f"{item_words(item)} {item.strength_text}",
                 dispense,
                 sig_text(item.directions),
             )

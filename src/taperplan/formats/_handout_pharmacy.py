@@ -8,7 +8,7 @@ import datetime as dt
 import attrs
 
 from taperplan.formats._handout_text import count_words, page_words
-from taperplan.formats.chart import product_words
+from taperplan.formats.chart import plain_words
 from taperplan.model.prescription import Fill, FillItem
 from taperplan.reference.dispense import UnitCount
 
@@ -39,4 +39,4 @@ def _collect(item: FillItem) -> str:
     amount = count_words(UnitCount(item.strength, item.quantity, label=item.strength_text), form)
     if item.packs is not None:
         amount = words.boxes.format(amount=amount, packs=item.packs, size=item.product.pack_size)
-    return words.collect.format(amount=amount, medicine=product_words(item.product))
+    return words.collect.format(amount=amount, medicine=plain_words(item.product))

@@ -239,6 +239,7 @@ SUBSTITUTE = Shape(
 STEP = Shape(
     keys=(
         "index",
+        Key("number", read=False),  # index + 1, checked by the plan (PLAN); may be missing
         "id",
         "kind",
         "start",
@@ -305,6 +306,9 @@ def _steps_follow_each_other(
             )
         if step.end < step.start:
             yield _problem(f"{where}.end", f"{step.end} is before the start {step.start}")
+        number = data["steps"][position].get("number")
+        if number is not None and number != step.number:
+            yield _problem(f"{where}.number", f"{number!r} is not index + 1 ({step.number})")
         days = data["steps"][position].get("days")
         if days is not None and days != step.days:
             yield _problem(

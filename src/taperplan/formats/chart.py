@@ -33,7 +33,7 @@ import attrs
 from taperplan.errors import MissingDependencyError, NotApplicableError
 from taperplan.model.plan import MedicationDose, TaperPlan
 from taperplan.reference.products import Product
-from taperplan.reference.wording import chart_words, form_words
+from taperplan.reference.wording import chart_words, form_words, product_words
 from taperplan.units import format_decimal
 
 if TYPE_CHECKING:
@@ -54,15 +54,12 @@ _LINE_STYLES = ("-", "--", "-.", ":")
 
 def medication_words(part: MedicationDose) -> str:
     """``oxycodone extended-release tablets``: a medication named for people."""
-    return product_words(part.product)
+    return plain_words(part.product)
 
 
-def product_words(product: Product) -> str:
+def plain_words(product: Product) -> str:
     """``oxycodone extended-release tablets``: a product named for people."""
-    drug = product.drug.name
-    if product.combination is not None:
-        drug = f"{drug}/{product.combination.ingredient}"
-    return f"{drug} {form_words(product.form, 'plain')}"
+    return product_words(product, "plain")
 
 
 @attrs.frozen

@@ -15,7 +15,7 @@ import io
 from collections.abc import Sequence
 
 from taperplan.model.prescription import Directions, Fill, FillItem
-from taperplan.reference.wording import form_words
+from taperplan.reference.wording import product_words
 from taperplan.units import format_decimal
 
 COLUMNS = (
@@ -44,13 +44,9 @@ def sig_text(directions: Sequence[Directions]) -> str:
     return " | ".join(f"{d.start.isoformat()} to {d.end.isoformat()}: {d.text}" for d in directions)
 
 
-def product_words(item: FillItem) -> str:
-    """``oxycodone ER tablet``: the product in words."""
-    product = item.product
-    drug = product.drug.name
-    if product.combination is not None:
-        drug = f"{drug}/{product.combination.ingredient}"
-    return f"{drug} {form_words(product.form, 'column')}"
+def item_words(item: FillItem) -> str:
+    """``oxycodone ER tablet``, ``oxycodone IR tablet``: the product in words."""
+    return product_words(item.product, "table")
 
 
 def _instalments(item: FillItem) -> str:
@@ -79,7 +75,7 @@ def prescriptions_to_csv(fills: Sequence[Fill]) -> str:
                     format_decimal(item.quantity),
                     item.quantity_unit,
                     sig_text(item.directions),
-                    product_words(item),
+                    item_words(item),
                     format_decimal(item.taken),
                     "" if packs is None else packs,
                     item.product.pack_size or "",

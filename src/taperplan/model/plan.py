@@ -172,6 +172,12 @@ class Step:
         return tuple(n for n in self.notes if note_kind(n) is kind)
 
     @property
+    def number(self) -> int:
+        """The step's number for people, from 1 (``index`` + 1): the table, the plan JSON,
+        the calendar, the handout and FHIR's ``sequence`` all count this way."""
+        return self.index + 1
+
+    @property
     def days(self) -> int:
         """Length of the step in days."""
         return (self.end - self.start).days + 1

@@ -68,7 +68,8 @@ def resolve_pace(regimen: Regimen, pace: Pace | str | None, start: dt.date) -> t
     if isinstance(pace, Pace):
         return pace, f"pace {pace.name} given by the caller"
     if isinstance(pace, str):
-        return preset(pace), f"pace {pace} given by the caller"
+        named = preset(pace)
+        return named, f"pace {named.name} given by the caller"
     if regimen.pace is not None:
         return regimen.pace, f"pace {regimen.pace.name} from the regimen's [pace] table"
     chosen, why = default_pace(regimen.context.on_opioids_since, start)

@@ -17,6 +17,7 @@ from taperplan.clinical.safety import dst_time_warnings, regimen_safety_warnings
 from taperplan.model.plan import MedicationDose, NoteKind, StepKind, TaperPlan
 from taperplan.reference.notices import Notice, notice
 from taperplan.reference.products import FactorSet, Form
+from taperplan.reference.wording import product_words
 from taperplan.units import format_decimal
 
 
@@ -58,7 +59,7 @@ def _step_warnings(plan: TaperPlan) -> list[Notice]:
         result.append(
             notice(
                 "substitution",
-                product=substitute.product.name,
+                product=product_words(substitute.product, "clinical"),
                 step=step.index + 1,
                 date=step.start.isoformat(),
                 strengths=", ".join(substitute.product.label(s) for s in substitute.strengths),

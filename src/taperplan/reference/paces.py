@@ -195,13 +195,14 @@ def presets() -> tuple[Pace, ...]:
 
 
 def preset(name: str) -> Pace:
-    """The preset called ``name``.
+    """The preset called ``name``, whatever its case (``VA-Slower`` is ``va-slower``).
 
     Raises:
         CatalogueError: for an unknown name, with the known ones as suggestions.
     """
+    wanted = name.strip().casefold() if isinstance(name, str) else name
     for pace in presets():
-        if pace.name == name:
+        if pace.name.casefold() == wanted:
             return pace
     close = close_to(name, [p.name for p in presets()], n=3, cutoff=0.5)
     raise CatalogueError("pace", name, close or [p.name for p in presets()])

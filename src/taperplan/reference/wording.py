@@ -15,9 +15,9 @@ from typing import Literal
 import attrs
 
 from taperplan._data import load_data
-from taperplan.reference.products import Form
+from taperplan.reference.products import Form, Product
 
-FormStyle = Literal["short", "column", "plain", "clinical"]
+FormStyle = Literal["short", "column", "plain", "clinical", "table"]
 Audience = Literal["clinician", "patient"]
 
 
@@ -29,6 +29,16 @@ def _table() -> dict[str, dict[str, dict[str, str]]]:
 def form_words(form: Form, style: FormStyle) -> str:
     """How ``form`` reads in ``style`` (see ``data/wording.toml``)."""
     return _table()["form"][form.value][style]
+
+
+def product_words(product: Product, style: FormStyle) -> str:
+    """A product named in ``style``: ``oxycodone ER tablet`` (``table``),
+    ``hydrocodone/acetaminophen tablets`` (``plain``), ``oxycodone immediate-release
+    tablets`` (``clinical``)."""
+    drug = product.drug.name
+    if product.combination is not None:
+        drug = f"{drug}/{product.combination.ingredient}"
+    return f"{drug} {form_words(product.form, style)}"
 
 
 def form_words_by_key(style: FormStyle) -> dict[str, str]:
