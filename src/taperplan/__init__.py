@@ -34,6 +34,7 @@ from taperplan._version import __version__
 # The errors are cheap and are what callers catch: load them at once.
 from taperplan.errors import (
     CatalogueError,
+    InvalidArgumentError,
     InvalidLogError,
     InvalidPlanDataError,
     InvalidRegimenError,
@@ -246,6 +247,7 @@ __all__ = [
     "Fill",
     "FillItem",
     "Flag",
+    "InvalidArgumentError",
     "InvalidLogError",
     "InvalidPlanDataError",
     "InvalidRegimenError",

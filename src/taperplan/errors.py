@@ -330,6 +330,13 @@ class CalendarOptionError(TaperplanError, ValueError):
     """
 
 
+class InvalidArgumentError(TaperplanError, TypeError):
+    """An argument of a library function has the wrong type (a date given as text).
+
+    Fix: as the message says; it names the argument and what to pass instead.
+    """
+
+
 class PrescriptionOptionError(TaperplanError, ValueError):
     """An option of :func:`taperplan.prescriptions` is out of range.
 

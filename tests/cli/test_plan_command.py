@@ -440,6 +440,8 @@ def test_force_replaces_existing_outputs(
         (["--json", "{folder}/missing/plan.json"], "does not exist"),
         (["--json", "{folder}/a.json", "--csv", "{folder}/./a.json"], "name the same file"),
         (["--chart", "{folder}/plan.jpg"], "must end in .png or .svg"),
+        (["--handout", "{folder}/plan.pdf"], "must end in .html"),
+        (["--format", "csv", "--details"], "--details: applies to the table"),
         (["--alarm", "10"], "calendar options need --ics"),
         (["--discreet", "--one-event-per-dose"], "calendar options need --ics"),
         (["--generated-on", "2027-01-01"], "add --handout"),
@@ -548,7 +550,17 @@ def test_calendar_warnings_go_to_stderr(tmp_path: Path, capsys: pytest.CaptureFi
     assert "02:30" in warnings[0]
     assert "2027-03-14" in warnings[0]
     code, _, err = run(base, capsys)
-    assert (code, err) == (0, "")
+    # (once 2027-03-01 has passed, --start is also warned about as a day in the past)
+    assert (code, [e for e in err.splitlines() if "is in the past" not in e]) == (0, [])
+
+
+def test_start_in_the_past_is_warned_about(capsys: pytest.CaptureFixture[str]) -> None:
+    """A --start before today still plans (a plan may be written down after it began),
+    with a warning on stderr; stdout is the plan."""
+    code, out, err = run(["plan", str(SAMPLE), "--start", "2020-01-06", "--format", "json"], capsys)
+    assert code == 0, err
+    assert json.loads(out)["start"] == "2020-01-06"
+    assert "taperplan: warning: --start 2020-01-06 is in the past" in err
 
 
 def test_fhir_output_is_a_bundle(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

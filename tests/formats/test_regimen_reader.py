@@ -311,6 +311,35 @@ class TestAcetaminophen:
         assert medication.combination.amount == mg(325)
         assert medication.acetaminophen_per_day == mg(1300)
 
+    @pytest.mark.parametrize(
+        ("name", "drug", "code"),
+        [
+            ("Percocet", "oxycodone", "acetaminophen-from-name"),
+            ("oxycodone/acetaminophen", "oxycodone", "acetaminophen-from-name"),
+            ("Norco", "hydrocodone", "acetaminophen-from-name"),
+        ],
+    )
+    def test_a_combination_brand_is_never_the_plain_tablet(
+        self, name: str, drug: str, code: str
+    ) -> None:
+        """Percocet without ``combination`` is oxycodone with acetaminophen (the catalogue's
+        325 mg), counted toward the daily maximum, with a notice naming the assumption; plain
+        oxycodone stays plain; a stated combination needs no notice (issue 12 item 5)."""
+        entry = med(drug=name, form="ir_tablet", strength="5 mg", dose="5 mg")
+        regimen = regimen_from_mapping({"medication": [entry]})
+        medication = regimen.medications[0]
+        assert medication.drug == drug
+        assert medication.combination is not None
+        assert medication.acetaminophen_per_day == mg(650)
+        assert codes(regimen) == [code]
+        assert name in regimen.notices[0].message
+        stated = regimen_from_mapping(
+            {"medication": [{**entry, "combination": "acetaminophen 325 mg"}]}
+        )
+        assert codes(stated) == []
+        plain = regimen_from_mapping({"medication": [{**entry, "drug": "oxycodone"}]})
+        assert plain.medications[0].combination is None
+
     def test_stated_combination_has_no_notice(self) -> None:
         """Stating the combination removes the assumption notice."""
         regimen = regimen_from_mapping(
@@ -501,3 +530,59 @@ class TestProblems:
         amount = regimen.medications[0].administrations[0].amount.amount
         assert isinstance(amount, Decimal)
         assert amount == Decimal("3.75")
+
+
+class TestZones:
+    """Legacy zones are refused with the place's zone to use (issue 12 item 5)."""
+
+    @pytest.mark.parametrize(
+        ("zone", "fix"),
+        [
+            ("EST", "America/New_York"),
+            ("MST", "America/Phoenix"),
+            ("PST8PDT", "America/Los_Angeles"),
+            ("CET", "Europe/Paris"),
+            ("Etc/GMT+5", "the zone of the patient's city"),
+        ],
+    )
+    def test_legacy_zone_is_refused(self, zone: str, fix: str) -> None:
+        with pytest.raises(InvalidRegimenError) as info:
+            regimen_from_mapping({"timezone": zone, "medication": [med()]})
+        (problem,) = info.value.problems
+        assert problem.path == "timezone"
+        assert "legacy zone" in problem.message
+        assert fix in (problem.fix or "")
+
+    @pytest.mark.parametrize("zone", ["America/New_York", "Etc/UTC", "UTC", "US/Eastern"])
+    def test_zones_of_places_load(self, zone: str) -> None:
+        regimen = regimen_from_mapping({"timezone": zone, "medication": [med()]})
+        assert regimen.timezone == ZoneInfo(zone)
+
+
+class TestImplausibleCounts:
+    """A dose of more units at one time than the catalogue's limit gets a notice naming it
+    (issue 12 item 5); the dose is kept as stated."""
+
+    def test_twenty_tablets_at_once(self) -> None:
+        regimen = regimen_from_mapping(
+            {
+                "medication": [
+                    med(drug="oxycodone", form="ir_tablet", strength="5 mg", dose="100 mg")
+                ]
+            }
+        )
+        assert codes(regimen) == ["many-units-per-dose"]
+        message = regimen.notices[0].message
+        assert "20 units of 5 mg oxycodone IR tablet" in message
+        assert regimen.medications[0].pieces_at_once == 20
+
+    @pytest.mark.parametrize(
+        "entry",
+        [
+            med(drug="oxycodone", form="ir_tablet", strength="5 mg", dose="30 mg"),
+            med(form="er_tablet", strength=["10 mg", "80 mg"], dose="160 mg"),
+            med(drug="morphine", form="oral_solution", strength="2 mg/mL", dose="30 mg"),
+        ],
+    )
+    def test_usual_counts_have_no_notice(self, entry: dict[str, Any]) -> None:
+        assert "many-units-per-dose" not in codes(regimen_from_mapping({"medication": [entry]}))

@@ -54,6 +54,7 @@ CITING_FILES = [
     "paces.toml",
     "warnings.toml",
     "handout.toml",
+    "zones.toml",
 ]
 
 

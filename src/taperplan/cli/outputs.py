@@ -84,7 +84,7 @@ class CalendarOptions:
 
 def check_targets(outputs: Outputs, *, force: bool) -> None:
     """Refuse before anything is written: two options naming one file, a
-    chart suffix other than .png/.svg, a missing folder, or (without
+    chart suffix other than .png/.svg, a handout not named .html, a missing folder, or (without
     ``--force``) any file that exists (all of them named)."""
     targets = outputs.targets()
     if not targets:
@@ -100,6 +100,11 @@ def check_targets(outputs: Outputs, *, force: bool) -> None:
         seen[key] = option
     if outputs.chart is not None and chart_format(outputs.chart) is None:
         raise Usage(f"--chart: {outputs.chart!r} must end in .png or .svg")
+    if outputs.handout is not None and not outputs.handout.lower().endswith((".html", ".htm")):
+        raise Usage(
+            f"--handout: {outputs.handout!r} must end in .html (the handout is an HTML page; "
+            "print it to PDF from a browser)"
+        )
     existing: list[OutputExistsError] = []
     for _, path in targets:
         try:

@@ -96,6 +96,13 @@ def plan(
         click.echo(message, err=True)
     else:
         day = start.date()
+        today = dt.datetime.now(regimen.timezone or dt.UTC).date()
+        if day < today:
+            click.echo(
+                f"taperplan: warning: --start {day.isoformat()} is in the past (today is "
+                f"{today.isoformat()}): the plan's first steps are dated before today",
+                err=True,
+            )
     chosen = TaperOrder.LONG_ACTING_FIRST if order is None else taper_order(order)
     try:
         taper = plan_taper(regimen, start=day, pace=pace, order=chosen, substitute=substitute)

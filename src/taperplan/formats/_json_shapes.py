@@ -307,8 +307,10 @@ def _steps_follow_each_other(
         if step.end < step.start:
             yield _problem(f"{where}.end", f"{step.end} is before the start {step.start}")
         number = data["steps"][position].get("number")
-        if number is not None and number != step.number:
-            yield _problem(f"{where}.number", f"{number!r} is not index + 1 ({step.number})")
+        if number is not None and number != position + 1:
+            yield _problem(
+                f"{where}.number", f"{number!r} is not its position + 1 ({position + 1})"
+            )
         days = data["steps"][position].get("days")
         if days is not None and days != step.days:
             yield _problem(

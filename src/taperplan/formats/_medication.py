@@ -13,6 +13,7 @@ from taperplan.formats._amounts import AmountReader
 from taperplan.model.regimen import Administration, Medication
 from taperplan.reference.notices import notice
 from taperplan.reference.products import Combination, Form, Product, catalogue
+from taperplan.reference.wording import product_words
 from taperplan.units import Quantity, Unit
 
 MED_KEYS = (
@@ -117,6 +118,18 @@ class MedicationReader(AmountReader):
                     _unmakeable_fix(product.form),
                 )
                 return None
+        limit = catalogue().max_units_per_administration
+        if medication.pieces_at_once > limit:
+            self.notices.append(
+                notice(
+                    "many-units-per-dose",
+                    index=index,
+                    pieces=medication.pieces_at_once,
+                    product=product_words(medication.product, "table"),
+                    strengths=" + ".join(map(str, strengths)),
+                    limit=limit,
+                )
+            )
         return medication
 
     @staticmethod
@@ -171,6 +184,22 @@ class MedicationReader(AmountReader):
                 '"acetaminophen 325 mg"',
             )
             return None
+        if combination is None and drug_name.strip().lower() in drug.combination_aliases:
+            combined = [
+                p for p in catalogue().products_for(drug) if p.form is form and p.combination
+            ]
+            if len(combined) == 1:
+                # "Percocet" is oxycodone with acetaminophen: never the plain tablet.
+                self.notices.append(
+                    notice(
+                        "acetaminophen-from-name",
+                        index=index,
+                        name=drug_name.strip(),
+                        drug=drug.name,
+                        combination=str(combined[0].combination),
+                    )
+                )
+                return combined[0]
         try:
             if combination is not None:
                 Combination.parse(combination)

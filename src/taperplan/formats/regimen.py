@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from taperplan._data import load_data
 from taperplan._reading import Problems, did_you_mean, iso_date, type_name, unknown_key_fix
 from taperplan.errors import (
     InvalidRegimenError,
@@ -187,6 +188,14 @@ class _Reader:
                 'an IANA zone such as "America/New_York"',
             )
             return None
+        legacy = legacy_zone_fix(value)
+        if legacy is not None:
+            self.add(
+                "timezone",
+                f"{value!r} is a legacy zone: a fixed offset or an old rule, not a place's clock",
+                f"use {legacy}",
+            )
+            return None
         try:
             return zoneinfo.ZoneInfo(value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
@@ -313,3 +322,13 @@ class _Reader:
             total = sum((a.amount for a in acetaminophen), Quantity(0, Unit.MG).amount)
             if total > catalogue().acetaminophen_max_daily.amount:
                 self.notices.append(notice("acetaminophen-over-4g", amount=format_decimal(total)))
+
+
+def legacy_zone_fix(name: str) -> str | None:
+    """The zone to use instead of a legacy one (``EST``, ``PST8PDT``, ``Etc/GMT+5``,
+    ``data/zones.toml``), or None for a zone of a place."""
+    zones = load_data("zones.toml")
+    fix: str | None = zones["legacy"].get(name)
+    if fix is None and name.startswith(zones["fixed"]["prefix"]):
+        fix = zones["fixed"]["fix"]
+    return fix

@@ -273,16 +273,26 @@ class Medication(OfProduct):
         more patch than the patient wears now (§4a: never six small patches for one
         large one)."""
         limit = catalogue().max_units_per_administration
-        stated = attrs.evolve(self._base_unit_set(), strengths=self.strengths, max_pieces=64)
-        worn = 0
-        for administration in self.administrations:
-            units = stated.make(administration.amount)
-            pieces = sum((u.count for u in units), Decimal(0)) if units else Decimal(1)
-            worn = max(worn, int(pieces.to_integral_value(rounding="ROUND_CEILING")))
+        worn = self.pieces_at_once
         if self.form is not Form.PATCH:
             # Never fewer than the patient takes at once now (a first cut must be makeable).
             return max(limit, worn)
         return min(limit, worn + 1)
+
+    @property
+    def pieces_at_once(self) -> int:
+        """The most tablets, capsules or patches (halves counted up) the patient takes at
+        one time now, from the stated strengths (a dose of an oral solution counts 1)."""
+        stated = attrs.evolve(self._base_unit_set(), strengths=self.strengths, max_pieces=64)
+        worn = 0
+        for administration in self.administrations:
+            units = stated.make(administration.amount)
+            if units is None or self.form is Form.ORAL_SOLUTION:
+                pieces = Decimal(1)
+            else:
+                pieces = sum((u.count for u in units), Decimal(0))
+            worn = max(worn, int(pieces.to_integral_value(rounding="ROUND_CEILING")))
+        return worn
 
     def _base_unit_set(self) -> UnitSet:
         return UnitSet(

@@ -10,6 +10,7 @@ import attrs
 
 from taperplan.errors import PlanningError
 from taperplan.model.plan import NoteKind, Step, StepKind, TaperPlan
+from taperplan.planning._arguments import require_date
 from taperplan.planning._dating import UndatedStep, date_steps, dosing_period, undated, whole
 
 
@@ -26,6 +27,7 @@ def pause(plan: TaperPlan, *, on: dt.date, days: int) -> TaperPlan:
         PlanningError: ``on`` is outside the plan or on the stop step, or
             ``days`` is not a whole number from 1 to 365.
     """
+    on = require_date(on, "on")
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 365:
         raise PlanningError(f"pause days must be a whole number from 1 to 365, not {days!r}")
     step = plan.step_on(on)

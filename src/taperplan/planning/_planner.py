@@ -26,6 +26,7 @@ from taperplan.clinical.safety import oud_refusal_reason
 from taperplan.errors import RefusedError
 from taperplan.model.plan import TaperPlan, total_mme
 from taperplan.model.regimen import Regimen
+from taperplan.planning._arguments import require_date
 from taperplan.planning._build import build_steps
 from taperplan.planning._dating import date_steps
 from taperplan.planning._doses import DoseMaker
@@ -159,6 +160,7 @@ def plan_taper(
             an ``order`` that names no taper order.
         NotApplicableError: the factor set cannot convert a dose.
     """
+    start = require_date(start, "start")
     order = taper_order(order, [m.drug for m in regimen.medications])
     factor_set = resolve_factor_set(factors)
     chosen, reason = resolve_pace(regimen, pace, start)

@@ -19,6 +19,7 @@ from taperplan.clinical.mme import resolve_factor_set
 from taperplan.errors import PlanningError
 from taperplan.model.plan import TaperPlan
 from taperplan.model.regimen import Regimen
+from taperplan.planning._arguments import require_date
 from taperplan.planning._build import build_steps
 from taperplan.planning._dating import UndatedStep, date_steps, undated
 from taperplan.planning._doses import DoseMaker
@@ -78,6 +79,7 @@ def replan(
             regimen is above the plan's doses, or no plan keeps the rules.
         RefusedError: as :func:`taperplan.plan_taper`.
     """
+    on = require_date(on, "on")
     chosen = plan.pace if pace is None else (pace if isinstance(pace, Pace) else preset(pace))
     on = first_new_cut(plan, on, chosen)
     step = plan.step_on(on)

@@ -38,6 +38,11 @@ def plan_warnings(plan: TaperPlan, factor_set: FactorSet) -> tuple[Notice, ...]:
         )
     if pace.supervised_only:
         result.append(notice("supervised-pace", pace=pace.name))
+    since = regimen.context.on_opioids_since
+    if since is not None and plan.start < since:
+        result.append(
+            notice("start-before-opioids", start=plan.start.isoformat(), since=since.isoformat())
+        )
     if any(
         s.kind is StepKind.CUT and any("shorter than the expected" in n for n in s.notes)
         for s in steps

@@ -100,6 +100,8 @@ class Opioid:
     agonist: Agonist
     rxnorm: str
     source: str
+    combination_aliases: tuple[str, ...] = ()
+    """Aliases that mean a combination tablet (``percocet``: oxycodone with acetaminophen)."""
 
 
 @attrs.frozen

@@ -212,12 +212,20 @@ def default_pace(on_opioids_since: dt.date | None, start: dt.date) -> tuple[Pace
     """The pace to use when none is given, and why.
 
     A year or more on opioids, or an unknown duration: ``cdc-long-term``;
-    shorter: ``cdc-short-term`` (CDC2022 Recommendation 5).
+    shorter: ``cdc-short-term`` (CDC2022 Recommendation 5). A start before
+    ``on_opioids_since`` (the dates disagree) is treated as long-term use, the
+    slower pace; the plan warns about it.
     """
     table = load_data("paces.toml")["default"]
     if on_opioids_since is None:
         return preset(table["long_term"]), "no on_opioids_since given: treated as long-term use"
     days = (start - on_opioids_since).days
+    if days < 0:
+        # The dates disagree (a warning says so): plan at the slower, long-term pace.
+        return preset(table["long_term"]), (
+            f"on_opioids_since {on_opioids_since.isoformat()} is after the start"
+            f" {start.isoformat()}: treated as long-term use"
+        )
     if days >= int(table["long_term_after_days"]):
         return preset(table["long_term"]), f"on opioids {days} days (a year or more): long-term use"
     return preset(table["short_term"]), f"on opioids {days} days (under a year): shorter-term use"

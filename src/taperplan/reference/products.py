@@ -207,6 +207,7 @@ def catalogue() -> Catalogue:
             agonist=Agonist(entry["agonist"]),
             rxnorm=entry["rxnorm"],
             source=entry["source"],
+            combination_aliases=tuple(a.lower() for a in entry.get("combination_aliases", ())),
         )
         for entry in raw_opioids["opioid"]
     }
