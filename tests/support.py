@@ -12,6 +12,9 @@ TESTS = Path(__file__).resolve().parent
 DATA = TESTS / "data"
 GOLDEN = TESTS / "golden"
 ROOT = TESTS.parent
+#: Where tests keep what people look at (screenshots of the handout and its PDF, the
+#: table as printed): ``build/test-artifacts`` unless ``TAPERPLAN_ARTIFACTS`` says.
+ARTIFACTS = Path(os.environ.get("TAPERPLAN_ARTIFACTS") or ROOT / "build" / "test-artifacts")
 
 
 def in_ci() -> bool:

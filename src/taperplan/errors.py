@@ -215,6 +215,14 @@ class MissingDependencyError(TaperplanError, ImportError):
         )
 
 
+class MissingProgramError(TaperplanError, OSError):
+    """A program this feature runs is not installed, or failed (Chromium for a PDF).
+
+    Fix: install it, as the message says, or leave the feature out (write the
+    handout as HTML and print it from a browser).
+    """
+
+
 # --- output files ------------------------------------------------------------
 
 

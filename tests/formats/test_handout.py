@@ -271,21 +271,21 @@ class TestPlanToHandout:
         assert html.count(SAFETY) == 2
         assert html.index(SAFETY) < html.index("Your medicines now")
         assert html.rindex(SAFETY) > html.index('id="schedule"')
-        assert html.rindex(SAFETY) > html.index('id="notes"')
+        assert html.rindex(SAFETY) > html.index('id="calendar"')
         assert html.count(DISCLAIMER) == 1
         assert html.count("Do not change your opioid dose on your own.") == 2
 
     def test_every_step_date_and_dose_appears(self) -> None:
-        """Each step has its section, heading dates, a row per day, and its doses in counts."""
+        """Each step has its section, heading dates and its doses in counts; every day of the
+        plan has its calendar cell, with a box for each dose taken that day."""
         plan = sample_plan()
         html = plan_to_handout(plan, generated_on=PRINTED, chart=False)
         tags = parse(html)
         sections = with_class(tags, "section", "step")
         assert [s["data-step"] for s in sections] == [s.id for s in plan.steps]
         assert [s["id"] for s in sections] == [f"step-{n}" for n in range(1, 17)]
-        rows = [a["data-date"] for t, a in tags.starts if t == "tr" and "data-date" in a]
         expected = [START + dt.timedelta(days=n) for n in range((plan.end - START).days + 1)]
-        assert rows == [d.isoformat() for d in expected]
+        assert calendar_days(tags) == [d.isoformat() for d in expected]
         # Literal expectations for the sample plan (oxycodone ER 20 mg twice a day, va-slower;
         # the plan adds oxycodone IR tablets in steps 5-7 and 9-10, then a liquid).
         for heading in (
@@ -310,15 +310,17 @@ class TestPlanToHandout:
         ) in step_5
         step_8 = html[html.index('id="step-8"') : html.index('id="step-9"')]
         assert "<td>oxycodone tablets</td>" not in step_8
-        assert step_8.count('aria-label="20:00 oxycodone: tick when taken"') == 28
-        assert 'aria-label="08:00 oxycodone' not in step_8
+        cells = [day_cell(html, day) for day in plan.steps[7].dates()]
+        assert sum(c.count('aria-label="20:00 oxycodone: tick when taken"') for c in cells) == 28
+        assert not any('aria-label="08:00 oxycodone' in c for c in cells)
         step_9 = html[html.index('id="step-9"') : html.index('id="step-10"')]
         assert (
             "<td>8.75 mg</td><td>½ tablet of 7.5 mg + 1 tablet of 5 mg</td><td>every day</td>"
         ) in step_9
-        step_16 = html[html.index('id="step-16"') : html.index('id="other-help"')]
-        assert step_16.count("<td>none</td>") == 14
-        assert 'class="box"' not in step_16
+        stopped = [day_cell(html, day) for day in plan.steps[15].dates()]
+        assert len(stopped) == 14
+        assert all("no opioid" in c and 'class="box"' not in c for c in stopped)
+        assert "Step 16: stop" in stopped[0]
 
     def test_one_box_per_dose(self) -> None:
         """Tick boxes number exactly the doses the CSV export lists, for every test regimen."""
@@ -361,7 +363,7 @@ class TestPlanToHandout:
         assert "goes down" not in section
         assert "Lower dose" not in section
         assert "Your dose changes on" in section
-        assert "Re-planned dose starts" in section
+        assert f"Step {first.number}: dose changes" in day_cell(html, first.start)
 
     def test_patch_boxes_fall_on_change_days(self) -> None:
         """A patch changed every 3 days has a box on days 0, 3, 6, ... of each step only;
@@ -371,9 +373,7 @@ class TestPlanToHandout:
         assert [s.days for s in plan.steps[:-1]] == [15, 21, 30]  # 25%, 33% and 50% cuts
         for step in plan.steps[:-1]:
             for offset, day in enumerate(step.dates()):
-                row = re.search(rf'<tr data-date="{day.isoformat()}"[^>]*>(.*?)</tr>', html)
-                assert row is not None
-                assert ('class="box"' in row.group(1)) == (offset % 3 == 0)
+                assert ('class="box"' in day_cell(html, day)) == (offset % 3 == 0)
         assert "1 patch of 37.5 mcg/h" in html
         assert "<td>12.5 mcg/h</td><td>1 patch of 12 mcg/h</td><td>change every 3 days</td>" in (
             html
@@ -394,9 +394,8 @@ class TestPlanToHandout:
         section = html[html.index('id="step-5"') : html.index('id="step-6"')]
         assert section.count("<td>50 mg</td><td>1 tablet of 50 mg</td><td>every 2 days</td>") == 2
         for offset, day in enumerate(step.dates()):
-            row = re.search(rf'<tr data-date="{day.isoformat()}"[^>]*>(.*?)</tr>', section)
-            assert row is not None
-            boxes = re.findall(r'aria-label="(\d\d:\d\d) tapentadol: tick when taken"', row[1])
+            cell = day_cell(html, day)
+            boxes = re.findall(r'aria-label="(\d\d:\d\d) tapentadol: tick when taken"', cell)
             assert boxes == ["07:00" if offset % 2 else "14:00", "21:00"], day
 
     def test_half_tablets_and_liquids_in_counts(self) -> None:
@@ -410,8 +409,10 @@ class TestPlanToHandout:
         assert re.search(r"\d+(\.\d)? mL of the \d+ mg/mL liquid", html)
         assert "dosing syringe" in html
 
-    def test_windows_check_ins_warnings_and_adjuncts_appear(self) -> None:
-        """Every window, check-in, warning and (non-rule) adjunct of the plan is on the page."""
+    def test_windows_and_check_ins_appear_and_clinician_material_does_not(self) -> None:
+        """Every window and check-in of the plan is on the page; the warnings (with their
+        figures for clinicians) and the non-opioid suggestions are on the clinician summary,
+        not here (issue 12 item 4)."""
         plan = sample_plan()
         html = plan_to_handout(plan, generated_on=PRINTED, chart=False)
         windows = html[
@@ -425,12 +426,10 @@ class TestPlanToHandout:
             for day in step.check_ins:
                 assert f'<time datetime="{day.isoformat()}">' in check_ins
         assert check_ins.count("<li>") == sum(len(s.check_ins) for s in plan.steps) == 16
-        for warning in plan.warnings:
-            assert f'<li data-code="{warning.code}">' in html
-        shown = [a for a in plan.adjuncts if a.category not in {"rule", "naloxone"}]
-        assert shown
-        for adjunct in shown:
-            assert f'data-adjunct="{adjunct.key}"' in html
+        assert "data-code=" not in html
+        assert "data-adjunct=" not in html
+        assert "times that at 1 to &lt;20" not in html
+        assert "clinical reference" not in html
         for item in handout_text().urgent:
             assert item.text in html
 
@@ -465,18 +464,15 @@ class TestPlanToHandout:
         assert "img" not in names
         assert "<script>" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;img src=x" in html
-        assert 'data-adjunct="k&quot;&gt;&lt;b"' in html
         assert "".join(tags.text).count(evil) >= len(plan.steps) + 3
 
-    def test_adjunct_to_avoid_is_listed_apart(self) -> None:
-        """At 70, diphenhydramine appears only under "Not advised for you", with its caution."""
+    def test_liquid_advice_for_an_older_patient(self) -> None:
+        """The advice on measuring a liquid is on the page (the adjuncts to avoid, with
+        their cautions, are on the clinician summary)."""
         plan = plan_taper(parse_regimen(OLDER_PATIENT_ON_LIQUID, source="older"), start=START)
         html = plan_to_handout(plan, generated_on=PRINTED, chart=False)
-        avoid = html[html.index("<h3>Not advised for you</h3>") : html.index('id="notes"')]
-        assert 'data-adjunct="diphenhydramine"' in avoid
-        assert "Caution: Avoid diphenhydramine at age 65 or older." in avoid
-        assert html.count('data-adjunct="diphenhydramine"') == 1
         assert "Measure every dose of the liquid in mL" in html
+        assert "diphenhydramine" not in html
 
     def test_buprenorphine_plan_lists_amounts_instead_of_mme(self) -> None:
         """Where MME does not apply, the table and chart show each medication's amount."""
@@ -513,8 +509,7 @@ class TestPlanToHandout:
         steps = [a["data-step"] for a in with_class(tags, "section", "step")]
         assert steps == [s.id for s in plan.steps]
         assert len(with_class(tags, "span", "box")) == dose_rows(plan)
-        rows = [a for t, a in tags.starts if t == "tr" and "data-date" in a]
-        assert len(rows) == (plan.end - plan.start).days + 1
+        assert len(calendar_days(tags)) == (plan.end - plan.start).days + 1
         for number, step in enumerate(plan.steps, start=1):
             begin = html.index(f'<section class="step" id="step-{number}"')
             section = html[begin : html.index("</section>", begin)]
@@ -676,6 +671,18 @@ def run_chromium(chromium: str, tmp_path: Path, *args: str) -> subprocess.Comple
     )
 
 
+def day_cell(html: str, day: dt.date) -> str:
+    """The calendar cell of ``day`` (its inner HTML)."""
+    found = re.search(rf'<td data-date="{day.isoformat()}"[^>]*>(.*?)</td>', html, re.DOTALL)
+    assert found is not None, day
+    return found.group(1)
+
+
+def calendar_days(tags: _Tags) -> list[str]:
+    """The dates of the calendar's cells, in order."""
+    return [a["data-date"] for t, a in tags.starts if t == "td" and "data-date" in a]
+
+
 def words(text: str) -> str:
     """``text`` with ligatures undone (NFKC) and every run of whitespace made one space."""
     return " ".join(unicodedata.normalize("NFKC", text).split())
@@ -695,21 +702,21 @@ class TestInChromium:
     def test_rendered_dom_has_every_step(
         self, chromium: str, tmp_path: Path, page: tuple[TaperPlan, Path]
     ) -> None:
-        """The DOM Chromium builds holds every step, every day's row, the chart and the boxes."""
+        """The DOM Chromium builds holds every step, every day's cell, the chart and the boxes."""
         plan, path = page
         dom = run_chromium(chromium, tmp_path, "--dump-dom", path.as_uri()).stdout.decode()
         tags = parse(dom)
         steps = [a["data-step"] for a in with_class(tags, "section", "step")]
         assert steps == [s.id for s in plan.steps]
-        rows = [a for t, a in tags.starts if t == "tr" and "data-date" in a]
-        assert len(rows) == (plan.end - plan.start).days + 1
+        assert len(calendar_days(tags)) == (plan.end - plan.start).days + 1
         assert len(with_class(tags, "span", "box")) == dose_rows(plan)
         assert [t for t, a in tags.starts if t == "svg" and a.get("role") == "img"] == ["svg"]
 
     def test_prints_to_pdf_with_every_step(
         self, chromium: str, tmp_path: Path, page: tuple[TaperPlan, Path]
     ) -> None:
-        """Printed, the page is a PDF with a page per step at least, and the text of every step."""
+        """Printed, the page is a PDF with a page per month of the calendar at least, and the
+        text of every step."""
         from pypdf import PdfReader  # noqa: PLC0415 - a test dependency of this test only
 
         plan, path = page
@@ -720,7 +727,8 @@ class TestInChromium:
         data = pdf.read_bytes()
         assert data.startswith(b"%PDF-")
         reader = PdfReader(pdf)
-        assert len(reader.pages) >= len(plan.steps) + 1
+        months = {(d.year, d.month) for s in plan.steps for d in s.dates()}
+        assert len(reader.pages) >= len(months) + 1
         text = words(" ".join(p.extract_text() for p in reader.pages))
         assert "Safety first. Do not change your opioid dose on your own." in text
         assert text.count(words(SAFETY)) == 2
@@ -730,7 +738,7 @@ class TestInChromium:
             last = f"{step.end.day} {step.end:%B} {step.end.year}"
             heading = f"Step {number}{stop}: {step.start:%A} {first} to {step.end:%A} {last}"
             assert f"{heading} ({step.days} days)" in text, heading
-        assert "Tick each dose when you take it" in text
+        assert "Your calendar: tick each dose" in text
         assert "Your daily opioid dose over time" in text  # drawn by the inline SVG
         assert "Naloxone: keep it close" in text
 

@@ -50,6 +50,7 @@ from taperplan.formats.handout import (
 )
 from taperplan.formats.json import plan_from_dict, plan_to_dict
 from taperplan.formats.regimen import parse_regimen
+from taperplan.formats.summary import plan_to_summary
 from taperplan.model.plan import Dose, MedicationDose, TaperPlan
 from taperplan.reference.dispense import UnitCount
 from taperplan.reference.products import Form
@@ -130,19 +131,29 @@ class TestEscaping:
         ids = [s.id for s in plan.steps]
         assert [a["data-step"] for a in with_class(tags, "section", "step")] == ids
         assert [a["data-step"] for t, a in tags.starts if t == "tr" and "data-step" in a] == ids
-        codes = [a["data-code"] for t, a in tags.starts if t == "li" and "data-code" in a]
-        assert codes == [w.code for w in plan.warnings]
-        assert codes[-1] == "naloxone"
-        keys = {a["data-adjunct"] for t, a in tags.starts if t == "li" and "data-adjunct" in a}
-        appendix = {a.key for a in plan.adjuncts if a.category not in {"rule", "naloxone"}}
-        assert keys == appendix
+        # Warnings and suggestions are for the clinician: on the summary, not the handout.
+        assert not [a for t, a in tags.starts if "data-code" in a or "data-adjunct" in a]
         # Text: escaped where it is written, and read back whole.
         assert f"Plan tp{ESCAPED}, version 0." in page
-        assert f'<li data-code="naloxone">warning {ESCAPED}</li>' in page
         text = "".join(tags.text)
-        for expected in (f"warning {EVIL}", f"reason {EVIL}", f"(for target {EVIL})"):
-            assert expected in text
-        assert text.count(f"Caution: caution {EVIL}") == len(appendix)
+        for absent in (f"warning {EVIL}", f"reason {EVIL}", f"(for target {EVIL})"):
+            assert absent not in text
+        summary = plan_to_summary(plan, generated_on=PRINTED)
+        found = parse(summary)
+        assert {t for t, _ in found.starts}.isdisjoint({"script", "img", "b"})
+        assert "<script" not in summary
+        codes = [a["data-code"] for t, a in found.starts if t == "li" and "data-code" in a]
+        assert codes == [w.code for w in plan.warnings]
+        assert codes[-1] == "naloxone"
+        keys = {a["data-adjunct"] for t, a in found.starts if t == "li" and "data-adjunct" in a}
+        assert keys == {a.key for a in plan.adjuncts}
+        assert (
+            f'<li data-code="naloxone">warning {ESCAPED} <small>[naloxone]</small></li>' in summary
+        )
+        summary_text = "".join(found.text)
+        for expected in (f"warning {EVIL}", f"reason {EVIL}", f"for target {EVIL}"):
+            assert expected in summary_text
+        assert f"note {EVIL}" in summary_text  # the planner's notes are for the clinician
         # The planner's notes and the pace are for the clinician: not on the page.
         assert f"note {EVIL}" not in text
         assert f"pace {EVIL}" not in text
@@ -188,8 +199,8 @@ class TestData:
         "name", ["sample", "fentanyl-patch", "two-opioids", "older-on-liquid", "buprenorphine"]
     )
     def test_the_sources_listed_are_those_of_what_the_page_shows(self, name: str) -> None:
-        """Each packaged text, window, adjunct and warning on the page has its source listed,
-        and nothing else is listed."""
+        """Each packaged text and window on the page has its source listed, and nothing
+        else is listed (the warnings and suggestions, with theirs, are on the summary)."""
         if name == "sample":
             plan = sample_plan()
         elif name == "older-on-liquid":
@@ -218,12 +229,6 @@ class TestData:
         ]
         keys = {e.source for e in entries if html_module.escape(e.text) in page}
         keys |= {s.withdrawal_window.source for s in plan.steps if s.withdrawal_window}
-        tags = parse(page)
-        shown = {a["data-adjunct"] for t, a in tags.starts if t == "li" and "data-adjunct" in a}
-        for adjunct in plan.adjuncts:
-            if adjunct.key in shown:
-                keys |= {adjunct.source, *(c.source for c in adjunct.cautions)}
-        keys |= {w.source for w in plan.warnings if w.source}
         sources = load_data("sources.toml")
         listed = page[page.index('<h3 id="sources-title">') : page.index("</footer>")]
         assert re.findall(r"<li>(.*?)</li>", listed) == [

@@ -23,6 +23,7 @@ from taperplan.cli.outputs import (
     CalendarOptions,
     Outputs,
     check_targets,
+    default_paper,
     render_files,
     write_files,
 )
@@ -54,6 +55,8 @@ _KEYS = (
     "dtstamp",
     "generated_on",
     "details",
+    "summary",
+    "paper",
 )
 
 
@@ -90,6 +93,19 @@ def delivery_options(command: _F) -> _F:
         ),
         click.option(
             "--chart", type=_FILE, metavar="FILE", help="Write the dose chart (.png or .svg)."
+        ),
+        click.option(
+            "--summary",
+            type=_FILE,
+            metavar="FILE",
+            help="Write the clinician summary (.html, or .pdf with Chromium).",
+        ),
+        click.option(
+            "--paper",
+            type=click.Choice(["a4", "letter"]),
+            default=None,
+            help="PDF paper size. Default: letter in the Americas (by the regimen's zone), "
+            "else a4.",
         ),
         click.option(
             "--prescriptions",
@@ -145,6 +161,7 @@ class Delivery:
     generated_on: dt.date | None
     force: bool
     details: bool = False
+    paper: str | None = None
 
     @classmethod
     def of(cls, options: dict[str, Any]) -> Delivery:
@@ -160,11 +177,16 @@ class Delivery:
             handout=given["handout"],
             chart=given["chart"],
             prescriptions=given["rx_file"],
+            summary=given["summary"],
         )
         fills = FillOptions(given["fill_days"], given["fills_across_steps"], given["dispense"])
         fmt = given["fmt"]
         uses_fills = (
-            outputs.prescriptions or outputs.fhir or outputs.handout or fmt.startswith("rx")
+            outputs.prescriptions
+            or outputs.fhir
+            or outputs.handout
+            or outputs.summary
+            or fmt.startswith("rx")
         )
         if fills.given() and not uses_fills:
             raise Usage(
@@ -179,8 +201,12 @@ class Delivery:
         if given["details"] and fmt != "table":
             raise Usage(f"--details: applies to the table; not to --format {fmt}")
         generated_on = given["generated_on"]
-        if outputs.handout is None and generated_on is not None:
+        if outputs.handout is None and outputs.summary is None and generated_on is not None:
             raise Usage("--generated-on: applies to the handout; add --handout FILE")
+        paper = given["paper"]
+        pdfs = [p for p in (outputs.handout, outputs.summary) if p and p.lower().endswith(".pdf")]
+        if paper is not None and not pdfs:
+            raise Usage("--paper: applies to a PDF; add --handout FILE.pdf or --summary FILE.pdf")
         check_targets(outputs, force=given["force"])
         return cls(
             fmt=fmt,
@@ -190,6 +216,7 @@ class Delivery:
             generated_on=None if generated_on is None else generated_on.date(),
             force=given["force"],
             details=given["details"],
+            paper=paper,
         )
 
     def render(self, plan: TaperPlan) -> tuple[str, list[tuple[str, str | bytes]]]:
@@ -203,7 +230,12 @@ class Delivery:
         # The edge of the program is the one place that reads the clock.
         today = dt.datetime.now(plan.regimen.timezone or dt.UTC).date()
         files = render_files(
-            plan, self.outputs, self.calendar, self.generated_on or today, self.fills
+            plan,
+            self.outputs,
+            self.calendar,
+            self.generated_on or today,
+            self.fills,
+            paper=self.paper or default_paper(plan),
         )
         return printed, files
 

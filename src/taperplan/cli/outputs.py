@@ -32,6 +32,7 @@ class Outputs:
     handout: str | None = None
     chart: str | None = None
     prescriptions: str | None = None
+    summary: str | None = None
 
     def targets(self) -> list[tuple[str, str]]:
         """(option, path) for every requested file, in a fixed order."""
@@ -84,7 +85,8 @@ class CalendarOptions:
 
 def check_targets(outputs: Outputs, *, force: bool) -> None:
     """Refuse before anything is written: two options naming one file, a
-    chart suffix other than .png/.svg, a handout not named .html, a missing folder, or (without
+    chart suffix other than .png/.svg, a handout or summary not named .html or .pdf,
+    a missing folder, or (without
     ``--force``) any file that exists (all of them named)."""
     targets = outputs.targets()
     if not targets:
@@ -100,11 +102,9 @@ def check_targets(outputs: Outputs, *, force: bool) -> None:
         seen[key] = option
     if outputs.chart is not None and chart_format(outputs.chart) is None:
         raise Usage(f"--chart: {outputs.chart!r} must end in .png or .svg")
-    if outputs.handout is not None and not outputs.handout.lower().endswith((".html", ".htm")):
-        raise Usage(
-            f"--handout: {outputs.handout!r} must end in .html (the handout is an HTML page; "
-            "print it to PDF from a browser)"
-        )
+    for option, page in (("--handout", outputs.handout), ("--summary", outputs.summary)):
+        if page is not None and page_format(page) is None:
+            raise Usage(f"{option}: {page!r} must end in .html or .pdf")
     existing: list[OutputExistsError] = []
     for _, path in targets:
         try:
@@ -120,6 +120,12 @@ def check_targets(outputs: Outputs, *, force: bool) -> None:
         )
 
 
+def page_format(path: str) -> str | None:
+    """``html`` or ``pdf`` by the file's suffix (``.htm`` is HTML), else None."""
+    suffix = path.rsplit(".", 1)[-1].lower() if "." in path else ""
+    return {"html": "html", "htm": "html", "pdf": "pdf"}.get(suffix)
+
+
 def chart_format(path: str) -> str | None:
     suffix = path.rsplit(".", 1)[-1].lower() if "." in path else ""
     return suffix if suffix in {"png", "svg"} else None
@@ -131,6 +137,8 @@ def render_files(
     calendar: CalendarOptions,
     generated_on: dt.date,
     fills: FillOptions | None = None,
+    *,
+    paper: str = "a4",
 ) -> list[tuple[str, str | bytes]]:
     """The content of every requested file, rendered before any is written."""
     files: list[tuple[str, str | bytes]] = []
@@ -145,7 +153,13 @@ def render_files(
         bundle = formats.plan_to_fhir(plan, fills=fill_options.fills(plan))
         files.append((outputs.fhir, formats.fhir_to_json(bundle)))
     if outputs.handout is not None:
-        files.append((outputs.handout, _handout(plan, generated_on, fill_options)))
+        page = _handout(plan, generated_on, fill_options)
+        files.append((outputs.handout, _as_page(page, outputs.handout, paper)))
+    if outputs.summary is not None:
+        page = formats.plan_to_summary(
+            plan, generated_on=generated_on, fills=fill_options.fills(plan)
+        )
+        files.append((outputs.summary, _as_page(page, outputs.summary, paper)))
     if outputs.chart is not None:
         chart = formats.plan_chart(plan, fmt=chart_format(outputs.chart) or "")
         files.append((outputs.chart, chart))
@@ -176,6 +190,19 @@ def _calendar(plan: TaperPlan, options: CalendarOptions) -> bytes:
     for warning in formats.calendar_warnings(plan):
         click.echo(f"taperplan: warning: {warning.message}", err=True)
     return data
+
+
+def _as_page(page: str, path: str, paper: str) -> str | bytes:
+    """The page as its file asks: the HTML itself, or a PDF printed by Chromium."""
+    if page_format(path) != "pdf":
+        return page
+    return formats.html_to_pdf(page, paper=paper)
+
+
+def default_paper(plan: TaperPlan) -> str:
+    """US Letter for a patient in the Americas (by the regimen's zone), else A4."""
+    zone = plan.regimen.timezone
+    return "letter" if zone is not None and zone.key.startswith("America/") else "a4"
 
 
 def _handout(plan: TaperPlan, generated_on: dt.date, fill_options: FillOptions) -> str:

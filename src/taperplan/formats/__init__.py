@@ -28,9 +28,11 @@ if TYPE_CHECKING:
         to_json,
     )
     from taperplan.formats.logs import load_log
+    from taperplan.formats.pdf import html_to_pdf
     from taperplan.formats.regimen import load_regimen
     from taperplan.formats.review_json import load_timeline, review_to_dict
     from taperplan.formats.rx import prescriptions_to_csv
+    from taperplan.formats.summary import plan_to_summary
 
 # The writers and readers by name, each module loaded when its name is first read
 # (``formats.plan_to_ics`` loads icalendar; ``formats.plan_to_csv`` does not).
@@ -38,6 +40,8 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "taperplan.formats.chart": ("plan_chart",),
     "taperplan.formats.csv": ("plan_to_csv",),
     "taperplan.formats.rx": ("prescriptions_to_csv",),
+    "taperplan.formats.pdf": ("html_to_pdf",),
+    "taperplan.formats.summary": ("plan_to_summary",),
     "taperplan.formats.fhir": ("fhir_to_json", "plan_to_fhir"),
     "taperplan.formats.files": ("write_output",),
     "taperplan.formats.handout": ("plan_to_handout",),
@@ -61,6 +65,7 @@ __getattr__, __dir__ = lazy_names("taperplan.formats", globals(), _LAZY)
 __all__ = [
     "calendar_warnings",
     "fhir_to_json",
+    "html_to_pdf",
     "load_log",
     "load_plan",
     "load_regimen",
@@ -74,6 +79,7 @@ __all__ = [
     "plan_to_handout",
     "plan_to_ics",
     "plan_to_json",
+    "plan_to_summary",
     "prescriptions_to_csv",
     "review_to_dict",
     "to_json",

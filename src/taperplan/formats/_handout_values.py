@@ -17,20 +17,15 @@ import attrs
 
 from taperplan._data import load_data
 from taperplan._statement import DISCLAIMER, SAFETY
+from taperplan.formats._handout_calendar import MonthGrid, month_grids
 from taperplan.formats._handout_pharmacy import PharmacyFill, pharmacy
 from taperplan.formats._handout_text import HandoutText, Text, dose_words, handout_text, page_words
 from taperplan.formats.chart import chart_data, format_value, medication_words, plan_chart
-from taperplan.model.advice import Adjunct, WithdrawalWindow
+from taperplan.model.advice import WithdrawalWindow
 from taperplan.model.plan import Dose, MedicationDose, Step, TaperPlan
 from taperplan.model.prescription import Fill
 from taperplan.prescribing import prescriptions
-from taperplan.reference.notices import Notice
 from taperplan.reference.products import Form
-
-#: The adjunct categories the appendix lists, in its order (the template names
-#: each); "rule" and "naloxone" are not among them.
-_APPENDIX_CATEGORIES = ("withdrawal", "pain-medicine", "non-drug", "referral", "oud")
-
 
 # --- the values ----------------------------------------------------------------------------
 
@@ -137,9 +132,7 @@ class HandoutValues:
     steps: tuple[StepValues, ...]
     check_ins: tuple[dt.date, ...]
     pharmacy: tuple[PharmacyFill, ...]
-    offered: tuple[tuple[str, tuple[Adjunct, ...]], ...]
-    avoided: tuple[Adjunct, ...]
-    warnings: tuple[Notice, ...]
+    calendar: tuple[MonthGrid, ...]
     citations: tuple[str, ...]
 
 
@@ -167,7 +160,6 @@ def handout_values(
     how_to_take = _how_to_take(plan, texts)
     mme = texts.mme if data.unit == "MME a day" else None
     profiles = _profiles(plan, texts)
-    offered, avoided = _adjuncts(plan)
     cited = [
         texts.safety,
         *how_to_take,
@@ -184,14 +176,7 @@ def handout_values(
         *texts.do,
         texts.after_stop,
     ]
-    shown = [*(a for _, group in offered for a in group), *avoided]
-    keys = {
-        *(t.source for t in cited),
-        *(w.source for w in windows),
-        *(a.source for a in shown),
-        *(c.source for a in shown for c in a.cautions),
-        *(w.source for w in plan.warnings),
-    }
+    keys = {*(t.source for t in cited), *(w.source for w in windows)}
     sources = load_data("sources.toml")
     zone = plan.regimen.timezone
     return HandoutValues(
@@ -221,9 +206,7 @@ def handout_values(
         steps=tuple(steps),
         check_ins=tuple(sorted(check_ins)),
         pharmacy=pharmacy(prescriptions(plan) if fills is None else fills),
-        offered=offered,
-        avoided=avoided,
-        warnings=plan.warnings,
+        calendar=month_grids(steps),
         citations=tuple(sources.get(k, {}).get("citation", k) for k in sorted(filter(None, keys))),
     )
 
@@ -293,19 +276,6 @@ def _profiles(plan: TaperPlan, texts: HandoutText) -> tuple[Text, ...]:
         if window is not None and window.profile.value not in names:
             names.append(window.profile.value)
     return tuple(texts.profiles[name] for name in names)
-
-
-def _adjuncts(
-    plan: TaperPlan,
-) -> tuple[tuple[tuple[str, tuple[Adjunct, ...]], ...], tuple[Adjunct, ...]]:
-    """The appendix's adjuncts by category (in its order), and those to avoid."""
-    shown = [a for a in plan.adjuncts if a.category in _APPENDIX_CATEGORIES]
-    offered = tuple(
-        (category, group)
-        for category in _APPENDIX_CATEGORIES
-        if (group := tuple(a for a in shown if a.category == category and not a.avoid))
-    )
-    return offered, tuple(a for a in shown if a.avoid)
 
 
 def _rises(step: Step, plan: TaperPlan) -> bool:

@@ -1,17 +1,18 @@
 """A printable handout for the patient: one self-contained HTML page.
 
-:func:`plan_to_handout` writes the plan in plain words: the safety statement
-(top and bottom), the medicines taken now and the start date, the plan at a
-glance (a chart and the same figures in a table), when to get help, naloxone,
-withdrawal (what to expect and what to do, with each window's dates), the
-check-in dates, then the schedule step by step (what to take at each time in
-tablets, millilitres or patches, and a grid with a box to tick for every dose
-on every day), and last, as appendices, other help the clinician may offer
-(the plan's adjuncts) and the plan's safety notes (written for the clinician).
+:func:`plan_to_handout` writes only what the patient needs, in plain words: the
+safety statement (top and bottom), the medicines taken now and the start date,
+the plan at a glance (a chart and the same figures in a table), what to collect
+at the pharmacy, when to get help, naloxone, withdrawal (what to expect and
+what to do, with each window's dates), the check-in dates, the schedule step by
+step (what to take at each time in tablets, millilitres or patches) and a
+calendar, a month at a time, with a box to tick for every dose. What is for the
+clinician (the planner's notes, the warnings with their figures, the non-opioid
+suggestions) is on the clinician summary (:mod:`taperplan.formats.summary`).
 
 The page carries no external CSS, scripts, fonts or images; its print styles
-start each step on a new sheet, keep table rows whole and print the boxes as
-boxes. It is a Jinja2 template, ``data/handout.html.j2`` (with its styles in
+start the calendar on a new sheet, keep rows and months whole and print the
+boxes as boxes. It is a Jinja2 template, ``data/handout.html.j2`` (with its styles in
 ``data/handout.css``), rendered with autoescape on: every value from the plan
 or the data files is escaped. Python only prepares the values
 (:mod:`taperplan.formats._handout_values`); the wording is data: the cited
@@ -29,12 +30,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from functools import cache
-from html import escape
-from importlib import resources
 
 import attrs
-import jinja2
 from markupsafe import Markup
 
 from taperplan.formats._handout_text import (
@@ -49,9 +46,9 @@ from taperplan.formats._handout_text import (
     short_date,
 )
 from taperplan.formats._handout_values import handout_values
+from taperplan.formats._pages import environment
 from taperplan.model.plan import TaperPlan
 from taperplan.model.prescription import Fill
-from taperplan.reference.wording import category_headings, form_words_by_key
 
 # TITLE is importable too (module __getattr__, below).
 __all__ = [
@@ -72,42 +69,6 @@ def __getattr__(name: str) -> str:
     if name == "TITLE":
         return page_words().title
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def _template_source(name: str) -> str | None:
-    """A template in the package's ``data`` folder (``None``: no such file)."""
-    path = resources.files("taperplan").joinpath("data", name)
-    return path.read_text(encoding="utf-8") if path.is_file() else None
-
-
-def _escaped(value: object) -> Markup:
-    """Every ``{{ value }}`` of the template, escaped as :func:`html.escape` does
-    (``&#x27;`` and ``&quot;``; Jinja's own escape writes ``&#39;`` and ``&#34;``,
-    which would change the page's bytes). Only the template's own markup (its
-    macros) and the chart, marked in :func:`plan_to_handout`, pass as they are."""
-    if isinstance(value, Markup):
-        return value
-    return Markup(escape(str(value)))  # noqa: S704 - the value is escaped here
-
-
-@cache
-def _environment() -> jinja2.Environment:
-    environment = jinja2.Environment(
-        loader=jinja2.FunctionLoader(_template_source),
-        autoescape=True,
-        finalize=_escaped,
-        undefined=jinja2.StrictUndefined,
-        # A line that holds only a block tag leaves nothing in the page.
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        auto_reload=False,
-    )
-    environment.filters["long_date"] = long_date
-    environment.filters["short_date"] = short_date
-    environment.globals["short_forms"] = form_words_by_key("column")
-    environment.globals["adjunct_headings"] = category_headings("patient")
-    return environment
 
 
 def plan_to_handout(
@@ -147,4 +108,5 @@ def plan_to_handout(
     # description are escaped by formats.chart. No plan id, step id, note or
     # warning reaches it.
     context["chart"] = None if values.chart is None else Markup(values.chart)  # noqa: S704
-    return _environment().get_template("handout.html.j2").render(context)
+    page: str = environment().get_template("handout.html.j2").render(context)
+    return page
