@@ -9,9 +9,11 @@ import click
 from taperplan import formats
 from taperplan._statement import SAFETY
 from taperplan.cli.regimen import read_regimen
+from taperplan.cli.render import terminal_width, wrapped
 from taperplan.clinical.mme import MedicationMME, MMEReport, regimen_mme
 from taperplan.errors import NotApplicableError
 from taperplan.reference.products import catalogue
+from taperplan.reference.wording import form_words
 from taperplan.units import format_decimal
 
 # Two decimal places for people; JSON keeps the exact values.
@@ -67,7 +69,7 @@ def _mme_row(part: MedicationMME) -> tuple[str, str, str, str, str]:
     )
     return (
         part.medication.drug,
-        part.medication.form.value,
+        form_words(part.medication.form, "table"),
         daily,
         "n/a" if part.factor is None else format_decimal(part.factor),
         "n/a" if part.mme_per_day is None else format_decimal(part.mme_per_day.quantize(_Q)),
@@ -93,6 +95,8 @@ def mme_table(report: MMEReport) -> str:
         f"Total: {'n/a' if total is None else format_decimal(total.quantize(_Q))} MME/day",
         "",
     ]
-    lines += ["Warnings:"] + [f"  - {w.message} [{w.code}]" for w in report.warnings]
-    lines += ["", SAFETY]
+    width = terminal_width()
+    lines += ["Warnings:"]
+    lines += [wrapped(f"{w.message} [{w.code}]", width, "  - ", "    ") for w in report.warnings]
+    lines += ["", wrapped(SAFETY, width)]
     return "\n".join(lines)

@@ -145,7 +145,7 @@ def render_plan(plan: TaperPlan, *, width: int = 80, details: bool = False) -> s
         f"Order: {plan.order}; MME factors: {plan.factor_set}.",
         f"Now: {_num(plan.baseline_total_mme_per_day)} MME/day",
     ):
-        console.print(_wrapped(line, width, "", "  "))
+        console.print(wrapped(line, width, "", "  "))
     console.print(f"{_doses(plan.baseline)}\n")
     table = Table(show_lines=True)
     table.add_column("step", overflow="fold", width=5)
@@ -170,17 +170,17 @@ def render_plan(plan: TaperPlan, *, width: int = 80, details: bool = False) -> s
     _warnings(console, plan, width, details=details)
     _adjuncts(console, plan, width, details=details)
     console.print()
-    console.print(_wrapped(SAFETY, width))
+    console.print(wrapped(SAFETY, width))
     return out.getvalue()
 
 
 def _item(console: Console, text: str, width: int, *, indent: int = 2, mark: str = "") -> None:
     """``text`` as a list item wrapped to ``width``, continuation lines indented under it."""
     first = " " * indent + mark
-    console.print(_wrapped(text, width, first, " " * len(first)))
+    console.print(wrapped(text, width, first, " " * len(first)))
 
 
-def _wrapped(text: str, width: int, first: str = "", rest: str = "") -> str:
+def wrapped(text: str, width: int, first: str = "", rest: str = "") -> str:
     """``text`` wrapped to ``width`` at spaces only (a warning code stays whole)."""
     return textwrap.fill(
         text,
@@ -205,7 +205,7 @@ def _adjuncts(console: Console, plan: TaperPlan, width: int, *, details: bool) -
     console.print()
     if not details:
         console.print(
-            _wrapped(
+            wrapped(
                 "Non-opioid support to consider (the clinician decides):"
                 f" {len(plan.adjuncts)} suggestions in {len(groups)} groups; --details lists"
                 " them.",
