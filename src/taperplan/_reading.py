@@ -15,7 +15,7 @@ import difflib
 import re
 from collections.abc import Iterable, Iterator, Sequence
 
-from taperplan.errors import Problem
+from taperplan.errors import InvalidArgumentError, Problem
 
 #: A day as the documents write it: four, two and two ASCII digits.
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -114,3 +114,22 @@ class Problems:
 
     def __bool__(self) -> bool:
         return bool(self._found)
+
+
+def require_date(value: object, name: str) -> dt.date:
+    """``value`` if it is a calendar day (a :class:`datetime.date`, not a datetime): an
+    argument check a type checker would make, for callers without one.
+
+    Raises:
+        InvalidArgumentError: naming ``name`` and what to pass instead.
+    """
+    if isinstance(value, dt.datetime):
+        msg = f"{name} must be a datetime.date, not a datetime ({value!r}): pass {name}.date()"
+        raise InvalidArgumentError(msg)
+    if not isinstance(value, dt.date):
+        hint = ""
+        if isinstance(value, str):
+            hint = f" (for text, pass datetime.date.fromisoformat({value!r}))"
+        msg = f"{name} must be a datetime.date, not {type_name(value)}{hint}"
+        raise InvalidArgumentError(msg)
+    return value

@@ -165,3 +165,58 @@ def test_plan_order_with_a_drug_the_regimen_does_not_take(
     assert "did you mean 'oxycodone'?" in err
     with pytest.raises(PlanningError, match="name its drugs"):
         plan_taper(load_regimen(TWO), start=dt.date(2027, 1, 4), order=("morphine",))
+
+
+def test_a_visits_prescriptions_start_at_the_visit(
+    planned: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After a pause the fills start on --on (numbered from 1): the fills already
+    dispensed are not issued again."""
+    code, out, err = run(
+        ["pause", str(planned / "plan.json"), "--on", "2027-02-10", "--days", "14",
+         "--format", "rx-csv"],
+        capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    rows = [line.split(",") for line in out.splitlines()[1:]]
+    assert rows[0][:2] == ["1", "2027-02-10"]
+    assert min(row[1] for row in rows) == "2027-02-10"
+
+
+def test_replan_names_the_option_at_fault(
+    planned: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(
+        ["replan", str(planned / "plan.json"), "--on", "2027-03-15", "--pace", "nosuch"], capsys
+    )
+    assert (code, out) == (2, "")
+    assert err.startswith("taperplan: error: --pace: unknown pace 'nosuch'")
+    code, out, err = run(
+        ["replan", str(planned / "plan.json"), "--on", "2027-03-15", "--regimen", str(SAMPLE)],
+        capsys,
+    )
+    assert (code, out) == (2, "")
+    assert "--allow-higher-dose" in err
+    assert "allow_higher_dose=True" not in err
+    assert err.startswith(f"taperplan: error: {planned / 'plan.json'}:")
+
+
+@pytest.mark.parametrize(
+    ("order", "words"),
+    [("", "names no drug"), (",", "names no drug"), ("oxycodone,OXYCODONE", "more than once")],
+)
+def test_plan_order_refuses_empty_and_repeated_names(
+    order: str, words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(["plan", str(TWO), "--start", START, "--order", order], capsys)
+    assert (code, out) == (2, "")
+    assert words in err
+
+
+def test_plan_order_names_are_case_insensitive(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(
+        ["plan", str(TWO), "--start", START, "--order", "Oxycodone,FENTANYL", "--format", "json"],
+        capsys,
+    )
+    assert code == 0, err
+    assert json.loads(out)["order"] == "explicit: oxycodone, fentanyl"

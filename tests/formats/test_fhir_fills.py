@@ -61,7 +61,9 @@ def check_fill_bundle(
         assert dispense["expectedSupplyDuration"]["value"] == fill.days
         assert dispense["expectedSupplyDuration"]["code"] == "d"
         assert dispense["numberOfRepeatsAllowed"] == 0
-        assert ("dispenseInterval" in dispense) == bool(item.instalments)
+        assert "dispenseInterval" not in dispense  # R4's quantity is one dispense
+        if item.instalments:
+            assert f"in {len(item.instalments)} instalments" in request["note"][1]["text"]
         course = by_url[request["basedOn"][0]["reference"]]
         assert (
             course["medicationCodeableConcept"]["coding"]

@@ -553,7 +553,9 @@ class TestZones:
         assert "legacy zone" in problem.message
         assert fix in (problem.fix or "")
 
-    @pytest.mark.parametrize("zone", ["America/New_York", "Etc/UTC", "UTC", "US/Eastern"])
+    @pytest.mark.parametrize(
+        "zone", ["America/New_York", "Etc/UTC", "UTC", "US/Eastern", "Etc/GMT", "GMT"]
+    )
     def test_zones_of_places_load(self, zone: str) -> None:
         regimen = regimen_from_mapping({"timezone": zone, "medication": [med()]})
         assert regimen.timezone == ZoneInfo(zone)

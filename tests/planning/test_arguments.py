@@ -73,3 +73,32 @@ def test_a_start_before_on_opioids_since_is_warned_about() -> None:
     assert plan.pace.name == "cdc-long-term"
     assert "days" not in plan.pace_reason
     assert "is after the start 2027-01-04" in plan.pace_reason
+
+
+def test_pages_check_their_date_too() -> None:
+    """The handout and the summary take the printed date as a date, like the planner."""
+    from taperplan.formats.handout import plan_to_handout  # noqa: PLC0415
+    from taperplan.formats.summary import plan_to_summary  # noqa: PLC0415
+
+    plan = plan_taper(load_regimen(SAMPLE), start=START)
+    for page in (plan_to_handout, plan_to_summary):
+        with pytest.raises(InvalidArgumentError, match=r"generated_on must be a datetime\.date"):
+            page(plan, generated_on="2027-01-01")  # type: ignore[operator]
+
+
+def test_combination_tablets_over_4_g_in_a_step_are_warned_about() -> None:
+    """Percocet 30 mg four times a day is 3.9 g of acetaminophen; a cut that takes more
+    lower-strength tablets goes above 4 g in a step: the plan warns, naming the step."""
+    regimen = regimen_from_mapping(
+        {
+            "timezone": "America/New_York",
+            "medication": [
+                {"drug": "Percocet", "form": "ir_tablet", "strength": "10 mg", "dose": "30 mg",
+                 "times": ["06:00", "12:00", "18:00", "23:00"]}
+            ],
+        }
+    )  # fmt: skip
+    plan = plan_taper(regimen, start=START)
+    (warning,) = [w for w in plan.warnings if w.code == "acetaminophen-over-4g-in-steps"]
+    assert "in step 1" in warning.message
+    assert "acetaminophen-over-4g" not in {w.code for w in regimen.notices}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from collections import Counter
 from decimal import Decimal
 
@@ -86,13 +87,17 @@ def check_fills(plan: TaperPlan, fills: tuple[Fill, ...], **options: object) -> 
             size = item.product.pack_size or 1
             assert item.quantity % size == 0
             if item.instalments:
+                # Each instalment whole units (at most one partly used); cartons rounded once,
+                # for the whole fill (at most one partly used carton).
                 assert dispense_every is not None
                 assert sum(i.taken for i in item.instalments) == item.taken
-                assert sum(i.quantity for i in item.instalments) == item.quantity
+                handed = sum(i.quantity for i in item.instalments)
+                assert 0 <= item.quantity - handed < size
                 for part in item.instalments:
                     assert part.days <= dispense_every
                     assert fill.start <= part.start <= part.end <= fill.end
-                    assert 0 <= part.quantity - part.taken < size
+                    assert part.quantity == part.quantity.to_integral_value()
+                    assert 0 <= part.quantity - part.taken < 1
                     assert (
                         part.taken
                         == +recount(plan, part.start, part.end)[item.index, item.strength.amount]
@@ -190,7 +195,7 @@ class TestQuantities:
         assert item.quantity_unit == "patch"
         assert item.directions[0].text == (
             "Apply to the skin: 1 patch at 09:00, every 3 days from 2027-01-04;"
-            " take the old patch off first"
+            " take every old patch off first"
         )
 
     def test_an_oral_solution_in_whole_millilitres(self) -> None:
@@ -243,6 +248,91 @@ class TestDirections:
         for item in spanning:
             steps = [d.step for d in item.directions]
             assert steps == sorted(set(steps))
+
+
+class TestReviewed:
+    """Defects found in review, each held by a test."""
+
+    def test_instalments_of_patches_do_not_hand_out_a_carton_each(self) -> None:
+        """Daily instalments of a patch every 3 days: the fill's 8 patches are 2 cartons,
+        handed out a patch at a time, never a carton a day."""
+        plan = _plan({"drug": "fentanyl", "form": "patch", "strength": "25 mcg/h",
+                      "dose": "25 mcg/h", "every_days": 3, "times": ["09:00"]})  # fmt: skip
+        first = prescriptions(plan, dispense_every=1)[0]
+        (item,) = first.items
+        assert item.taken == 8
+        assert item.quantity == 10
+        assert [i.quantity for i in item.instalments] == [1] * 8
+
+    def test_a_combination_tablet_names_both_amounts(self) -> None:
+        plan = _plan({"drug": "hydrocodone", "form": "ir_tablet", "strength": "10 mg",
+                      "combination": "acetaminophen 325 mg", "dose": "10 mg",
+                      "times": ["06:00", "12:00", "18:00", "23:00"]})  # fmt: skip
+        labels = {i.strength_text for f in prescriptions(plan) for i in f.items}
+        assert labels
+        assert all(label.endswith("/325 mg") for label in labels)
+
+    def test_prescriptions_since_a_visit(self) -> None:
+        """From a visit on, the fills start that day, numbered from 1; none before it."""
+        plan = _plan({"drug": "oxycodone", "form": "er_tablet", "strength": "20 mg",
+                      "dose": "20 mg", "times": ["08:00", "20:00"]})  # fmt: skip
+        visit = START + dt.timedelta(days=40)
+        fills = prescriptions(plan, since=visit)
+        assert fills[0].start == visit
+        assert fills[0].number == 1
+        everything = prescriptions(plan)
+        assert fills[-1].end == everything[-1].end
+        assert prescriptions(plan, since=dt.date(2040, 1, 1)) == ()
+
+    def test_a_huge_fill_length_is_one_fill_per_step_or_one_for_the_plan(self) -> None:
+        plan = _plan({"drug": "oxycodone", "form": "er_tablet", "strength": "20 mg",
+                      "dose": "20 mg", "times": ["08:00", "20:00"]})  # fmt: skip
+        across = prescriptions(plan, 10**7, per_step=False, dispense_every=10**7)
+        assert len(across) == 1
+        per_step = prescriptions(plan, 10**7)
+        assert len(per_step) == sum(1 for s in plan.steps if any(m.doses for m in s.medications))
+
+    def test_directions_name_only_the_doses_the_fill_covers(self) -> None:
+        """A one-day fill of an every-other-day step names only that day's doses."""
+        plan = plan_taper(
+            regimen_from_mapping(
+                {
+                    "timezone": "America/New_York",
+                    "medication": [
+                        {
+                            "drug": "tapentadol",
+                            "form": "ir_tablet",
+                            "strength": "50 mg",
+                            "dose": "50 mg",
+                            "times": ["07:00", "14:00", "21:00"],
+                        }
+                    ],
+                }
+            ),
+            start=START,
+        )
+        for fill in prescriptions(plan, 1, per_step=False):
+            for item in fill.items:
+                for directions in item.directions:
+                    times = re.findall(r"\d\d:\d\d", directions.text)
+                    assert len(times) == len(set(times))
+                    day = (directions.start - plan.step_on(directions.start).start).days
+                    step = plan.step_on(directions.start)
+                    due = {
+                        f"{d.time:%H:%M}"
+                        for m in step.medications
+                        if m.index == item.index
+                        for d in m.doses
+                        if d.taken_on(day) and any(u.strength == item.strength for u in d.units)
+                    }
+                    assert set(times) == due, (directions.text, due)
+
+    def test_two_patches_say_take_every_old_patch_off(self) -> None:
+        plan = _plan({"drug": "buprenorphine", "form": "patch", "strength": ["10 mcg/h", "20 mcg/h"],
+                      "dose": "30 mcg/h", "every_days": 7, "times": ["09:00"]})  # fmt: skip
+        texts = [d.text for f in prescriptions(plan) for i in f.items for d in i.directions]
+        assert texts
+        assert all("take every old patch off first" in t for t in texts)
 
 
 class TestOptions:

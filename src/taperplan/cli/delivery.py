@@ -219,12 +219,16 @@ class Delivery:
             paper=paper,
         )
 
-    def render(self, plan: TaperPlan) -> tuple[str, list[tuple[str, str | bytes]]]:
-        """What to print and every file's content, all made before anything is written."""
+    def render(
+        self, plan: TaperPlan, *, since: dt.date | None = None
+    ) -> tuple[str, list[tuple[str, str | bytes]]]:
+        """What to print and every file's content, all made before anything is written
+        (``since``: prescribe from this day, the visit of a pause or a re-plan)."""
+        fills = self.fills if since is None else attrs.evolve(self.fills, since=since)
         if self.fmt == "rx":
-            printed = render_prescriptions(self.fills.fills(plan), width=terminal_width())
+            printed = render_prescriptions(fills.fills(plan), width=terminal_width())
         elif self.fmt == "rx-csv":
-            printed = formats.prescriptions_to_csv(self.fills.fills(plan))
+            printed = formats.prescriptions_to_csv(fills.fills(plan))
         else:
             printed = plan_text(plan, self.fmt, width=terminal_width(), details=self.details)
         # The edge of the program is the one place that reads the clock.
@@ -234,7 +238,7 @@ class Delivery:
             self.outputs,
             self.calendar,
             self.generated_on or today,
-            self.fills,
+            fills,
             paper=self.paper or default_paper(plan),
         )
         return printed, files

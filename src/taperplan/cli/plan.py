@@ -31,7 +31,7 @@ def taper_order(text: str) -> TaperOrder | tuple[str, ...]:
     """``--order``: a named order, or drug names separated by commas (cut in that order)."""
     if text in {o.value for o in TaperOrder}:
         return TaperOrder(text)
-    return tuple(name.strip() for name in text.split(",") if name.strip())
+    return tuple(name.strip() for name in text.split(","))
 
 
 @click.command()

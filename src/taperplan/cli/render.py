@@ -14,6 +14,7 @@ import click
 
 from taperplan import formats
 from taperplan._statement import SAFETY
+from taperplan.clinical.safety import safety_codes
 from taperplan.model.advice import Adjunct
 from taperplan.model.plan import MedicationDose, Step, StepKind, TaperPlan
 from taperplan.reference.dispense import UnitCount, count_number
@@ -193,10 +194,19 @@ def wrapped(text: str, width: int, first: str = "", rest: str = "") -> str:
 
 
 def _warnings(console: Console, plan: TaperPlan, width: int, *, details: bool) -> None:
-    more = "" if details else "; --details prints each in full"
+    """Every warning: the safety warnings (naloxone, loss of tolerance, benzodiazepines, a
+    raised dose, ...) always in full; the others in their first sentence unless ``details``."""
+    more = "" if details else "; --details prints the rest of each in full"
     console.print(f"Warnings ({len(plan.warnings)}{more}):")
+    full = {
+        *safety_codes(),
+        "dose-raised-at-replan",
+        "acetaminophen-over-4g",
+        "acetaminophen-over-4g-in-steps",
+    }
     for warning in plan.warnings:
-        text = warning.message if details else _first_sentence(warning.message)
+        whole = details or warning.code in full
+        text = warning.message if whole else _first_sentence(warning.message)
         _item(console, f"{text} [{warning.code}]", width, mark="- ")
 
 

@@ -3,6 +3,7 @@ table ``--format rx`` prints (the CSV is :mod:`taperplan.formats.rx`)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -11,7 +12,7 @@ import attrs
 import click
 
 from taperplan._statement import SAFETY
-from taperplan.cli.render import plain_console
+from taperplan.cli.render import plain_console, wrapped
 from taperplan.cli.types import Usage
 from taperplan.formats.rx import item_words, sig_text
 from taperplan.model.plan import TaperPlan
@@ -33,6 +34,8 @@ class FillOptions:
     every_days: int = 28
     across_steps: bool = False
     dispense: str | None = None
+    since: dt.date | None = None
+    """The first day to prescribe for: the visit, for ``pause`` and ``replan``."""
 
     def given(self) -> list[str]:
         """The options set to other than their defaults (they need a prescriptions output)."""
@@ -58,6 +61,7 @@ class FillOptions:
             self.every_days,
             per_step=not self.across_steps,
             dispense_every=None if self.dispense is None else DISPENSE[self.dispense],
+            since=self.since,
         )
 
 
@@ -122,7 +126,9 @@ def render_prescriptions(fills: Sequence[Fill], *, width: int = 80) -> str:
                 dispense,
                 sig_text(item.directions),
             )
-    console.print(f"Prescriptions: {len(fills)} fills")
+    count = len(fills)
+    console.print(f"Prescriptions: {count} fill{'' if count == 1 else 's'}")
     console.print(table, soft_wrap=False)
-    console.print(f"\n{SAFETY}", soft_wrap=False)
+    console.print()
+    console.print(wrapped(SAFETY, width))
     return out.getvalue()

@@ -4,8 +4,10 @@ Both read a plan written by ``taperplan plan --json`` (or ``--format json``),
 change it as :func:`taperplan.pause` and :func:`taperplan.replan` do, and
 deliver the new plan (a higher ``revision``; the same step and calendar UIDs,
 so a calendar written with ``--ics`` updates the events already imported) with
-the same output options as ``taperplan plan``. Nothing is replaced without
-``--force``: write the new plan over the old with ``--json PLAN.json --force``.
+the same output options as ``taperplan plan``; its prescriptions (``--format rx``,
+``--prescriptions``, the handout's and FHIR's fills) start at the visit. Nothing is
+replaced without ``--force``: write the new plan over the old with ``--json PLAN.json
+--force``.
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ import click
 from taperplan import formats
 from taperplan.cli.delivery import Delivery, delivery_options
 from taperplan.cli.regimen import read_regimen, refusal
-from taperplan.cli.types import ISO_DATE
+from taperplan.cli.types import ISO_DATE, Refused, Usage
 from taperplan.errors import TaperplanError
 from taperplan.model.plan import TaperPlan
 from taperplan.planning import pause as pause_plan
 from taperplan.planning import replan as replan_plan
+from taperplan.reference.paces import preset
 
 _PLAN = click.Path(dir_okay=False, path_type=str)
 
@@ -35,9 +38,10 @@ def _read_plan(path: str) -> TaperPlan:
     return plan
 
 
-def _deliver(delivery: Delivery, path: str, plan: TaperPlan) -> None:
+def _deliver(delivery: Delivery, path: str, plan: TaperPlan, visit: dt.date) -> None:
+    """Print and write the new plan; its prescriptions start at the visit."""
     try:
-        printed, files = delivery.render(plan)
+        printed, files = delivery.render(plan, since=visit)
     except TaperplanError as error:
         raise refusal(path, error) from error
     delivery.write(files)
@@ -81,7 +85,7 @@ def pause(plan_file: str, on: dt.datetime, days: int, **options: Any) -> None:
         paused = pause_plan(plan, on=on.date(), days=days)
     except TaperplanError as error:
         raise refusal(plan_file, error) from error
-    _deliver(delivery, plan_file, paused)
+    _deliver(delivery, plan_file, paused, on.date())
 
 
 @click.command()
@@ -145,6 +149,11 @@ def replan(  # click passes every parameter by name
       taperplan replan plan.json --on 2027-03-01 --json new.json --ics new.ics
     """
     delivery = Delivery.of(options)
+    if pace is not None:
+        try:
+            preset(pace)
+        except TaperplanError as error:
+            raise Usage(f"--pace: {error}") from None
     plan = _read_plan(plan_file)
     regimen = None if regimen_file is None else read_regimen(regimen_file)
     try:
@@ -157,5 +166,8 @@ def replan(  # click passes every parameter by name
             allow_higher_dose=allow_higher_dose,
         )
     except TaperplanError as error:
-        raise refusal(regimen_file or plan_file, error) from error
-    _deliver(delivery, plan_file, replanned)
+        refused = refusal(plan_file, error)
+        # The library names its argument; the command line names the option.
+        message = refused.format_message().replace("allow_higher_dose=True", "--allow-higher-dose")
+        raise Refused(message) from error
+    _deliver(delivery, plan_file, replanned, on.date())

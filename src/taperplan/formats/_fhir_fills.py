@@ -2,8 +2,8 @@
 
 Each carries a ``dispenseRequest`` (the ``quantity`` to dispense, coded as an
 orderable drug form (tablet, capsule, transdermal patch) or in UCUM mL, the
-``expectedSupplyDuration`` in days, no repeats, and the ``dispenseInterval`` of
-daily or weekly instalments), one Dosage per step inside the fill (``sequence``
+``expectedSupplyDuration`` in days and no repeats; daily or weekly instalments
+are listed in the note, since R4's ``quantity`` is one dispense), one Dosage per step inside the fill (``sequence``
 the step number, the directions as ``text`` and the days as ``boundsPeriod``),
 and ``basedOn`` the plan's MedicationRequest of the same medication, so an EHR
 sees which course a fill belongs to. The per-medication requests of
@@ -21,6 +21,7 @@ from taperplan.model.plan import TaperPlan
 from taperplan.model.prescription import Fill, FillItem
 from taperplan.reference.dispense import counted_noun
 from taperplan.reference.products import Form
+from taperplan.reference.wording import product_words
 from taperplan.units import format_decimal
 
 #: HL7 v3 orderable drug forms, for a dispensed count of units.
@@ -53,8 +54,6 @@ def _dispense(fill: Fill, item: FillItem) -> dict[str, Any]:
         },
         "expectedSupplyDuration": _days(fill.days),
     }
-    if item.instalments:
-        request["dispenseInterval"] = _days(item.instalments[0].days)
     return request
 
 
@@ -73,7 +72,11 @@ def _how_much(fill: Fill, item: FillItem) -> str:
     if item.packs is not None:
         text += f", {item.packs} carton(s) of {item.product.pack_size}"
     if item.instalments:
-        text += f", in {len(item.instalments)} instalments"
+        parts = "; ".join(
+            f"{i.start.isoformat()} to {i.end.isoformat()}: {format_decimal(i.quantity)}"
+            for i in item.instalments
+        )
+        text += f", handed out in {len(item.instalments)} instalments ({parts})"
     return text + "."
 
 
@@ -86,8 +89,12 @@ def _request(
     group: str,
     based_on: str | None,
 ) -> tuple[str, dict[str, Any]]:
-    ident, url = urn(f"{plan.id}/fill/{fill.number}/medication/{item.index}/{item.strength}")
-    name = f"{item.product.name} {item.strength_text}"
+    # The revision is part of the name: a paused or re-planned plan's fills are new
+    # requests, never a changed copy of a fill that may have been dispensed.
+    ident, url = urn(
+        f"{plan.id}/r{plan.revision}/fill/{fill.number}/medication/{item.index}/{item.strength}"
+    )
+    name = f"{product_words(item.product, 'table')} {item.strength_text}"
     how_much = _how_much(fill, item)
     resource: dict[str, Any] = {
         "resourceType": "MedicationRequest",

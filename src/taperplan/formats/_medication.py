@@ -126,7 +126,7 @@ class MedicationReader(AmountReader):
                     index=index,
                     pieces=medication.pieces_at_once,
                     product=product_words(medication.product, "table"),
-                    strengths=" + ".join(map(str, strengths)),
+                    strengths=" + ".join(product.label(s) for s in strengths),
                     limit=limit,
                 )
             )

@@ -34,6 +34,7 @@ from collections.abc import Sequence
 import attrs
 from markupsafe import Markup
 
+from taperplan._reading import require_date
 from taperplan.formats._handout_text import (
     HandoutText,
     HowToTake,
@@ -98,6 +99,7 @@ def plan_to_handout(
         MissingDependencyError: ``chart`` is true and matplotlib is not
             installed; install ``taperplan[chart]`` or pass ``chart=False``.
     """
+    generated_on = require_date(generated_on, "generated_on")
     values = handout_values(
         plan, generated_on=generated_on, chart=chart, fills=None if fills is None else tuple(fills)
     )

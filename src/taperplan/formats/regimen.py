@@ -329,6 +329,6 @@ def legacy_zone_fix(name: str) -> str | None:
     ``data/zones.toml``), or None for a zone of a place."""
     zones = load_data("zones.toml")
     fix: str | None = zones["legacy"].get(name)
-    if fix is None and name.startswith(zones["fixed"]["prefix"]):
+    if fix is None and name.startswith(zones["fixed"]["prefix"]) and name != "Etc/GMT":
         fix = zones["fixed"]["fix"]
     return fix

@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from taperplan._data import load_data
+from taperplan._reading import require_date
 from taperplan._statement import DISCLAIMER, SAFETY
 from taperplan.formats._pages import environment
 from taperplan.formats.rx import item_words, sig_text
@@ -99,6 +100,7 @@ def plan_to_summary(
         A complete, self-contained HTML document; the same plan and date give the
         same text.
     """
+    generated_on = require_date(generated_on, "generated_on")
     chosen = prescriptions(plan) if fills is None else tuple(fills)
     zone = plan.regimen.timezone
     context = {

@@ -53,6 +53,15 @@ def taper_order(
             raise PlanningError(msg) from None
     names = tuple(order)
     if drugs is not None:
+        # Drug names are case-insensitive, as everywhere (the catalogue's are lower case).
+        names = tuple(n for name in names if (n := str(name).strip().casefold()))
+        if not names:
+            msg = "the taper order names no drug: name the regimen's drugs, or a taper order"
+            raise PlanningError(msg)
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            msg = f"the taper order names {', '.join(map(repr, twice))} more than once"
+            raise PlanningError(msg)
         unknown = [name for name in names if name not in drugs]
         if unknown:
             taken = ", ".join(sorted(set(drugs)))

@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import attrs
 
+from taperplan._reading import require_date
 from taperplan.errors import PlanningError
 from taperplan.model.plan import NoteKind, Step, StepKind, TaperPlan
-from taperplan.planning._arguments import require_date
 from taperplan.planning._dating import UndatedStep, date_steps, dosing_period, undated, whole
 
 

@@ -20,13 +20,13 @@ from fractions import Fraction
 import attrs
 
 from taperplan._data import load_data
+from taperplan._reading import require_date
 from taperplan.clinical.adjuncts import suggest_adjuncts
 from taperplan.clinical.mme import resolve_factor_set
 from taperplan.clinical.safety import oud_refusal_reason
 from taperplan.errors import RefusedError
 from taperplan.model.plan import TaperPlan, total_mme
 from taperplan.model.regimen import Regimen
-from taperplan.planning._arguments import require_date
 from taperplan.planning._build import build_steps
 from taperplan.planning._dating import date_steps
 from taperplan.planning._doses import DoseMaker

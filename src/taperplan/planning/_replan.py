@@ -15,11 +15,11 @@ import datetime as dt
 
 import attrs
 
+from taperplan._reading import require_date
 from taperplan.clinical.mme import resolve_factor_set
 from taperplan.errors import PlanningError
 from taperplan.model.plan import TaperPlan
 from taperplan.model.regimen import Regimen
-from taperplan.planning._arguments import require_date
 from taperplan.planning._build import build_steps
 from taperplan.planning._dating import UndatedStep, date_steps, undated
 from taperplan.planning._doses import DoseMaker

@@ -16,7 +16,7 @@ from taperplan.clinical.mme import mme_notices
 from taperplan.clinical.safety import dst_time_warnings, regimen_safety_warnings
 from taperplan.model.plan import MedicationDose, NoteKind, StepKind, TaperPlan
 from taperplan.reference.notices import Notice, notice
-from taperplan.reference.products import FactorSet, Form
+from taperplan.reference.products import FactorSet, Form, catalogue
 from taperplan.reference.wording import product_words
 from taperplan.units import format_decimal
 
@@ -114,6 +114,7 @@ def _step_warnings(plan: TaperPlan) -> list[Notice]:
                 every=plan.pace.every_days,
             )
         )
+    result.extend(_acetaminophen(plan))
     return result
 
 
@@ -123,3 +124,34 @@ def _one_smallest_patch(part: MedicationDose) -> bool:
         return False
     units = part.doses[0].units
     return len(units) == 1 and units[0].count == 1 and units[0].strength == part.smallest_unit
+
+
+def _acetaminophen(plan: TaperPlan) -> list[Notice]:
+    """A warning when the combination tablets of any step give more acetaminophen a day
+    than the maximum (lower strengths of a combination tablet carry the same acetaminophen
+    each, so a cut can need more tablets and more acetaminophen)."""
+    limit = catalogue().acetaminophen_max_daily.amount
+    medications = plan.regimen.medications
+    over: list[tuple[int, Decimal]] = []
+    for step in plan.steps:
+        total = Decimal(0)
+        for part in step.medications:
+            stated = medications[part.index].combination if part.index < len(medications) else None
+            combination = stated or part.product.combination
+            if combination is None:
+                continue
+            for dose in part.doses:
+                pieces = sum((u.count for u in dose.units), Decimal(0))
+                total += pieces * combination.amount.amount / dose.every_days
+        if total > limit:
+            over.append((step.number, total))
+    if not over:
+        return []
+    highest = max(amount for _, amount in over)
+    return [
+        notice(
+            "acetaminophen-over-4g-in-steps",
+            steps=", ".join(str(number) for number, _ in over),
+            amount=format_decimal(highest.quantize(Decimal(1))),
+        )
+    ]

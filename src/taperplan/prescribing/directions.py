@@ -3,7 +3,7 @@
 In the plain words a pharmacy label uses, from ``[sig]`` of
 ``data/wording.toml``: ``Take by mouth: 1½ tablets at 08:00 and 1 tablet at
 20:00, every day``; ``Apply to the skin: 1 patch at 09:00, every 3 days from
-2027-01-04; take the old patch off first``. A dose made of several strengths
+2027-01-04; take every old patch off first``. A dose made of several strengths
 says so (``with the 5 mg tablets``), so each strength's label still tells the
 whole dose.
 """
@@ -35,16 +35,21 @@ def _amount(form: Form, count: Decimal) -> str:
 
 
 def directions_text(
-    part: MedicationDose, strength: Quantity, step_start: dt.date, first: int
+    part: MedicationDose,
+    strength: Quantity,
+    step_start: dt.date,
+    first: int,
+    last: int | None = None,
 ) -> str:
-    """The directions for ``strength`` of ``part`` from day ``first`` (from 0) of its step."""
+    """The directions for ``strength`` of ``part`` on days ``first`` to ``last`` (from 0;
+    by default to the step's end) of its step: only the doses due on those days."""
     words = _words()
     form = part.product.form
     groups: dict[tuple[int, int], list[tuple[dt.time, str]]] = {}
     starts: dict[tuple[int, int], int] = {}
     for dose in part.doses:
         count = sum((u.count for u in dose.units if u.strength == strength), Decimal(0))
-        if not count:
+        if not count or (last is not None and not dose.days_between(first, last)):
             continue
         amount = _amount(form, count)
         others = [u.describe(form) for u in dose.units if u.strength != strength]
@@ -59,11 +64,13 @@ def directions_text(
         timed.sort()
         times = [f"{time:%H:%M}" for time, _ in timed]
         if len({amount for _, amount in timed}) == 1:
-            doses = words["same"].format(amount=timed[0][1], times=words["time_sep"].join(times))
+            doses = words["same"].format(amount=timed[0][1], times=_listed(times))
         else:
-            doses = words["time_sep"].join(
-                words["dose"].format(amount=amount, time=text)
-                for (_, amount), text in zip(timed, times, strict=True)
+            doses = _listed(
+                [
+                    words["dose"].format(amount=amount, time=text)
+                    for (_, amount), text in zip(timed, times, strict=True)
+                ]
             )
         if every == 1:
             clauses.append(doses + words["every_day"])
@@ -72,6 +79,14 @@ def directions_text(
             clauses.append(doses + words["every_n_days"].format(n=every, date=day.isoformat()))
     text: str = words[_route(form)].format(doses=words["group_sep"].join(clauses))
     return text
+
+
+def _listed(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c`` (the words of ``[sig]``)."""
+    words = _words()
+    if len(items) < 3:
+        return str(words["time_sep"]).join(items)
+    return str(words["list_sep"]).join(items[:-1]) + str(words["time_sep"]) + items[-1]
 
 
 def _route(form: Form) -> str:

@@ -22,6 +22,7 @@ import datetime as dt
 from collections.abc import Iterator
 from decimal import ROUND_CEILING, Decimal
 
+from taperplan._reading import require_date
 from taperplan.errors import PrescriptionOptionError
 from taperplan.model.plan import MedicationDose, Step, TaperPlan
 from taperplan.model.prescription import Directions, Fill, FillItem, Instalment
@@ -41,6 +42,7 @@ def prescriptions(
     *,
     per_step: bool = True,
     dispense_every: int | None = None,
+    since: dt.date | None = None,
 ) -> tuple[Fill, ...]:
     """The fills of ``plan``, each with the quantity of every product strength.
 
@@ -51,19 +53,29 @@ def prescriptions(
             has one set of directions; with False, fills run every ``every_days``
             days from the plan's start.
         dispense_every: for instalment dispensing, the days each instalment covers
-            (1 daily, 7 weekly); None hands out the whole fill at once.
+            (1 daily, 7 weekly); None hands out the whole fill at once. Instalments are
+            whole units; a product sold only in cartons is rounded to cartons once, for
+            the whole fill.
+        since: the first day to prescribe for (after a pause or a re-plan: the visit);
+            the fills before it are left out and the rest are numbered from 1. By
+            default the plan's start.
 
     Raises:
         PrescriptionOptionError: ``every_days`` or ``dispense_every`` is out of range.
     """
     _check_options(every_days, dispense_every)
+    first = plan.start if since is None else max(require_date(since, "since"), plan.start)
     last = _last_dosing_day(plan)
-    if last is None:
+    if last is None or first > last:
         return ()
     if per_step:
-        periods = list(_step_periods(plan, every_days, last))
+        periods = [
+            (max(start, first), end)
+            for start, end in _step_periods(plan, every_days, last)
+            if end >= first
+        ]
     else:
-        periods = list(_windows(plan.start, last, every_days))
+        periods = list(_windows(first, last, every_days))
     return tuple(
         Fill(start, end, number=number, items=_items(plan, start, end, dispense_every))
         for number, (start, end) in enumerate(periods, start=1)
@@ -123,7 +135,8 @@ def _step_periods(
 def _windows(first: dt.date, last: dt.date, days: int) -> Iterator[tuple[dt.date, dt.date]]:
     start = first
     while start <= last:
-        end = min(start + dt.timedelta(days=days - 1), last)
+        left = (last - start).days + 1
+        end = start + dt.timedelta(days=min(days, left) - 1)
         yield start, end
         start = end + _DAY
 
@@ -181,11 +194,12 @@ def _items(
             for lo, hi in windows:
                 amount = _taken(plan, lo, hi).get(key, Decimal(0))
                 if amount:
-                    instalments.append(
-                        Instalment(lo, hi, taken=amount, quantity=dispensed(part.product, amount))
-                    )
+                    whole = amount.to_integral_value(rounding=ROUND_CEILING)
+                    instalments.append(Instalment(lo, hi, taken=amount, quantity=whole))
+        # Instalments are whole units each; cartons are rounded once, for the whole fill
+        # (the pharmacy keeps the carton and hands out its patches).
         quantity = (
-            sum((i.quantity for i in instalments), Decimal(0))
+            dispensed(part.product, sum((i.quantity for i in instalments), Decimal(0)))
             if instalments
             else dispensed(part.product, taken[key])
         )
@@ -194,7 +208,7 @@ def _items(
                 index=key[0],
                 product=part.product,
                 strength=key[1],
-                strength_text=label,
+                strength_text=_with_combination(plan, key[0], part, label),
                 taken=taken[key],
                 quantity=quantity,
                 directions=_directions(plan, start, end, key),
@@ -202,6 +216,16 @@ def _items(
             )
         )
     return tuple(items)
+
+
+def _with_combination(plan: TaperPlan, index: int, part: MedicationDose, label: str) -> str:
+    """``10 mg/325 mg`` for a combination tablet (the medication's stated combination, else
+    the product's): a prescription names both ingredients' amounts."""
+    medications = plan.regimen.medications
+    combination = (
+        medications[index].combination if index < len(medications) else None
+    ) or part.product.combination
+    return label if combination is None else f"{label}/{combination.amount}"
 
 
 def _parts_by_key(
@@ -231,7 +255,7 @@ def _directions(plan: TaperPlan, start: dt.date, end: dt.date, key: _Key) -> tup
             Directions(
                 lo,
                 step.start + dt.timedelta(days=last),
-                text=directions_text(part, key[1], step.start, first),
+                text=directions_text(part, key[1], step.start, first, last),
                 step=step.index,
             )
         )

@@ -32,6 +32,7 @@ class WarningCode(enum.StrEnum):
     METHADONE_CAUTION = "methadone-caution"
     FENTANYL_TRANSDERMAL_CAUTION = "fentanyl-transdermal-caution"
     ACETAMINOPHEN_OVER_4G = "acetaminophen-over-4g"
+    ACETAMINOPHEN_OVER_4G_IN_STEPS = "acetaminophen-over-4g-in-steps"
     ACETAMINOPHEN_ASSUMED = "acetaminophen-assumed"
     ACETAMINOPHEN_FROM_NAME = "acetaminophen-from-name"
     MANY_UNITS_PER_DOSE = "many-units-per-dose"
