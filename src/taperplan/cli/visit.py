@@ -13,7 +13,8 @@ replaced without ``--force``: write the new plan over the old with ``--json PLAN
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
@@ -28,6 +29,7 @@ from taperplan.planning import replan as replan_plan
 from taperplan.reference.paces import preset
 
 _PLAN = click.Path(dir_okay=False, path_type=str)
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 def _read_plan(path: str) -> TaperPlan:
@@ -48,15 +50,14 @@ def _deliver(delivery: Delivery, path: str, plan: TaperPlan, visit: dt.date) -> 
     click.echo(printed, nl=False)
 
 
+def _visit_day(what: str) -> Callable[[_F], _F]:
+    """``--on YYYY-MM-DD``, required, with ``what`` as its help."""
+    return click.option("--on", type=ISO_DATE, required=True, metavar="YYYY-MM-DD", help=what)
+
+
 @click.command()
 @click.argument("plan_file", metavar="PLAN.json", type=_PLAN)
-@click.option(
-    "--on",
-    type=ISO_DATE,
-    required=True,
-    metavar="YYYY-MM-DD",
-    help="The day the pause starts (the dose in effect that day is held).",
-)
+@_visit_day("The day the pause starts (the dose in effect that day is held).")
 @click.option(
     "--days",
     type=click.IntRange(min=1, max=365),
@@ -90,13 +91,7 @@ def pause(plan_file: str, on: dt.datetime, days: int, **options: Any) -> None:
 
 @click.command()
 @click.argument("plan_file", metavar="PLAN.json", type=_PLAN)
-@click.option(
-    "--on",
-    type=ISO_DATE,
-    required=True,
-    metavar="YYYY-MM-DD",
-    help="The visit: the new schedule continues from this day.",
-)
+@_visit_day("The visit: the new schedule continues from this day.")
 @click.option(
     "--regimen",
     "regimen_file",
