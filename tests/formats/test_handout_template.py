@@ -289,7 +289,15 @@ class TestData:
             "this step (",  # how the planner's pacing note begins (read, not shown)
         }
         found = []
-        for name in ("chart", "_handout_text", "_handout_values", "_handout_pharmacy", "handout"):
+        for name in (
+            "chart",
+            "_handout_text",
+            "_handout_values",
+            "_handout_steps",
+            "_handout_calendar",
+            "_handout_pharmacy",
+            "handout",
+        ):
             path = resources.files("taperplan").joinpath("formats", f"{name}.py")
             found += [(name, text) for text in _phrases(path.read_text(encoding="utf-8"))]
         assert [f for f in found if f[1] not in allowed] == []

@@ -13,14 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import attrs
 
+from taperplan.formats._handout_steps import DoseLine, StepValues
 from taperplan.formats._handout_text import page_words
-
-if TYPE_CHECKING:
-    from taperplan.formats._handout_values import DoseLine, StepValues
 
 
 @attrs.frozen

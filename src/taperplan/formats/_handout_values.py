@@ -19,6 +19,14 @@ from taperplan._data import load_data
 from taperplan._statement import DISCLAIMER, SAFETY
 from taperplan.formats._handout_calendar import MonthGrid, month_grids
 from taperplan.formats._handout_pharmacy import PharmacyFill, pharmacy
+from taperplan.formats._handout_steps import (
+    DailyTotal,
+    Day,
+    DoseLine,
+    MedicineNow,
+    StepNote,
+    StepValues,
+)
 from taperplan.formats._handout_text import HandoutText, Text, dose_words, handout_text, page_words
 from taperplan.formats.chart import chart_data, format_value, medication_words, plan_chart
 from taperplan.model.advice import WithdrawalWindow
@@ -28,81 +36,6 @@ from taperplan.prescribing import prescriptions
 from taperplan.reference.products import Form
 
 # --- the values ----------------------------------------------------------------------------
-
-
-@attrs.frozen
-class DoseLine:
-    """One dose of one medicine: a row of a step's table and a column of its tick grid."""
-
-    time: str
-    medicine: str
-    drug: str
-    form: str
-    patch: bool
-    amount: str
-    units: str
-    how_often: str
-
-
-@attrs.frozen
-class MedicineNow:
-    """A medicine taken now, with its doses."""
-
-    name: str
-    doses: tuple[DoseLine, ...]
-
-
-@attrs.frozen
-class DailyTotal:
-    """One medicine's daily amount (``40 mg``; a patch's strength worn)."""
-
-    medicine: str
-    amount: str
-    patch: bool
-    average: bool
-
-
-@attrs.frozen
-class Day:
-    """One day of a step's tick grid: a box per dose taken that day, and its notes."""
-
-    day: dt.date
-    taken: tuple[bool, ...]
-    first: bool
-    check_in: bool
-    window: bool
-
-
-@attrs.frozen
-class StepNote:
-    """A note for the patient on a step: ``starts`` (a medicine starts), ``strength``
-    (a new strength of oral solution) or ``fast`` (the next change may come early)."""
-
-    kind: str
-    medicine: str = ""
-    drug: str = ""
-    strengths: tuple[str, ...] = ()
-
-
-@attrs.frozen
-class StepValues:
-    """One step: its row in the table of the plan and its own section."""
-
-    id: str
-    number: int
-    kind: str
-    rises: bool
-    start: dt.date
-    end: dt.date
-    days: int
-    totals: tuple[DailyTotal, ...]
-    figures: tuple[str, ...]
-    window: WithdrawalWindow | None
-    check_ins: tuple[dt.date, ...]
-    doses: tuple[DoseLine, ...]
-    several: bool
-    notes: tuple[StepNote, ...]
-    grid: tuple[Day, ...]
 
 
 @attrs.frozen
