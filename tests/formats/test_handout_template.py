@@ -59,13 +59,13 @@ from taperplan.units import Quantity
 
 def _phrases(source: str) -> list[str]:
     """The string constants of ``source`` with two words or more, leaving out docstrings
+    (of modules, classes, functions and attributes: a string standing as a statement)
     and what a ``raise`` says."""
     tree = ast.parse(source)
     skip = set()
     for node in ast.walk(tree):
-        body = getattr(node, "body", None)
-        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
-            skip.add(id(body[0].value))
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            skip.add(id(node.value))
         if isinstance(node, ast.Raise) and node.exc is not None:
             skip |= {id(sub) for sub in ast.walk(node.exc)}
     return [
