@@ -67,6 +67,8 @@ def _mme_row(part: MedicationMME) -> tuple[str, str, str, str, str]:
         if amount.unit.value == "mcg/h"
         else f"{format_decimal(amount.amount.quantize(_Q))} {amount.unit.value}/day"
     )
+    if part.medication.as_needed is not None:
+        daily = f"up to {daily} (as needed)"
     return (
         part.medication.drug,
         form_words(part.medication.form, "table"),

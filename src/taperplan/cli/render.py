@@ -14,9 +14,11 @@ import click
 
 from taperplan import formats
 from taperplan._statement import SAFETY
+from taperplan.clinical.mme import regimen_mme
 from taperplan.clinical.safety import safety_codes
 from taperplan.model.advice import Adjunct
 from taperplan.model.plan import MedicationDose, Step, StepKind, TaperPlan
+from taperplan.model.regimen import Regimen
 from taperplan.reference.dispense import UnitCount, count_number
 from taperplan.reference.products import Form
 from taperplan.reference.wording import category_heading, chart_words, product_words
@@ -60,19 +62,31 @@ def plain_console(out: io.StringIO, width: int) -> Console:
     )
 
 
-def _doses(parts: tuple[MedicationDose, ...]) -> str:
+def _doses(parts: tuple[MedicationDose, ...], regimen: Regimen | None = None) -> str:
+    """The doses of ``parts``; with ``regimen`` (the baseline), as-needed medications say so."""
     lines = []
+    medications = () if regimen is None else regimen.medications
     for part in parts:
         if not part.doses:
             continue
         patch = part.form is Form.PATCH
         change = f", change every {part.doses[0].every_days} days" if patch else ""
+        if part.index < len(medications) and (prn := medications[part.index].as_needed):
+            change += f", as needed up to {prn.max_doses_per_day} a day, planned as scheduled"
         lines.append(f"{product_words(part.product, 'table')}{change}:")
         for dose in part.doses:
             units = " + ".join(_units(unit, part.form) for unit in dose.units)
             often = f", every {dose.every_days} days" if dose.every_days > 1 and not patch else ""
             lines.append(f"{dose.time.strftime('%H:%M')} {dose.amount} = {units}{often}")
     return "\n".join(lines) or "none: stopped"
+
+
+def _as_needed_total(plan: TaperPlan) -> str:
+    """``(30 MME/day with the as-needed doses at their maximum)``, where there are some."""
+    if not any(m.as_needed for m in plan.regimen.medications):
+        return ""
+    total = regimen_mme(plan.regimen, plan.factor_set).total_mme_per_day
+    return f" as scheduled ({_num(total)} with the as-needed doses at their maximum)"
 
 
 def _units(unit: UnitCount, form: Form) -> str:
@@ -144,10 +158,10 @@ def render_plan(plan: TaperPlan, *, width: int = 80, details: bool = False) -> s
         f" {zone}",
         f"Pace: {plan.pace.name}: {plan.pace.describe_rate()}. {plan.pace_reason}.",
         f"Order: {plan.order}; MME factors: {plan.factor_set}.",
-        f"Now: {_num(plan.baseline_total_mme_per_day)} MME/day",
+        f"Now: {_num(plan.baseline_total_mme_per_day)} MME/day{_as_needed_total(plan)}",
     ):
         console.print(wrapped(line, width, "", "  "))
-    console.print(f"{_doses(plan.baseline)}\n")
+    console.print(f"{_doses(plan.baseline, plan.regimen)}\n")
     table = Table(show_lines=True)
     table.add_column("step", overflow="fold", width=5)
     table.add_column("dates", no_wrap=True, width=14)
@@ -203,6 +217,8 @@ def _warnings(console: Console, plan: TaperPlan, width: int, *, details: bool) -
         "dose-raised-at-replan",
         "acetaminophen-over-4g",
         "acetaminophen-over-4g-in-steps",
+        "as-needed-scheduled",
+        "as-needed-first",
     }
     for warning in plan.warnings:
         whole = details or warning.code in full

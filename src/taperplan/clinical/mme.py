@@ -56,13 +56,14 @@ def medication_mme(
     factors: str | FactorSet | None = None,
     daily_amount: Quantity | None = None,
 ) -> MedicationMME:
-    """The MME/day of ``medication`` (at ``daily_amount`` if given).
+    """The MME/day of ``medication`` (at ``daily_amount`` if given; an as-needed medication
+    counts at its maximum).
 
     Raises:
         NotApplicableError: when the factor set cannot convert this dose.
     """
     factor_set = resolve_factor_set(factors)
-    amount = medication.daily_amount if daily_amount is None else daily_amount
+    amount = medication.mme_daily_amount if daily_amount is None else daily_amount
     factor = factor_set.factor_for(medication.product, amount)
     mme = None if factor is None else normalised(amount.amount * factor)
     return MedicationMME(medication=medication, daily_amount=amount, factor=factor, mme_per_day=mme)

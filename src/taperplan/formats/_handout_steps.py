@@ -31,6 +31,8 @@ class MedicineNow:
 
     name: str
     doses: tuple[DoseLine, ...]
+    as_needed: int | None = None
+    """For a medicine taken as needed: the most doses a day (the plan sets the times)."""
 
 
 @attrs.frozen

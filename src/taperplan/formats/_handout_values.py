@@ -122,7 +122,11 @@ def handout_values(
         printed=generated_on,
         zone=zone.key if zone is not None else None,
         now=tuple(
-            MedicineNow(medication_words(part), tuple(_dose(part, d) for d in part.doses))
+            MedicineNow(
+                medication_words(part),
+                tuple(_dose(part, d) for d in part.doses),
+                _as_needed(plan, part.index),
+            )
             for part in plan.baseline
         ),
         now_totals=_totals(plan.baseline),
@@ -142,6 +146,13 @@ def handout_values(
         calendar=month_grids(steps),
         citations=tuple(sources.get(k, {}).get("citation", k) for k in sorted(filter(None, keys))),
     )
+
+
+def _as_needed(plan: TaperPlan, index: int) -> int | None:
+    """The most doses a day of an as-needed medication of the regimen, else None."""
+    medications = plan.regimen.medications
+    prn = medications[index].as_needed if index < len(medications) else None
+    return None if prn is None else prn.max_doses_per_day
 
 
 def _svg(plan: TaperPlan) -> str:

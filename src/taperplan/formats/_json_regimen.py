@@ -104,6 +104,11 @@ def _medication_entry(medication: Medication) -> dict[str, Any]:
         entry["resolution"] = str(medication.resolution)
     if medication.indication != "pain":
         entry["indication"] = medication.indication
+    if medication.as_needed is not None:
+        entry["as_needed"] = True
+        entry["max_doses_per_day"] = medication.as_needed.max_doses_per_day
+        if medication.as_needed.plan != "schedule":
+            entry["as_needed_plan"] = medication.as_needed.plan
     listed = products().get(product.name)
     if listed is not None and listed.splittable != product.splittable:
         entry["split"] = product.splittable

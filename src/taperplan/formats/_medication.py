@@ -3,14 +3,14 @@ doses and options, into a :class:`~taperplan.Medication`."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from taperplan._reading import type_name, unknown_key_fix
 from taperplan.errors import CatalogueError, QuantityError
 from taperplan.formats._amounts import AmountReader
-from taperplan.model.regimen import Administration, Medication
+from taperplan.model.regimen import Administration, AsNeeded, Medication
 from taperplan.reference.notices import notice
 from taperplan.reference.products import Combination, Form, Product, catalogue
 from taperplan.reference.wording import product_words
@@ -29,6 +29,9 @@ MED_KEYS = (
     "split",
     "resolution",
     "indication",
+    "as_needed",
+    "max_doses_per_day",
+    "as_needed_plan",
 )
 
 
@@ -65,6 +68,7 @@ class MedicationReader(AmountReader):
                 f"{indication!r} is not an indication",
                 '"pain" or "oud" (opioid use disorder)',
             )
+        as_needed = self.as_needed(path, entry, times)
         if product is None or len(self.problems) > count_before or form is None:
             return None
         if split is not None:
@@ -106,6 +110,7 @@ class MedicationReader(AmountReader):
             combination=self.combination_of(path, entry, product),
             resolution=resolution,
             indication=indication,
+            as_needed=as_needed,
         )
         stated = medication.stated_unit_set
         for position, administration in enumerate(medication.administrations):
@@ -131,6 +136,67 @@ class MedicationReader(AmountReader):
                 )
             )
         return medication
+
+    def as_needed(
+        self, path: str, entry: Mapping[str, Any], times: Sequence[object] | None
+    ) -> AsNeeded | None:
+        """``as_needed = true`` with ``max_doses_per_day`` (and ``as_needed_plan``)."""
+        flag = entry.get("as_needed", False)
+        most = entry.get("max_doses_per_day")
+        plan = entry.get("as_needed_plan", "schedule")
+        if not isinstance(flag, bool):
+            self.add(
+                f"{path}.as_needed",
+                f"must be true or false, not {type_name(flag)}",
+                "as_needed = true",
+            )
+            return None
+        if not flag:
+            for key in ("max_doses_per_day", "as_needed_plan"):
+                if key in entry:
+                    self.add(
+                        f"{path}.{key}",
+                        "applies only with as_needed = true",
+                        "add as_needed = true, or remove it",
+                    )
+            return None
+        if isinstance(most, bool) or not isinstance(most, int) or most < 1:
+            fix = "the most doses a day the prescription allows, e.g. max_doses_per_day = 4"
+            self.add(
+                f"{path}.max_doses_per_day",
+                "missing" if most is None else f"must be a whole number from 1, not {most!r}",
+                fix,
+            )
+            return None
+        if plan not in ("schedule", "stop-first"):
+            self.add(
+                f"{path}.as_needed_plan",
+                f"{plan!r} is not a way to plan as-needed doses",
+                '"schedule" (the default: scheduled doses) or "stop-first"',
+            )
+            return None
+        if "doses" in entry:
+            self.add(
+                f"{path}.doses",
+                "an as-needed medication has one dose",
+                'use dose = "5 mg" with as_needed = true',
+            )
+            return None
+        if entry.get("every_days", 1) != 1:
+            self.add(
+                f"{path}.every_days",
+                "an as-needed medication is taken on any day",
+                "remove every_days",
+            )
+            return None
+        if times is not None and len(times) > most:
+            self.add(
+                f"{path}.times",
+                f"{len(times)} times are more than max_doses_per_day ({most})",
+                "one time for each scheduled dose, at most the maximum",
+            )
+            return None
+        return AsNeeded(max_doses_per_day=most, plan=plan)
 
     @staticmethod
     def split_rule(product: Product) -> str:

@@ -131,6 +131,22 @@ def _clock_time(text: str) -> dt.time:
         raise ValueError(msg) from None
 
 
+AsNeededPlan = Literal["schedule", "stop-first"]
+
+
+@attrs.frozen
+class AsNeeded:
+    """An as-needed (PRN) medication: at most ``max_doses_per_day`` doses a day, counted at
+    that maximum in MME, and how the plan handles it: ``schedule`` (the default, as the
+    guidelines advise: scheduled doses at the medication's times, not as needed) or
+    ``stop-first`` (taper its drug before the others; the clinician's choice)."""
+
+    max_doses_per_day: int = attrs.field(validator=attrs.validators.ge(1))
+    plan: AsNeededPlan = attrs.field(
+        default="schedule", validator=attrs.validators.in_(("schedule", "stop-first"))
+    )
+
+
 def _sorted_admins(items: Sequence[Administration]) -> tuple[Administration, ...]:
     return tuple(sorted(items, key=lambda a: a.time))
 
@@ -171,8 +187,19 @@ class Medication(OfProduct):
     combination: Combination | None = None
     resolution: Quantity | None = None
     indication: Indication = "pain"
+    as_needed: AsNeeded | None = None
 
     def __attrs_post_init__(self) -> None:
+        if self.as_needed is not None:
+            if len(self.administrations) > self.as_needed.max_doses_per_day:
+                msg = (
+                    f"{len(self.administrations)} dose times are more than the as-needed "
+                    f"maximum of {self.as_needed.max_doses_per_day} a day"
+                )
+                raise ValueError(msg)
+            if len({a.amount for a in self.administrations}) > 1:
+                msg = "an as-needed medication has one dose (the same at every time)"
+                raise ValueError(msg)
         for administration in self.administrations:
             if administration.offset >= self.interval(administration):
                 msg = (
@@ -322,6 +349,17 @@ class Medication(OfProduct):
             Decimal(0),
         )
         return Quantity(total, Unit.MG)
+
+    @property
+    def mme_daily_amount(self) -> Quantity:
+        """The daily amount MME counts: an as-needed medication's maximum (its dose as
+        often as allowed), else :attr:`daily_amount`."""
+        if self.as_needed is None or not self.administrations:
+            return self.daily_amount
+        dose = self.administrations[0].amount
+        if self.form is not Form.PATCH:
+            dose = dose.to(Unit.MG)
+        return Quantity(dose.amount * self.as_needed.max_doses_per_day, dose.unit)
 
     def interval(self, administration: Administration) -> int:
         """Days between doses at ``administration``'s time."""

@@ -117,12 +117,23 @@ def plan_id(regimen: Regimen, start: dt.date, pace: Pace, order: str, factor_set
     return f"tp-{digest[:12]}"
 
 
+def _default_order(regimen: Regimen) -> TaperOrder | tuple[str, ...]:
+    """Long-acting first, unless an as-needed medication is to be stopped first: then its
+    drug first, the others after in the regimen's order."""
+    first = [
+        m.drug for m in regimen.medications if m.as_needed and m.as_needed.plan == "stop-first"
+    ]
+    if not first:
+        return TaperOrder.LONG_ACTING_FIRST
+    return tuple(dict.fromkeys([*first, *(m.drug for m in regimen.medications)]))
+
+
 def plan_taper(
     regimen: Regimen,
     *,
     start: dt.date,
     pace: Pace | str | None = None,
-    order: TaperOrder | Sequence[str] = TaperOrder.LONG_ACTING_FIRST,
+    order: TaperOrder | Sequence[str] | None = None,
     factors: str | FactorSet | None = None,
     supervised: bool = False,
     substitute: bool | None = None,
@@ -137,9 +148,11 @@ def plan_taper(
             more on opioids, or unknown: ``cdc-long-term``; shorter:
             ``cdc-short-term``).
         order: which medication to taper first, a :class:`TaperOrder` or its
-            name: ``"long-acting-first"`` (default, as the Mayo research tool),
+            name: ``"long-acting-first"`` (the default, as the Mayo research tool),
             ``"short-acting-first"``, ``"proportional"`` (each step cuts the
             medication furthest from its share); or a sequence of drug names.
+            By default an as-needed medication marked ``stop-first`` puts its drug
+            first (the other drugs follow in the regimen's order).
         factors: the MME factor set (default ``cdc2022``).
         supervised: the patient is under close supervision (needed for
             ``va-rapid``).
@@ -161,7 +174,9 @@ def plan_taper(
         NotApplicableError: the factor set cannot convert a dose.
     """
     start = require_date(start, "start")
-    order = taper_order(order, [m.drug for m in regimen.medications])
+    order = taper_order(
+        _default_order(regimen) if order is None else order, [m.drug for m in regimen.medications]
+    )
     factor_set = resolve_factor_set(factors)
     chosen, reason = resolve_pace(regimen, pace, start)
     refusals(regimen, chosen, supervised=supervised)

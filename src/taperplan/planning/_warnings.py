@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from taperplan.clinical.mme import mme_notices
+from taperplan.clinical.mme import mme_notices, regimen_mme
 from taperplan.clinical.safety import dst_time_warnings, regimen_safety_warnings
 from taperplan.model.plan import MedicationDose, NoteKind, StepKind, TaperPlan
 from taperplan.reference.notices import Notice, notice
@@ -25,6 +25,9 @@ def plan_warnings(plan: TaperPlan, factor_set: FactorSet) -> tuple[Notice, ...]:
     """Every warning of ``plan``: MME, pace, substitutes, large cuts, safety."""
     regimen, pace, steps = plan.regimen, plan.pace, plan.steps
     total = plan.baseline_total_mme_per_day
+    if any(m.as_needed for m in regimen.medications):
+        # As-needed doses count at their maximum in the regimen's MME (its warnings too).
+        total = regimen_mme(regimen, factor_set).total_mme_per_day
     reads = tuple((p.drug, p.form, p.mme_per_day is None) for p in plan.baseline)
     result: list[Notice] = list(mme_notices(reads, total, factor_set))
     if pace.cap_lifted:
@@ -49,6 +52,7 @@ def plan_warnings(plan: TaperPlan, factor_set: FactorSet) -> tuple[Notice, ...]:
     ):
         result.append(notice("steps-shorter-than-window"))
     result.extend(_step_warnings(plan))
+    result.extend(_as_needed(plan))
     result.extend(regimen_safety_warnings(regimen, total_mme=total))
     result.extend(dst_time_warnings(regimen, start=steps[0].start, end=steps[-1].end))
     result.extend(regimen.notices)
@@ -155,3 +159,28 @@ def _acetaminophen(plan: TaperPlan) -> list[Notice]:
             amount=format_decimal(highest.quantize(Decimal(1))),
         )
     ]
+
+
+def _as_needed(plan: TaperPlan) -> list[Notice]:
+    """How each as-needed medication is planned: as scheduled doses (the guidelines'
+    advice), or its drug tapered first (the clinician's choice)."""
+    result = []
+    for index, medication in enumerate(plan.regimen.medications):
+        if medication.as_needed is None:
+            continue
+        times = ", ".join(f"{a.time:%H:%M}" for a in medication.administrations)
+        code = "as-needed-scheduled"
+        if medication.as_needed.plan == "stop-first":
+            code = "as-needed-first"
+        result.append(
+            notice(
+                code,
+                index=index,
+                product=product_words(medication.product, "table"),
+                most=medication.as_needed.max_doses_per_day,
+                maximum=str(medication.mme_daily_amount),
+                times=times,
+                drug=medication.drug,
+            )
+        )
+    return result

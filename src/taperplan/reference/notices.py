@@ -37,6 +37,8 @@ class WarningCode(enum.StrEnum):
     ACETAMINOPHEN_FROM_NAME = "acetaminophen-from-name"
     MANY_UNITS_PER_DOSE = "many-units-per-dose"
     START_BEFORE_OPIOIDS = "start-before-opioids"
+    AS_NEEDED_SCHEDULED = "as-needed-scheduled"
+    AS_NEEDED_FIRST = "as-needed-first"
     STRENGTH_NOT_IN_CATALOGUE = "strength-not-in-catalogue"
     SPLIT_OVERRIDE = "split-override"
     PATCH_INTERVAL_UNUSUAL = "patch-interval-unusual"
