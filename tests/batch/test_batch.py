@@ -608,3 +608,27 @@ def test_example_data_is_copyable(tmp_path: Path) -> None:
     assert items[0].source == str(copy / "clinic" / "p001.toml")
     with pytest.raises(InvalidRegimenError):
         load_regimen(str(items[2].source))
+
+
+def test_summary_cells_are_never_formulas(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A folder-mode id (the file's stem) and the error column that names the file start with
+    ``=``, ``+``, ``-`` or ``@``: summary.csv writes them with a leading apostrophe, so a
+    spreadsheet shows text instead of running a formula (issue 15 item 1)."""
+    folder = tmp_path / "regimens"
+    folder.mkdir()
+    (folder / "=1+1.toml").write_text(GOOD.format(dose=10), encoding="utf-8")
+    (folder / "@SUM(A1).toml").write_text(MALFORMED, encoding="utf-8")
+    out = tmp_path / "out"
+    code, _, stderr = run(
+        ["batch", str(folder), "--out", str(out), "--start", "2027-01-04", "--jobs", "1"], capsys
+    )
+    assert code == 0, stderr
+    text = (out / "summary.csv").read_text(encoding="utf-8")
+    for row in csv.reader(io.StringIO(text)):
+        for cell in row:
+            assert not cell.startswith(("=", "+", "@", "\t", "\r")), cell
+            assert not cell.startswith("-") or cell.lstrip("-").replace(".", "").isdigit(), cell
+    ids = [r["id"] for r in summary(out)]
+    assert sorted(ids) == ["'=1+1", "'@SUM(A1)"]

@@ -38,6 +38,7 @@ from taperplan.errors import BatchInputError, TaperplanError
 from taperplan.formats import csv as csv_format
 from taperplan.formats import ics as ics_format
 from taperplan.formats import json as json_format
+from taperplan.formats._cells import csv_cell
 from taperplan.formats.files import write_output
 from taperplan.reference.paces import preset
 
@@ -162,7 +163,7 @@ def _summary_csv(rows: Iterable[dict[str, str]]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({key: csv_cell(value) for key, value in row.items()} for row in rows)
     return buffer.getvalue()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+from taperplan.formats._cells import csv_row
 from taperplan.model.plan import TaperPlan
 from taperplan.reference.products import Form
 from taperplan.units import format_decimal
@@ -42,7 +43,7 @@ def plan_to_csv(plan: TaperPlan) -> str:
                     if not dose.taken_on(offset):
                         continue
                     writer.writerow(
-                        (
+                        csv_row(
                             day.isoformat(),
                             dose.time.strftime("%H:%M"),
                             zone,

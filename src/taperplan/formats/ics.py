@@ -41,7 +41,7 @@ import datetime as dt
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
+from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vText
 
 from taperplan.clinical.safety import ClockChange, clock_changes
 from taperplan.errors import CalendarOptionError
@@ -99,6 +99,13 @@ def _check_options(dtstamp: object, alarm_minutes: object, calendar_name: object
     ):
         raise CalendarOptionError(
             f"calendar_name: must be a non-empty text, or None for the default; not {calendar_name!r}"
+        )
+    if isinstance(calendar_name, str) and any(
+        ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 for ch in calendar_name
+    ):
+        raise CalendarOptionError(
+            f"calendar_name: must not hold control characters (a line break, a tab, ...); "
+            f"not {calendar_name!r}"
         )
     return dtstamp.astimezone(dt.UTC)
 
@@ -232,8 +239,10 @@ def plan_to_ics(
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
-    calendar.add("name", name)
-    calendar.add("x-wr-calname", name)
+    # NAME and X-WR-CALNAME are TEXT (RFC 7986 §5.1): a comma, a semicolon and a
+    # backslash are escaped, as in any TEXT value.
+    calendar.add("name", vText(name))
+    calendar.add("x-wr-calname", vText(name))
     # The UTC zone is written as ...Z, which needs no VTIMEZONE (RFC 5545 §3.3.5).
     if zone.key != "UTC":
         calendar.add_component(_vtimezone(zone, plan.start - _ONE_DAY, plan.end + _ONE_DAY))

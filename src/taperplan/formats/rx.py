@@ -14,6 +14,7 @@ import csv
 import io
 from collections.abc import Sequence
 
+from taperplan.formats._cells import csv_row
 from taperplan.model.prescription import Directions, Fill, FillItem
 from taperplan.reference.wording import product_words
 from taperplan.units import format_decimal
@@ -65,7 +66,7 @@ def prescriptions_to_csv(fills: Sequence[Fill]) -> str:
         for item in fill.items:
             packs = item.packs
             writer.writerow(
-                (
+                csv_row(
                     fill.number,
                     fill.start.isoformat(),
                     fill.end.isoformat(),
