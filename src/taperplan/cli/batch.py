@@ -33,6 +33,7 @@ from taperplan.batch import (
     plan_one,
     summary_row,
 )
+from taperplan.cli.terminal import echo
 from taperplan.cli.types import ISO_DATE, Refused, next_monday
 from taperplan.errors import BatchInputError, TaperplanError
 from taperplan.formats import csv as csv_format
@@ -278,7 +279,7 @@ def batch(
     if start is None:
         day = next_monday(today)
         if any(item.start is None for item in items):
-            click.echo(
+            echo(
                 f"taperplan: --start not given; planning from {day.isoformat()}, "
                 "the next Monday (UTC), for patients without a start",
                 err=True,
@@ -322,13 +323,13 @@ def batch(
 def _report(rows: Sequence[dict[str, str]], folder: Path) -> None:
     failed = [row for row in rows if row["status"] != "ok"]
     for row in failed:
-        click.echo(f"taperplan: {row['id']}: not planned: {row['error']}", err=True)
-    click.echo(_table(rows))
-    click.echo("")
-    click.echo(
+        echo(f"taperplan: {row['id']}: not planned: {row['error']}", err=True)
+    echo(_table(rows))
+    echo("")
+    echo(
         f"{len(rows) - len(failed)} of {len(rows)} planned"
         + (f"; {len(failed)} not planned (see {folder / SUMMARY_FILE})" if failed else "")
         + f". Files in {folder}."
     )
-    click.echo("")
-    click.echo(SAFETY)
+    echo("")
+    echo(SAFETY)

@@ -21,6 +21,7 @@ import click
 import taperplan
 from taperplan import formats
 from taperplan._statement import SAFETY
+from taperplan.cli.terminal import echo
 from taperplan.cli.types import ISO_DATE
 from taperplan.errors import InvalidLogError, InvalidScoreError, Problem
 from taperplan.reference.products import catalogue
@@ -127,9 +128,9 @@ def _score_callback(key: str) -> Any:
         result = found.score(_answers(found, given))
         if fmt == "json":
             data = {**scale_result_to_dict(result), "name": found.name, "disclaimer": SAFETY}
-            click.echo(formats.to_json(data), nl=False)
+            echo(formats.to_json(data), nl=False)
         else:
-            click.echo(_score_table(found, result))
+            echo(_score_table(found, result))
 
     return run
 
@@ -295,7 +296,7 @@ def review(
         day = on.date()
     elif log:
         day = log[-1].day
-        click.echo(
+        echo(
             f"taperplan: --on not given; reviewing as of {day.isoformat()}, "
             "the date of the last log entry",
             err=True,
@@ -306,8 +307,6 @@ def review(
         )
     result = taperplan.review(timeline, log, on=day, pause_days=pause_days)
     if fmt == "json":
-        click.echo(
-            formats.to_json({**formats.review_to_dict(result), "disclaimer": SAFETY}), nl=False
-        )
+        echo(formats.to_json({**formats.review_to_dict(result), "disclaimer": SAFETY}), nl=False)
     else:
-        click.echo(_review_table(result))
+        echo(_review_table(result))

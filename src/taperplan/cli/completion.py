@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from click.shell_completion import get_completion_class
 
+from taperplan.cli.terminal import echo
 from taperplan.cli.types import Usage
 
 
@@ -25,4 +26,4 @@ def completion(ctx: click.Context, shell: str) -> None:
         raise Usage(f"SHELL: {shell} completion is not available")
     # The script completes the root command, the group this command runs under.
     script = completer(ctx.find_root().command, {}, "taperplan", "_TAPERPLAN_COMPLETE").source()
-    click.echo(script)
+    echo(script)

@@ -11,6 +11,7 @@ import click
 from taperplan._data import data_text
 from taperplan.cli.mme import mme_table
 from taperplan.cli.render import render_plan, terminal_width
+from taperplan.cli.terminal import echo
 from taperplan.clinical.mme import regimen_mme
 from taperplan.formats.csv import plan_to_csv
 from taperplan.formats.fhir import fhir_to_json, plan_to_fhir
@@ -97,26 +98,26 @@ def demo(out: str | None, force: bool) -> None:
         Path(out).mkdir(parents=True, exist_ok=True)
         for target in targets:
             check_output(target, force=force)
-    click.echo("1. Sample regimen (sample-regimen.toml):\n")
-    click.echo(
+    echo("1. Sample regimen (sample-regimen.toml):\n")
+    echo(
         "\n".join(
             line.split("#", 1)[0].rstrip()
             for line in text.splitlines()
             if line.split("#", 1)[0].strip()
         )
     )
-    click.echo("\n2. Morphine milligram equivalents:\n")
-    click.echo(mme_table(regimen_mme(regimen)))
-    click.echo(f"\n3. The taper plan, from {_DEMO_START.isoformat()}:\n")
+    echo("\n2. Morphine milligram equivalents:\n")
+    echo(mme_table(regimen_mme(regimen)))
+    echo(f"\n3. The taper plan, from {_DEMO_START.isoformat()}:\n")
     taper = plan_taper(regimen, start=_DEMO_START)
-    click.echo(render_plan(taper, width=terminal_width()), nl=False)
-    click.echo("\n4. Exports (taperplan plan FILE --json/--csv/--ics/--fhir/--handout):\n")
+    echo(render_plan(taper, width=terminal_width()), nl=False)
+    echo("\n4. Exports (taperplan plan FILE --json/--csv/--ics/--fhir/--handout):\n")
     exports = _demo_exports(taper)
     for name, _, about in exports:
-        click.echo(f"  {name:<15} {about}")
+        echo(f"  {name:<15} {about}")
     if out is not None:
         for target, (_, data, _) in zip(targets, exports, strict=True):
             write_output(target, data, force=force)
-        click.echo(f"\n  Written to {out}. Import plan.ics into a calendar app; open handout.html.")
+        echo(f"\n  Written to {out}. Import plan.ics into a calendar app; open handout.html.")
     else:
-        click.echo("\n  Run `taperplan demo --out FOLDER` to write them.")
+        echo("\n  Run `taperplan demo --out FOLDER` to write them.")

@@ -22,6 +22,7 @@ from click.shell_completion import CompletionItem
 
 from taperplan._statement import SAFETY
 from taperplan._version import __version__
+from taperplan.cli.terminal import echo
 from taperplan.errors import TaperplanError
 
 __all__ = ["COMMANDS", "SAFETY", "LazyCommand", "LazyGroup", "cli", "main"]
@@ -198,7 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         error.show()
         return 2
     except click.exceptions.Abort:
-        click.echo("taperplan: aborted", err=True)
+        echo("taperplan: aborted", err=True)
         return 1
     except click.exceptions.Exit as exit_:
         return exit_.exit_code
@@ -206,11 +207,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         error.show()
         return 2
     except TaperplanError as error:
-        click.echo(f"taperplan: error: {error}", err=True)
+        echo(f"taperplan: error: {error}", err=True)
         return 2
     except Exception as error:
-        click.echo(f"taperplan: internal error: {type(error).__name__}: {error}", err=True)
-        click.echo("Please report this with the input that caused it.", err=True)
+        echo(f"taperplan: internal error: {type(error).__name__}: {error}", err=True)
+        echo("Please report this with the input that caused it.", err=True)
         return 1
     return 0
 

@@ -10,6 +10,7 @@ from taperplan import formats
 from taperplan._statement import SAFETY
 from taperplan.cli.regimen import read_regimen
 from taperplan.cli.render import terminal_width, wrapped
+from taperplan.cli.terminal import echo
 from taperplan.clinical.mme import MedicationMME, MMEReport, regimen_mme
 from taperplan.errors import NotApplicableError
 from taperplan.reference.products import catalogue
@@ -55,9 +56,9 @@ def mme(file: str, factors: str, fmt: str) -> None:
         # The message must name the file as well as the medication (interfaces.md §2).
         raise NotApplicableError(f"{file}: {error}") from None
     if fmt == "json":
-        click.echo(formats.to_json(formats.mme_to_dict(report)), nl=False)
+        echo(formats.to_json(formats.mme_to_dict(report)), nl=False)
     else:
-        click.echo(mme_table(report))
+        echo(mme_table(report))
 
 
 def _mme_row(part: MedicationMME) -> tuple[str, str, str, str, str]:

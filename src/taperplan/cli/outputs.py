@@ -11,11 +11,11 @@ import datetime as dt
 import os
 
 import attrs
-import click
 
 from taperplan import formats
 from taperplan.cli.render import plan_text
 from taperplan.cli.rx import FillOptions
+from taperplan.cli.terminal import echo
 from taperplan.cli.types import Refused, Usage
 from taperplan.errors import CalendarOptionError, MissingDependencyError, OutputExistsError
 from taperplan.model.plan import TaperPlan
@@ -188,7 +188,7 @@ def _calendar(plan: TaperPlan, options: CalendarOptions) -> bytes:
     except CalendarOptionError as error:
         raise Usage(str(error).replace("alarm_minutes:", "--alarm:", 1)) from None
     for warning in formats.calendar_warnings(plan):
-        click.echo(f"taperplan: warning: {warning.message}", err=True)
+        echo(f"taperplan: warning: {warning.message}", err=True)
     return data
 
 
@@ -211,5 +211,5 @@ def _handout(plan: TaperPlan, generated_on: dt.date, fill_options: FillOptions) 
         return formats.plan_to_handout(plan, generated_on=generated_on, chart=True, fills=fills)
     except MissingDependencyError as error:
         # The handout is complete without its chart (the table has the same figures).
-        click.echo(f"taperplan: warning: the handout has no chart: {error}", err=True)
+        echo(f"taperplan: warning: the handout has no chart: {error}", err=True)
         return formats.plan_to_handout(plan, generated_on=generated_on, chart=False, fills=fills)

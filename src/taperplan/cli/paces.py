@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from taperplan.cli.terminal import echo
 from taperplan.reference.paces import presets
 from taperplan.reference.products import catalogue
 
@@ -23,8 +24,8 @@ def paces() -> None:
     for pace in presets():
         source = catalogue().source(pace.source)
         flag = "  (supervised settings only)" if pace.supervised_only else ""
-        click.echo(f"{pace.name}{flag}")
-        click.echo(f"  {pace.description}")
-        click.echo(f"  rate: {pace.describe_rate()}")
-        click.echo(f"  source: {source.citation}")
-        click.echo("")
+        echo(f"{pace.name}{flag}")
+        echo(f"  {pace.description}")
+        echo(f"  rate: {pace.describe_rate()}")
+        echo(f"  source: {source.citation}")
+        echo("")

@@ -10,6 +10,7 @@ import click
 
 from taperplan.cli.delivery import Delivery, delivery_options
 from taperplan.cli.regimen import read_regimen, refusal
+from taperplan.cli.terminal import echo
 from taperplan.cli.types import ISO_DATE, next_monday
 from taperplan.errors import TaperplanError
 from taperplan.model.regimen import Regimen
@@ -93,12 +94,12 @@ def plan(
     regimen = read_regimen(file)
     if start is None:
         message, day = _default_start(regimen)
-        click.echo(message, err=True)
+        echo(message, err=True)
     else:
         day = start.date()
         today = dt.datetime.now(regimen.timezone or dt.UTC).date()
         if day < today:
-            click.echo(
+            echo(
                 f"taperplan: warning: --start {day.isoformat()} is in the past (today is "
                 f"{today.isoformat()}): the plan's first steps are dated before today",
                 err=True,
@@ -110,4 +111,4 @@ def plan(
     except TaperplanError as error:
         raise refusal(file, error) from error
     delivery.write(files)
-    click.echo(printed, nl=False)
+    echo(printed, nl=False)

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from taperplan._reading import iso_date, iso_date_shaped
+from taperplan.cli.terminal import echo
 
 
 class IsoDate(click.DateTime):
@@ -59,7 +60,7 @@ class Refused(click.ClickException):
         return self.message
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"taperplan: error: {self.message}", err=True)
+        echo(f"taperplan: error: {self.message}", err=True)
 
 
 class Usage(click.UsageError):
@@ -68,4 +69,4 @@ class Usage(click.UsageError):
     exit_code = 2
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"taperplan: error: {self.message}", err=True)
+        echo(f"taperplan: error: {self.message}", err=True)

@@ -21,6 +21,7 @@ import click
 from taperplan import formats
 from taperplan.cli.delivery import Delivery, delivery_options
 from taperplan.cli.regimen import read_regimen, refusal
+from taperplan.cli.terminal import echo
 from taperplan.cli.types import ISO_DATE, Refused, Usage
 from taperplan.errors import TaperplanError
 from taperplan.model.plan import TaperPlan
@@ -47,7 +48,7 @@ def _deliver(delivery: Delivery, path: str, plan: TaperPlan, visit: dt.date) -> 
     except TaperplanError as error:
         raise refusal(path, error) from error
     delivery.write(files)
-    click.echo(printed, nl=False)
+    echo(printed, nl=False)
 
 
 def _visit_day(what: str) -> Callable[[_F], _F]:
