@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from taperplan import InvalidRegimenError, regimen_from_mapping
+from taperplan import InvalidLogError, InvalidRegimenError, load_log, regimen_from_mapping
 from taperplan._reading import close_to, did_you_mean, iso_date, iso_date_shaped
 
 
@@ -87,3 +88,38 @@ def test_a_regimen_date_in_another_iso_shape_is_refused_with_the_fix() -> None:
     mapping["context"] = {"on_opioids_since": "2021-03-01"}
     regimen = regimen_from_mapping(mapping)
     assert regimen.context.on_opioids_since == dt.date(2021, 3, 1)
+
+
+class TestFreeTextLimits:
+    """Free text that reaches outputs is short, one line and text (issue 15 item 1)."""
+
+    @pytest.mark.parametrize(
+        ("name", "words"),
+        [
+            (["a", "b"], "must be text, not a list"),
+            ("x" * 81, "1 to 80 characters"),
+            ("   ", "1 to 80 characters"),
+            ("tab\there", "control characters"),
+        ],
+    )
+    def test_a_custom_pace_name(self, name: object, words: str) -> None:
+        mapping = {
+            "medication": [
+                {"drug": "oxycodone", "form": "er_tablet", "strength": "20 mg",
+                 "dose": "20 mg", "times": ["08:00", "20:00"]}
+            ],
+            "pace": {"preset": "va-slower", "percent": 5, "name": name},
+        }  # fmt: skip
+        with pytest.raises(InvalidRegimenError) as raised:
+            regimen_from_mapping(mapping)
+        problems = {p.path: p.message for p in raised.value.problems}
+        assert words in problems["pace.name"]
+
+    def test_a_log_note_of_more_than_2000_characters(self, tmp_path: Path) -> None:
+        log = tmp_path / "log.csv"
+        log.write_text(
+            f"date,scale,total,notes\n2027-01-10,cows,5,{'x' * 2001}\n", encoding="utf-8"
+        )
+        with pytest.raises(InvalidLogError) as raised:
+            load_log(log)
+        assert "more than 2000" in str(raised.value)

@@ -133,3 +133,15 @@ def require_date(value: object, name: str) -> dt.date:
         msg = f"{name} must be a datetime.date, not {type_name(value)}{hint}"
         raise InvalidArgumentError(msg)
     return value
+
+
+def text_problem(value: object, limit: int) -> str | None:
+    """What is wrong with ``value`` as a short free text (None: nothing): text of 1 to
+    ``limit`` characters without control characters (it reaches tables and files)."""
+    if not isinstance(value, str):
+        return f"must be text, not {type_name(value)}"
+    if not value.strip() or len(value) > limit:
+        return f"must be text of 1 to {limit} characters, not {len(value)}"
+    if any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 for ch in value):
+        return "must not hold control characters"
+    return None

@@ -31,6 +31,10 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+#: The longest free text of a log row (notes, a pain site): they reach the review's output.
+MAX_TEXT = 2000
+
+
 class EntryReader:
     """Turns raw fields (CSV strings or TOML values) into entries, collecting every problem."""
 
@@ -85,6 +89,13 @@ class EntryReader:
             return None
         if not isinstance(value, str):
             self.problems.wrong_type(where, value, "text", "write it as text")
+            return None
+        if len(value) > MAX_TEXT:
+            self.add(
+                where,
+                f"is {len(value)} characters long, more than {MAX_TEXT}",
+                f"shorten it to at most {MAX_TEXT} characters",
+            )
             return None
         return value.strip()
 

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 import attrs
 
 from taperplan._data import load_data
-from taperplan._reading import Problems, close_to
+from taperplan._reading import Problems, close_to, text_problem
 from taperplan.errors import CatalogueError, InvalidRegimenError, Problem, QuantityError
 from taperplan.units import Quantity, format_decimal
 
@@ -245,6 +245,9 @@ _PACE_KEYS = (
 )
 
 
+MAX_NAME = 80  # the longest name a custom pace may have
+
+
 def pace_from_mapping(table: Mapping[str, Any]) -> Pace:
     """Read a ``[pace]`` table: a preset, a preset with overrides, or a custom pace.
 
@@ -265,6 +268,9 @@ def read_pace(table: Mapping[str, Any], path: str = "pace") -> tuple[Pace | None
     for key in table:
         if key not in _PACE_KEYS:
             problems.add(f"{path}.{key}", "unknown key", f"use one of {', '.join(_PACE_KEYS)}")
+    wrong = None if "name" not in table else text_problem(table["name"], MAX_NAME)
+    if wrong:
+        problems.add(f"{path}.name", wrong, 'a short name, e.g. name = "slow, 5% a month"')
     base: Pace | None = None
     name = table.get("preset")
     if name is not None:
