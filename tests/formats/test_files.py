@@ -14,7 +14,7 @@ import pytest
 from taperplan import TaperplanError
 from taperplan.errors import OutputError, OutputExistsError
 from taperplan.formats import files as io_module
-from taperplan.formats.files import check_output, write_output
+from taperplan.formats.files import check_output, write_output, write_outputs
 
 OLD = b"the old plan\n"
 
@@ -255,11 +255,74 @@ class TestCheckOutput:
         assert names(tmp_path) == ["folder", "old.json"]
 
     @pytest.mark.skipif(os.name != "posix", reason="symbolic links")
-    def test_a_broken_link_counts_as_existing(self, tmp_path: Path) -> None:
-        """A dangling symbolic link is not silently replaced."""
-        (tmp_path / "plan.json").symlink_to(tmp_path / "nowhere")
+    @pytest.mark.parametrize("force", [False, True])
+    def test_a_link_is_never_written_through(self, tmp_path: Path, force: bool) -> None:
+        """A symbolic link (dangling or not) is refused, even with force: the file it
+        points to keeps its content and its mode (issue 15 item 2)."""
+        target = tmp_path / "target.json"
+        target.write_text("old", encoding="utf-8")
+        target.chmod(0o4755)
+        (tmp_path / "plan.json").symlink_to(target)
+        (tmp_path / "dangling.json").symlink_to(tmp_path / "nowhere")
+        for link in ("plan.json", "dangling.json"):
+            with pytest.raises(OutputError, match="symbolic link"):
+                check_output(tmp_path / link, force=force)
+            with pytest.raises(OutputError, match="symbolic link"):
+                write_output(tmp_path / link, "x", force=force)
+            assert (tmp_path / link).is_symlink()
+        assert target.read_text(encoding="utf-8") == "old"
+
+    @pytest.mark.skipif(not os.path.exists("/dev/null"), reason="a device file")
+    def test_a_device_is_never_replaced(self) -> None:
+        with pytest.raises(OutputError, match="not a regular file"):
+            write_output("/dev/null", "x", force=True)
+        assert not Path("/dev/null").is_file()
+
+    @pytest.mark.skipif(os.name != "posix", reason="permission bits")
+    def test_force_drops_the_set_id_bits(self, tmp_path: Path) -> None:
+        path = tmp_path / "plan.json"
+        path.write_text("old", encoding="utf-8")
+        path.chmod(0o6755)
+        write_output(path, "new", force=True)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o755
+
+    def test_a_long_name_gets_a_temporary_name_that_fits(self, tmp_path: Path) -> None:
+        path = tmp_path / ("a" * 250 + ".json")
+        write_output(path, "x")
+        assert path.read_text(encoding="utf-8") == "x"
+        assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+class TestWriteOutputs:
+    """Several files, all or nothing (issue 15 item 2)."""
+
+    def test_one_existing_file_stops_all(self, tmp_path: Path) -> None:
+        (tmp_path / "b.csv").write_text("keep", encoding="utf-8")
         with pytest.raises(OutputExistsError):
-            check_output(tmp_path / "plan.json")
-        with pytest.raises(OutputExistsError):
-            write_output(tmp_path / "plan.json", "x")
-        assert (tmp_path / "plan.json").is_symlink()
+            write_outputs([(str(tmp_path / "a.json"), "a"), (str(tmp_path / "b.csv"), "b")])
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["b.csv"]
+
+    def test_a_failure_while_putting_in_place_removes_the_new_files(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The second file cannot be put in place: the first, new, is removed again, and no
+        temporary file is left."""
+        moved = []
+        real = io_module._move_new
+
+        def failing(temporary: Path, target: Path, name: str) -> None:
+            if moved:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            moved.append(target)
+            real(temporary, target, name)
+
+        monkeypatch.setattr(io_module, "_move_new", failing)
+        files = [(str(tmp_path / n), n) for n in ("a.json", "b.csv", "c.ics")]
+        with pytest.raises(OutputError, match="No space left"):
+            write_outputs(files)
+        assert list(tmp_path.iterdir()) == []
+
+    def test_all_are_written(self, tmp_path: Path) -> None:
+        write_outputs([(str(tmp_path / "a.json"), "a"), (str(tmp_path / "b.png"), b"\x89PNG")])
+        assert (tmp_path / "a.json").read_text(encoding="utf-8") == "a"
+        assert (tmp_path / "b.png").read_bytes() == b"\x89PNG"

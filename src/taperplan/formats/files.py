@@ -13,6 +13,8 @@ import contextlib
 import errno
 import os
 import secrets
+import stat
+from collections.abc import Sequence
 from pathlib import Path
 
 from taperplan.errors import OutputError, OutputExistsError
@@ -65,6 +67,54 @@ def write_output(path: str | os.PathLike[str], data: str | bytes, *, force: bool
     _sync_folder(folder)
 
 
+def write_outputs(files: Sequence[tuple[str, str | bytes]], *, force: bool = False) -> None:
+    """Write several files all or nothing: every target is checked, then every content is
+    written to a temporary file beside its target, and only then are they put in place.
+    A failure before that leaves nothing behind; a failure while putting them in place
+    removes the new files this call made (a file it replaced stays replaced).
+
+    Raises:
+        OutputExistsError, OutputError: as :func:`write_output`, before anything is in place.
+    """
+    for path, _ in files:
+        check_output(path, force=force)
+    made: list[tuple[Path, Path, bool]] = []
+    try:
+        for path, data in files:
+            target = Path(path)
+            payload = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+            existed = os.path.lexists(target)
+            temporary = _write_temporary(
+                target.parent, target.name, payload, str(path), _mode_of(target)
+            )
+            made.append((temporary, target, existed))
+    except BaseException:
+        for temporary, _, _ in made:
+            _remove(temporary)
+        raise
+    placed: list[tuple[Path, bool]] = []
+    try:
+        for temporary, target, existed in made:
+            if force:
+                os.replace(temporary, target)
+            else:
+                _move_new(temporary, target, str(target))
+            placed.append((target, existed))
+    except BaseException as error:
+        for temporary, _, _ in made:
+            _remove(temporary)
+        for target, existed in placed:
+            if not existed:
+                _remove(target)
+        if isinstance(error, OSError) and not isinstance(error, OutputExistsError):
+            raise OutputError(
+                str(made[len(placed)][1]), _why(error), "check the path and the free space"
+            ) from error
+        raise
+    for folder in {target.parent for _, target, _ in made}:
+        _sync_folder(folder)
+
+
 def check_output(path: str | os.PathLike[str], *, force: bool = False) -> None:
     """Refuse ``path`` as :func:`write_output` would, without writing anything.
 
@@ -85,24 +135,52 @@ def check_output(path: str | os.PathLike[str], *, force: bool = False) -> None:
             f"the folder {str(folder)!r} does not exist",
             "create the folder first or choose another path",
         )
+    if target.is_symlink():
+        raise OutputError(
+            name,
+            "is a symbolic link; taperplan never writes through one",
+            "give the path of the file itself, or another name",
+        )
     if target.is_dir():
         raise OutputError(name, "is a folder", "give a file name inside it")
-    if not force and os.path.lexists(target):
+    if not os.path.lexists(target):
+        return
+    if not stat.S_ISREG(target.lstat().st_mode):
+        raise OutputError(
+            name,
+            "is not a regular file (a device, a pipe or a socket); taperplan replaces only files",
+            "give the path of a file",
+        )
+    if not force:
         raise OutputExistsError(name)
 
 
 def _mode_of(target: Path) -> int | None:
-    """The permission bits of an existing file, or None when there is none."""
+    """The read, write and execute bits of an existing regular file (never set-user-ID,
+    set-group-ID or sticky, never a link's target's), or None when there is none."""
     try:
-        return target.stat().st_mode & 0o7777
+        mode = target.lstat().st_mode
     except FileNotFoundError:
         return None
+    return stat.S_IMODE(mode) & 0o777 if stat.S_ISREG(mode) else None
+
+
+def _temporary_name(folder: Path, base: str) -> Path:
+    """``.BASE.RANDOM.tmp`` beside the target, shortened to fit the file system's limit on
+    a name (a 250-character target still gets a temporary name that can be made)."""
+    try:
+        limit = os.pathconf(folder, "PC_NAME_MAX")
+    except (AttributeError, OSError, ValueError):  # pragma: no cover - no pathconf
+        limit = 255
+    token = secrets.token_hex(6)
+    room = max(1, limit - len(f"..{token}.tmp"))
+    return folder / f".{base[:room]}.{token}.tmp"
 
 
 def _write_temporary(folder: Path, base: str, payload: bytes, name: str, mode: int | None) -> Path:
     """A new, fully written and flushed file next to the target."""
     while True:
-        temporary = folder / f".{base}.{secrets.token_hex(6)}.tmp"
+        temporary = _temporary_name(folder, base)
         try:
             descriptor = os.open(temporary, _FLAGS, 0o666)
         except FileExistsError:  # pragma: no cover - 48 random bits
