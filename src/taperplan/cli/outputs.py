@@ -171,9 +171,7 @@ def render_files(
 
 def write_files(files: list[tuple[str, str | bytes]], *, force: bool) -> None:
     """Write every rendered file, each atomically, and all of them or none."""
-    from taperplan.formats.files import write_outputs  # noqa: PLC0415 - only with files
-
-    write_outputs(files, force=force)
+    formats.write_outputs(files, force=force)
 
 
 def _calendar(plan: TaperPlan, options: CalendarOptions) -> bytes:

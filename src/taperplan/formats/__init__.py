@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from taperplan.formats.chart import plan_chart
     from taperplan.formats.csv import plan_to_csv
     from taperplan.formats.fhir import fhir_to_json, plan_to_fhir
-    from taperplan.formats.files import write_output
+    from taperplan.formats.files import write_output, write_outputs
     from taperplan.formats.handout import plan_to_handout
     from taperplan.formats.ics import calendar_warnings, plan_to_ics
     from taperplan.formats.json import (
@@ -43,7 +43,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "taperplan.formats.pdf": ("html_to_pdf",),
     "taperplan.formats.summary": ("plan_to_summary",),
     "taperplan.formats.fhir": ("fhir_to_json", "plan_to_fhir"),
-    "taperplan.formats.files": ("write_output",),
+    "taperplan.formats.files": ("write_output", "write_outputs"),
     "taperplan.formats.handout": ("plan_to_handout",),
     "taperplan.formats.ics": ("calendar_warnings", "plan_to_ics"),
     "taperplan.formats.json": (
@@ -84,4 +84,5 @@ __all__ = [
     "review_to_dict",
     "to_json",
     "write_output",
+    "write_outputs",
 ]
