@@ -150,6 +150,7 @@ def test_listing_the_commands_imports_none_of_them(
         "taperplan._version",
         "taperplan.cli",
         "taperplan.cli.main",
+        "taperplan.cli.terminal",
         "taperplan.errors",
     }
     for heavy in HEAVY:

@@ -171,7 +171,8 @@ def render_files(
 
 def write_files(files: list[tuple[str, str | bytes]], *, force: bool) -> None:
     """Write every rendered file, each atomically, and all of them or none."""
-    formats.write_outputs(files, force=force)
+    if files:
+        formats.write_outputs(files, force=force)
 
 
 def _calendar(plan: TaperPlan, options: CalendarOptions) -> bytes:
