@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from taperplan import InvalidLogError, InvalidRegimenError, load_log, regimen_from_mapping
-from taperplan._reading import close_to, did_you_mean, iso_date, iso_date_shaped
+from taperplan._reading import (
+    ReadRefused,
+    close_to,
+    did_you_mean,
+    iso_date,
+    iso_date_shaped,
+    read_limited,
+)
+from taperplan.cli.main import main
 
 
 @given(st.dates(min_value=dt.date(1000, 1, 1)))
@@ -123,3 +132,49 @@ class TestFreeTextLimits:
         with pytest.raises(InvalidLogError) as raised:
             load_log(log)
         assert "more than 2000" in str(raised.value)
+
+
+class TestReadLimited:
+    """One reader for every file taperplan reads (issue 15 item 3): regular files only,
+    and it stops while reading, whatever ``stat`` says."""
+
+    def test_a_file_within_the_limit(self, tmp_path: Path) -> None:
+        path = tmp_path / "a.toml"
+        path.write_bytes(b"x" * 10)
+        assert read_limited(path, 10) == b"x" * 10
+        with pytest.raises(ReadRefused, match="more than 9 bytes"):
+            read_limited(path, 9)
+
+    @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="a device file")
+    def test_a_device_is_refused_at_once(self) -> None:
+        with pytest.raises(ReadRefused, match="not a regular file"):
+            read_limited("/dev/zero", 1024)
+
+    @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+    def test_a_pipe_without_a_writer_does_not_hang(self, tmp_path: Path) -> None:
+        fifo = tmp_path / "pipe"
+        os.mkfifo(fifo)
+        with pytest.raises(ReadRefused, match="not a regular file"):
+            read_limited(fifo, 1024)
+
+    def test_a_folder_is_refused(self, tmp_path: Path) -> None:
+        with pytest.raises((ReadRefused, OSError)):
+            read_limited(tmp_path, 1024)
+
+    @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="a device file")
+    @pytest.mark.parametrize(
+        "argv",
+        [
+            ["plan", "/dev/zero", "--start", "2027-01-04"],
+            ["pause", "/dev/zero", "--on", "2027-01-10", "--days", "3"],
+            ["batch", "/dev/zero", "--out", "OUT"],
+        ],
+    )
+    def test_the_command_line_exits_2_on_a_device(
+        self, argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        argv = [str(tmp_path / "out") if a == "OUT" else a for a in argv]
+        assert main(argv) == 2
+        out, err = capsys.readouterr()
+        assert out == ""
+        assert "not a regular file" in err

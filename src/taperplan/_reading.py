@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import re
+import stat
 from collections.abc import Iterable, Iterator, Sequence
 
 from taperplan.errors import InvalidArgumentError, Problem
@@ -145,3 +147,37 @@ def text_problem(value: object, limit: int) -> str | None:
     if any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 for ch in value):
         return "must not hold control characters"
     return None
+
+
+class ReadRefused(Exception):  # noqa: N818 - a reason, turned into each reader's own error
+    """A file :func:`read_limited` will not read: ``reason`` says why, for a message."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def read_limited(path: str | os.PathLike[str], limit: int) -> bytes:
+    """The bytes of the regular file ``path``, refusing a device, a pipe or a folder and
+    stopping as soon as more than ``limit`` bytes have been read (a size from ``stat`` can
+    lie: ``/dev/zero`` says 0). A pipe is opened without waiting for a writer.
+
+    Raises:
+        ReadRefused: not a regular file, or more than ``limit`` bytes.
+        OSError: the file cannot be opened or read.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    descriptor = os.open(path, flags)
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise ReadRefused("is not a regular file (a folder, a device or a pipe)")
+        chunks: list[bytes] = []
+        total = 0
+        while chunk := os.read(descriptor, min(1 << 16, limit + 1 - total)):
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:
+                raise ReadRefused(f"is more than {limit} bytes")
+        return b"".join(chunks)
+    finally:
+        os.close(descriptor)

@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from taperplan._reading import iso_date
+from taperplan._reading import ReadRefused, iso_date, read_limited
 from taperplan.batch.items import BatchItem
 from taperplan.errors import BatchInputError, CatalogueError, Problem
 from taperplan.reference.paces import preset
@@ -55,15 +55,9 @@ def load_batch(path: str | os.PathLike[str]) -> list[BatchItem]:
     if source.is_dir():
         return _folder_items(source, name)
     try:
-        size = source.stat().st_size
-        if size > MAX_BATCH_CSV_BYTES:
-            raise _one(
-                name,
-                "",
-                f"file is {size} bytes, more than {MAX_BATCH_CSV_BYTES}",
-                "split the batch",
-            )
-        text = source.read_bytes().decode("utf-8-sig")
+        text = read_limited(source, MAX_BATCH_CSV_BYTES).decode("utf-8-sig")
+    except ReadRefused as refused:
+        raise _one(name, "", refused.reason, "give a batch CSV file, or split the batch") from None
     except OSError as error:
         raise _one(
             name,

@@ -27,9 +27,9 @@ import json
 import os
 from collections.abc import Mapping
 from decimal import Decimal
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from taperplan._reading import ReadRefused, read_limited
 from taperplan.clinical.mme import MMEReport
 from taperplan.errors import InvalidPlanDataError, Problem
 from taperplan.formats._json_text import REWRITE, SCHEMA, decimal_text, floats, to_json
@@ -213,13 +213,21 @@ def load_plan(source: str | os.PathLike[str] | Mapping[str, Any]) -> TaperPlan:
         return plan_from_dict(source)
     name = os.fspath(source)
     try:
-        data = Path(name).read_bytes()
+        data = read_limited(name, MAX_PLAN_BYTES)
+    except ReadRefused as refused:
+        raise InvalidPlanDataError(
+            name, [Problem("", f"{refused.reason}", "give a plan file written by taperplan")]
+        ) from None
     except OSError as error:
         raise InvalidPlanDataError(
             name,
             [Problem("", f"cannot read the file ({error.strerror or error})", "check the path")],
         ) from None
     return plan_from_json(data, source=name)
+
+
+#: The largest plan file :func:`load_plan` reads (a plan of 400 steps is well under it).
+MAX_PLAN_BYTES = 32 * 1024 * 1024
 
 
 def _unreadable(source: str, reason: str) -> InvalidPlanDataError:

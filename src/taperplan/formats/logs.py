@@ -24,6 +24,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
+from taperplan._reading import ReadRefused, read_limited
 from taperplan.errors import InvalidLogError, Problem
 from taperplan.formats._log_fields import EntryReader, suggest
 from taperplan.reviewing.log import (
@@ -47,6 +48,10 @@ LOG_COLUMNS: tuple[str, ...] = (
     "notes",
 )
 _TOML_KEYS = (*LOG_COLUMNS, "items")
+
+
+#: The largest symptom log :func:`load_log` reads (years of daily rows fit in it).
+MAX_LOG_BYTES = 4 * 1024 * 1024
 
 
 def _decode(data: bytes, source: str) -> str:
@@ -234,7 +239,12 @@ def load_log(path: str | Path) -> SymptomLog:
             ],
         )
     try:
-        data = Path(path).read_bytes()
+        data = read_limited(path, MAX_LOG_BYTES)
+    except ReadRefused as refused:
+        raise InvalidLogError(
+            source,
+            [Problem("", refused.reason, f"a log is a file of at most {MAX_LOG_BYTES} bytes")],
+        ) from None
     except OSError as error:
         raise InvalidLogError(
             source, [Problem("", f"cannot read the file ({error.strerror})", "check the path")]

@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from taperplan._data import load_data
-from taperplan._reading import Problems, did_you_mean, iso_date, type_name, unknown_key_fix
+from taperplan._reading import (
+    Problems,
+    ReadRefused,
+    did_you_mean,
+    iso_date,
+    read_limited,
+    type_name,
+    unknown_key_fix,
+)
 from taperplan.errors import (
     InvalidRegimenError,
     RegimenFileError,
@@ -59,12 +67,11 @@ def load_regimen(
     path = Path(source)
     name = str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise RegimenFileError(
-                name, f"file is {size} bytes; a regimen file is at most {MAX_FILE_BYTES}"
-            )
-        data = path.read_bytes()
+        data = read_limited(path, MAX_FILE_BYTES)
+    except ReadRefused as refused:
+        raise RegimenFileError(
+            name, f"{refused.reason}; a regimen file is a file of at most {MAX_FILE_BYTES} bytes"
+        ) from None
     except OSError as error:
         raise RegimenFileError(name, f"cannot read the file ({error.strerror or error})") from None
     return parse_regimen(data, today=today, source=name)
