@@ -21,6 +21,8 @@ from taperplan._reading import (
 )
 from taperplan.cli.main import main
 
+SAMPLE = str(Path(__file__).parents[1] / "src" / "taperplan" / "data" / "sample-regimen.toml")
+
 
 @given(st.dates(min_value=dt.date(1000, 1, 1)))
 def test_every_day_written_yyyy_mm_dd_reads_back(day: dt.date) -> None:
@@ -178,3 +180,42 @@ class TestReadLimited:
         out, err = capsys.readouterr()
         assert out == ""
         assert "not a regular file" in err
+
+
+class TestNoInternalErrorForBadInput:
+    """Bad input exits 2 with a message, never 1 ("internal error", issue 15 item 3)."""
+
+    @pytest.mark.parametrize("start", ["0001-01-01", "9999-12-01"])
+    def test_a_start_far_from_now(self, start: str, capsys: pytest.CaptureFixture[str]) -> None:
+        assert main(["plan", SAMPLE, "--start", start]) == 2
+        out, err = capsys.readouterr()
+        assert out == ""
+        assert "outside the dates taperplan plans for" in err
+
+    def test_a_superscript_digit_is_no_pain_score(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        plan = tmp_path / "plan.json"
+        assert main(["plan", SAMPLE, "--start", "2027-01-04", "--json", str(plan)]) == 0
+        log = tmp_path / "log.csv"
+        log.write_text("date,scale,total,pain\n2027-01-10,cows,5,²\n", encoding="utf-8")
+        capsys.readouterr()
+        assert main(["review", str(plan), str(log)]) == 2
+        assert "is not a whole number" in capsys.readouterr().err
+
+    def test_a_nul_in_a_batch_path_fails_that_patient_only(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        batch = tmp_path / "batch.csv"
+        batch.write_text("id,regimen\np1,a\x00b.toml\n", encoding="utf-8")
+        out = tmp_path / "out"
+        assert main(["batch", str(batch), "--out", str(out), "--start", "2027-01-04"]) == 0
+        assert "NUL character" in (out / "summary.csv").read_text(encoding="utf-8")
+
+    def test_batch_out_under_a_file(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        (tmp_path / "afile").write_text("x", encoding="utf-8")
+        folder = str(Path(__file__).parent / "data" / "clinic")
+        assert main(["batch", folder, "--out", str(tmp_path / "afile" / "sub")]) == 2
+        assert "cannot be a folder" in capsys.readouterr().err

@@ -167,7 +167,10 @@ def read_limited(path: str | os.PathLike[str], limit: int) -> bytes:
         OSError: the file cannot be opened or read.
     """
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-    descriptor = os.open(path, flags)
+    try:
+        descriptor = os.open(path, flags)
+    except ValueError:  # a NUL in the name: no file can have it
+        raise ReadRefused("has a NUL character in its name") from None
     try:
         if not stat.S_ISREG(os.fstat(descriptor).st_mode):
             raise ReadRefused("is not a regular file (a folder, a device or a pipe)")

@@ -266,6 +266,9 @@ def batch(
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise Refused(f"--out: {out} is a file; give a folder")
+    above = next((p for p in folder.parents if p.exists()), None)
+    if above is not None and not above.is_dir():
+        raise Refused(f"--out: {above} is a file, so {out} cannot be a folder; give a folder")
     targets = _targets(folder, items)
     if Path(source).resolve() in {target.resolve() for target in targets}:
         raise Refused(

@@ -63,7 +63,7 @@ class EntryReader:
         number: int | None = None
         if isinstance(value, int) and not isinstance(value, bool):
             number = value
-        elif isinstance(value, str) and value.strip().isdigit():
+        elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
             number = int(value.strip())
         if number is None or not low <= number <= high:
             self.add(
@@ -141,7 +141,7 @@ class EntryReader:
         for item, raw in given.items():
             if isinstance(raw, int) and not isinstance(raw, bool):
                 answers[item] = raw
-            elif isinstance(raw, str) and raw.strip().isdigit():
+            elif isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
                 answers[item] = int(raw.strip())
             else:
                 known = [i.key for i in found.items]

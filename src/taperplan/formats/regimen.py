@@ -70,7 +70,8 @@ def load_regimen(
         data = read_limited(path, MAX_FILE_BYTES)
     except ReadRefused as refused:
         raise RegimenFileError(
-            name, f"{refused.reason}; a regimen file is a file of at most {MAX_FILE_BYTES} bytes"
+            name,
+            f"{refused.reason} (a regimen is a TOML text file of at most {MAX_FILE_BYTES} bytes)",
         ) from None
     except OSError as error:
         raise RegimenFileError(name, f"cannot read the file ({error.strerror or error})") from None

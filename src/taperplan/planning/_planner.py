@@ -24,7 +24,7 @@ from taperplan._reading import require_date
 from taperplan.clinical.adjuncts import suggest_adjuncts
 from taperplan.clinical.mme import resolve_factor_set
 from taperplan.clinical.safety import oud_refusal_reason
-from taperplan.errors import RefusedError
+from taperplan.errors import PlanningError, RefusedError
 from taperplan.model.plan import TaperPlan, total_mme
 from taperplan.model.regimen import Regimen
 from taperplan.planning._build import build_steps
@@ -117,6 +117,12 @@ def plan_id(regimen: Regimen, start: dt.date, pace: Pace, order: str, factor_set
     return f"tp-{digest[:12]}"
 
 
+#: The first and last start dates taperplan plans for: a plan's steps, windows and
+#: check-ins run years past its start, and Python's dates end in 9999.
+FIRST_START = dt.date(1900, 1, 1)
+LAST_START = dt.date(2500, 12, 31)
+
+
 def _default_order(regimen: Regimen) -> TaperOrder | tuple[str, ...]:
     """Long-acting first, unless an as-needed medication is to be stopped first: then its
     drug first, the others after in the regimen's order."""
@@ -174,6 +180,12 @@ def plan_taper(
         NotApplicableError: the factor set cannot convert a dose.
     """
     start = require_date(start, "start")
+    if not FIRST_START <= start <= LAST_START:
+        msg = (
+            f"start {start.isoformat()} is outside the dates taperplan plans for "
+            f"({FIRST_START.isoformat()} to {LAST_START.isoformat()})"
+        )
+        raise PlanningError(msg)
     order = taper_order(
         _default_order(regimen) if order is None else order, [m.drug for m in regimen.medications]
     )
