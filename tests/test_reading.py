@@ -219,3 +219,31 @@ class TestNoInternalErrorForBadInput:
         folder = str(Path(__file__).parent / "data" / "clinic")
         assert main(["batch", folder, "--out", str(tmp_path / "afile" / "sub")]) == 2
         assert "cannot be a folder" in capsys.readouterr().err
+
+
+class TestListLimits:
+    """Every list in a regimen and every log has a limit (issue 15 item 3), so the
+    planner's work stays bounded: 4,000 available strengths are refused at once."""
+
+    def test_a_long_available_list_is_refused_at_once(self) -> None:
+        available = [f"{n} mg" for n in range(1, 4001)]
+        entry = {
+            "drug": "oxycodone",
+            "form": "ir_tablet",
+            "strength": "5 mg",
+            "dose": "5 mg",
+            "times": ["08:00"],
+            "available": available,
+        }
+        with pytest.raises(InvalidRegimenError) as raised:
+            regimen_from_mapping({"medication": [entry]})
+        (problem,) = raised.value.problems
+        assert problem.path == "medication[0].available"
+        assert "4000 items, more than 20" in problem.message
+
+    def test_a_log_of_too_many_rows(self, tmp_path: Path) -> None:
+        rows = "".join(f"2027-01-{1 + n % 28:02},cows,5\n" for n in range(3701))
+        log = tmp_path / "log.csv"
+        log.write_text("date,scale,total\n" + rows, encoding="utf-8")
+        with pytest.raises(InvalidLogError, match="more than 3700 rows"):
+            load_log(log)

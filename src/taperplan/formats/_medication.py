@@ -10,6 +10,7 @@ from typing import Any
 from taperplan._reading import type_name, unknown_key_fix
 from taperplan.errors import CatalogueError, QuantityError
 from taperplan.formats._amounts import AmountReader
+from taperplan.formats._as_needed import read_as_needed
 from taperplan.model.regimen import Administration, AsNeeded, Medication
 from taperplan.reference.notices import notice
 from taperplan.reference.products import Combination, Form, Product, catalogue
@@ -35,6 +36,11 @@ MED_KEYS = (
 )
 
 
+#: The longest list each key of a medication may hold (a plan's work grows with them;
+#: real products have at most 8 strengths, and a day at most a dose an hour or two).
+MAX_ITEMS = {"strength": 12, "available": 20, "times": 12, "doses": 12}
+
+
 class MedicationReader(AmountReader):
     """Reads ``[[medication]]`` tables (see :class:`AmountReader` for the amounts)."""
 
@@ -47,6 +53,17 @@ class MedicationReader(AmountReader):
         for key in entry:
             if key not in MED_KEYS:
                 self.add(f"{path}.{key}", "unknown key", unknown_key_fix(str(key), MED_KEYS))
+        too_long = [
+            (key, len(value), most)
+            for key, most in MAX_ITEMS.items()
+            if isinstance(value := entry.get(key), list) and len(value) > most
+        ]
+        for key, count, most in too_long:
+            self.add(
+                f"{path}.{key}", f"lists {count} items, more than {most}", f"list at most {most}"
+            )
+        if too_long:
+            return None
         product = self.product(path, entry, index)
         form = product.form if product else self.form(path, entry.get("form"))
         strengths = self.strengths(path, entry.get("strength"), form, product, index)
@@ -141,62 +158,7 @@ class MedicationReader(AmountReader):
         self, path: str, entry: Mapping[str, Any], times: Sequence[object] | None
     ) -> AsNeeded | None:
         """``as_needed = true`` with ``max_doses_per_day`` (and ``as_needed_plan``)."""
-        flag = entry.get("as_needed", False)
-        most = entry.get("max_doses_per_day")
-        plan = entry.get("as_needed_plan", "schedule")
-        if not isinstance(flag, bool):
-            self.add(
-                f"{path}.as_needed",
-                f"must be true or false, not {type_name(flag)}",
-                "as_needed = true",
-            )
-            return None
-        if not flag:
-            for key in ("max_doses_per_day", "as_needed_plan"):
-                if key in entry:
-                    self.add(
-                        f"{path}.{key}",
-                        "applies only with as_needed = true",
-                        "add as_needed = true, or remove it",
-                    )
-            return None
-        if isinstance(most, bool) or not isinstance(most, int) or most < 1:
-            fix = "the most doses a day the prescription allows, e.g. max_doses_per_day = 4"
-            self.add(
-                f"{path}.max_doses_per_day",
-                "missing" if most is None else f"must be a whole number from 1, not {most!r}",
-                fix,
-            )
-            return None
-        if plan not in ("schedule", "stop-first"):
-            self.add(
-                f"{path}.as_needed_plan",
-                f"{plan!r} is not a way to plan as-needed doses",
-                '"schedule" (the default: scheduled doses) or "stop-first"',
-            )
-            return None
-        if "doses" in entry:
-            self.add(
-                f"{path}.doses",
-                "an as-needed medication has one dose",
-                'use dose = "5 mg" with as_needed = true',
-            )
-            return None
-        if entry.get("every_days", 1) != 1:
-            self.add(
-                f"{path}.every_days",
-                "an as-needed medication is taken on any day",
-                "remove every_days",
-            )
-            return None
-        if times is not None and len(times) > most:
-            self.add(
-                f"{path}.times",
-                f"{len(times)} times are more than max_doses_per_day ({most})",
-                "one time for each scheduled dose, at most the maximum",
-            )
-            return None
-        return AsNeeded(max_doses_per_day=most, plan=plan)
+        return read_as_needed(self.add, path, entry, times)
 
     @staticmethod
     def split_rule(product: Product) -> str:

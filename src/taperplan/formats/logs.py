@@ -52,6 +52,8 @@ _TOML_KEYS = (*LOG_COLUMNS, "items")
 
 #: The largest symptom log :func:`load_log` reads (years of daily rows fit in it).
 MAX_LOG_BYTES = 4 * 1024 * 1024
+#: The most rows (entries) a symptom log may have: ten years of daily rows.
+MAX_LOG_ROWS = 3700
 
 
 def _decode(data: bytes, source: str) -> str:
@@ -125,6 +127,13 @@ def parse_log_csv(text: str, *, source: str = "log.csv") -> SymptomLog:
         number = reader.line_num
         if not any(cell.strip() for cell in row):
             continue
+        if len(entries) >= MAX_LOG_ROWS:
+            entries_reader.add(
+                f"row {number}",
+                f"more than {MAX_LOG_ROWS} rows",
+                "review a shorter period, or split the log",
+            )
+            break
         if len(row) > len(header):
             entries_reader.add(
                 f"row {number}",
@@ -179,6 +188,17 @@ def parse_log_toml(text: str, *, source: str = "log.toml") -> SymptomLog:
         if key != "entry"
     ]
     raw_entries = data.get("entry", [])
+    if isinstance(raw_entries, list) and len(raw_entries) > MAX_LOG_ROWS:
+        raise InvalidLogError(
+            source,
+            [
+                Problem(
+                    "entry",
+                    f"{len(raw_entries)} entries, more than {MAX_LOG_ROWS}",
+                    "review a shorter period, or split the log",
+                )
+            ],
+        )
     if not isinstance(raw_entries, list):
         problems.append(
             Problem("entry", "must be a list of tables", "write each entry as [[entry]]")
