@@ -18,7 +18,6 @@ from taperplan.clinical.mme import regimen_mme
 from taperplan.clinical.safety import safety_codes
 from taperplan.model.advice import Adjunct
 from taperplan.model.plan import MedicationDose, Step, StepKind, TaperPlan
-from taperplan.model.regimen import Regimen
 from taperplan.reference.dispense import UnitCount, count_number
 from taperplan.reference.products import Form
 from taperplan.reference.wording import category_heading, chart_words, product_words
@@ -62,16 +61,16 @@ def plain_console(out: io.StringIO, width: int) -> Console:
     )
 
 
-def _doses(parts: tuple[MedicationDose, ...], regimen: Regimen | None = None) -> str:
-    """The doses of ``parts``; with ``regimen`` (the baseline), as-needed medications say so."""
+def _doses(parts: tuple[MedicationDose, ...], plan: TaperPlan | None = None) -> str:
+    """The doses of ``parts``; with ``plan`` (for its baseline), as-needed medications say so."""
     lines = []
-    medications = () if regimen is None else regimen.medications
     for part in parts:
         if not part.doses:
             continue
         patch = part.form is Form.PATCH
         change = f", change every {part.doses[0].every_days} days" if patch else ""
-        if part.index < len(medications) and (prn := medications[part.index].as_needed):
+        medication = None if plan is None else plan.medication_of(part.index)
+        if medication is not None and (prn := medication.as_needed):
             change += f", as needed up to {prn.max_doses_per_day} a day, planned as scheduled"
         lines.append(f"{product_words(part.product, 'table')}{change}:")
         for dose in part.doses:
@@ -161,7 +160,7 @@ def render_plan(plan: TaperPlan, *, width: int = 80, details: bool = False) -> s
         f"Now: {_num(plan.baseline_total_mme_per_day)} MME/day{_as_needed_total(plan)}",
     ):
         console.print(wrapped(line, width, "", "  "))
-    console.print(f"{_doses(plan.baseline, plan.regimen)}\n")
+    console.print(f"{_doses(plan.baseline, plan)}\n")
     table = Table(show_lines=True)
     table.add_column("step", overflow="fold", width=5)
     table.add_column("dates", no_wrap=True, width=14)

@@ -150,8 +150,8 @@ def handout_values(
 
 def _as_needed(plan: TaperPlan, index: int) -> int | None:
     """The most doses a day of an as-needed medication of the regimen, else None."""
-    medications = plan.regimen.medications
-    prn = medications[index].as_needed if index < len(medications) else None
+    medication = plan.medication_of(index)
+    prn = None if medication is None else medication.as_needed
     return None if prn is None else prn.max_doses_per_day
 
 

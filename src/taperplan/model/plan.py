@@ -19,11 +19,11 @@ import attrs
 
 from taperplan.errors import PlanningError
 from taperplan.model.advice import Adjunct, WithdrawalWindow
-from taperplan.model.regimen import OfProduct, Regimen
+from taperplan.model.regimen import Medication, OfProduct, Regimen
 from taperplan.reference.dispense import UnitCount
 from taperplan.reference.notices import Notice
 from taperplan.reference.paces import Pace
-from taperplan.reference.products import Product, WithdrawalProfile
+from taperplan.reference.products import Combination, Product, WithdrawalProfile
 from taperplan.units import Quantity, normalised
 
 
@@ -257,6 +257,18 @@ class TaperPlan(DatedSteps):
     warnings: tuple[Notice, ...]
     adjuncts: tuple[Adjunct, ...] = ()
     substitutes: tuple[Substitute, ...] = ()
+
+    def medication_of(self, index: int) -> Medication | None:
+        """The regimen's medication ``index``; None for a product the plan adds."""
+        medications = self.regimen.medications
+        return medications[index] if index < len(medications) else None
+
+    def combination_of(self, part: MedicationDose) -> Combination | None:
+        """The second ingredient of ``part``'s tablets: the regimen's stated combination
+        for one of its own medications, else the product's (a substitute the plan adds)."""
+        medication = self.medication_of(part.index)
+        stated = None if medication is None else medication.combination
+        return stated or part.product.combination
 
     def step_on(self, day: dt.date) -> Step:
         """The step in effect on ``day``.

@@ -135,13 +135,11 @@ def _acetaminophen(plan: TaperPlan) -> list[Notice]:
     than the maximum (lower strengths of a combination tablet carry the same acetaminophen
     each, so a cut can need more tablets and more acetaminophen)."""
     limit = catalogue().acetaminophen_max_daily.amount
-    medications = plan.regimen.medications
     over: list[tuple[int, Decimal]] = []
     for step in plan.steps:
         total = Decimal(0)
         for part in step.medications:
-            stated = medications[part.index].combination if part.index < len(medications) else None
-            combination = stated or part.product.combination
+            combination = plan.combination_of(part)
             if combination is None:
                 continue
             for dose in part.doses:

@@ -183,19 +183,21 @@ def _items(
 ) -> tuple[FillItem, ...]:
     taken = _taken(plan, start, end)
     parts = _parts_by_key(plan, start, end)
+    # What each instalment's days take, worked out once for every strength.
     windows = (
-        [(start, end)] if dispense_every is None else list(_windows(start, end, dispense_every))
+        []
+        if dispense_every is None
+        else [(lo, hi, _taken(plan, lo, hi)) for lo, hi in _windows(start, end, dispense_every)]
     )
     items = []
     for key in sorted(taken, key=lambda k: (k[0], k[1].amount)):
         part, label = parts[key]
         instalments = []
-        if dispense_every is not None:
-            for lo, hi in windows:
-                amount = _taken(plan, lo, hi).get(key, Decimal(0))
-                if amount:
-                    whole = amount.to_integral_value(rounding=ROUND_CEILING)
-                    instalments.append(Instalment(lo, hi, taken=amount, quantity=whole))
+        for lo, hi, taken_then in windows:
+            amount = taken_then.get(key, Decimal(0))
+            if amount:
+                whole = amount.to_integral_value(rounding=ROUND_CEILING)
+                instalments.append(Instalment(lo, hi, taken=amount, quantity=whole))
         # Instalments are whole units each; cartons are rounded once, for the whole fill
         # (the pharmacy keeps the carton and hands out its patches).
         quantity = (
@@ -208,7 +210,7 @@ def _items(
                 index=key[0],
                 product=part.product,
                 strength=key[1],
-                strength_text=_with_combination(plan, key[0], part, label),
+                strength_text=_with_combination(plan, part, label),
                 taken=taken[key],
                 quantity=quantity,
                 directions=_directions(plan, start, end, key),
@@ -218,13 +220,9 @@ def _items(
     return tuple(items)
 
 
-def _with_combination(plan: TaperPlan, index: int, part: MedicationDose, label: str) -> str:
-    """``10 mg/325 mg`` for a combination tablet (the medication's stated combination, else
-    the product's): a prescription names both ingredients' amounts."""
-    medications = plan.regimen.medications
-    combination = (
-        medications[index].combination if index < len(medications) else None
-    ) or part.product.combination
+def _with_combination(plan: TaperPlan, part: MedicationDose, label: str) -> str:
+    """``10 mg/325 mg`` for a combination tablet: a prescription names both amounts."""
+    combination = plan.combination_of(part)
     return label if combination is None else f"{label}/{combination.amount}"
 
 
