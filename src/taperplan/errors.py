@@ -315,6 +315,14 @@ class BatchInputError(TaperplanError, ValueError):
         super().__init__(problems_message(source, self.problems))
 
 
+class ClusterError(TaperplanError, OSError):
+    """A batch cannot run on the Dask cluster it was given.
+
+    Fix: as the message says: install ``dask[distributed]``, or give the
+    address of a running scheduler (``tcp://host:8786``).
+    """
+
+
 # --- exports -----------------------------------------------------------------
 
 

@@ -38,6 +38,7 @@ from taperplan.batch import (
     plan_one,
     summary_row,
 )
+from taperplan.batch.manifest import MANIFEST_FILE
 from taperplan.cli import batch as _cli_batch
 from taperplan.cli.batch import COLUMNS, batch
 from taperplan.cli.main import cli, main
@@ -113,8 +114,13 @@ def regimen_folder(tmp_path: Path, count: int = 12, bad: dict[int, str] | None =
 
 
 def listing(folder: Path) -> dict[str, bytes]:
-    """Every file of ``folder`` by name, with its bytes."""
-    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+    """Every file of ``folder`` by name, with its bytes, but the batch's manifest (its
+    bookkeeping, which records the run's own order)."""
+    return {
+        path.name: path.read_bytes()
+        for path in sorted(folder.iterdir())
+        if path.name != MANIFEST_FILE
+    }
 
 
 def summary(folder: Path) -> list[dict[str, str]]:

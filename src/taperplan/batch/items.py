@@ -5,14 +5,21 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import pickle
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import attrs
 
+from taperplan._reading import ReadRefused, read_limited
 from taperplan.errors import TaperplanError
-from taperplan.formats.regimen import load_regimen, regimen_from_mapping
+from taperplan.formats.regimen import (
+    MAX_FILE_BYTES,
+    load_regimen,
+    parse_regimen,
+    regimen_from_mapping,
+)
 from taperplan.model.regimen import Regimen
 from taperplan.planning import plan_taper
 
@@ -44,6 +51,9 @@ class BatchItem:
         start: the day of the first cut for this entry; None: the batch's.
         pace: a pace preset name for this entry; None: the batch's pace, else
             the regimen's ``[pace]``, else the default for its context.
+        content: the bytes of the regimen file at ``source``, read ahead
+            (:func:`with_content`), so the worker that plans the entry needs
+            no access to the file (a cluster); messages still name the path.
     """
 
     key: str = attrs.field(validator=attrs.validators.instance_of(str))
@@ -54,6 +64,40 @@ class BatchItem:
     pace: str | None = attrs.field(
         default=None, validator=attrs.validators.optional(attrs.validators.instance_of(str))
     )
+    content: bytes | None = attrs.field(
+        default=None,
+        validator=attrs.validators.optional(attrs.validators.instance_of(bytes)),
+        repr=False,
+    )
+
+
+def with_content(item: BatchItem) -> BatchItem:
+    """``item`` with its regimen file's bytes read in, when its source is a path.
+
+    A file that cannot be read is left to the worker, whose error names it
+    exactly as planning from the path would.
+    """
+    if not isinstance(item.source, str) or item.content is not None:
+        return item
+    try:
+        content = read_limited(Path(item.source), MAX_FILE_BYTES)
+    except (ReadRefused, OSError):
+        return item
+    return attrs.evolve(item, content=content)
+
+
+def _unpacked(value: object) -> object:
+    return pickle.loads(value) if isinstance(value, bytes) else value  # noqa: S301 - our own bytes
+
+
+def _plan_repr(value: object) -> str:
+    return "<plan, packed>" if isinstance(value, bytes) else repr(value)
+
+
+def _same_plan(one: object, other: object) -> bool:
+    """Whether two results' plans are equal, packed or not (packed bytes can differ for
+    equal plans: pickle shares objects that are shared in memory)."""
+    return _unpacked(one) == _unpacked(other)
 
 
 @attrs.frozen
@@ -64,19 +108,49 @@ class BatchResult:
     exception's class name (``PlanningError``, ``InvalidRegimenError``, ...);
     ``internal`` is true when it is not a :class:`~taperplan.TaperplanError`,
     that is a bug in taperplan to report.
+
+    A result sent from a worker process carries its plan as pickled bytes,
+    unpacked on the first read of :attr:`plan`: the process that gathers a
+    batch does not spend its time rebuilding plans nobody reads yet.
     """
 
     key: str
     start: dt.date
-    plan: TaperPlan | None = None
+    _plan: TaperPlan | bytes | None = attrs.field(
+        default=None,
+        alias="plan",
+        eq=attrs.cmp_using(eq=_same_plan, require_same_type=False),
+        # Equal results hash alike: the plan is left out of the hash, not out of ==.
+        hash=False,
+        repr=_plan_repr,
+    )
     error: str | None = None
     error_type: str | None = None
     internal: bool = False
 
     @property
+    def plan(self) -> TaperPlan | None:
+        """The plan, or None when the entry could not be planned."""
+        value = self._plan
+        if isinstance(value, bytes):
+            value = pickle.loads(value)  # noqa: S301 - pickled by BatchResult itself
+            object.__setattr__(self, "_plan", value)
+        return value
+
+    @property
     def ok(self) -> bool:
         """Whether the entry was planned."""
-        return self.plan is not None
+        return self._plan is not None
+
+    def __getstate__(self) -> dict[str, object]:
+        state = {field.name: getattr(self, field.name) for field in attrs.fields(type(self))}
+        if state["_plan"] is not None and not isinstance(state["_plan"], bytes):
+            state["_plan"] = pickle.dumps(state["_plan"], protocol=pickle.HIGHEST_PROTOCOL)
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
 
 
 def batch_items(regimens: Iterable[BatchItem | RegimenSource]) -> list[BatchItem]:
@@ -104,6 +178,8 @@ def _regimen_of(item: BatchItem, today: dt.date | None) -> Regimen:
         return source
     if isinstance(source, Mapping):
         return regimen_from_mapping(source, today=today, source=item.key)
+    if item.content is not None:
+        return parse_regimen(item.content, today=today, source=str(Path(source)))
     return load_regimen(source, today=today)
 
 

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import os
+import signal
+import sys
+import threading
+import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
@@ -19,6 +25,10 @@ _R = TypeVar("_R")
 # the pool stays balanced and the progress bar moves.
 _MAX_CHUNK = 64
 _CHUNKS_PER_WORKER = 8
+#: prctl's option to be sent a signal when the parent process dies (Linux).
+_PR_SET_PDEATHSIG = 1
+#: How often a worker checks that its parent is alive where the kernel does not tell it.
+_WATCH_SECONDS = 0.5
 
 
 def default_jobs() -> int:
@@ -35,52 +45,127 @@ def iter_ordered(
 ) -> Iterator[_R]:
     """``worker(item)`` for each item, on ``jobs`` processes, yielded in input order.
 
-    ``jobs=1`` (or a single item) runs in this process. Otherwise the work is
-    sent in chunks to a pool of freshly started (``spawn``) processes, so the
-    results are the same on every platform and never depend on state
-    inherited from this process; ``worker`` must be a top-level function (or a
+    ``jobs=1`` (or a single item) runs in this process. Otherwise this process
+    and ``jobs - 1`` freshly started (``spawn``) worker processes take chunks
+    of the items in turn: this process plans too, so two jobs keep two cores
+    busy and only the workers' share of the results is pickled. The results
+    are the same on every platform and never depend on state inherited from
+    this process; ``worker`` must be a top-level function (or a
     :func:`functools.partial` of one) and the items and results must pickle.
-    Results are yielded as they arrive, so a caller can write each one out
-    without holding the whole batch in memory.
+    Results are yielded in input order as soon as they are ready, so a caller
+    can write each one out without holding the whole batch in memory. The
+    workers end when this process ends, however it ends (even by SIGKILL).
 
     Args:
         worker: the function to apply.
         items: the inputs.
-        jobs: worker processes; None: every core.
+        jobs: processes planning, this one included; None: every core.
         chunksize: items per task; None: chosen from the batch size.
 
     Raises:
         ValueError: ``jobs`` or ``chunksize`` is less than 1 (at once, not on
             the first result).
     """
+    jobs, size = _shape(len(items), jobs, chunksize)
+    if jobs <= 1:
+        return map(worker, items)
+    return _shared(worker, items, jobs, size)
+
+
+def _shape(count: int, jobs: int | None, chunksize: int | None) -> tuple[int, int]:
+    """The number of processes and the chunk size for ``count`` items."""
     jobs = default_jobs() if jobs is None else jobs
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, not {jobs}")
     if chunksize is not None and chunksize < 1:
         raise ValueError(f"chunksize must be at least 1, not {chunksize}")
-    jobs = min(jobs, len(items))
-    if jobs <= 1:
-        return map(worker, items)
-    size = chunksize or max(1, min(_MAX_CHUNK, len(items) // (jobs * _CHUNKS_PER_WORKER)))
-    return _pooled(worker, items, jobs, size)
+    jobs = min(jobs, count)
+    size = chunksize or max(1, min(_MAX_CHUNK, count // (max(jobs, 1) * _CHUNKS_PER_WORKER)))
+    return jobs, size
 
 
-def _pooled(
+def chunk_starts(count: int, chunksize: int) -> range:
+    """Where each chunk of ``count`` items begins."""
+    return range(0, count, chunksize)
+
+
+def run_chunk(worker: Callable[[_T], _R], chunk: Sequence[_T]) -> list[_R]:
+    """``worker`` over one chunk of items: the task a worker process or cluster runs."""
+    return [worker(item) for item in chunk]
+
+
+def _shared(
     worker: Callable[[_T], _R], items: Sequence[_T], jobs: int, chunksize: int
 ) -> Iterator[_R]:
     import multiprocessing  # noqa: PLC0415 - only for a pool
-    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415 - only for a pool
+    from concurrent.futures import (  # noqa: PLC0415 - only for a pool
+        FIRST_COMPLETED,
+        Future,
+        ProcessPoolExecutor,
+        wait,
+    )
 
+    chunks = deque(chunk_starts(len(items), chunksize))
     # spawn, not fork: a forked child inherits this process's threads and
     # locks, and spawn is what macOS and Windows use anyway.
-    context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+    pool = ProcessPoolExecutor(
+        max_workers=jobs - 1,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=watch_parent,
+        initargs=(os.getpid(),),
+    )
+    # Two chunks in hand per worker: one being planned, one ready to start.
+    in_flight = 2 * (jobs - 1)
+    pending: dict[Future[list[_R]], int] = {}
+    ready: dict[int, list[_R]] = {}
+    turn = 0
     try:
-        yield from pool.map(worker, items, chunksize=chunksize)
+        while chunks or pending:
+            while chunks and len(pending) < in_flight:
+                first = chunks.popleft()
+                task = pool.submit(run_chunk, worker, items[first : first + chunksize])
+                pending[task] = first
+            if chunks:
+                # This process plans the next chunk itself meanwhile.
+                first = chunks.popleft()
+                ready[first] = run_chunk(worker, items[first : first + chunksize])
+            elif turn not in ready:
+                wait(pending, return_when=FIRST_COMPLETED)
+            for task in [task for task in pending if task.done()]:
+                ready[pending.pop(task)] = task.result()
+            while turn in ready:
+                yield from ready.pop(turn)
+                turn += chunksize
     finally:
         # A caller that stops early (an error while writing) must not wait
         # for the rest of the batch to be planned.
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def watch_parent(parent: int) -> None:
+    """End this worker process as soon as ``parent`` is gone (a pool's initializer).
+
+    A worker blocked on its task queue would otherwise outlive a parent killed
+    with SIGKILL, for ever. On Linux the kernel sends SIGKILL when the parent
+    dies (``PR_SET_PDEATHSIG``); everywhere a daemon thread checks the parent
+    twice a second.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes  # noqa: PLC0415 - only in a worker
+
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(1)
+    thread = threading.Thread(target=_watch, args=(parent,), name="watch-parent", daemon=True)
+    thread.start()
+
+
+def _watch(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(_WATCH_SECONDS)
+    os._exit(1)
 
 
 def plan_many(
@@ -108,8 +193,8 @@ def plan_many(
             gives none; None: each regimen's ``[pace]`` or the default.
         today: the current date, to refuse an ``on_opioids_since`` in the
             future; taperplan never reads the clock itself.
-        jobs: worker processes; None: every core (``os.cpu_count()``); 1: in
-            this process.
+        jobs: processes planning, this one included; None: every core
+            (``os.cpu_count()``); 1: only this process.
         chunksize: items sent to a worker at a time; None: chosen for the
             batch.
         progress: called with 1 as each result arrives (e.g. a progress

@@ -21,93 +21,57 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import attrs
 import click
 
 from taperplan._statement import SAFETY
-from taperplan.batch import (
-    SUMMARY_COLUMNS,
-    BatchItem,
-    iter_ordered,
-    load_batch,
-    plan_one,
-    summary_row,
+from taperplan.batch import BatchItem, iter_ordered, load_batch
+from taperplan.batch.files import (
+    COLUMNS,
+    SUFFIXES,
+    SUMMARY_FILE,
+    Outcome,
+    forget_unmade,
+    plan_files,
+    write_patient,
+)
+from taperplan.batch.items import with_content
+from taperplan.batch.manifest import (
+    MANIFEST_FILE,
+    RunHeader,
+    Written,
+    add,
+    header_for,
+    read_manifest,
+    remove_stale,
+    start_manifest,
+    still_there,
 )
 from taperplan.cli.terminal import echo
 from taperplan.cli.types import ISO_DATE, Refused, next_monday
 from taperplan.errors import BatchInputError, TaperplanError
-from taperplan.formats import csv as csv_format
-from taperplan.formats import ics as ics_format
-from taperplan.formats import json as json_format
 from taperplan.formats._cells import csv_cell
-from taperplan.formats.files import write_output
+from taperplan.formats.files import remove_temporaries, write_output
 from taperplan.reference.paces import preset
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable, Iterator, Sequence
 
-#: The files written for each planned patient, after its id.
-SUFFIXES = (".json", ".csv", ".ics")
-#: The summary file in the output folder, written last.
-SUMMARY_FILE = "summary.csv"
-#: The columns of ``summary.csv``: the batch summary, then the calendar file
-#: (or why there is none).
-COLUMNS = (*SUMMARY_COLUMNS, "calendar")
+__all__ = [
+    "COLUMNS",
+    "SUFFIXES",
+    "SUMMARY_FILE",
+    "BatchInternalError",
+    "Outcome",
+    "batch",
+    "plan_files",
+]
+
 #: Most existing files named when refusing to overwrite.
 _SHOWN = 5
 
 
 class BatchInternalError(RuntimeError):
     """A bug in taperplan hit one or more patients; the others were written (exit 1)."""
-
-
-@attrs.frozen
-class Outcome:
-    """What a worker hands back for one patient: its summary row and its files."""
-
-    row: dict[str, str]
-    files: tuple[tuple[str, bytes], ...] = ()
-    internal: bool = False
-
-
-def plan_files(
-    item: BatchItem,
-    *,
-    start: dt.date,
-    pace: str | None,
-    today: dt.date | None,
-    dtstamp: dt.datetime,
-) -> Outcome:
-    """Plan one patient and render its JSON, CSV and calendar (runs in a worker).
-
-    A regimen without a ``timezone`` gets no calendar; the ``calendar``
-    column says why.
-    """
-    result = plan_one(item, start=start, pace=pace, today=today)
-    row = summary_row(result) | {"calendar": ""}
-    plan = result.plan
-    if plan is None:
-        return Outcome(row, internal=result.internal)
-    try:
-        files = [
-            (".json", json_format.plan_to_json(plan).encode()),
-            (".csv", csv_format.plan_to_csv(plan).encode()),
-        ]
-        try:
-            files.append((".ics", ics_format.plan_to_ics(plan, dtstamp=dtstamp)))
-            row["calendar"] = f"{item.key}.ics"
-        except TaperplanError as error:
-            row["calendar"] = f"none: {error}"
-    # One bug in an export must not stop the batch: the patient is reported.
-    except Exception as error:
-        row |= dict.fromkeys(("pace", "stop", "weeks", "steps", "baseline_mme_per_day"), "")
-        row |= {
-            "status": "error",
-            "error_type": type(error).__name__,
-            "error": f"internal error while writing the files: {error}",
-        }
-        return Outcome(row, internal=True)
-    return Outcome(row, tuple(files))
 
 
 def _stderr_is_tty() -> bool:
@@ -144,7 +108,8 @@ def _load(source: str) -> list[BatchItem]:
 
 def _targets(out: Path, items: Sequence[BatchItem]) -> list[Path]:
     return [out / f"{item.key}{suffix}" for item in items for suffix in SUFFIXES] + [
-        out / SUMMARY_FILE
+        out / SUMMARY_FILE,
+        out / MANIFEST_FILE,
     ]
 
 
@@ -152,6 +117,12 @@ def _refuse_existing(out: Path, targets: Sequence[Path]) -> None:
     found = [path for path in targets if path.exists() or path.is_symlink()]
     if not found:
         return
+    if out / MANIFEST_FILE in found:
+        raise Refused(
+            f"{out}: an earlier batch was written here; nothing was written "
+            "(use --resume to finish it after an interruption, --force to replace it, "
+            "or choose another --out)"
+        )
     names = ", ".join(str(path) for path in found[:_SHOWN])
     more = f" and {len(found) - _SHOWN} more" if len(found) > _SHOWN else ""
     raise Refused(
@@ -171,7 +142,7 @@ def _summary_csv(rows: Iterable[dict[str, str]]) -> str:
 def _table(rows: Sequence[dict[str, str]]) -> str:
     header = ("id", "status", "pace", "start", "stop", "weeks", "MME/day", "error")
     keys = ("id", "status", "pace", "start", "stop", "weeks", "baseline_mme_per_day", "error_type")
-    cells = [header, *(tuple(row[key] for key in keys) for row in rows)]
+    cells = [header, *(tuple(row.get(key, "") for key in keys) for row in rows)]
     widths = [max(len(line[i]) for line in cells) for i in range(len(header))]
     return "\n".join(
         "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
@@ -179,18 +150,20 @@ def _table(rows: Sequence[dict[str, str]]) -> str:
     )
 
 
-def _write(out: Path, outcome: Outcome, *, force: bool) -> None:
-    key = outcome.row["id"]
-    written = set()
-    for suffix, data in outcome.files:
-        write_output(out / f"{key}{suffix}", data, force=force)
-        written.add(suffix)
-    # With --force, a file left from an earlier run that this run did not
-    # remake (the patient now fails, or has no calendar) would be a stale plan
-    # beside the new summary: remove it.
-    for suffix in SUFFIXES:
-        if suffix not in written:
-            (out / f"{key}{suffix}").unlink(missing_ok=True)
+def _resumable(folder: Path, header: RunHeader) -> tuple[RunHeader, dict[str, Written]]:
+    """The run to continue in ``folder`` and its finished patients (``--resume``)."""
+    earlier, finished = read_manifest(folder)
+    if earlier is None:
+        return header, {}
+    different = earlier.differences(header)
+    if different:
+        raise Refused(
+            f"--resume: the batch in {folder} was made from other inputs "
+            f"({', '.join(different)} changed); nothing was written "
+            "(run it as before to resume, or use --force to start over)"
+        )
+    kept = {key: done for key, done in finished.items() if still_there(folder, done)}
+    return earlier, kept
 
 
 @click.command()
@@ -220,9 +193,24 @@ def _write(out: Path, outcome: Outcome, *, force: bool) -> None:
     type=click.IntRange(min=1),
     default=None,
     metavar="N",
-    help="Worker processes. Default: every core. The output is the same for any N.",
+    help="Processes planning, this one included. Default: every core. "
+    "The output is the same for any N.",
+)
+@click.option(
+    "--dask",
+    "address",
+    default=None,
+    metavar="ADDRESS",
+    help="Plan on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786) "
+    'instead of this machine\'s cores; needs "dask[distributed]". Same output.',
 )
 @click.option("--force", is_flag=True, help="Replace output files that exist.")
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Finish a batch that was interrupted (killed, a full disk): keep the patients "
+    "it wrote completely, plan the rest. The same output as an uninterrupted run.",
+)
 @click.option(
     "--progress/--no-progress",
     default=True,
@@ -236,7 +224,9 @@ def batch(
     start: dt.datetime | None,
     pace: str | None,
     jobs: int | None,
+    address: str | None,
     force: bool,
+    resume: bool,
     progress: bool,
 ) -> None:
     """Plan every patient of a clinic CSV, or every regimen file of a folder.
@@ -250,69 +240,69 @@ def batch(
     ID.ics (when the regimen names a timezone); summary.csv lists every
     patient, planned or not, with the reason. One bad regimen never stops the
     others; the command exits 0 when the batch ran, whatever each patient's
-    outcome. Nothing is overwritten without --force.
+    outcome. Nothing is overwritten without --force. Each patient's files are
+    written as one unit and recorded in the folder's .taperplan-batch.jsonl,
+    so an interrupted batch continues with --resume.
 
     \b
     Examples:
       taperplan batch clinic.csv --out plans/
       taperplan batch regimens/ --out plans/ --start 2027-01-04 --jobs 4
+      taperplan batch clinic.csv --out plans/ --resume
     """
+    if force and resume:
+        raise click.UsageError("--force starts over and --resume continues: give one of them")
     items = _load(source)
     if pace is not None:
         try:
             preset(pace)
         except TaperplanError as error:
             raise Refused(f"--pace: {error} (see `taperplan paces`)") from None
-    folder = Path(out)
-    if folder.exists() and not folder.is_dir():
-        raise Refused(f"--out: {out} is a file; give a folder")
-    above = next((p for p in folder.parents if p.exists()), None)
-    if above is not None and not above.is_dir():
-        raise Refused(f"--out: {above} is a file, so {out} cannot be a folder; give a folder")
+    folder = _folder(out)
     targets = _targets(folder, items)
     if Path(source).resolve() in {target.resolve() for target in targets}:
         raise Refused(
             f"--out: writing to {out} would overwrite the input {source}; choose another folder"
         )
-    if not force:
-        _refuse_existing(folder, targets)
-    dtstamp = _dtstamp()
+    items = [with_content(item) for item in items]
     # The edge of the program is the one place that reads the clock.
     today = dt.datetime.now(dt.UTC).date()
-    if start is None:
-        day = next_monday(today)
-        if any(item.start is None for item in items):
-            echo(
-                f"taperplan: --start not given; planning from {day.isoformat()}, "
-                "the next Monday (UTC), for patients without a start",
-                err=True,
-            )
-    else:
-        day = start.date()
-    folder.mkdir(parents=True, exist_ok=True)
-
-    worker = functools.partial(plan_files, start=day, pace=pace, today=today, dtstamp=dtstamp)
-    rows: list[dict[str, str]] = []
-    internal: set[str] = set()
-    outcomes = iter_ordered(worker, items, jobs=jobs)
-    bar = (
-        click.progressbar(length=len(items), label="planning", file=sys.stderr)
-        if progress and _stderr_is_tty()
-        else None
+    day = next_monday(today) if start is None else start.date()
+    header = header_for(
+        items,
+        start=None if start is None else start.date(),
+        pace=pace,
+        day=day,
+        today=today,
+        dtstamp=_dtstamp(),
     )
-    with bar or contextlib.nullcontext():
-        for outcome in outcomes:
-            try:
-                _write(folder, outcome, force=force)
-            except TaperplanError as error:
-                raise Refused(str(error)) from None
-            rows.append(outcome.row)
-            if outcome.internal:
-                internal.add(outcome.row["id"])
-            if bar is not None:
-                bar.update(1)
-    write_output(folder / SUMMARY_FILE, _summary_csv(rows), force=force)
-    _report(rows, folder)
+    finished: dict[str, Written] = {}
+    if resume:
+        header, finished = _resumable(folder, header) if folder.is_dir() else (header, {})
+    elif not force:
+        _refuse_existing(folder, targets)
+    if start is None and not finished and any(item.start is None for item in items):
+        echo(
+            f"taperplan: --start not given; planning from {header.day}, "
+            "the next Monday (UTC), for patients without a start",
+            err=True,
+        )
+    resumed = [item.key for item in items if item.key in finished]
+    todo = [item for item in items if item.key not in finished]
+    # A cluster is reached before anything is written; a pool starts on first use.
+    outcomes = _outcomes(todo, header, pace=pace, jobs=jobs, address=address)
+    folder.mkdir(parents=True, exist_ok=True)
+    remove_temporaries(folder, [target.name for target in targets])
+    remove_stale(folder)
+    for done in finished.values():
+        forget_unmade(folder, done)
+    by_key = _run(
+        folder, header, finished, todo, outcomes, replace=force or resume, progress=progress
+    )
+    rows = [by_key[item.key] for item in items]
+    write_output(folder / SUMMARY_FILE, _summary_csv(rows), force=force or resume)
+    _report(rows, folder, resumed=resumed)
+    internal = {done.key for done in finished.values() if done.internal}
     broken = [row["id"] for row in rows if row["id"] in internal]
     if broken:
         # An exception, not ctx.exit(1): the CLI's main() turns it into exit 1
@@ -323,12 +313,90 @@ def batch(
         )
 
 
-def _report(rows: Sequence[dict[str, str]], folder: Path) -> None:
+def _folder(out: str) -> Path:
+    folder = Path(out)
+    if folder.exists() and not folder.is_dir():
+        raise Refused(f"--out: {out} is a file; give a folder")
+    above = next((p for p in folder.parents if p.exists()), None)
+    if above is not None and not above.is_dir():
+        raise Refused(f"--out: {above} is a file, so {out} cannot be a folder; give a folder")
+    return folder
+
+
+def _outcomes(
+    todo: Sequence[BatchItem],
+    header: RunHeader,
+    *,
+    pace: str | None,
+    jobs: int | None,
+    address: str | None,
+) -> Iterator[Outcome]:
+    worker = functools.partial(
+        plan_files,
+        start=dt.date.fromisoformat(header.day),
+        pace=pace,
+        today=dt.date.fromisoformat(header.today),
+        dtstamp=dt.datetime.fromisoformat(header.dtstamp),
+    )
+    if address is None:
+        return iter_ordered(worker, todo, jobs=jobs)
+    from taperplan.batch.cluster import iter_cluster  # noqa: PLC0415 - only for a cluster
+
+    try:
+        return iter_cluster(worker, todo, address)
+    except TaperplanError as error:
+        raise Refused(f"--dask: {error}") from None
+
+
+def _run(
+    folder: Path,
+    header: RunHeader,
+    finished: dict[str, Written],
+    todo: Sequence[BatchItem],
+    outcomes: Iterator[Outcome],
+    *,
+    replace: bool,
+    progress: bool,
+) -> dict[str, dict[str, str]]:
+    """Write each patient as it is planned, recording it in the manifest (and in
+    ``finished``); the summary row of every patient, finished earlier or now, by id."""
+    by_key = {key: dict(done.row) for key, done in finished.items()}
+    bar = (
+        click.progressbar(length=len(todo), label="planning", file=sys.stderr)
+        if progress and _stderr_is_tty()
+        else None
+    )
+    with (
+        start_manifest(folder, header, finished.values()) as manifest,
+        bar or contextlib.nullcontext(),
+    ):
+        for outcome in outcomes:
+            try:
+                written = write_patient(folder, outcome, force=replace)
+            except TaperplanError as error:
+                raise Refused(
+                    f"{error}; the patients written so far are kept: "
+                    "when the cause is fixed, run the same command with --resume"
+                ) from None
+            add(manifest, written)
+            by_key[written.key] = dict(written.row)
+            finished[written.key] = written
+            if bar is not None:
+                bar.update(1)
+    return by_key
+
+
+def _report(rows: Sequence[dict[str, str]], folder: Path, *, resumed: Sequence[str]) -> None:
     failed = [row for row in rows if row["status"] != "ok"]
     for row in failed:
         echo(f"taperplan: {row['id']}: not planned: {row['error']}", err=True)
     echo(_table(rows))
     echo("")
+    if resumed:
+        shown = ", ".join(resumed[:_SHOWN]) + (
+            f" and {len(resumed) - _SHOWN} more" if len(resumed) > _SHOWN else ""
+        )
+        echo(f"Resumed: {len(resumed)} of {len(rows)} written by the interrupted run ({shown}).")
     echo(
         f"{len(rows) - len(failed)} of {len(rows)} planned"
         + (f"; {len(failed)} not planned (see {folder / SUMMARY_FILE})" if failed else "")

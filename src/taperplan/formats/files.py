@@ -12,9 +12,10 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import secrets
 import stat
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from taperplan.errors import OutputError, OutputExistsError
@@ -153,6 +154,35 @@ def check_output(path: str | os.PathLike[str], *, force: bool = False) -> None:
         )
     if not force:
         raise OutputExistsError(name)
+
+
+#: The temporary files :func:`write_output` makes (``.BASE.RANDOM.tmp``).
+_TEMPORARY = re.compile(r"\.(?P<base>.+)\.[0-9a-f]{12}\.tmp")
+
+
+def remove_temporaries(folder: str | os.PathLike[str], names: Iterable[str]) -> int:
+    """Remove the temporary files that writes of ``names`` in ``folder`` left behind
+    (a process killed while writing), and return how many there were.
+
+    Only regular files named as :func:`write_output` names its temporary files
+    for one of ``names`` are removed; links and anything else are left alone.
+    """
+    wanted = set(names)
+    removed = 0
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for entry in entries:
+        match = _TEMPORARY.fullmatch(entry.name)
+        if match is None or not entry.is_file(follow_symlinks=False):
+            continue
+        base = match["base"]
+        if base in wanted or any(name.startswith(base) for name in wanted if len(base) > 200):
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+                removed += 1
+    return removed
 
 
 def _mode_of(target: Path) -> int | None:
