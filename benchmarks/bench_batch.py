@@ -1,6 +1,11 @@
-"""Batch throughput: plans per second with ``plan_many`` on one job and on every core.
+"""Batch throughput: plans per second with ``plan_many`` on one job and on every core, and
+patients per second with ``taperplan batch`` over the clinic panel.
 
-Run:  python benchmarks/bench_batch.py [--count 10000] [--jobs 1 2 ...]
+Run:  python benchmarks/bench_batch.py [--count 10000] [--jobs 1 2 ...] [--cli 1000]
+
+``--cli N`` also times the command line: ``taperplan batch`` over a clinic CSV of N
+patients (the regimens of tests/data/clinic in turn), writing every patient's JSON, CSV and
+calendar into a new folder, once per ``--jobs`` value; the folders are compared byte for byte.
 
 The same random regimens as benchmarks/bench_plans.py (seeded), loaded before
 timing and sent to the workers as Regimen objects. Each timing covers the
@@ -14,10 +19,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import filecmp
 import os
 import random
 import resource
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -45,7 +53,11 @@ def main() -> None:
     parser.add_argument(
         "--jobs", type=int, nargs="+", default=sorted({1, os.cpu_count() or 1}), metavar="N"
     )
+    parser.add_argument("--cli", type=int, default=0, metavar="N")
     args = parser.parse_args()
+    if args.cli:
+        _time_cli(args.cli, args.jobs)
+        return
     rng = random.Random(args.seed)
     regimens = [regimen_from_mapping(random_regimen(rng)) for _ in range(args.count)]
     print(f"{args.count} random regimens; {os.cpu_count()} cores")
@@ -69,6 +81,53 @@ def main() -> None:
             f"          CPU: {parent:.2f} s in this process, {children:.2f} s in workers "
             f"({(parent + children) / args.count * 1000:.2f} ms per plan)"
         )
+
+
+def _time_cli(count: int, jobs: list[int]) -> None:
+    panel = sorted((Path(__file__).parent.parent / "tests" / "data" / "clinic").glob("*.toml"))
+    with tempfile.TemporaryDirectory() as work:
+        folder = Path(work)
+        rows = ["id,regimen"] + [
+            f"p{index:05},{panel[index % len(panel)]}" for index in range(count)
+        ]
+        (folder / "clinic.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+        print(f"taperplan batch: {count} patients of the clinic panel; {os.cpu_count()} cores")
+        outputs = []
+        for job in jobs:
+            out = folder / f"out{job}"
+            command = [
+                sys.executable,
+                "-c",
+                "import sys; from taperplan.cli import main; sys.exit(main(sys.argv[1:]))",
+                "batch",
+                str(folder / "clinic.csv"),
+                "--out",
+                str(out),
+                "--start",
+                START.isoformat(),
+                "--jobs",
+                str(job),
+                "--no-progress",
+            ]
+            began = time.perf_counter()
+            subprocess.run(  # noqa: S603 - our own command line
+                command,
+                check=True,
+                stdout=subprocess.DEVNULL,
+                env=os.environ | {"SOURCE_DATE_EPOCH": "1795521600"},
+            )
+            elapsed = time.perf_counter() - began
+            outputs.append(out)
+            same = ""
+            if len(outputs) > 1:
+                names = sorted(p.name for p in outputs[0].iterdir() if not p.name.startswith("."))
+                _, mismatch, errors = filecmp.cmpfiles(outputs[0], out, names, shallow=False)
+                same = (
+                    "; same files as the first run"
+                    if not mismatch and not errors
+                    else "; FILES DIFFER"
+                )
+            print(f"  jobs={job}: {elapsed:.2f} s, {count / elapsed:,.0f} patients/s{same}")
 
 
 if __name__ == "__main__":
