@@ -315,6 +315,14 @@ class BatchInputError(TaperplanError, ValueError):
         super().__init__(problems_message(source, self.problems))
 
 
+class ManifestError(TaperplanError, ValueError):
+    """A batch's output folder holds a manifest (``.taperplan-batch.jsonl``) that
+    cannot be read as one, so the batch cannot be resumed.
+
+    Fix: remove the file, or start the batch over with ``--force``.
+    """
+
+
 class ClusterError(TaperplanError, OSError):
     """A batch cannot run on the Dask cluster it was given.
 

@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 from support import ROOT
@@ -32,6 +33,7 @@ from taperplan.batch import (
     BatchItem,
     BatchResult,
     batch_items,
+    iter_ordered,
     load_batch,
     parse_batch_csv,
     plan_many,
@@ -313,6 +315,21 @@ class TestPlanOne:
         result = plan_one(path, start=START)
         assert pickle.loads(pickle.dumps(result)) == result  # noqa: S301 - our own bytes
 
+    def test_a_packed_result_is_a_result(self, tmp_path: Path) -> None:
+        """A result from a worker unpacks its plan on first read; it compares, hashes, shows
+        and converts as the result it was, and its plan cannot be given as bytes."""
+        path = tmp_path / "p.toml"
+        path.write_text(GOOD.format(dose=10), encoding="utf-8")
+        result = plan_one(path, start=START)
+        twice = pickle.loads(pickle.dumps(pickle.loads(pickle.dumps(result))))  # noqa: S301
+        assert twice == result
+        assert hash(twice) == hash(result)
+        assert attrs.asdict(twice, recurse=False) == attrs.asdict(result, recurse=False)
+        assert repr(twice) == repr(result)
+        assert [field.name for field in attrs.fields(BatchResult)][2] == "plan"
+        with pytest.raises(TypeError, match="plan' must be"):
+            BatchResult("x", START, plan=b"not a plan")  # type: ignore[arg-type]
+
 
 class TestPlanMany:
     """``plan_many``: input order, isolation of failures, the same results for any jobs."""
@@ -355,6 +372,28 @@ class TestPlanMany:
         """``jobs=0`` is refused at once."""
         with pytest.raises(ValueError, match="jobs must be at least 1"):
             plan_many([], start=START, jobs=0)
+
+    def test_one_chunk_starts_no_pool(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """No more processes than chunks: a batch of one chunk is planned here alone."""
+
+        def no_pool(*_: object) -> None:
+            raise AssertionError("a pool was started for a single chunk")
+
+        monkeypatch.setattr("taperplan.batch.pool._shared", no_pool)
+        folder = regimen_folder(tmp_path, count=3)
+        results = plan_many(sorted(folder.glob("*.toml")), start=START, jobs=8, chunksize=5)
+        assert [result.ok for result in results] == [True, True, True]
+
+    def test_iter_ordered_keeps_order_and_counts(self) -> None:
+        """Every item exactly once and in order, whatever the chunks (a short last chunk,
+        more jobs than chunks); a worker's exception reaches the caller."""
+        for count, jobs, size in [(0, 2, 3), (1, 2, 1), (7, 2, 3), (10, 3, 2), (5, 8, 1)]:
+            items = list(range(count))
+            assert list(iter_ordered(abs, items, jobs=jobs, chunksize=size)) == items
+        with pytest.raises(TypeError):
+            list(iter_ordered(abs, [1, 2, "three", 4], jobs=2, chunksize=1))
 
     def test_empty_batch(self) -> None:
         """An empty batch gives no results (and starts no pool)."""

@@ -15,6 +15,7 @@ from batch.test_batch import GOOD, listing, registered, run  # noqa: F401
 from batch.test_resume import batch_args, clinic, epoch  # noqa: F401
 from taperplan.batch import BatchItem, plan_one
 from taperplan.batch import cluster as _cluster
+from taperplan.errors import ClusterError
 
 distributed = pytest.importorskip(
     "distributed", reason='needs "dask[distributed]" (the test extra)'
@@ -64,6 +65,34 @@ def test_an_unreachable_scheduler_exits_2(
     assert "--dask: cannot reach the Dask scheduler at tcp://127.0.0.1:9" in stderr
     assert len(stderr.strip().splitlines()) == 1
     assert not out.exists()
+
+
+@pytest.mark.parametrize("address", ["nonsense", "ucx://h:1", "tcp://", "tcp://host:port"])
+def test_a_malformed_address_exits_2_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], address: str
+) -> None:
+    out = tmp_path / "out"
+    code, stdout, stderr = run(batch_args(clinic(tmp_path, 1), out, "--dask", address), capsys)
+    assert (code, stdout) == (2, "")
+    assert "give tcp://host:port" in stderr
+    assert len(stderr.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+class _Workers:
+    """A stand-in client whose workers run another taperplan."""
+
+    def __init__(self, versions: dict[str, str]) -> None:
+        self.versions = versions
+
+    def run(self, function: Any) -> dict[str, str]:
+        return self.versions
+
+
+def test_workers_of_another_version_are_refused() -> None:
+    with pytest.raises(ClusterError, match=r"run taperplan 0\.0\.1, not"):
+        _cluster._same_version(_Workers({"w1": _cluster.version(), "w2": "0.0.1"}), "tcp://h:1")
+    _cluster._same_version(_Workers({"w1": _cluster.version()}), "tcp://h:1")
 
 
 def test_without_distributed(

@@ -11,6 +11,7 @@ CI runs as root, elsewhere they skip).
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import shutil
@@ -19,6 +20,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,7 @@ import pytest
 from batch.test_batch import EPOCH, GOOD, listing, registered, run, summary  # noqa: F401
 from support import DATA, in_ci
 from taperplan.batch.manifest import MANIFEST_FILE, read_manifest
+from taperplan.cli import batch_steps
 
 START = "2027-01-04"
 #: The command line of the CLI in a child process.
@@ -51,6 +54,7 @@ def clinic(tmp_path: Path, count: int) -> Path:
 
 
 def batch_args(source: Path, out: Path, *more: str) -> list[str]:
+    """``taperplan batch SOURCE --out OUT`` with a fixed start and no progress bar."""
     return ["batch", str(source), "--out", str(out), "--start", START, "--no-progress", *more]
 
 
@@ -344,3 +348,133 @@ def test_the_manifest_records_each_patient(
     assert lines[0]["kind"] == "taperplan.batch/1"
     assert [line["id"] for line in lines[1:]] == ["p000", "p001", "p002"]
     assert [name for name, _ in lines[1]["files"]] == ["p000.json", "p000.csv", "p000.ics"]
+
+
+# --- what a resume must never do ---------------------------------------------------
+
+
+def test_resume_without_a_manifest_replaces_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With no manifest (an older taperplan's folder, the user's own files), --resume is
+    a new batch, which replaces nothing without --force."""
+    source = clinic(tmp_path, 3)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "p000.json").write_text("MY OWN NOTES", encoding="utf-8")
+    code, stdout, stderr = run(batch_args(source, out, "--resume"), capsys)
+    assert (code, stdout) == (2, "")
+    assert "1 output file exist" in stderr
+    assert (out / "p000.json").read_text(encoding="utf-8") == "MY OWN NOTES"
+
+
+@pytest.mark.parametrize("kind", ["link", "folder", "junk"])
+def test_a_manifest_that_is_not_one_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    source = clinic(tmp_path, 2)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "p000.json").write_text("MY OWN NOTES", encoding="utf-8")
+    manifest = out / MANIFEST_FILE
+    if kind == "link":
+        (tmp_path / "real.jsonl").write_text("", encoding="utf-8")
+        manifest.symlink_to(tmp_path / "real.jsonl")
+    elif kind == "folder":
+        manifest.mkdir()
+    else:
+        manifest.write_text("not json\n", encoding="utf-8")
+    code, stdout, stderr = run(batch_args(source, out, "--resume"), capsys)
+    assert (code, stdout) == (2, "")
+    assert MANIFEST_FILE in stderr
+    assert len(stderr.strip().splitlines()) == 1
+    assert (out / "p000.json").read_text(encoding="utf-8") == "MY OWN NOTES"
+
+
+def test_a_forged_record_deletes_nothing_outside(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Records are checked against the batch: an id outside it, or a record whose files
+    do not match its row, is planned again; nothing outside the folder is touched."""
+    source = clinic(tmp_path, 6)
+    out = tmp_path / "out"
+    assert run(batch_args(source, out, "--jobs", "1"), capsys)[0] == 0
+    reference = listing(out)
+    victim = tmp_path / "victim.json"
+    victim.write_text("keep me", encoding="utf-8")
+    manifest = out / MANIFEST_FILE
+    lines = manifest.read_text(encoding="utf-8").splitlines()
+    forged = json.loads(lines[-1])
+    forged["files"] = []  # p005 "finished" without files
+    lines[-1] = json.dumps(forged)
+    lines.append(json.dumps({"id": "../victim", "row": {}, "files": [], "internal": False}))
+    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, stdout, stderr = run(batch_args(source, out, "--jobs", "1", "--resume"), capsys)
+    assert code == 0, stderr
+    assert "Resumed: 5 of 6" in stdout
+    assert victim.read_text(encoding="utf-8") == "keep me"
+    assert listing(out) == reference
+
+
+def test_resume_from_another_spelling_of_the_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = clinic(tmp_path, 3)
+    out = tmp_path / "out"
+    assert run(batch_args(source, out, "--jobs", "1"), capsys)[0] == 0
+    (out / "summary.csv").unlink()
+    monkeypatch.chdir(tmp_path)
+    code, stdout, stderr = run(batch_args(Path("regimens"), out, "--resume"), capsys)
+    assert code == 0, stderr
+    assert "Resumed: 3 of 3" in stdout
+
+
+def test_a_full_disk_on_the_manifest_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = clinic(tmp_path, 3)
+    out = tmp_path / "out"
+
+    def full(*_: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(batch_steps, "add", full)
+    code, stdout, stderr = run(batch_args(source, out, "--jobs", "1"), capsys)
+    assert (code, stdout) == (2, "")
+    assert "No space left on device" in stderr
+    assert "--resume" in stderr
+    assert not (out / "summary.csv").exists()
+
+
+def test_an_interrupted_resume_leaves_no_old_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder with a summary.csv holds a finished batch: a resume or --force run removes
+    the old summary before it writes its first patient."""
+    source = clinic(tmp_path, 3)
+    out = tmp_path / "out"
+    assert run(batch_args(source, out, "--jobs", "1"), capsys)[0] == 0
+    (out / "p001.csv").unlink()
+
+    def broken(*_: object, **__: object) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(batch_steps, "write_patient", broken)
+    code, _, stderr = run(batch_args(source, out, "--resume"), capsys)
+    assert code == 2
+    assert "Input/output error" in stderr
+    assert not (out / "summary.csv").exists()
+
+
+def test_a_worker_that_dies_points_to_resume(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def dying(*_: object, **__: object) -> Iterator[object]:
+        raise BrokenProcessPool("a child process terminated abruptly")
+        yield  # pragma: no cover - a generator
+
+    monkeypatch.setattr("taperplan.cli.batch.iter_ordered", dying)
+    code, _, stderr = run(batch_args(clinic(tmp_path, 2), tmp_path / "out"), capsys)
+    assert code == 1
+    assert "a worker process ended unexpectedly" in stderr
+    assert "--resume" in stderr

@@ -8,9 +8,11 @@ the regimen files when the items carry their content
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
+from taperplan._version import __version__
 from taperplan.batch.pool import chunk_starts, run_chunk
 from taperplan.errors import ClusterError
 
@@ -32,14 +34,17 @@ def iter_cluster(
 ) -> Iterator[_R]:
     """``worker(item)`` for each item on the Dask cluster at ``address``, in input order.
 
-    At most a fixed number of chunks are on the cluster at a time, so a large
-    batch neither floods the scheduler nor waits for its last patient before
-    the first is written.
+    The scheduler is reached and its workers checked (taperplan at this
+    version) before this returns, so a wrong address fails before anything is
+    sent. At most a fixed number of chunks are on the cluster at a time, so a
+    large batch neither floods the scheduler nor waits for its last patient
+    before the first is written.
 
     Raises:
-        ClusterError: ``distributed`` is not installed or the scheduler does
-            not answer within ``timeout`` seconds (None: :data:`CONNECT_SECONDS`),
-            before any work is sent.
+        ClusterError: ``distributed`` is not installed, the address is not a
+            ``tcp://`` or ``tls://`` address, the scheduler does not answer
+            within ``timeout`` seconds (None: :data:`CONNECT_SECONDS`), or its
+            workers run another version of taperplan (or none).
     """
     try:
         from distributed import Client  # noqa: PLC0415 - an optional extra, only here
@@ -47,21 +52,71 @@ def iter_cluster(
         raise ClusterError(
             'a Dask cluster needs dask[distributed]: pip install "dask[distributed]"'
         ) from None
+    seconds = CONNECT_SECONDS if timeout is None else timeout
+    _probe(address, seconds)
+
+    def connect() -> Any:
+        try:
+            return Client(address, timeout=seconds, set_as_default=False)  # type: ignore[no-untyped-call]
+        # distributed raises many kinds of errors for a scheduler it cannot use.
+        except Exception as error:
+            raise ClusterError(f"cannot use the Dask scheduler at {address} ({error})") from None
+
+    client = connect()
     try:
-        client: Any = Client(
-            address, timeout=CONNECT_SECONDS if timeout is None else timeout, set_as_default=False
-        )  # type: ignore[no-untyped-call]
-    except (OSError, TimeoutError, ValueError) as error:
+        _same_version(client, address)
+    finally:
+        client.close()
+    # The client of the run is made when the first result is asked for, so a
+    # caller that never starts it leaves nothing open.
+    return _gathered(connect, worker, items, chunksize)
+
+
+def _probe(address: str, seconds: float) -> None:
+    """Refuse an address that is not ``tcp://host:port`` or ``tls://host:port``, or where
+    nothing answers: before a client is made, which would retry until its timeout."""
+    scheme, _, rest = address.partition("://")
+    host, _, port = rest.rpartition(":")
+    if scheme not in {"tcp", "tls"} or not host or not port.isdigit():
+        raise ClusterError(
+            f"{address!r} is not the address of a Dask scheduler; "
+            "give tcp://host:port (or tls://host:port), e.g. tcp://scheduler:8786"
+        )
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=seconds):
+            pass
+    except (OSError, ValueError) as error:
         raise ClusterError(
             f"cannot reach the Dask scheduler at {address} ({error}); "
             "give the address of a running scheduler, e.g. tcp://host:8786"
         ) from None
-    return _gathered(client, worker, items, chunksize)
+
+
+def version() -> str:
+    """This taperplan's version (run on each worker to compare)."""
+    return __version__
+
+
+def _same_version(client: Any, address: str) -> None:
+    try:
+        found = client.run(version)
+    except Exception as error:
+        raise ClusterError(
+            f"the workers of {address} cannot run taperplan ({error}); "
+            f"install taperplan {__version__} on every worker"
+        ) from None
+    other = sorted({str(v) for v in found.values()} - {__version__})
+    if other:
+        raise ClusterError(
+            f"the workers of {address} run taperplan {', '.join(other)}, not {__version__}; "
+            "install the same version everywhere, or the plans would differ"
+        )
 
 
 def _gathered(
-    client: Any, worker: Callable[[_T], _R], items: Sequence[_T], chunksize: int
+    connect: Callable[[], Any], worker: Callable[[_T], _R], items: Sequence[_T], chunksize: int
 ) -> Iterator[_R]:
+    client = connect()
     starts = chunk_starts(len(items), chunksize)
     futures: list[Any] = []
     try:

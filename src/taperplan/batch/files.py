@@ -107,6 +107,23 @@ def write_patient(folder: Path, outcome: Outcome, *, force: bool) -> Written:
     )
 
 
+def record_fits(written: Written) -> bool:
+    """Whether a manifest record is one this module writes: a summary row of the patient
+    it names, and exactly the files that row implies (none for an error)."""
+    key, row = written.key, written.row
+    if set(row) != set(COLUMNS) or row["id"] != key or Path(key).name != key:
+        return False
+    if row["status"] == "error":
+        expected = []
+    elif row["status"] == "ok" and not written.internal:
+        expected = [f"{key}.json", f"{key}.csv"]
+        if row["calendar"] == f"{key}.ics":
+            expected.append(f"{key}.ics")
+    else:
+        return False
+    return [name for name, _ in written.files] == expected
+
+
 def forget_unmade(folder: Path, written: Written) -> None:
     """Remove a finished patient's files of kinds its record does not list."""
     listed = {name for name, _ in written.files}

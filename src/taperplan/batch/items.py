@@ -20,11 +20,11 @@ from taperplan.formats.regimen import (
     parse_regimen,
     regimen_from_mapping,
 )
+from taperplan.model.plan import TaperPlan
 from taperplan.model.regimen import Regimen
 from taperplan.planning import plan_taper
 
 if TYPE_CHECKING:
-    from taperplan.model.plan import TaperPlan
     from taperplan.reference.paces import Pace
 
 #: What one batch entry may hold: a regimen, a mapping shaped like the regimen
@@ -86,18 +86,13 @@ def with_content(item: BatchItem) -> BatchItem:
     return attrs.evolve(item, content=content)
 
 
-def _unpacked(value: object) -> object:
-    return pickle.loads(value) if isinstance(value, bytes) else value  # noqa: S301 - our own bytes
+class _Packed:
+    """A plan pickled in a worker, unpacked by :class:`BatchResult` on first read."""
 
+    __slots__ = ("data",)
 
-def _plan_repr(value: object) -> str:
-    return "<plan, packed>" if isinstance(value, bytes) else repr(value)
-
-
-def _same_plan(one: object, other: object) -> bool:
-    """Whether two results' plans are equal, packed or not (packed bytes can differ for
-    equal plans: pickle shares objects that are shared in memory)."""
-    return _unpacked(one) == _unpacked(other)
+    def __init__(self, data: bytes) -> None:
+        self.data = data
 
 
 @attrs.frozen
@@ -109,43 +104,39 @@ class BatchResult:
     ``internal`` is true when it is not a :class:`~taperplan.TaperplanError`,
     that is a bug in taperplan to report.
 
-    A result sent from a worker process carries its plan as pickled bytes,
-    unpacked on the first read of :attr:`plan`: the process that gathers a
-    batch does not spend its time rebuilding plans nobody reads yet.
+    A result sent from a worker process carries its plan pickled, and unpacks
+    it on the first read of :attr:`plan`: the process that gathers a batch
+    does not spend its time rebuilding plans nobody reads yet.
     """
 
     key: str
     start: dt.date
-    _plan: TaperPlan | bytes | None = attrs.field(
-        default=None,
-        alias="plan",
-        eq=attrs.cmp_using(eq=_same_plan, require_same_type=False),
-        # Equal results hash alike: the plan is left out of the hash, not out of ==.
-        hash=False,
-        repr=_plan_repr,
+    plan: TaperPlan | None = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs.validators.instance_of(TaperPlan))
     )
     error: str | None = None
     error_type: str | None = None
     internal: bool = False
 
-    @property
-    def plan(self) -> TaperPlan | None:
-        """The plan, or None when the entry could not be planned."""
-        value = self._plan
-        if isinstance(value, bytes):
-            value = pickle.loads(value)  # noqa: S301 - pickled by BatchResult itself
-            object.__setattr__(self, "_plan", value)
+    def __getattribute__(self, name: str) -> Any:
+        value = object.__getattribute__(self, name)
+        if name == "plan" and type(value) is _Packed:
+            value = pickle.loads(value.data)  # noqa: S301 - pickled by BatchResult itself
+            object.__setattr__(self, "plan", value)
         return value
 
     @property
     def ok(self) -> bool:
         """Whether the entry was planned."""
-        return self._plan is not None
+        return object.__getattribute__(self, "plan") is not None
 
     def __getstate__(self) -> dict[str, object]:
-        state = {field.name: getattr(self, field.name) for field in attrs.fields(type(self))}
-        if state["_plan"] is not None and not isinstance(state["_plan"], bytes):
-            state["_plan"] = pickle.dumps(state["_plan"], protocol=pickle.HIGHEST_PROTOCOL)
+        state = {
+            field.name: object.__getattribute__(self, field.name)
+            for field in attrs.fields(type(self))
+        }
+        if isinstance(state["plan"], TaperPlan):
+            state["plan"] = _Packed(pickle.dumps(state["plan"], protocol=pickle.HIGHEST_PROTOCOL))
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:

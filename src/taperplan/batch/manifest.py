@@ -19,20 +19,23 @@ import datetime as dt
 import hashlib
 import json
 import os
-import stat
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
 import attrs
 
+from taperplan._reading import ReadRefused, read_limited
 from taperplan._version import __version__
 from taperplan.batch.items import BatchItem
+from taperplan.errors import ManifestError
 
 #: The manifest's file name in a batch's output folder.
 MANIFEST_FILE = ".taperplan-batch.jsonl"
 #: What the first line's ``kind`` says.
 _KIND = "taperplan.batch/1"
+#: Largest manifest read (a line is well under 1 KiB a patient).
+MAX_MANIFEST_BYTES = 256 * 1024 * 1024
 
 
 @attrs.frozen
@@ -92,11 +95,17 @@ def digest(data: bytes) -> str:
 
 
 def inputs_digest(items: Sequence[BatchItem]) -> str:
-    """One digest of a batch's entries: ids, paths, file contents, starts and paces."""
+    """One digest of a batch's entries: ids, file contents, starts and paces (and the real
+    path of a file that could not be read, however it is spelled)."""
     hasher = hashlib.sha256()
     for item in items:
-        content = "unread" if item.content is None else digest(item.content)
-        fields = (item.key, str(item.source), content, str(item.start or ""), item.pace or "")
+        if item.content is not None:
+            content = digest(item.content)
+        elif isinstance(item.source, str):
+            content = "unread " + os.path.realpath(item.source)
+        else:
+            content = repr(item.source)
+        fields = (item.key, content, str(item.start or ""), item.pace or "")
         hasher.update(json.dumps(fields).encode())
         hasher.update(b"\n")
     return hasher.hexdigest()
@@ -125,21 +134,27 @@ def header_for(
 def read_manifest(folder: Path) -> tuple[RunHeader | None, dict[str, Written]]:
     """The header and finished patients of the manifest in ``folder``.
 
-    ``(None, {})`` when there is no manifest or its first line is not one;
-    lines that do not parse (a crash while appending) are skipped.
+    ``(None, {})`` when there is no manifest; lines after the first that do
+    not parse (a crash while appending) are skipped.
+
+    Raises:
+        ManifestError: something is at the manifest's path that is not a
+            manifest (not a regular file, too large, a first line that is not
+            a header).
     """
     path = folder / MANIFEST_FILE
+    if not os.path.lexists(path):
+        return None, {}
     try:
-        mode = path.lstat().st_mode
-    except OSError:
-        return None, {}
-    if not stat.S_ISREG(mode):
-        return None, {}
-    with path.open("rb") as stream:
-        lines = stream.read().split(b"\n")
-    header = _header(lines[0]) if lines else None
+        data = read_limited(path, MAX_MANIFEST_BYTES)
+    except ReadRefused as refused:
+        raise ManifestError(f"{path}: {refused.reason}") from None
+    except OSError as error:
+        raise ManifestError(f"{path}: cannot read it ({error.strerror or error})") from None
+    lines = data.split(b"\n")
+    header = _header(lines[0])
     if header is None:
-        return None, {}
+        raise ManifestError(f"{path}: not a taperplan batch manifest (its first line is not one)")
     finished: dict[str, Written] = {}
     for line in lines[1:]:
         written = _written(line)
@@ -186,13 +201,11 @@ def still_there(folder: Path, written: Written) -> bool:
     for name, sha in written.files:
         if Path(name).name != name:
             return False
-        path = folder / name
         try:
-            if not stat.S_ISREG(path.lstat().st_mode):
-                return False
-            if digest(path.read_bytes()) != sha:
-                return False
-        except OSError:
+            data = read_limited(folder / name, MAX_MANIFEST_BYTES)
+        except (ReadRefused, OSError):
+            return False
+        if digest(data) != sha:
             return False
     return True
 
@@ -207,14 +220,18 @@ def start_manifest(folder: Path, header: RunHeader, kept: Iterable[Written]) -> 
     path = folder / MANIFEST_FILE
     temporary = folder / f"{MANIFEST_FILE}.{os.getpid()}.new"
     temporary.unlink(missing_ok=True)
-    # O_EXCL: never write through a link someone left at the temporary name.
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    with open(descriptor, "w", encoding="utf-8", newline="\n") as stream:
-        for line in (header.as_line(), *(written.as_line() for written in kept)):
-            stream.write(json.dumps(line, sort_keys=True) + "\n")
-        stream.flush()
-        os.fsync(stream.fileno())
-    os.replace(temporary, path)
+    try:
+        # O_EXCL: never write through a link someone left at the temporary name.
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with open(descriptor, "w", encoding="utf-8", newline="\n") as stream:
+            for line in (header.as_line(), *(written.as_line() for written in kept)):
+                stream.write(json.dumps(line, sort_keys=True) + "\n")
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
     return path.open("a", encoding="utf-8", newline="\n")
 
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
 import os
-import signal
-import sys
 import threading
 import time
 from collections import deque
@@ -25,8 +22,6 @@ _R = TypeVar("_R")
 # the pool stays balanced and the progress bar moves.
 _MAX_CHUNK = 64
 _CHUNKS_PER_WORKER = 8
-#: prctl's option to be sent a signal when the parent process dies (Linux).
-_PR_SET_PDEATHSIG = 1
 #: How often a worker checks that its parent is alive where the kernel does not tell it.
 _WATCH_SECONDS = 0.5
 
@@ -45,13 +40,14 @@ def iter_ordered(
 ) -> Iterator[_R]:
     """``worker(item)`` for each item, on ``jobs`` processes, yielded in input order.
 
-    ``jobs=1`` (or a single item) runs in this process. Otherwise this process
-    and ``jobs - 1`` freshly started (``spawn``) worker processes take chunks
-    of the items in turn: this process plans too, so two jobs keep two cores
-    busy and only the workers' share of the results is pickled. The results
-    are the same on every platform and never depend on state inherited from
-    this process; ``worker`` must be a top-level function (or a
-    :func:`functools.partial` of one) and the items and results must pickle.
+    ``jobs=1`` (or a single chunk of items) runs in this process. Otherwise
+    this process and ``jobs - 1`` freshly started (``spawn``) worker processes
+    take chunks of the items in turn: this process plans too, so two jobs keep
+    two cores busy and only the workers' share of the results is pickled. The
+    workers inherit nothing from this process, so ``worker`` must give the same
+    result wherever it runs (a pure function, as :func:`plan_one` is); it must
+    be a top-level function (or a :func:`functools.partial` of one) and the
+    items and results must pickle.
     Results are yielded in input order as soon as they are ready, so a caller
     can write each one out without holding the whole batch in memory. The
     workers end when this process ends, however it ends (even by SIGKILL).
@@ -79,9 +75,9 @@ def _shape(count: int, jobs: int | None, chunksize: int | None) -> tuple[int, in
         raise ValueError(f"jobs must be at least 1, not {jobs}")
     if chunksize is not None and chunksize < 1:
         raise ValueError(f"chunksize must be at least 1, not {chunksize}")
-    jobs = min(jobs, count)
     size = chunksize or max(1, min(_MAX_CHUNK, count // (max(jobs, 1) * _CHUNKS_PER_WORKER)))
-    return jobs, size
+    # No more processes than chunks: with a single chunk, this process plans it alone.
+    return min(jobs, -(-count // size)), size
 
 
 def chunk_starts(count: int, chunksize: int) -> range:
@@ -146,16 +142,11 @@ def watch_parent(parent: int) -> None:
     """End this worker process as soon as ``parent`` is gone (a pool's initializer).
 
     A worker blocked on its task queue would otherwise outlive a parent killed
-    with SIGKILL, for ever. On Linux the kernel sends SIGKILL when the parent
-    dies (``PR_SET_PDEATHSIG``); everywhere a daemon thread checks the parent
-    twice a second.
+    with SIGKILL, for ever. A daemon thread checks twice a second that the
+    parent is still this process's parent. (Linux's ``PR_SET_PDEATHSIG`` is
+    not used: it fires when the parent's *thread* that started the worker
+    ends, and a caller may drive the pool from a short-lived thread.)
     """
-    if sys.platform.startswith("linux"):
-        import ctypes  # noqa: PLC0415 - only in a worker
-
-        with contextlib.suppress(OSError, AttributeError):
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:
         os._exit(1)
     thread = threading.Thread(target=_watch, args=(parent,), name="watch-parent", daemon=True)

@@ -11,11 +11,8 @@ every other patient's files are written).
 
 from __future__ import annotations
 
-import contextlib
-import csv
 import datetime as dt
 import functools
-import io
 import os
 import sys
 from pathlib import Path
@@ -23,7 +20,6 @@ from typing import TYPE_CHECKING
 
 import click
 
-from taperplan._statement import SAFETY
 from taperplan.batch import BatchItem, iter_ordered, load_batch
 from taperplan.batch.files import (
     COLUMNS,
@@ -32,29 +28,31 @@ from taperplan.batch.files import (
     Outcome,
     forget_unmade,
     plan_files,
-    write_patient,
 )
 from taperplan.batch.items import with_content
 from taperplan.batch.manifest import (
     MANIFEST_FILE,
     RunHeader,
     Written,
-    add,
     header_for,
-    read_manifest,
     remove_stale,
-    start_manifest,
-    still_there,
+)
+from taperplan.cli.batch_steps import (
+    BatchInternalError,
+    check_bookkeeping,
+    report,
+    resumable,
+    summary_csv,
+    write_all,
 )
 from taperplan.cli.terminal import echo
 from taperplan.cli.types import ISO_DATE, Refused, next_monday
 from taperplan.errors import BatchInputError, TaperplanError
-from taperplan.formats._cells import csv_cell
 from taperplan.formats.files import remove_temporaries, write_output
 from taperplan.reference.paces import preset
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Sequence
+    from collections.abc import Iterator, Sequence
 
 __all__ = [
     "COLUMNS",
@@ -68,10 +66,6 @@ __all__ = [
 
 #: Most existing files named when refusing to overwrite.
 _SHOWN = 5
-
-
-class BatchInternalError(RuntimeError):
-    """A bug in taperplan hit one or more patients; the others were written (exit 1)."""
 
 
 def _stderr_is_tty() -> bool:
@@ -129,41 +123,6 @@ def _refuse_existing(out: Path, targets: Sequence[Path]) -> None:
         f"{out}: {len(found)} output file{'s' if len(found) != 1 else ''} exist ({names}{more}); "
         "nothing was written (use --force to replace them, or choose another --out)"
     )
-
-
-def _summary_csv(rows: Iterable[dict[str, str]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({key: csv_cell(value) for key, value in row.items()} for row in rows)
-    return buffer.getvalue()
-
-
-def _table(rows: Sequence[dict[str, str]]) -> str:
-    header = ("id", "status", "pace", "start", "stop", "weeks", "MME/day", "error")
-    keys = ("id", "status", "pace", "start", "stop", "weeks", "baseline_mme_per_day", "error_type")
-    cells = [header, *(tuple(row.get(key, "") for key in keys) for row in rows)]
-    widths = [max(len(line[i]) for line in cells) for i in range(len(header))]
-    return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
-        for line in cells
-    )
-
-
-def _resumable(folder: Path, header: RunHeader) -> tuple[RunHeader, dict[str, Written]]:
-    """The run to continue in ``folder`` and its finished patients (``--resume``)."""
-    earlier, finished = read_manifest(folder)
-    if earlier is None:
-        return header, {}
-    different = earlier.differences(header)
-    if different:
-        raise Refused(
-            f"--resume: the batch in {folder} was made from other inputs "
-            f"({', '.join(different)} changed); nothing was written "
-            "(run it as before to resume, or use --force to start over)"
-        )
-    kept = {key: done for key, done in finished.items() if still_there(folder, done)}
-    return earlier, kept
 
 
 @click.command()
@@ -277,10 +236,14 @@ def batch(
         dtstamp=_dtstamp(),
     )
     finished: dict[str, Written] = {}
-    if resume:
-        header, finished = _resumable(folder, header) if folder.is_dir() else (header, {})
+    earlier = resumable(folder, header, items) if resume and folder.is_dir() else None
+    if earlier is not None:
+        header, finished = earlier
     elif not force:
+        # Nothing to resume: a new batch, which replaces nothing without --force.
         _refuse_existing(folder, targets)
+    if folder.is_dir():
+        check_bookkeeping(folder, replace=force or resume)
     if start is None and not finished and any(item.start is None for item in items):
         echo(
             f"taperplan: --start not given; planning from {header.day}, "
@@ -294,14 +257,22 @@ def batch(
     folder.mkdir(parents=True, exist_ok=True)
     remove_temporaries(folder, [target.name for target in targets])
     remove_stale(folder)
+    # Until this run's summary is written, the folder holds no finished batch.
+    (folder / SUMMARY_FILE).unlink(missing_ok=True)
     for done in finished.values():
         forget_unmade(folder, done)
-    by_key = _run(
-        folder, header, finished, todo, outcomes, replace=force or resume, progress=progress
+    by_key = write_all(
+        folder,
+        header,
+        finished,
+        todo,
+        outcomes,
+        replace=force or resume,
+        progress=progress and _stderr_is_tty(),
     )
     rows = [by_key[item.key] for item in items]
-    write_output(folder / SUMMARY_FILE, _summary_csv(rows), force=force or resume)
-    _report(rows, folder, resumed=resumed)
+    write_output(folder / SUMMARY_FILE, summary_csv(rows), force=force or resume)
+    report(rows, folder, resumed=resumed)
     internal = {done.key for done in finished.values() if done.internal}
     broken = [row["id"] for row in rows if row["id"] in internal]
     if broken:
@@ -346,61 +317,3 @@ def _outcomes(
         return iter_cluster(worker, todo, address)
     except TaperplanError as error:
         raise Refused(f"--dask: {error}") from None
-
-
-def _run(
-    folder: Path,
-    header: RunHeader,
-    finished: dict[str, Written],
-    todo: Sequence[BatchItem],
-    outcomes: Iterator[Outcome],
-    *,
-    replace: bool,
-    progress: bool,
-) -> dict[str, dict[str, str]]:
-    """Write each patient as it is planned, recording it in the manifest (and in
-    ``finished``); the summary row of every patient, finished earlier or now, by id."""
-    by_key = {key: dict(done.row) for key, done in finished.items()}
-    bar = (
-        click.progressbar(length=len(todo), label="planning", file=sys.stderr)
-        if progress and _stderr_is_tty()
-        else None
-    )
-    with (
-        start_manifest(folder, header, finished.values()) as manifest,
-        bar or contextlib.nullcontext(),
-    ):
-        for outcome in outcomes:
-            try:
-                written = write_patient(folder, outcome, force=replace)
-            except TaperplanError as error:
-                raise Refused(
-                    f"{error}; the patients written so far are kept: "
-                    "when the cause is fixed, run the same command with --resume"
-                ) from None
-            add(manifest, written)
-            by_key[written.key] = dict(written.row)
-            finished[written.key] = written
-            if bar is not None:
-                bar.update(1)
-    return by_key
-
-
-def _report(rows: Sequence[dict[str, str]], folder: Path, *, resumed: Sequence[str]) -> None:
-    failed = [row for row in rows if row["status"] != "ok"]
-    for row in failed:
-        echo(f"taperplan: {row['id']}: not planned: {row['error']}", err=True)
-    echo(_table(rows))
-    echo("")
-    if resumed:
-        shown = ", ".join(resumed[:_SHOWN]) + (
-            f" and {len(resumed) - _SHOWN} more" if len(resumed) > _SHOWN else ""
-        )
-        echo(f"Resumed: {len(resumed)} of {len(rows)} written by the interrupted run ({shown}).")
-    echo(
-        f"{len(rows) - len(failed)} of {len(rows)} planned"
-        + (f"; {len(failed)} not planned (see {folder / SUMMARY_FILE})" if failed else "")
-        + f". Files in {folder}."
-    )
-    echo("")
-    echo(SAFETY)
