@@ -977,3 +977,11 @@ def prescription_options(draw: st.DrawFn) -> dict[str, Any]:
         "per_step": draw(st.booleans()),
         "dispense_every": None if dispense is None or dispense > every else dispense,
     }
+
+
+# --- rotation tables ---------------------------------------------------------------------
+
+
+def morphine_doses(low: int = 1, high: int = 1500) -> st.SearchStrategy[Decimal]:
+    """Daily oral morphine doses in mg, to a tenth of a mg (the input of a conversion)."""
+    return st.integers(low * 10, high * 10).map(lambda tenths: Decimal(tenths) / 10)

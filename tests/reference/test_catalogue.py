@@ -55,6 +55,7 @@ CITING_FILES = [
     "warnings.toml",
     "handout.toml",
     "zones.toml",
+    "rotation.toml",
 ]
 
 

@@ -1,0 +1,477 @@
+"""Conversion tables for switching opioids, from ``data/rotation.toml``.
+
+Each table is named and cited, and the caller chooses one: the sources
+disagree (at 120 mg/day of oral morphine the fentanyl patch tables give 25,
+50 or 60 mcg/h), and a plan must say which it used. MME factors are never used
+here: they are for overdose risk, not dose conversion (CDC 2022).
+
+Three kinds of number come out, none of them yet a dose to give:
+
+- :func:`to_methadone`: the methadone mg/day a table gives for a daily oral
+  morphine dose, before the cross-tolerance cut;
+- :func:`to_patch`: the fentanyl patch mcg/h a table gives;
+- :func:`cross_tolerance`: the cut to apply after a conversion, as a range
+  with the value chosen for this patient and why.
+
+Banded tables have cliffs, where one more mg/day of morphine gives a lower
+(or much higher) dose; so does Fudin's formula. A conversion near one says
+so by name (:attr:`Conversion.near_edge`).
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Mapping
+from decimal import Decimal
+from functools import cache
+from typing import Any, Literal
+
+import attrs
+
+from taperplan._data import load_data
+from taperplan.errors import CatalogueError, NotApplicableError
+from taperplan.units import format_decimal
+
+#: The kinds of switch with their own cross-tolerance rule.
+Target = Literal["general", "methadone", "patch"]
+
+
+@attrs.frozen
+class Band:
+    """One band of a table: from ``start`` mg/day of oral morphine (inclusive).
+
+    A methadone band gives a ``ratio`` (morphine:methadone; ``older_ratio`` from
+    the table's ``older_age``) or a ``fixed`` dose; a patch band a ``rate``.
+    """
+
+    start: Decimal
+    ratio: Decimal | None = None
+    older_ratio: Decimal | None = None
+    fixed: Decimal | None = None
+    rate: Decimal | None = None
+
+
+@attrs.frozen
+class Table:
+    """A named, cited conversion table (banded, or a formula)."""
+
+    name: str
+    kind: Literal["methadone", "patch"]
+    title: str
+    source: str
+    low_confidence: bool
+    edges: str
+    bands: tuple[Band, ...] = ()
+    end: Decimal | None = None
+    cut: str = "none"
+    older_age: int | None = None
+    cap: tuple[Decimal, Decimal] | None = None
+    per_mg: Decimal | None = None
+    formula: Mapping[str, Decimal] | None = None
+
+
+@attrs.frozen
+class Conversion:
+    """What a table gives for one daily oral morphine dose.
+
+    ``amount`` is methadone mg/day or patch mcg/h, before any cross-tolerance
+    cut; ``band`` names the band or rule used; ``near_edge`` names the cliff
+    the dose is close to, if any; ``capped`` says the table's cap applied.
+    """
+
+    table: str
+    source: str
+    low_confidence: bool
+    morphine_mg_per_day: Decimal
+    amount: Decimal
+    unit: str
+    band: str
+    near_edge: str | None = None
+    capped: bool = False
+
+
+@attrs.frozen
+class CutRange:
+    """A cross-tolerance cut, in percent of the converted dose."""
+
+    low: Decimal
+    high: Decimal
+    source: str
+    note: str
+
+
+@attrs.frozen
+class CutChoice:
+    """The cut for one patient: the source's range, the value chosen, and why."""
+
+    range: CutRange
+    percent: Decimal
+    reasons: tuple[str, ...]
+
+
+def table_names(kind: Literal["methadone", "patch"]) -> tuple[str, ...]:
+    """The names of the tables of one kind, in the data file's order."""
+    return tuple(name for name, table in _tables().items() if table.kind == kind)
+
+
+def table(name: str, kind: Literal["methadone", "patch"]) -> Table:
+    """A table by name.
+
+    Raises:
+        CatalogueError: no table of that kind has that name (with the names there are).
+    """
+    found = _tables().get(name)
+    if found is None or found.kind != kind:
+        raise CatalogueError(f"{kind} table", name, list(table_names(kind)))
+    return found
+
+
+def to_methadone(morphine_mg_per_day: Decimal, name: str, *, age: int | None = None) -> Conversion:
+    """The methadone mg/day that table ``name`` gives for a daily oral morphine dose.
+
+    Raises:
+        CatalogueError: an unknown table.
+        NotApplicableError: a dose of 0 or less, or beyond the table's last band.
+    """
+    chosen = table(name, "methadone")
+    mme = _positive(morphine_mg_per_day)
+    if chosen.formula is not None:
+        amount = _fudin(mme, chosen.formula)
+        edge = _formula_shadow(mme, amount, chosen.formula) or _near_formula_edge(
+            mme, chosen.formula
+        )
+        return _conversion(chosen, mme, amount, unit="mg/day", band="formula", near_edge=edge)
+    band = _band(chosen, mme)
+    older = age is not None and chosen.older_age is not None and age >= chosen.older_age
+    if band.fixed is not None:
+        raise NotApplicableError(
+            f"{chosen.name}: below {format_decimal(chosen.bands[1].start)} mg/day of oral morphine "
+            f"the table gives only a ceiling of {format_decimal(band.fixed)} mg/day of methadone, "
+            "not a conversion; choose another table"
+        )
+    ratio = band.older_ratio if older and band.older_ratio is not None else band.ratio
+    if ratio is None:
+        raise CatalogueError("methadone band with a ratio", f"{chosen.name} from {band.start}")
+    amount, rule = mme / ratio, f"{format_decimal(ratio)}:1"
+    capped = chosen.cap is not None and amount > chosen.cap[1]
+    if chosen.cap is not None and capped:
+        amount = chosen.cap[1]
+    edge = _shadowed(chosen, band, amount, older=older) or _near_edge(chosen, mme)
+    return _conversion(
+        chosen,
+        mme,
+        amount,
+        unit="mg/day",
+        band=f"{_band_words(chosen, band)}: {rule}",
+        near_edge=edge,
+        capped=capped,
+    )
+
+
+def to_patch(morphine_mg_per_day: Decimal, name: str) -> Conversion:
+    """The fentanyl patch mcg/h that table ``name`` gives for a daily oral morphine dose.
+
+    Raises:
+        CatalogueError: an unknown table.
+        NotApplicableError: a dose of 0 or less, or outside the table.
+    """
+    chosen = table(name, "patch")
+    mme = _positive(morphine_mg_per_day)
+    if chosen.per_mg is not None:
+        return _conversion(chosen, mme, mme * chosen.per_mg, unit="mcg/h", band="a rule of thumb")
+    band = _band(chosen, mme)
+    if band.rate is None:
+        raise CatalogueError("patch band with a rate", f"{chosen.name} from {band.start}")
+    return _conversion(
+        chosen,
+        mme,
+        band.rate,
+        unit="mcg/h",
+        band=_band_words(chosen, band),
+        near_edge=_near_edge(chosen, mme),
+    )
+
+
+def never_to_patch_from() -> tuple[tuple[str, ...], str]:
+    """The drugs never converted to a fentanyl patch, and the source that says so."""
+    entry = load_data("rotation.toml")["patch"]["never_from"]
+    return tuple(entry["drugs"]), str(entry["source"])
+
+
+def cross_tolerance(
+    target: Target,
+    *,
+    morphine_mg_per_day: Decimal,
+    age: int | None = None,
+    frail: bool = False,
+    same_drug: bool = False,
+) -> CutChoice:
+    """The cross-tolerance cut for a switch: the source's range and the value chosen.
+
+    The high end for a high current dose (the CDC's 90 MME/day guidepost), an
+    older (65 or more) or frail patient; the low end otherwise, or for a change
+    of route of the same drug. A patch table carries its own cut (none here).
+    """
+    data = load_data("rotation.toml")["cross_tolerance"]
+    entry = data[target]
+    cut = CutRange(
+        Decimal(entry["low_percent"]),
+        Decimal(entry["high_percent"]),
+        str(entry["source"]),
+        str(entry["note"]),
+    )
+    high = data["high_dose"]
+    reasons = []
+    if morphine_mg_per_day >= Decimal(high["mme_per_day"]):
+        reasons.append(f"a current dose of {high['mme_per_day']} MME/day or more")
+    if age is not None and age >= int(high["elderly_age"]):
+        reasons.append(f"age {high['elderly_age']} or more")
+    if frail:
+        reasons.append("frailty")
+    if reasons and not same_drug:
+        return CutChoice(cut, cut.high, tuple(reasons))
+    why = "a change of route of the same drug" if same_drug else "none of the reasons for more"
+    return CutChoice(cut, cut.low, (why,))
+
+
+# --- reading the data file ----------------------------------------------------------
+
+
+@cache
+def _tables() -> dict[str, Table]:
+    data = load_data("rotation.toml")
+    tables: dict[str, Table] = {}
+    for kind in ("methadone", "patch"):
+        for name, entry in data[kind].items():
+            if name == "never_from":
+                continue
+            tables[name] = _table(name, kind, entry)
+    return tables
+
+
+def _table(name: str, kind: Literal["methadone", "patch"], entry: Mapping[str, Any]) -> Table:
+    def number(key: str) -> Decimal | None:
+        return Decimal(entry[key]) if key in entry else None
+
+    bands = tuple(
+        Band(
+            Decimal(band["from"]),
+            **{
+                key: Decimal(band[key])
+                for key in ("ratio", "older_ratio", "fixed", "rate")
+                if key in band
+            },
+        )
+        for band in entry.get("bands", ())
+    )
+    formula_keys = (
+        "divisor",
+        "base",
+        "first_weight",
+        "second_weight",
+        "angle_degrees",
+        "first_edge",
+        "second_edge",
+        "power",
+    )
+    formula = {key: Decimal(entry[key]) for key in formula_keys} if "divisor" in entry else None
+    cap_low, cap_high = number("cap_low"), number("cap_high")
+    return Table(
+        name=name,
+        kind=kind,
+        title=str(entry["title"]),
+        source=str(entry["source"]),
+        low_confidence=bool(entry["low_confidence"]),
+        edges=str(entry["edges"]),
+        bands=bands,
+        end=number("to"),
+        cut=str(entry.get("cut", "none")),
+        older_age=entry.get("older_age"),
+        cap=None if cap_low is None or cap_high is None else (cap_low, cap_high),
+        per_mg=number("per_mg"),
+        formula=formula,
+    )
+
+
+# --- the arithmetic -----------------------------------------------------------------
+
+
+def _positive(value: Decimal) -> Decimal:
+    if not value > 0:
+        raise NotApplicableError(
+            f"a conversion needs a daily oral morphine dose above 0 mg, not {format_decimal(value)}"
+        )
+    return value
+
+
+def _band(chosen: Table, mme: Decimal) -> Band:
+    if chosen.end is not None and mme >= chosen.end:
+        raise NotApplicableError(
+            f"{chosen.name}: {format_decimal(mme)} mg/day of oral morphine is beyond the table "
+            f"(it ends below {format_decimal(chosen.end)} mg/day); choose another table"
+        )
+    inside = [band for band in chosen.bands if band.start <= mme]
+    if not inside:
+        raise NotApplicableError(
+            f"{chosen.name}: {format_decimal(mme)} mg/day of oral morphine is below the table "
+            f"(it starts at {format_decimal(chosen.bands[0].start)} mg/day); choose another table"
+        )
+    return inside[-1]
+
+
+def _band_words(chosen: Table, band: Band) -> str:
+    index = chosen.bands.index(band)
+    upper = chosen.bands[index + 1].start if index + 1 < len(chosen.bands) else chosen.end
+    start = format_decimal(band.start)
+    return (
+        f"{start} mg/day and more"
+        if upper is None
+        else f"{start} to under {format_decimal(upper)} mg/day"
+    )
+
+
+def _margin() -> Decimal:
+    """Within this fraction of a band edge (twice it near Fudin's steps) a conversion warns."""
+    return Decimal(load_data("rotation.toml")["edge_margin_percent"]) / 100
+
+
+def _near_edge(chosen: Table, mme: Decimal) -> str | None:
+    edges = [band.start for band in chosen.bands[1:]]
+    if chosen.end is not None:
+        edges.append(chosen.end)
+    margin = _margin()
+    for edge in edges:
+        if abs(mme - edge) <= edge * margin:
+            return (
+                f"{format_decimal(mme)} mg/day is near the table's edge at {format_decimal(edge)} "
+                f"mg/day, where the {chosen.kind} dose changes in a step: a small difference in "
+                "the current dose changes the result; check it against another table"
+            )
+    return None
+
+
+def _near_formula_edge(mme: Decimal, formula: Mapping[str, Decimal]) -> str | None:
+    margin = _margin() * 2
+    for edge in (formula["first_edge"], formula["second_edge"]):
+        if abs(mme - edge) <= edge * margin:
+            return (
+                f"{format_decimal(mme)} mg/day is near {format_decimal(edge)} mg/day, where Fudin's "
+                "formula steps: more morphine can give less methadone there; check it against "
+                "another table"
+            )
+    return None
+
+
+def _shadowed(chosen: Table, band: Band, amount: Decimal, *, older: bool) -> str | None:
+    """Whether a lower current dose, below one of the table's edges, gets more methadone
+    than ``amount``: then name that edge (the highest such dose comes just below it)."""
+    worst: tuple[Decimal, Decimal] | None = None
+    for earlier, following in zip(chosen.bands, chosen.bands[1:], strict=False):
+        if earlier.start >= band.start:
+            break
+        ratio = earlier.older_ratio if older and earlier.older_ratio is not None else earlier.ratio
+        if ratio is None:
+            continue
+        best = following.start / ratio
+        if best > amount and (worst is None or best > worst[1]):
+            worst = (following.start, best)
+    if worst is None:
+        return None
+    edge, best = worst
+    return (
+        f"this table gives less methadone here ({format_decimal(amount.quantize(_CENT))} mg/day) "
+        f"than just below its edge at {format_decimal(edge)} mg/day of morphine (up to "
+        f"{format_decimal(best.quantize(_CENT))} mg/day): a lower current dose would get more; "
+        "check it against another table"
+    )
+
+
+def _formula_shadow(mme: Decimal, amount: Decimal, formula: Mapping[str, Decimal]) -> str | None:
+    """As :func:`_shadowed`, for Fudin's formula: its highest doses just below each step."""
+    for edge, peak_at, peak in _formula_peaks(tuple(sorted(formula.items()))):
+        if mme > peak_at and amount < peak:
+            return (
+                f"Fudin's formula gives less methadone here ({format_decimal(amount.quantize(_CENT))} "
+                f"mg/day) than below its step at {format_decimal(edge)} mg/day of morphine (up to "
+                f"{format_decimal(peak.quantize(_CENT))} mg/day at {format_decimal(peak_at)}): a lower "
+                "current dose would get more; check it against another table"
+            )
+    return None
+
+
+@cache
+def _formula_peaks(
+    items: tuple[tuple[str, Decimal], ...],
+) -> tuple[tuple[Decimal, Decimal, Decimal], ...]:
+    """The formula's local highest dose below each step, found on a 0.5 mg/day grid."""
+    formula = dict(items)
+    peaks = []
+    for edge in (formula["first_edge"], formula["second_edge"]):
+        grid = [
+            edge * Decimal("0.6") + Decimal(step) / 2
+            for step in range(int(edge * Decimal("0.8")) + 1)
+        ]
+        best = max(grid, key=lambda point: _fudin(point, formula))
+        peaks.append((edge, best, _fudin(best, formula)))
+    return tuple(peaks)
+
+
+_CENT = Decimal("0.01")
+
+
+def _fudin(mme: Decimal, formula: Mapping[str, Decimal]) -> Decimal:
+    """Fudin's expression, with its angles in degrees (the one public Python version
+    passes degrees to a sine that takes radians, and gives up to a quarter more)."""
+    with decimal.localcontext() as context:
+        context.prec = 40
+        context.Emax = 999_999
+        power = int(formula["power"])
+        first = formula["angle_degrees"] / ((formula["first_edge"] / mme) ** power + 1)
+        second = formula["angle_degrees"] / ((formula["second_edge"] / mme) ** power + 1)
+        value = (
+            mme
+            / formula["divisor"]
+            * (
+                formula["base"]
+                - formula["first_weight"] * _sin_degrees(first)
+                - formula["second_weight"] * _sin_degrees(second)
+            )
+        )
+    return +value
+
+
+_PI = Decimal("3.141592653589793238462643383279502884197")
+
+
+def _sin_degrees(degrees: Decimal) -> Decimal:
+    """sin of an angle of 0 to 90 degrees, by its Taylor series (exact to the context)."""
+    x = degrees * _PI / 180
+    term, total, n = x, x, 1
+    while abs(term) > Decimal("1e-35"):
+        term = -term * x * x / ((2 * n) * (2 * n + 1))
+        total += term
+        n += 1
+    return total
+
+
+def _conversion(
+    chosen: Table,
+    mme: Decimal,
+    amount: Decimal,
+    *,
+    unit: str,
+    band: str,
+    near_edge: str | None = None,
+    capped: bool = False,
+) -> Conversion:
+    return Conversion(
+        table=chosen.name,
+        source=chosen.source,
+        low_confidence=chosen.low_confidence,
+        morphine_mg_per_day=mme,
+        amount=amount,
+        unit=unit,
+        band=band,
+        near_edge=near_edge,
+        capped=capped,
+    )
