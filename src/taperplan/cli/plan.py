@@ -11,7 +11,7 @@ import click
 from taperplan.cli.delivery import Delivery, delivery_options
 from taperplan.cli.regimen import read_regimen, refusal
 from taperplan.cli.terminal import echo
-from taperplan.cli.types import ISO_DATE, next_monday
+from taperplan.cli.types import ISO_DATE, check_pace_option, next_monday
 from taperplan.errors import TaperplanError
 from taperplan.model.regimen import Regimen
 from taperplan.planning import TaperOrder, plan_taper
@@ -91,6 +91,7 @@ def plan(
       taperplan plan two-opioids.toml --order short-acting-first
     """
     delivery = Delivery.of(options)
+    check_pace_option(pace)
     regimen = read_regimen(file)
     if start is None:
         message, day = _default_start(regimen)
