@@ -3,14 +3,19 @@ message naming the field and the fix (issue 15: hostile input)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from taperplan import InvalidRegimenError, regimen_from_mapping
+from taperplan import InvalidRegimenError, load_regimen, plan_taper, regimen_from_mapping
 from taperplan.cli.main import main
+from taperplan.errors import InvalidPlanDataError, OutputError
+from taperplan.formats.files import check_output, write_output
+from taperplan.formats.json import plan_from_json, plan_to_json
 from taperplan.units import mg
 
 SAMPLE = str(resources.files("taperplan") / "data" / "sample-regimen.toml")
@@ -96,3 +101,59 @@ def test_a_bad_pace_option_blames_the_option(
     assert err.startswith("taperplan: error: --pace: ")
     assert "sample-regimen" not in err
     assert "taperplan paces" in err
+
+
+@pytest.fixture(scope="module")
+def document() -> dict[str, Any]:
+    """The sample regimen's plan as a JSON document."""
+    taper = plan_taper(load_regimen(SAMPLE), start=dt.date(2027, 1, 4))
+    data: dict[str, Any] = json.loads(plan_to_json(taper))
+    return data
+
+
+class TestPlanNumbers:
+    """A plan holds doses, days and fractions: ``1e400`` (read as a finite Decimal) was
+    accepted as a pace's percent."""
+
+    @pytest.mark.parametrize("number", ["1e400", "1e-400", "1" * 60, "0." + "1" * 50])
+    def test_out_of_range(self, document: dict[str, Any], number: str) -> None:
+        text = json.dumps(document).replace('"revision": 0', f'"revision": {number}', 1)
+        with pytest.raises(InvalidPlanDataError) as raised:
+            plan_from_json(text)
+        (problem,) = raised.value.problems
+        assert problem.path == "revision"
+        assert "not a number a plan holds" in problem.message
+
+    @pytest.mark.parametrize("where", ["id", "pace.name", "steps.0.id"])
+    def test_control_characters_in_an_id_or_a_name(
+        self, document: dict[str, Any], where: str
+    ) -> None:
+        data = json.loads(json.dumps(document))
+        holder = data
+        *parents, last = where.split(".")
+        for part in parents:
+            holder = holder[int(part)] if part.isdigit() else holder[part]
+        holder[last] = "x\x1b]0;title\x07"
+        with pytest.raises(InvalidPlanDataError) as raised:
+            plan_from_json(json.dumps(data))
+        assert any("control characters" in p.message for p in raised.value.problems)
+
+
+class TestLongOutputNames:
+    """A name the file system cannot hold was an internal error (OSError, exit 1)."""
+
+    def test_a_name_of_256_bytes_is_refused(self, tmp_path: Path) -> None:
+        path = tmp_path / ("a" * 251 + ".json")
+        with pytest.raises(OutputError, match="too long for the file system"):
+            check_output(path)
+
+    @pytest.mark.parametrize("length", [240, 250, 255])
+    def test_names_up_to_255_bytes_are_written(self, tmp_path: Path, length: int) -> None:
+        path = tmp_path / ("a" * (length - 5) + ".json")
+        write_output(path, "{}")
+        assert path.read_text(encoding="utf-8") == "{}"
+        assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+    def test_a_nul_in_an_output_name_is_refused(self, tmp_path: Path) -> None:
+        with pytest.raises(OutputError, match="NUL"):
+            check_output(tmp_path / "a\x00b.json")
