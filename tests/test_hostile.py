@@ -341,3 +341,12 @@ def test_calendar_name_with_cr_lf_is_refused() -> None:
     for name in ("Taper\r\nBEGIN:VEVENT", "Taper\nX", "Taper\rX", "\x1b]0;x\x07"):
         with pytest.raises(CalendarOptionError, match="calendar_name"):
             plan_to_ics(plan, dtstamp=STAMP, calendar_name=name)
+
+
+def test_the_default_hypothesis_profile_is_reproducible() -> None:
+    """A developer's run (the ``dev`` profile) draws the same examples every time, like CI's."""
+    from hypothesis import settings  # noqa: PLC0415
+
+    assert settings.get_profile("dev").derandomize
+    assert settings.get_profile("ci").derandomize
+    assert not settings.get_profile("explore").derandomize
