@@ -86,9 +86,10 @@ def _not_negative(value: int) -> None:
         raise FieldError(f"{value} is negative")
 
 
-#: The longest id or pace name a plan document may hold (taperplan writes ids of about
-#: 20 characters, and a custom pace's name has at most 80).
-MAX_NAME = 80
+#: The longest id or pace name a plan document may hold: taperplan writes ids of about 20
+#: characters, and a custom pace's name has at most 80; the room above is for a program that
+#: writes plan files of its own, not for a page of text.
+MAX_NAME = 200
 
 
 def _short_text(value: str) -> None:
