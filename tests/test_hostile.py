@@ -92,6 +92,8 @@ def _generate(case: dict[str, Any], work: Path) -> None:
         path.write_text("date,scale,total\n" + rows, encoding="utf-8")
     elif kind == "copy":
         path.write_bytes((CORPUS / spec["from"]).read_bytes())
+        for name in spec.get("also", []):
+            (work / name).write_bytes((CORPUS / name).read_bytes())
     elif kind == "hostile-stems":
         # Each file is refused at once (an unknown drug): the case is about the ids,
         # which reach the summary either way, not about planning.
@@ -235,15 +237,12 @@ def one_message(err: str) -> bool:
 class TestCorpus:
     def test_every_file_is_used(self) -> None:
         """Every file of the folder is named by a case (or is the manifest)."""
-        named = (
-            " ".join(" ".join(c["argv"]) for c in REFUSED + ACCEPTED)
-            + " "
-            + " ".join(
-                f"{{corpus}}/{c['generate']['from']}"
-                for c in REFUSED + ACCEPTED
-                if "from" in c.get("generate", {})
-            )
-        )
+        named = " ".join(" ".join(c["argv"]) for c in REFUSED + ACCEPTED)
+        for case in REFUSED + ACCEPTED:
+            copied = case.get("generate", {})
+            if copied.get("kind") == "copy":
+                for name in [copied["from"], *copied.get("also", [])]:
+                    named += f" {{corpus}}/{name}"
         for path in CORPUS.iterdir():
             if path.name != "manifest.toml":
                 assert f"{{corpus}}/{path.name}" in named, f"{path.name} is in no case"
