@@ -157,3 +157,13 @@ class TestLongOutputNames:
     def test_a_nul_in_an_output_name_is_refused(self, tmp_path: Path) -> None:
         with pytest.raises(OutputError, match="NUL"):
             check_output(tmp_path / "a\x00b.json")
+
+
+def test_a_name_given_with_a_preset_and_no_change_is_kept() -> None:
+    """``preset = "va-slower"`` with ``name = "my pace"`` and nothing else kept the preset's
+    name and dropped the one given; the plan file gives it back."""
+    regimen = regimen_from_mapping(tablets({"preset": "va-slower", "name": "my pace"}))
+    assert regimen.pace is not None
+    assert regimen.pace.name == "my pace"
+    plan = plan_taper(regimen, start=dt.date(2027, 1, 4))
+    assert plan_from_json(plan_to_json(plan)).regimen.pace == regimen.pace

@@ -388,7 +388,8 @@ def read_pace(table: Mapping[str, Any], path: str = "pace") -> tuple[Pace | None
         # Forbidding substitution keeps the preset's name: the pace is the same.
         changed = {k: v for k, v in fields.items() if k != "substitute" and getattr(base, k) != v}
         pace = attrs.evolve(base, **fields)
-        if changed:
+        # A name given is the pace's name, changed or not (it was ignored without a change).
+        if changed or "name" in table:
             pace = attrs.evolve(pace, name=str(table.get("name", f"{base.name} (custom)")))
     if "switch_at" in table and pace.basis is not Basis.ORIGINAL_THEN_CURRENT:
         # Only that basis switches; elsewhere the number would be silently ignored.
