@@ -1,8 +1,15 @@
 """Shared test configuration: the Hypothesis profiles.
 
-``ci`` is thorough and reproducible (500 examples, derandomized); ``dev`` is quick.
-CI (``CI=true``) always uses ``ci``; elsewhere ``HYPOTHESIS_PROFILE`` picks one,
-defaulting to ``dev``.
+Every profile but ``explore`` is derandomized: each run draws the same examples (from a
+hash of the test's source), so a failure seen once is seen again, on any machine.
+
+- ``dev`` (the default): quick and reproducible, 50 examples a property.
+- ``ci``: thorough and reproducible, 500 examples a property.
+- ``explore``: 1,000 random examples a property, different on every run, to look for new
+  failures; a failure prints the blob that reproduces it (``@reproduce_failure``).
+
+CI (``CI=true``) always uses ``ci``; elsewhere ``HYPOTHESIS_PROFILE`` picks one, defaulting
+to ``dev``.
 """
 
 from __future__ import annotations
@@ -21,7 +28,14 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     print_blob=True,
 )
-settings.register_profile("dev", max_examples=50, deadline=None)
+settings.register_profile("dev", max_examples=50, derandomize=True, deadline=None)
+settings.register_profile(
+    "explore",
+    max_examples=1000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    print_blob=True,
+)
 
 
 def _profile() -> str:

@@ -8,6 +8,9 @@ Sections:
    :class:`~taperplan.Regimen` objects, and a small TOML writer for them.
 4. Planner: (to come) paces, start dates and plans.
 5. Clinical guidance: withdrawal-scale answers, context flags, pain observations.
+6. Symptom logs and reviews; 7. calendars and prescriptions; 8. JSON documents.
+9. Hostile input: raw bytes, damaged files and garbage trees (TOML-shaped, JSON-shaped,
+   CSV) for the readers' fuzz tests (tests/test_fuzz_readers.py).
 
 Expected values in tests come from the literal tables here (``CEILINGS``),
 never from the code under test.
@@ -15,9 +18,12 @@ never from the code under test.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import functools
+import io
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -985,3 +991,258 @@ def prescription_options(draw: st.DrawFn) -> dict[str, Any]:
 def morphine_doses(low: int = 1, high: int = 1500) -> st.SearchStrategy[Decimal]:
     """Daily oral morphine doses in mg, to a tenth of a mg (the input of a conversion)."""
     return st.integers(low * 10, high * 10).map(lambda tenths: Decimal(tenths) / 10)
+
+
+# --- 9. Hostile input: raw bytes, damaged files and garbage trees for the readers' fuzz tests ---
+
+#: Cells and values that have broken readers, or could: empty and blank text, numbers Python
+#: reads but no file means (NaN, 1e400, 400 digits), superscript and full-width digits, days
+#: the calendar lacks or taperplan does not plan, times with seconds, NUL, escape sequences,
+#: formula starts, line and paragraph separators, a byte-order mark, long text, and a few
+#: words the readers know, so that damage lands next to something valid.
+HOSTILE_TEXTS: tuple[str, ...] = (
+    "",
+    " ",
+    "\t",
+    "NaN",
+    "nan",
+    "inf",
+    "-Infinity",
+    "1e400",
+    "-1e400",
+    "1e-400",
+    "9" * 400,
+    "-1",
+    "0",
+    "0.5",
+    "\u00b2",
+    "\uff15",
+    "\u0665",
+    "2027-02-30",
+    "0001-01-01",
+    "9999-12-31",
+    "2027-01-04T08:00",
+    "08:00:00.5",
+    "24:00",
+    "\x00",
+    "a\x00b",
+    "\x1b]0;title\x07",
+    "\x1b[2J",
+    "\x9b31m",
+    "=1+1",
+    "@SUM(A1)",
+    "-rf",
+    "\r\n",
+    "\u2028",
+    "\ufeff",
+    "x" * 2500,
+    '"',
+    "'",
+    ",",
+    "\\",
+    "20 mg",
+    "15 mcg/h",
+    "5 mL",
+    "cows",
+    "sows",
+    "sows-gossop",
+    "oxycodone",
+    "va-slower",
+    "true",
+    "yes",
+    "2027-01-10",
+    "/dev/zero",
+    "regimen.toml",
+)
+
+
+def hostile_texts() -> st.SearchStrategy[str]:
+    """A text from :data:`HOSTILE_TEXTS`, or any short text."""
+    return st.one_of(st.sampled_from(HOSTILE_TEXTS), st.text(max_size=20))
+
+
+def hostile_scalars() -> st.SearchStrategy[object]:
+    """:func:`scalars` and :func:`hostile_texts` (leaves of a garbage tree)."""
+    return st.one_of(scalars(), hostile_texts(), st.floats(), st.integers())
+
+
+def garbage_trees(keys: Sequence[str] = ()) -> st.SearchStrategy[object]:
+    """Nested lists and tables of :func:`hostile_scalars`, with keys from ``keys`` (the
+    ones a reader knows) or any text."""
+    key = st.one_of(st.sampled_from(keys), st.text(max_size=10)) if keys else st.text(max_size=10)
+    return st.recursive(
+        hostile_scalars(),
+        lambda children: st.one_of(
+            st.lists(children, max_size=4), st.dictionaries(key, children, max_size=5)
+        ),
+        max_leaves=16,
+    )
+
+
+def file_bytes(max_size: int = 2000) -> st.SearchStrategy[bytes]:
+    """What a file may hold: any bytes, or text in UTF-8, UTF-16 or Latin-1, with or
+    without a byte-order mark."""
+    text = st.text(max_size=max_size // 4)
+    return st.one_of(
+        st.binary(max_size=max_size),
+        text.map(lambda t: t.encode("utf-8")),
+        text.map(lambda t: "\ufeff" + t).map(lambda t: t.encode("utf-8")),
+        text.map(lambda t: t.encode("utf-16")),
+        text.map(lambda t: t.encode("latin-1", errors="replace")),
+    )
+
+
+@st.composite
+def mutated_bytes(draw: st.DrawFn, valid: bytes) -> bytes:
+    """``valid`` with one to four edits: a byte changed, bytes inserted (random or from
+    :data:`HOSTILE_TEXTS`), a span deleted or repeated, or the end cut off."""
+    data = bytearray(valid)
+    for _ in range(draw(st.integers(1, 4))):
+        where = draw(st.integers(0, len(data)))
+        action = draw(st.sampled_from(["change", "insert", "delete", "repeat", "cut"]))
+        if action == "change" and data:
+            data[min(where, len(data) - 1)] = draw(st.integers(0, 255))
+        elif action == "insert":
+            inserted = draw(
+                st.one_of(
+                    st.binary(min_size=1, max_size=8),
+                    st.sampled_from(HOSTILE_TEXTS).map(lambda t: t.encode("utf-8")),
+                )
+            )
+            data[where:where] = inserted
+        elif action == "delete":
+            del data[where : where + draw(st.integers(1, 16))]
+        elif action == "repeat":
+            span = bytes(data[where : where + draw(st.integers(1, 64))])
+            data[where:where] = span * draw(st.integers(1, 3))
+        else:
+            del data[where:]
+    return bytes(data)
+
+
+@st.composite
+def mutated_trees(
+    draw: st.DrawFn, tree: Mapping[str, Any], values: st.SearchStrategy[object] | None = None
+) -> dict[str, Any]:
+    """A copy of the JSON-like ``tree`` with one to three edits, each somewhere in it: a
+    value replaced by ``values`` (by default :func:`garbage_trees`), a key deleted, or a key
+    added."""
+    values = garbage_trees() if values is None else values
+    copy: dict[str, Any] = json.loads(json.dumps(tree))
+    for _ in range(draw(st.integers(1, 3))):
+        places: list[tuple[Any, Any]] = []
+        stack: list[Any] = [copy]
+        while stack:
+            container = stack.pop()
+            items = container.items() if isinstance(container, dict) else enumerate(container)
+            for key, value in list(items):
+                places.append((container, key))
+                if isinstance(value, dict | list):
+                    stack.append(value)
+        if not places:
+            break
+        container, key = draw(st.sampled_from(places))
+        action = draw(st.sampled_from(["replace", "replace", "delete", "add"]))
+        if action == "delete" and isinstance(container, dict):
+            del container[key]
+        elif action == "add" and isinstance(container, dict):
+            container[draw(st.text(min_size=1, max_size=10))] = draw(values)
+        else:
+            container[key] = draw(values)
+    return copy
+
+
+def _toml_inline(value: object) -> str:
+    """``value`` as a TOML value, inline (tables as ``{...}``); None, which TOML lacks,
+    as empty text."""
+    if value is None:
+        return '""'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        text = repr(value)
+        return text if any(c in text for c in ".en") else f"{text}.0"
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, Mapping):
+        pairs = ", ".join(f"{json.dumps(str(k))} = {_toml_inline(v)}" for k, v in value.items())
+        return "{" + pairs + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_inline(item) for item in value) + "]"
+    return json.dumps(str(value))
+
+
+def toml_text(tree: Mapping[str, Any]) -> str:
+    """Any tree of :func:`garbage_trees` as TOML text, one ``key = value`` line for each
+    top-level key (a value TOML cannot hold makes text that is not TOML, which is fine:
+    the reader must refuse it cleanly too)."""
+    return "".join(f"{json.dumps(str(k))} = {_toml_inline(v)}\n" for k, v in tree.items())
+
+
+#: The columns and keys of a symptom log (docs/review.md), and a few items of its scales.
+LOG_KEYS: tuple[str, ...] = (
+    "date",
+    "scale",
+    "total",
+    "pain",
+    "pain_site",
+    "pain_spread",
+    "allodynia",
+    "craving",
+    "loss_of_control",
+    "notes",
+    "items",
+    "cows.pulse",
+    "sows.anxious",
+)
+
+
+@st.composite
+def log_csv_texts(draw: st.DrawFn) -> str:
+    """A CSV symptom log: a header of known and unknown columns, then rows of
+    :func:`hostile_texts` and valid-looking cells, some rows short or long."""
+    header = draw(st.lists(st.one_of(st.sampled_from(LOG_KEYS), hostile_texts()), max_size=7))
+    cell = st.one_of(
+        hostile_texts(), st.integers(-3, 60).map(str), st.sampled_from(["2027-01-10", "cows"])
+    )
+    rows = draw(st.lists(st.lists(cell, max_size=len(header) + 2), max_size=6))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def log_toml_trees() -> st.SearchStrategy[dict[str, Any]]:
+    """A TOML-shaped symptom log: ``entry`` a list of tables of known and unknown keys with
+    garbage values (or ``entry`` itself garbage), maybe beside other keys."""
+    entry = st.dictionaries(st.sampled_from(LOG_KEYS), garbage_trees(LOG_KEYS), max_size=6)
+    return st.fixed_dictionaries(
+        {"entry": st.one_of(st.lists(entry, max_size=4), garbage_trees(LOG_KEYS))},
+        optional={"extra": garbage_trees()},
+    )
+
+
+@st.composite
+def batch_csv_texts(draw: st.DrawFn) -> str:
+    """A batch CSV: a header that may lack ``id`` or ``regimen``, then rows of
+    :func:`hostile_texts` and plausible cells."""
+    known = ["id", "regimen", "start", "pace"]
+    header = draw(st.lists(st.one_of(st.sampled_from(known), hostile_texts()), max_size=6))
+    cell = st.one_of(
+        hostile_texts(), st.sampled_from(["p1", "P-2", "a.toml", "2027-01-04", "va-slower"])
+    )
+    rows = draw(st.lists(st.lists(cell, max_size=len(header) + 2), max_size=6))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()

@@ -25,6 +25,9 @@ HOSTILE = "\x1b]0;pwned\x07\x1b[2J\x1b[31mred\x1b[0m\x07\x9b"
         ("line\nnext\ttab", "line\nnext\ttab"),
         ("carriage\rreturn", "carriagereturn"),
         ("title \x1b]2;x\x1b\\ end", "title  end"),
+        # An OSC without its terminator loses its ESC ] only: the rest is text, not
+        # swallowed with every line after it (the table of a plan was printed empty).
+        ("tp-\x1b]0;pwned\nStep 1", "tp-0;pwned\nStep 1"),
         ("plain, ½ × 7.5 mg", "plain, ½ × 7.5 mg"),
     ],
 )
@@ -38,9 +41,11 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
     return code, out, err
 
 
-def test_a_hostile_plan_id_reaches_the_table_as_text(
+def test_a_plan_id_with_control_characters_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """taperplan writes ids such as ``tp-1a2b3c4d5e6f``; an id holding escape sequences
+    was edited in, and the plan file is refused (exit 2), naming the id."""
     plan = tmp_path / "plan.json"
     code, out, err = run(["plan", SAMPLE, "--start", "2027-01-04", "--format", "json"], capsys)
     assert code == 0, err
@@ -48,8 +53,9 @@ def test_a_hostile_plan_id_reaches_the_table_as_text(
     data["id"] = f"tp-{HOSTILE}"
     plan.write_text(json.dumps(data), encoding="utf-8")
     code, out, err = run(["pause", str(plan), "--on", "2027-02-10", "--days", "7"], capsys)
-    assert code == 0, err
-    assert out.startswith("Taper plan tp-red (revision 1)")
+    assert code == 2
+    assert out == ""
+    assert "id: must not hold control characters" in err
     assert "\x1b" not in out + err
     assert "\x07" not in out + err
 

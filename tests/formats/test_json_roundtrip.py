@@ -356,11 +356,11 @@ class TestProblems:
         one with the plan's fix (a review once read such a plan)."""
         data = exact_document(sample_plan())
         data["id"] = ""
-        assert problems_of(data) == {"": "id must not be empty"}
+        assert problems_of(data) == {"id": "must be text of 1 to 200 characters, not 0"}
         data = exact_document(sample_plan())
         data["steps"][1]["id"] = ""
-        assert problems_of(data) == {"steps[1]": "id must not be empty"}
-        assert "write the plan again" in fixes_of(data)["steps[1]"]
+        assert problems_of(data) == {"steps[1].id": "must be text of 1 to 200 characters, not 0"}
+        assert "write the plan again" in fixes_of(data)["steps[1].id"]
 
     def test_every_problem_is_listed_with_its_path(self) -> None:
         """Twelve broken fields in one document: twelve problems, each at its JSON path."""

@@ -11,10 +11,11 @@ import click
 from taperplan.cli.delivery import Delivery, delivery_options
 from taperplan.cli.regimen import read_regimen, refusal
 from taperplan.cli.terminal import echo
-from taperplan.cli.types import ISO_DATE, next_monday
+from taperplan.cli.types import ISO_DATE, Usage, check_pace_option, next_monday
 from taperplan.errors import TaperplanError
 from taperplan.model.regimen import Regimen
 from taperplan.planning import TaperOrder, plan_taper
+from taperplan.planning._planner import FIRST_START, LAST_START
 
 
 def _default_start(regimen: Regimen) -> tuple[str, dt.date]:
@@ -91,12 +92,18 @@ def plan(
       taperplan plan two-opioids.toml --order short-acting-first
     """
     delivery = Delivery.of(options)
+    check_pace_option(pace)
     regimen = read_regimen(file)
     if start is None:
         message, day = _default_start(regimen)
         echo(message, err=True)
     else:
         day = start.date()
+        if not FIRST_START <= day <= LAST_START:
+            raise Usage(
+                f"--start: {day.isoformat()} is outside the dates taperplan plans for "
+                f"({FIRST_START.isoformat()} to {LAST_START.isoformat()})"
+            )
         today = dt.datetime.now(regimen.timezone or dt.UTC).date()
         if day < today:
             echo(

@@ -13,11 +13,13 @@ import re
 
 import click
 
-#: Escape sequences (CSI; OSC, with or without its terminator; two-character ones), then
-#: every other C0 control but the line feed and the tab, DEL, and the C1 controls.
+#: Escape sequences (CSI; OSC up to its terminator on the same line; two-character ones),
+#: then every other C0 control but the line feed and the tab, DEL, and the C1 controls. An
+#: OSC without a terminator loses only its ``ESC ]``: the text after it is printed as text,
+#: not swallowed with the rest of the output.
 _UNSAFE = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]"
-    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
+    r"|\x1b\][^\x07\x1b\n]*(?:\x07|\x1b\\)"
     r"|\x1b[@-Z\\-_]"
     r"|[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]"
 )

@@ -70,3 +70,22 @@ class Usage(click.UsageError):
 
     def show(self, file: Any = None) -> None:
         echo(f"taperplan: error: {self.message}", err=True)
+
+
+def check_pace_option(name: str | None) -> None:
+    """Refuse a --pace that names no preset, blaming --pace (not the regimen file).
+
+    Raises:
+        Usage: the name is empty or unknown; the message lists close names.
+    """
+    if name is None:
+        return
+    if not name.strip():
+        raise Usage("--pace: is empty (fix: give a preset's name; `taperplan paces` lists them)")
+    from taperplan.errors import TaperplanError  # noqa: PLC0415 - only with --pace
+    from taperplan.reference.paces import preset  # noqa: PLC0415
+
+    try:
+        preset(name)
+    except TaperplanError as error:
+        raise Usage(f"--pace: {error} (fix: `taperplan paces` lists the names)") from None

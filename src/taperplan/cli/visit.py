@@ -22,12 +22,11 @@ from taperplan import formats
 from taperplan.cli.delivery import Delivery, delivery_options
 from taperplan.cli.regimen import read_regimen, refusal
 from taperplan.cli.terminal import echo
-from taperplan.cli.types import ISO_DATE, Refused, Usage
+from taperplan.cli.types import ISO_DATE, Refused, check_pace_option
 from taperplan.errors import TaperplanError
 from taperplan.model.plan import TaperPlan
 from taperplan.planning import pause as pause_plan
 from taperplan.planning import replan as replan_plan
-from taperplan.reference.paces import preset
 
 _PLAN = click.Path(dir_okay=False, path_type=str)
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -145,11 +144,7 @@ def replan(  # click passes every parameter by name
       taperplan replan plan.json --on 2027-03-01 --json new.json --ics new.ics
     """
     delivery = Delivery.of(options)
-    if pace is not None:
-        try:
-            preset(pace)
-        except TaperplanError as error:
-            raise Usage(f"--pace: {error}") from None
+    check_pace_option(pace)
     plan = _read_plan(plan_file)
     regimen = None if regimen_file is None else read_regimen(regimen_file)
     try:

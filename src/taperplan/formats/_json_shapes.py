@@ -16,6 +16,7 @@ from typing import Any
 
 import attrs
 
+from taperplan._reading import text_problem
 from taperplan._statement import DISCLAIMER
 from taperplan.errors import Problem
 from taperplan.formats._json_problems import FieldError
@@ -83,6 +84,20 @@ def _problem(path: str, message: str, fix: str = REWRITE) -> Problem:
 def _not_negative(value: int) -> None:
     if value < 0:
         raise FieldError(f"{value} is negative")
+
+
+#: The longest id or pace name a plan document may hold: taperplan writes ids of about 20
+#: characters, and a custom pace's name has at most 80; the room above is for a program that
+#: writes plan files of its own, not for a page of text.
+MAX_NAME = 200
+
+
+def _short_text(value: str) -> None:
+    """An id or a name: one short line of text, without control characters (it is
+    printed, and it reaches calendars and file names)."""
+    wrong = text_problem(value, MAX_NAME)
+    if wrong is not None:
+        raise FieldError(wrong)
 
 
 def _at_least_one_day(value: int) -> None:
@@ -240,7 +255,7 @@ STEP = Shape(
     keys=(
         "index",
         Key("number", read=False),  # index + 1, checked by the plan (PLAN); may be missing
-        "id",
+        Key("id", check=_short_text),
         "kind",
         "start",
         "end",
@@ -261,7 +276,8 @@ STEP = Shape(
 _PACE_FIRST = ("name", "max_step_fraction", "source")
 PACE = Shape(
     keys=(
-        *_PACE_FIRST,
+        Key("name", check=_short_text),
+        *_PACE_FIRST[1:],
         *(field.name for field in attrs.fields(Pace) if field.name not in _PACE_FIRST),
     )
 )
@@ -322,7 +338,7 @@ def _steps_follow_each_other(
 PLAN = Shape(
     keys=(
         Key("schema", write=lambda _: SCHEMA, read=False, check=_this_schema),
-        "id",
+        Key("id", check=_short_text),
         Key("revision", check=_not_negative),
         "start",
         "pace",

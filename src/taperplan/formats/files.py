@@ -125,8 +125,32 @@ def check_output(path: str | os.PathLike[str], *, force: bool = False) -> None:
     Raises:
         OutputExistsError: ``path`` exists (a file, a link, even a broken one)
             and ``force`` is false.
-        OutputError: the folder is missing, or ``path`` is a folder.
+        OutputError: the folder is missing, ``path`` is a folder, or its name cannot
+            be looked up (too long for the file system, a NUL character).
     """
+    if "\x00" in os.fspath(path):  # no file can have it; pathlib would say "no such file"
+        raise OutputError(str(path), "has a NUL character in its name", "give a name without it")
+    try:
+        _check_output(path, force=force)
+    except OSError as error:
+        if isinstance(error, OutputExistsError | OutputError):
+            raise
+        raise OutputError(str(path), _why_not_looked_up(error), _fix_for(error)) from error
+
+
+def _why_not_looked_up(error: OSError) -> str:
+    if error.errno == errno.ENAMETOOLONG:
+        return "the name is too long for the file system"
+    return f"cannot be looked up ({error.strerror or error})"
+
+
+def _fix_for(error: OSError) -> str:
+    if error.errno == errno.ENAMETOOLONG:
+        return "choose a shorter name (at most 255 bytes, usually)"
+    return "check the path"
+
+
+def _check_output(path: str | os.PathLike[str], *, force: bool) -> None:
     target = Path(path)
     name = str(path)
     folder = target.parent

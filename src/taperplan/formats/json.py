@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -162,6 +162,9 @@ def plan_from_dict(data: Mapping[str, Any], *, source: str = "plan") -> TaperPla
         structure_plan,
     )
 
+    odd = list(_odd_numbers(data))
+    if odd:
+        raise InvalidPlanDataError(source, odd)
     return structure_plan(data, source)
 
 
@@ -232,6 +235,46 @@ MAX_PLAN_BYTES = 32 * 1024 * 1024
 
 def _unreadable(source: str, reason: str) -> InvalidPlanDataError:
     return InvalidPlanDataError(source, [Problem("", reason, REWRITE)])
+
+
+#: The numbers a plan holds are doses, days, fractions and counts: none is as large as
+#: 10**15 or as small (but not zero) as 10**-20, and none has more than 40 digits
+#: (taperplan writes at most 28). Anything else (``1e400``, 5,000 digits) is no plan's.
+_LARGEST = Decimal(10) ** 15
+_SMALLEST = Decimal(10) ** -20
+_MOST_DIGITS = 40
+
+
+def _odd_numbers(data: object) -> Iterator[Problem]:
+    """A problem for every number in ``data`` that no plan holds, with its path."""
+    stack: list[tuple[str, object]] = [("", data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, Mapping):
+            stack.extend((f"{path}.{key}" if path else str(key), v) for key, v in value.items())
+        elif isinstance(value, list | tuple):
+            stack.extend((f"{path}[{index}]", v) for index, v in enumerate(value))
+        elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+            # A float as it is written (0.1, not its 55 binary digits).
+            number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+            magnitude = abs(number)
+            if not number.is_finite() or (
+                magnitude
+                and (
+                    not _SMALLEST <= magnitude < _LARGEST
+                    or len(number.as_tuple().digits) > _MOST_DIGITS
+                )
+            ):
+                yield Problem(
+                    path or "(the document)",
+                    f"{_short(value)} is not a number a plan holds (out of range)",
+                    REWRITE,
+                )
+
+
+def _short(value: float | Decimal) -> str:
+    text = str(value)
+    return text if len(text) <= 40 else f"{text[:20]}…({len(text)} characters)"
 
 
 def _no_constant(name: str) -> object:

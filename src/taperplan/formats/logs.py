@@ -23,6 +23,7 @@ import io
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from taperplan._reading import ReadRefused, read_limited
 from taperplan.errors import InvalidLogError, Problem
@@ -79,7 +80,21 @@ def parse_log_csv(text: str, *, source: str = "log.csv") -> SymptomLog:
     Raises:
         InvalidLogError: listing every problem in the file with its row and column.
     """
-    reader = csv.reader(io.StringIO(text))
+    # newline="": the csv module splits rows itself, so a bare carriage return (an old Mac
+    # file, or damage) is a line end or a character, never an error from inside it.
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return _parse_log_rows(reader, source)
+    except csv.Error as error:
+        raise InvalidLogError(
+            source,
+            [Problem(f"row {reader.line_num}", f"not CSV: {error}", "save the log as CSV (UTF-8)")],
+        ) from None
+
+
+def _parse_log_rows(reader: Any, source: str) -> SymptomLog:
+    """The entries of a CSV log's rows (see :func:`parse_log_csv`); ``reader`` is a
+    :func:`csv.reader`, whose ``line_num`` names the rows."""
     problems: list[Problem] = []
     header_row = next(reader, None)
     if header_row is None:

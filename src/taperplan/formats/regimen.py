@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from taperplan._data import load_data
 from taperplan._reading import (
     Problems,
@@ -175,6 +177,8 @@ class _Reader:
         context = self.context(data.get("context"))
         medications = self.medications(data.get("medication"))
         pace = self.pace(data.get("pace"))
+        if pace is not None and pace.reduction is not None and medications:
+            pace = self.reduction_in_dose_units(pace, pace.reduction, medications)
         if self.problems or context is None:
             return None
         self.regimen_notices(medications)
@@ -221,6 +225,32 @@ class _Reader:
         pace, problems = read_pace(value)
         self.problems.extend(problems)
         return pace
+
+    def reduction_in_dose_units(
+        self, pace: Pace, reduction: Quantity, medications: list[Medication]
+    ) -> Pace:
+        """``pace`` with its fixed ``reduction`` in the unit of the regimen's doses (mg, or
+        mcg/h for patches): "1500 mcg" becomes "1.5 mg". A reduction in another dimension
+        ("15 mcg/h" for tablets, "5 mL") is a problem, not a number of milligrams."""
+        units = sorted({m.dose_unit for m in medications}, key=lambda unit: unit.value)
+        if len({unit.dimension for unit in units}) > 1:
+            self.add(
+                "pace.reduction",
+                f"a fixed reduction of {reduction} cannot apply to both patches (mcg/h) and "
+                "doses in mg",
+                "give percent instead of reduction",
+            )
+            return pace
+        (unit,) = units
+        if reduction.unit.dimension is not unit.dimension:
+            example = "25 mcg/h" if unit is Unit.MCG_PER_H else "15 mg"
+            self.add(
+                "pace.reduction",
+                f"{reduction} is not an amount of the regimen's doses, which are in {unit.value}",
+                f'write it in {unit.value}, e.g. reduction = "{example}"',
+            )
+            return pace
+        return attrs.evolve(pace, reduction=reduction.to(unit))
 
     # -- context -----------------------------------------------------------------
 

@@ -388,8 +388,19 @@ def read_pace(table: Mapping[str, Any], path: str = "pace") -> tuple[Pace | None
         # Forbidding substitution keeps the preset's name: the pace is the same.
         changed = {k: v for k, v in fields.items() if k != "substitute" and getattr(base, k) != v}
         pace = attrs.evolve(base, **fields)
-        if changed:
+        # A name given is the pace's name, changed or not (it was ignored without a change).
+        if changed or "name" in table:
             pace = attrs.evolve(pace, name=str(table.get("name", f"{base.name} (custom)")))
+    if "switch_at" in table and pace.basis is not Basis.ORIGINAL_THEN_CURRENT:
+        # Only that basis switches; elsewhere the number would be silently ignored.
+        return None, [
+            Problem(
+                f"{path}.switch_at",
+                f"is used only with basis original-then-current, and this pace's basis is "
+                f"{pace.basis.value}",
+                'add basis = "original-then-current", or remove switch_at',
+            )
+        ]
     if pace.basis is Basis.ORIGINAL_THEN_CURRENT and pace.switch_at is None:
         return None, [
             Problem(
