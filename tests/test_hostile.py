@@ -302,31 +302,29 @@ def test_accepted(accepted: dict[str, Run], case: dict[str, Any]) -> None:
     _within_limits(run)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="folder-mode ids are not checked yet (src/taperplan/batch, not ours)"
-)
 def test_a_batch_folders_ids_are_checked_as_a_batch_csvs(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A batch CSV refuses an id with a control character ('line 2, id'); a folder's file
-    stem with one (an OSC sequence) becomes a patient's id and its file names, and reaches
-    summary.csv as it is. Found here; the batch work owns the fix."""
+    """A batch CSV refuses an id with a control character ('line 2, id'), and so does a
+    folder: a file stem with one (an OSC sequence) would become a patient's id and its file
+    names. Refused, naming the file, with nothing written."""
     folder = tmp_path / "clinic"
     folder.mkdir()
     (folder / "\x1b]0;owned\x07x.toml").write_bytes((CORPUS / "regimen.toml").read_bytes())
     out = tmp_path / "out"
     code = main(["batch", str(folder), "--out", str(out), "--start", "2027-01-04", "--jobs", "1"])
-    capsys.readouterr()
+    err = capsys.readouterr().err
     assert code == 2
+    assert "\\x1b]0;owned\\x07x.toml" in err
+    assert "\x1b" not in err
     assert not out.exists()
 
 
-@pytest.mark.xfail(strict=True, reason="batch/inputs.py does not catch ENAMETOOLONG yet (not ours)")
 def test_a_batch_list_named_with_256_characters(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """``batch NAME`` with a 256-character name is an internal error (an OSError from
-    ``Path.is_dir`` in src/taperplan/batch/inputs.py), not exit 2. The batch work owns it."""
+    """``batch NAME`` with a 256-character name exits 2 with one message (it was an internal
+    error: an OSError from ``Path.is_dir``)."""
     code = main(["batch", str(tmp_path / ("n" * 256)), "--out", str(tmp_path / "out")])
     assert "taperplan: error: " in capsys.readouterr().err
     assert code == 2

@@ -656,24 +656,44 @@ def test_example_data_is_copyable(tmp_path: Path) -> None:
 
 
 def test_summary_cells_are_never_formulas(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A folder-mode id (the file's stem) and the error column that names the file start with
-    ``=``, ``+``, ``-`` or ``@``: summary.csv writes them with a leading apostrophe, so a
-    spreadsheet shows text instead of running a formula (issue 15 item 1)."""
-    folder = tmp_path / "regimens"
-    folder.mkdir()
-    (folder / "=1+1.toml").write_text(GOOD.format(dose=10), encoding="utf-8")
-    (folder / "@SUM(A1).toml").write_text(MALFORMED, encoding="utf-8")
-    out = tmp_path / "out"
+    """A custom pace's name and the error column that names a regimen file start with ``=``,
+    ``+``, ``-`` or ``@``: summary.csv writes them with a leading apostrophe, so a spreadsheet
+    shows text instead of running a formula (issue 15 item 1)."""
+    monkeypatch.chdir(tmp_path)
+    formula_pace = GOOD.format(dose=10).replace(
+        'preset = "va-slower"', 'preset = "va-slower"\nname = "=1+1"'
+    )
+    Path("p1.toml").write_text(formula_pace, encoding="utf-8")
+    Path("clinic.csv").write_text("id,regimen\np1,p1.toml\np2,=2+5.toml\n", encoding="utf-8")
     code, _, stderr = run(
-        ["batch", str(folder), "--out", str(out), "--start", "2027-01-04", "--jobs", "1"], capsys
+        ["batch", "clinic.csv", "--out", "out", "--start", "2027-01-04", "--jobs", "1"], capsys
     )
     assert code == 0, stderr
-    text = (out / "summary.csv").read_text(encoding="utf-8")
+    text = Path("out/summary.csv").read_text(encoding="utf-8")
     for row in csv.reader(io.StringIO(text)):
         for cell in row:
             assert not cell.startswith(("=", "+", "@", "\t", "\r")), cell
             assert not cell.startswith("-") or cell.lstrip("-").replace(".", "").isdigit(), cell
-    ids = [r["id"] for r in summary(out)]
-    assert sorted(ids) == ["'=1+1", "'@SUM(A1)"]
+    rows = summary(Path("out"))
+    assert rows[0]["pace"] == "'=1+1"
+    assert rows[1]["error"].startswith("'=2+5.toml")
+
+
+def test_a_folders_file_names_are_checked_as_ids(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A folder's file stems become ids: one a batch CSV would refuse is refused, naming every
+    such file, before anything is written."""
+    folder = tmp_path / "regimens"
+    folder.mkdir()
+    for stem in ("=1+1", "-rf", "ok"):
+        (folder / f"{stem}.toml").write_text(GOOD.format(dose=10), encoding="utf-8")
+    out = tmp_path / "out"
+    code, stdout, stderr = run(["batch", str(folder), "--out", str(out)], capsys)
+    assert (code, stdout) == (2, "")
+    assert "'=1+1.toml'" in stderr
+    assert "'-rf.toml'" in stderr
+    assert "ok.toml" not in stderr
+    assert not out.exists()

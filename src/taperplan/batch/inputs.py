@@ -52,7 +52,13 @@ def load_batch(path: str | os.PathLike[str]) -> list[BatchItem]:
     """
     source = Path(path)
     name = os.fspath(path)
-    if source.is_dir():
+    try:
+        folder = source.is_dir()
+    except (OSError, ValueError) as error:
+        raise _one(
+            name, "", f"cannot read it ({getattr(error, 'strerror', None) or error})", _GIVE
+        ) from None
+    if folder:
         return _folder_items(source, name)
     try:
         text = read_limited(source, MAX_BATCH_CSV_BYTES).decode("utf-8-sig")
@@ -63,13 +69,16 @@ def load_batch(path: str | os.PathLike[str]) -> list[BatchItem]:
             name,
             "",
             f"cannot read it ({error.strerror or error})",
-            "give a batch CSV or a folder of regimen .toml files",
+            _GIVE,
         ) from None
     except UnicodeDecodeError as error:
         raise _one(
             name, "", f"not UTF-8 text (byte {error.start})", "save the CSV as UTF-8"
         ) from None
     return parse_batch_csv(text, base=source.parent, source=name)
+
+
+_GIVE = "give a batch CSV or a folder of regimen .toml files"
 
 
 def _one(source: str, where: str, message: str, fix: str) -> BatchInputError:
@@ -88,7 +97,17 @@ def _folder_items(folder: Path, name: str) -> list[BatchItem]:
             "put one regimen file per patient in it",
         )
     items = [BatchItem(p.stem, os.fspath(p)) for p in files]
-    problems = _duplicates([(item.key, f"{item.key}.toml") for item in items])
+    problems = [
+        Problem(
+            ascii(item.key + ".toml"),
+            "the file's name (its patient id) is not letters, digits, '.', '_' and '-' "
+            "starting with a letter or digit, at most 100 characters",
+            "rename the file: its name becomes the patient's output file names",
+        )
+        for item in items
+        if not re.fullmatch(ID_PATTERN, item.key)
+    ]
+    problems += _duplicates([(item.key, f"{item.key}.toml") for item in items])
     if problems:
         raise BatchInputError(problems, name)
     return items

@@ -81,7 +81,7 @@ def with_content(item: BatchItem) -> BatchItem:
         return item
     try:
         content = read_limited(Path(item.source), MAX_FILE_BYTES)
-    except (ReadRefused, OSError):
+    except (ReadRefused, OSError, ValueError):
         return item
     return attrs.evolve(item, content=content)
 

@@ -102,13 +102,22 @@ def inputs_digest(items: Sequence[BatchItem]) -> str:
         if item.content is not None:
             content = digest(item.content)
         elif isinstance(item.source, str):
-            content = "unread " + os.path.realpath(item.source)
+            content = "unread " + _real(item.source)
         else:
             content = repr(item.source)
         fields = (item.key, content, str(item.start or ""), item.pace or "")
         hasher.update(json.dumps(fields).encode())
         hasher.update(b"\n")
     return hasher.hexdigest()
+
+
+def _real(path: str) -> str:
+    """The real path of ``path``, however it is spelled; the text itself where it has none
+    (a NUL in it, say)."""
+    try:
+        return os.path.realpath(path)
+    except (OSError, ValueError):
+        return path
 
 
 def header_for(
