@@ -1,11 +1,13 @@
 """Batch throughput: plans per second with ``plan_many`` on one job and on every core, and
 patients per second with ``taperplan batch`` over the clinic panel.
 
-Run:  python benchmarks/bench_batch.py [--count 10000] [--jobs 1 2 ...] [--cli 1000]
+Run:  python benchmarks/bench_batch.py [--count 10000] [--jobs 1 2 ...] [--cli 1000 [--dask]]
 
 ``--cli N`` also times the command line: ``taperplan batch`` over a clinic CSV of N
 patients (the regimens of tests/data/clinic in turn), writing every patient's JSON, CSV and
 calendar into a new folder, once per ``--jobs`` value; the folders are compared byte for byte.
+``--dask`` adds a run with ``--dask ADDRESS`` on a ``LocalCluster`` of two worker processes
+(one thread each), started before the timing.
 
 The same random regimens as benchmarks/bench_plans.py (seeded), loaded before
 timing and sent to the workers as Regimen objects. Each timing covers the
@@ -54,9 +56,10 @@ def main() -> None:
         "--jobs", type=int, nargs="+", default=sorted({1, os.cpu_count() or 1}), metavar="N"
     )
     parser.add_argument("--cli", type=int, default=0, metavar="N")
+    parser.add_argument("--dask", action="store_true")
     args = parser.parse_args()
     if args.cli:
-        _time_cli(args.cli, args.jobs)
+        _time_cli(args.cli, args.jobs, dask=args.dask)
         return
     rng = random.Random(args.seed)
     regimens = [regimen_from_mapping(random_regimen(rng)) for _ in range(args.count)]
@@ -83,7 +86,7 @@ def main() -> None:
         )
 
 
-def _time_cli(count: int, jobs: list[int]) -> None:
+def _time_cli(count: int, jobs: list[int], *, dask: bool) -> None:
     panel = sorted((Path(__file__).parent.parent / "tests" / "data" / "clinic").glob("*.toml"))
     with tempfile.TemporaryDirectory() as work:
         folder = Path(work)
@@ -92,42 +95,56 @@ def _time_cli(count: int, jobs: list[int]) -> None:
         ]
         (folder / "clinic.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
         print(f"taperplan batch: {count} patients of the clinic panel; {os.cpu_count()} cores")
-        outputs = []
-        for job in jobs:
-            out = folder / f"out{job}"
-            command = [
-                sys.executable,
-                "-c",
-                "import sys; from taperplan.cli import main; sys.exit(main(sys.argv[1:]))",
-                "batch",
-                str(folder / "clinic.csv"),
-                "--out",
-                str(out),
-                "--start",
-                START.isoformat(),
-                "--jobs",
-                str(job),
-                "--no-progress",
-            ]
-            began = time.perf_counter()
-            subprocess.run(  # noqa: S603 - our own command line
-                command,
-                check=True,
-                stdout=subprocess.DEVNULL,
-                env=os.environ | {"SOURCE_DATE_EPOCH": "1795521600"},
+        runs = [(f"jobs={job}", ["--jobs", str(job)]) for job in jobs]
+        cluster = None
+        if dask:
+            from distributed import LocalCluster  # noqa: PLC0415 - only with --dask
+
+            cluster = LocalCluster(
+                n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
             )
-            elapsed = time.perf_counter() - began
-            outputs.append(out)
-            same = ""
-            if len(outputs) > 1:
-                names = sorted(p.name for p in outputs[0].iterdir() if not p.name.startswith("."))
-                _, mismatch, errors = filecmp.cmpfiles(outputs[0], out, names, shallow=False)
-                same = (
-                    "; same files as the first run"
-                    if not mismatch and not errors
-                    else "; FILES DIFFER"
-                )
-            print(f"  jobs={job}: {elapsed:.2f} s, {count / elapsed:,.0f} patients/s{same}")
+            runs.append(("dask, 2 workers", ["--dask", cluster.scheduler_address]))
+        outputs: list[Path] = []
+        try:
+            for label, options in runs:
+                out = folder / f"out{len(outputs)}"
+                elapsed = _run_batch(folder / "clinic.csv", out, options)
+                same = _same(outputs[0], out) if outputs else ""
+                outputs.append(out)
+                print(f"  {label}: {elapsed:.2f} s, {count / elapsed:,.1f} patients/s{same}")
+        finally:
+            if cluster is not None:
+                cluster.close()
+
+
+def _run_batch(source: Path, out: Path, options: list[str]) -> float:
+    command = [
+        sys.executable,
+        "-c",
+        "import sys; from taperplan.cli import main; sys.exit(main(sys.argv[1:]))",
+        "batch",
+        str(source),
+        "--out",
+        str(out),
+        "--start",
+        START.isoformat(),
+        "--no-progress",
+        *options,
+    ]
+    began = time.perf_counter()
+    subprocess.run(  # noqa: S603 - our own command line
+        command,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        env=os.environ | {"SOURCE_DATE_EPOCH": "1795521600"},
+    )
+    return time.perf_counter() - began
+
+
+def _same(first: Path, other: Path) -> str:
+    names = sorted(p.name for p in first.iterdir() if not p.name.startswith("."))
+    _, mismatch, errors = filecmp.cmpfiles(first, other, names, shallow=False)
+    return "; same files as the first run" if not mismatch and not errors else "; FILES DIFFER"
 
 
 if __name__ == "__main__":
