@@ -391,7 +391,9 @@ class TestPlanMany:
         more jobs than chunks); a worker's exception reaches the caller."""
         for count, jobs, size in [(0, 2, 3), (1, 2, 1), (7, 2, 3), (10, 3, 2), (5, 8, 1)]:
             items = list(range(count))
-            assert list(iter_ordered(abs, items, jobs=jobs, chunksize=size)) == items
+            for helping in (True, False):
+                got = iter_ordered(abs, items, jobs=jobs, chunksize=size, helping=helping)
+                assert list(got) == items
         with pytest.raises(TypeError):
             list(iter_ordered(abs, [1, 2, "three", 4], jobs=2, chunksize=1))
 

@@ -37,6 +37,7 @@ def iter_ordered(
     *,
     jobs: int | None = None,
     chunksize: int | None = None,
+    helping: bool = True,
 ) -> Iterator[_R]:
     """``worker(item)`` for each item, on ``jobs`` processes, yielded in input order.
 
@@ -57,6 +58,10 @@ def iter_ordered(
         items: the inputs.
         jobs: processes planning, this one included; None: every core.
         chunksize: items per task; None: chosen from the batch size.
+        helping: whether this process takes chunks too. False for a caller
+            that has its own work for each result (writing files, which
+            waits on the disk): then ``jobs`` worker processes plan and this
+            process only gathers.
 
     Raises:
         ValueError: ``jobs`` or ``chunksize`` is less than 1 (at once, not on
@@ -65,7 +70,7 @@ def iter_ordered(
     jobs, size = _shape(len(items), jobs, chunksize)
     if jobs <= 1:
         return map(worker, items)
-    return _shared(worker, items, jobs, size)
+    return _shared(worker, items, jobs, size, helping=helping)
 
 
 def _shape(count: int, jobs: int | None, chunksize: int | None) -> tuple[int, int]:
@@ -91,7 +96,7 @@ def run_chunk(worker: Callable[[_T], _R], chunk: Sequence[_T]) -> list[_R]:
 
 
 def _shared(
-    worker: Callable[[_T], _R], items: Sequence[_T], jobs: int, chunksize: int
+    worker: Callable[[_T], _R], items: Sequence[_T], jobs: int, chunksize: int, *, helping: bool
 ) -> Iterator[_R]:
     import multiprocessing  # noqa: PLC0415 - only for a pool
     from concurrent.futures import (  # noqa: PLC0415 - only for a pool
@@ -105,13 +110,13 @@ def _shared(
     # spawn, not fork: a forked child inherits this process's threads and
     # locks, and spawn is what macOS and Windows use anyway.
     pool = ProcessPoolExecutor(
-        max_workers=jobs - 1,
+        max_workers=jobs - 1 if helping else jobs,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=watch_parent,
         initargs=(os.getpid(),),
     )
     # Two chunks in hand per worker: one being planned, one ready to start.
-    in_flight = 2 * (jobs - 1)
+    in_flight = 2 * (jobs - 1 if helping else jobs)
     pending: dict[Future[list[_R]], int] = {}
     ready: dict[int, list[_R]] = {}
     turn = 0
@@ -121,7 +126,7 @@ def _shared(
                 first = chunks.popleft()
                 task = pool.submit(run_chunk, worker, items[first : first + chunksize])
                 pending[task] = first
-            if chunks:
+            if chunks and helping:
                 # This process plans the next chunk itself meanwhile.
                 first = chunks.popleft()
                 ready[first] = run_chunk(worker, items[first : first + chunksize])
