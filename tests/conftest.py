@@ -1,8 +1,9 @@
 """Shared test configuration: the Hypothesis profiles.
 
 ``ci`` is thorough and reproducible (500 examples, derandomized); ``dev`` is quick.
-CI (``CI=true``) always uses ``ci``; elsewhere ``HYPOTHESIS_PROFILE`` picks one,
-defaulting to ``dev``.
+``mutation`` (few examples, derandomized) is for benchmarks/mutation.sh. CI
+(``CI=true``) always uses ``ci``; elsewhere ``HYPOTHESIS_PROFILE`` picks one, defaulting
+to ``dev``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,15 @@ settings.register_profile(
     print_blob=True,
 )
 settings.register_profile("dev", max_examples=50, deadline=None)
+# Mutation testing (benchmarks/mutation.sh) runs the tests once per mutant: few examples,
+# and always the same ones, so a mutant's verdict does not depend on the run.
+settings.register_profile(
+    "mutation",
+    max_examples=5,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 def _profile() -> str:
