@@ -112,6 +112,56 @@ def test_a_pause_on_the_last_day_of_a_step_holds_from_that_day() -> None:
     assert paused.steps[3].start == before.steps[2].start + 7 * DAY
 
 
+def _every_other_day() -> TaperPlan:
+    """Oxycodone ER 150 mg every other day: steps of whole two-day intervals."""
+    regimen = regimen_from_mapping(
+        {
+            "medication": [
+                {
+                    "drug": "oxycodone",
+                    "form": "er_tablet",
+                    "strength": "30 mg",
+                    "dose": "150 mg",
+                    "times": ["08:00"],
+                    "every_days": 2,
+                    "available": ["30 mg"],
+                }
+            ]
+        }
+    )
+    return plan_taper(regimen, start=START, pace="cdc-long-term")
+
+
+def test_a_pause_in_a_steps_last_interval_postpones_the_next_cut() -> None:
+    """With doses every other day, a pause on the last day of a step (an even number of
+    days) falls in no whole interval of it: the step is kept whole and the next cut is
+    postponed, its dose held 7 days rounded up to whole intervals (8)."""
+    before = _every_other_day()
+    step = before.steps[1]
+    assert step.days % 2 == 0
+    paused = pause(before, on=step.end, days=7)
+    assert (paused.steps[1].id, paused.steps[1].end) == (step.id, step.end)
+    hold = paused.steps[2]
+    assert (hold.kind, hold.start, hold.days) == (StepKind.PAUSE, step.end + DAY, 8)
+    assert hold.notes == ("pause: the dose before this cut is held for 8 days",)
+    assert hold.medications == step.medications
+    assert paused.steps[3].id == before.steps[2].id
+    assert paused.steps[3].start == before.steps[2].start + 8 * DAY
+
+
+def test_a_pause_mid_interval_starts_at_the_next_interval() -> None:
+    """A day into a step of every-other-day doses, the hold starts at the next interval
+    and holds the step's dose, cutting nothing, 8 days longer."""
+    before = _every_other_day()
+    step = before.steps[1]
+    paused = pause(before, on=step.start + DAY, days=7)
+    first, held = paused.steps[1], paused.steps[2]
+    assert (first.id, first.days, first.cut_fraction) == (step.id, 2, step.cut_fraction)
+    assert (held.kind, held.start, held.days) == (StepKind.PAUSE, step.start + 2 * DAY, 36)
+    assert (held.cut_fraction, held.cut_drug, held.withdrawal_profile) == (0, None, None)
+    assert held.notes == ("pause: this dose is held 8 days longer",)
+
+
 def test_a_pause_may_start_on_the_stop_day_but_not_after() -> None:
     before = plan()
     stop = before.steps[-1]
