@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from support import in_ci
 
@@ -29,6 +29,9 @@ settings.register_profile(
     "mutation",
     max_examples=5,
     derandomize=True,
+    database=None,
+    # A failure is all a mutant needs: no shrinking (it can outlast mutmut's timeout).
+    phases=[Phase.explicit, Phase.generate],
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

@@ -1,0 +1,146 @@
+"""Where a re-plan starts and what it refuses (found by mutation testing): the exact
+messages of a re-plan after the stop and from a higher dose, a pace given by name or as a
+:class:`Pace`, a visit inside a pause of every-other-day doses, and an explicit taper
+order kept through a re-plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from taperplan import PlanningError, pause, plan_taper, preset, regimen_from_mapping, replan
+from taperplan.model.plan import StepKind
+
+START = dt.date(2027, 1, 4)
+DAY = dt.timedelta(days=1)
+MORPHINE_ER: dict[str, Any] = {
+    "drug": "morphine",
+    "form": "er_tablet",
+    "strength": "15 mg",
+    "dose": "30 mg",
+    "times": ["08:00", "20:00"],
+    "available": ["15 mg"],
+}
+MORPHINE_IR: dict[str, Any] = {
+    "drug": "morphine",
+    "form": "ir_tablet",
+    "strength": "15 mg",
+    "dose": "15 mg",
+    "times": ["12:00"],
+}
+FENTANYL: dict[str, Any] = {
+    "drug": "fentanyl",
+    "form": "patch",
+    "strength": "25 mcg/h",
+    "dose": "25 mcg/h",
+    "times": ["08:00"],
+    "every_days": 3,
+}
+OXYCODONE_ER: dict[str, Any] = {
+    "drug": "oxycodone",
+    "form": "er_tablet",
+    "strength": "10 mg",
+    "dose": "20 mg",
+    "times": ["08:00", "20:00"],
+    "available": ["10 mg", "5 mg"],
+}
+REFUSED = "re-planning on 2027-02-08 from a higher dose is refused: "
+WHY = (
+    ". Tolerance falls within about a week at a lower dose; going back to a higher dose can "
+    "cause a fatal overdose. Re-plan from the doses the plan has now, or, if the prescriber "
+    "has decided otherwise, pass allow_higher_dose=True"
+)
+
+
+def _plan(*medications: dict[str, Any], **options: Any) -> Any:
+    regimen = regimen_from_mapping({"medication": list(medications)})
+    return plan_taper(regimen, start=START, pace="cdc-long-term", **options)
+
+
+def test_a_replan_after_the_stop_is_refused() -> None:
+    plan = _plan(MORPHINE_ER)
+    stop = plan.steps[-1]
+    with pytest.raises(PlanningError) as raised:
+        replan(plan, on=stop.start + DAY)
+    assert str(raised.value) == (
+        f"{(stop.start + DAY).isoformat()} is after the stop ({stop.start.isoformat()}); "
+        "nothing to re-plan"
+    )
+
+
+@pytest.mark.parametrize(
+    ("medications", "above"),
+    [
+        (
+            [{**MORPHINE_ER, "dose": "45 mg"}],
+            "morphine 90 mg a day, above the plan's 52.5 mg a day",
+        ),
+        # Two products of one drug: their daily amounts add up.
+        ([MORPHINE_ER, MORPHINE_IR], "morphine 75 mg a day, above the plan's 52.5 mg a day"),
+        # A patch is per hour, not a day; a drug the plan does not have is named as such.
+        (
+            [{**MORPHINE_ER, "dose": "45 mg"}, FENTANYL],
+            "morphine 90 mg a day, above the plan's 52.5 mg a day; "
+            "fentanyl 25 mcg/h, where the plan has none",
+        ),
+    ],
+)
+def test_a_replan_from_a_higher_dose_is_refused_naming_it(
+    medications: list[dict[str, Any]], above: str
+) -> None:
+    plan = _plan(MORPHINE_ER)
+    higher = regimen_from_mapping({"medication": medications})
+    with pytest.raises(PlanningError) as raised:
+        replan(plan, on=plan.steps[1].start, regimen=higher)
+    assert str(raised.value) == REFUSED + above + WHY
+
+
+def test_a_pace_by_name_replans_as_the_pace_itself() -> None:
+    plan = _plan(MORPHINE_ER)
+    on = plan.steps[2].start
+    by_name = replan(plan, on=on, pace="va-slowest")
+    assert by_name == replan(plan, on=on, pace=preset("va-slowest"))
+    assert by_name.pace.name == "va-slowest"
+    assert by_name.steps[-1].start > plan.steps[-1].start
+
+
+def test_a_visit_inside_a_pause_of_every_other_day_doses_ends_it_at_a_whole_interval() -> None:
+    """A visit during a pause of doses taken every other day resumes the taper: the pause
+    ends at the visit rounded up to a whole interval (a day in or two: after two days;
+    three or four: after four), and the postponed cut and those after follow from there."""
+    every_other_day = {
+        "drug": "oxycodone",
+        "form": "er_tablet",
+        "strength": "30 mg",
+        "dose": "150 mg",
+        "times": ["08:00"],
+        "every_days": 2,
+        "available": ["30 mg"],
+    }
+    plan = _plan(every_other_day)
+    paused = pause(plan, on=plan.steps[1].start, days=10)
+    hold = paused.steps[1]
+    assert (hold.kind, hold.days) == (StepKind.PAUSE, 10)
+    for day, kept in ((1, 2), (2, 2), (3, 4), (4, 4)):
+        again = replan(paused, on=hold.start + day * DAY)
+        assert [(s.id, s.kind, s.start, s.end) for s in again.steps[:2]] == [
+            (s.id, s.kind, s.start, s.end) for s in paused.steps[:1]
+        ] + [(hold.id, StepKind.PAUSE, hold.start, hold.start + (kept - 1) * DAY)]
+        moved = (kept - hold.days) * DAY
+        assert [(s.id, s.start, s.days) for s in again.steps[2:5]] == [
+            (s.id, s.start + moved, s.days) for s in paused.steps[2:5]
+        ]
+
+
+def test_a_replan_keeps_an_explicit_taper_order() -> None:
+    """Oxycodone first, as the plan was told, though long-acting-first would cut the larger
+    morphine dose first."""
+    plan = _plan(MORPHINE_ER, OXYCODONE_ER, order=["oxycodone", "morphine"])
+    assert plan.order == "explicit: oxycodone, morphine"
+    again = replan(plan, on=plan.steps[2].start)
+    assert again.order == plan.order
+    assert [s.cut_drug for s in again.steps[2:8]] == ["oxycodone"] * 5 + ["morphine"]
+    default = _plan(MORPHINE_ER, OXYCODONE_ER)
+    assert default.steps[0].cut_drug == "morphine"
