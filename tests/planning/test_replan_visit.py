@@ -8,10 +8,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import attrs
 import pytest
 
 from taperplan import PlanningError, pause, plan_taper, preset, regimen_from_mapping, replan
 from taperplan.model.plan import StepKind
+from taperplan.planning._visit import regimen_on
 
 START = dt.date(2027, 1, 4)
 DAY = dt.timedelta(days=1)
@@ -144,3 +146,106 @@ def test_a_replan_keeps_an_explicit_taper_order() -> None:
     assert [s.cut_drug for s in again.steps[2:8]] == ["oxycodone"] * 5 + ["morphine"]
     default = _plan(MORPHINE_ER, OXYCODONE_ER)
     assert default.steps[0].cut_drug == "morphine"
+
+
+def test_a_replan_at_a_new_pace_says_so_and_one_without_keeps_the_reason() -> None:
+    plan = _plan(MORPHINE_ER)
+    on = plan.steps[2].start
+    assert replan(plan, on=on, pace="va-slowest").pace_reason == (
+        f"pace va-slowest given at re-planning on {on.isoformat()}"
+    )
+    assert replan(plan, on=on).pace_reason == plan.pace_reason
+
+
+def test_a_replan_on_the_last_day_of_a_pause_keeps_the_days_before_it() -> None:
+    """Daily doses: the visit on a pause's last day ends the pause the day before; the
+    postponed cut starts on the visit."""
+    plan = _plan(MORPHINE_ER)
+    paused = pause(plan, on=plan.steps[1].start, days=10)
+    hold = paused.steps[1]
+    again = replan(paused, on=hold.end)
+    assert (again.steps[1].id, again.steps[1].start, again.steps[1].days) == (
+        hold.id,
+        hold.start,
+        9,
+    )
+    assert (again.steps[2].id, again.steps[2].start) == (paused.steps[2].id, hold.end)
+
+
+OXYCODONE_ER_20: dict[str, Any] = {
+    "drug": "oxycodone",
+    "form": "er_tablet",
+    "strength": "20 mg",
+    "dose": "20 mg",
+    "times": ["08:00", "20:00"],
+}
+
+
+def test_a_replan_with_substitution_off_is_refused_where_it_starts() -> None:
+    """Oxycodone ER at a 10% ceiling needs the IR tablet: re-planned with substitution off,
+    the refusal says where (the doses of the visit), why, and the fix."""
+    plan = plan_taper(
+        regimen_from_mapping({"medication": [OXYCODONE_ER_20]}),
+        start=START,
+        pace="uk-opioids-aware",
+    )
+    with pytest.raises(PlanningError) as raised:
+        replan(plan, on=plan.steps[2].start, substitute=False)
+    assert str(raised.value) == (
+        "no plan: after 0 steps, at oxycodone er_tablet 15 mg at 08:00, 20 mg at 20:00 "
+        "(52.5 MME/day), no dispensable cut keeps the uk-opioids-aware pace's rules (a ceiling "
+        "of 10% a cut; substitution of a finer product is off). Fix: allow the same drug's "
+        "immediate-release tablet or oral solution to take over part of the dose (allow "
+        "substitution: substitute = true in the regimen's [pace] table, --substitute on the "
+        "command line, or substitute=True)."
+    )
+    assert raised.value.fix is not None
+
+
+def test_a_product_added_at_a_replan_joins_the_regimen_and_the_substitutes_move_up() -> None:
+    """The patient also takes morphine IR 15 mg at the visit: it joins the plan's regimen
+    after oxycodone ER, and the plan's substitutes (oxycodone IR, then the solution) move
+    up one place, in the steps kept as in the new ones; a substitute new to the plan comes
+    last."""
+    plan = plan_taper(
+        regimen_from_mapping({"medication": [OXYCODONE_ER_20]}),
+        start=START,
+        pace="uk-opioids-aware",
+    )
+    assert [(s.index, s.product.name) for s in plan.substitutes] == [
+        (1, "oxycodone ir_tablet"),
+        (2, "oxycodone oral_solution"),
+    ]
+    visit = plan.steps[3]
+    taken = regimen_on(plan, plan.steps[2].medications)
+    morphine_ir = regimen_from_mapping({"medication": [MORPHINE_IR]}).medications[0]
+    regimen = attrs.evolve(taken, medications=(*taken.medications, morphine_ir))
+    again = replan(plan, on=visit.start, regimen=regimen, allow_higher_dose=True)
+    assert [m.product.name for m in again.regimen.medications] == [
+        "oxycodone er_tablet",
+        "morphine ir_tablet",
+    ]
+    # A substitute the new schedule adds (the morphine solution) comes after the others.
+    assert [(s.index, s.product.name) for s in again.substitutes] == [
+        (2, "oxycodone ir_tablet"),
+        (3, "oxycodone oral_solution"),
+        (4, "morphine oral_solution"),
+    ]
+    assert again.substitutes[0].first_step == 0
+    products = [m.product for m in again.regimen.medications] + [
+        s.product for s in again.substitutes
+    ]
+    for step in again.steps:
+        for part in (*step.medications, *(step.replanned_from or ())):
+            assert part.product == products[part.index], (step.id, part.index)
+    for old, new in zip(plan.steps[:3], again.steps[:3], strict=True):
+        assert [(m.product.name, m.daily_amount) for m in old.medications if m.doses] == [
+            (m.product.name, m.daily_amount) for m in new.medications if m.doses
+        ]
+    first_new = again.steps[3]
+    assert first_new.replanned_from is not None
+    assert [(m.product.name, str(m.daily_amount)) for m in first_new.replanned_from if m.doses] == [
+        ("oxycodone er_tablet", "30 mg"),
+        ("morphine ir_tablet", "15 mg"),
+        ("oxycodone ir_tablet", "2.5 mg"),
+    ]
