@@ -353,3 +353,52 @@ def test_fills_of_no_days_or_instalments_longer_than_a_fill_are_refused(
 ) -> None:
     with pytest.raises(PrescriptionOptionError, match=words):
         prescriptions(plan(), every_days=every_days, dispense_every=dispense_every)
+
+
+def test_short_acting_first_cuts_the_short_acting_drug_though_it_is_smaller() -> None:
+    """Morphine ER 60 mg and oxycodone IR 15 mg a day: short-acting-first cuts the
+    oxycodone (the smaller dose); long-acting-first the morphine."""
+    oxycodone_ir = {
+        "drug": "oxycodone",
+        "form": "ir_tablet",
+        "strength": "5 mg",
+        "dose": "5 mg",
+        "times": ["08:00", "14:00", "20:00"],
+    }
+    regimen = regimen_from_mapping({"medication": [{**MORPHINE, "dose": "30 mg"}, oxycodone_ir]})
+    short = plan_taper(regimen, start=START, order="short-acting-first")
+    assert [s.cut_drug for s in short.steps[:3]] == ["oxycodone"] * 3
+    assert short.steps[0].medications[0].daily_amount == regimen.medications[0].daily_amount
+    assert plan_taper(regimen, start=START, order="long-acting-first").steps[0].cut_drug == (
+        "morphine"
+    )
+
+
+def test_a_taper_order_of_blank_names_is_refused() -> None:
+    with pytest.raises(PlanningError) as raised:
+        plan_taper(morphine_er(), start=START, order=["  ", ""])
+    assert str(raised.value) == (
+        "the taper order names no drug: name the regimen's drugs, or a taper order"
+    )
+
+
+# -- the words of a held cut and of a lifted ceiling ---------------------------------
+
+
+def test_a_cut_above_the_pace_says_how_long_it_is_held() -> None:
+    step = _every_other_day().steps[0]
+    assert step.days == 56
+    assert step.notes[0] == (
+        "held: this cut is 20%, more than the pace's 10% every 28 days, so it is held 56 days "
+        "(the average pace is never faster than the guideline)"
+    )
+
+
+def test_a_ceiling_above_the_presets_is_warned_with_both_ceilings() -> None:
+    pace = pace_from_mapping({"preset": "cdc-long-term", "max_step_fraction": 0.5})
+    warned = plan_taper(morphine_er(), start=START, pace=pace).warnings
+    assert [w.message for w in warned if w.code == "cap-above-preset"] == [
+        "The pace cdc-long-term (custom) allows cuts of up to 50% of the current dose, above "
+        "the preset's own cap of 20%: cuts late in the taper may be large against the dose "
+        "then taken. Check that this is intended."
+    ]

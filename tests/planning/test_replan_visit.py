@@ -238,6 +238,10 @@ def test_a_product_added_at_a_replan_joins_the_regimen_and_the_substitutes_move_
     for step in again.steps:
         for part in (*step.medications, *(step.replanned_from or ())):
             assert part.product == products[part.index], (step.id, part.index)
+            if not part.doses:
+                # Listed but stopped: nothing a day, no MME.
+                assert part.daily_amount.amount == 0
+                assert part.mme_per_day in {None, 0}
     for old, new in zip(plan.steps[:3], again.steps[:3], strict=True):
         assert [(m.product.name, m.daily_amount) for m in old.medications if m.doses] == [
             (m.product.name, m.daily_amount) for m in new.medications if m.doses
