@@ -402,3 +402,10 @@ def test_a_ceiling_above_the_presets_is_warned_with_both_ceilings() -> None:
         "the preset's own cap of 20%: cuts late in the taper may be large against the dose "
         "then taken. Check that this is intended."
     ]
+
+
+def test_a_taper_order_naming_a_drug_twice_is_refused() -> None:
+    regimen = regimen_from_mapping({"medication": [MORPHINE, OXYCODONE]})
+    with pytest.raises(PlanningError) as raised:
+        plan_taper(regimen, start=START, order=["Morphine", "oxycodone", "morphine "])
+    assert str(raised.value) == "the taper order names 'morphine' more than once"

@@ -253,3 +253,30 @@ def test_a_product_added_at_a_replan_joins_the_regimen_and_the_substitutes_move_
         ("morphine ir_tablet", "15 mg"),
         ("oxycodone ir_tablet", "2.5 mg"),
     ]
+
+
+def test_a_regimen_product_the_patient_stopped_comes_back_as_itself() -> None:
+    """The plan's regimen has oxycodone ER and IR; at the visit the patient takes only ER
+    15 mg twice a day. The new schedule needs the IR tablet again to cut within the
+    ceiling: it is the regimen's own IR (index 1), not a new substitute."""
+    er = {**OXYCODONE_ER_20}
+    ir = {"drug": "oxycodone", "form": "ir_tablet", "strength": "5 mg", "dose": "5 mg",
+          "times": ["12:00"]}  # fmt: skip
+    plan = plan_taper(
+        regimen_from_mapping({"medication": [er, ir]}), start=START, pace="uk-opioids-aware"
+    )
+    taken = regimen_from_mapping({"medication": [{**er, "strength": "15 mg", "dose": "15 mg"}]})
+    again = replan(plan, on=plan.steps[2].start, regimen=taken)
+    assert [m.product.name for m in again.regimen.medications] == [
+        "oxycodone er_tablet",
+        "oxycodone ir_tablet",
+    ]
+    assert [(s.index, s.product.name) for s in again.substitutes] == [
+        (2, "oxycodone oral_solution")
+    ]
+    new_ir = [
+        m for s in again.steps[2:] for m in s.medications if m.product.name == "oxycodone ir_tablet"
+    ]
+    assert new_ir
+    assert {m.index for m in new_ir} == {1}
+    assert any(m.doses for m in new_ir)
