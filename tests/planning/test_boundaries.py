@@ -409,3 +409,31 @@ def test_a_taper_order_naming_a_drug_twice_is_refused() -> None:
     with pytest.raises(PlanningError) as raised:
         plan_taper(regimen, start=START, order=["Morphine", "oxycodone", "morphine "])
     assert str(raised.value) == "the taper order names 'morphine' more than once"
+
+
+def test_a_solution_moving_to_another_concentration_says_so() -> None:
+    """Morphine solution 20 mg/mL with 1 mg/mL available: the first cut needs the finer
+    bottle, and the step says to measure from it only; no later step repeats it."""
+    regimen = regimen_from_mapping(
+        {
+            "medication": [
+                {
+                    "drug": "morphine",
+                    "form": "oral_solution",
+                    "strength": "20 mg/mL",
+                    "available": ["20 mg/mL", "1 mg/mL"],
+                    "dose": "30 mg",
+                    "times": ["08:00", "20:00"],
+                }
+            ]
+        }
+    )
+    planned = plan_taper(regimen, start=START, pace="cdc-long-term")
+    notes = [(s.index, n) for s in planned.steps for n in s.notes if "oral solution" in n]
+    assert notes == [
+        (
+            0,
+            "new: morphine oral solution changes to 1 mg/mL from this step (it was 20 mg/mL): "
+            "prescribe the new concentration and measure every dose from the new bottle only",
+        )
+    ]
