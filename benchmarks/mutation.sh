@@ -5,7 +5,7 @@
 #   benchmarks/mutation.sh            every mutant (about 4,600; hours on 2 cores)
 #   MUTATION_SAMPLE=5 benchmarks/mutation.sh
 #                                     every 5th mutant in name order (a systematic sample)
-#   benchmarks/mutation.sh --report   the score and survivors of the last run, no run
+#   benchmarks/mutation.sh --report   the score and survivors of the last run (of its sample), no run
 #
 # Settings (environment):
 #   MUTATION_VENV     the venv with mutmut (made if missing; default .mutation-venv)
@@ -43,20 +43,23 @@ report() {
         --equivalent "$equivalent" --mutmut "$mutmut" ${1:+--only "$1"}
 }
 
+# The names a sampled run tested (none after a full run): --report counts only these.
+sampled=mutants/mutation-sample.txt
 if [[ ${1:-} == --report ]]; then
-    report "${2:-}"
+    report "$( [[ -f $sampled ]] && echo "$sampled" )"
     exit 0
 fi
 
 started=$(date +%s)
 if [[ $sample == 1 ]]; then
+    rm -f "$sampled"
     "$mutmut" run --max-children "$workers" >/dev/null || true
     chosen=""
 else
-    # Make the mutants (and mutmut's test statistics) without testing any, then test
-    # every Nth by name.
-    "$mutmut" run --max-children "$workers" "no-mutant-has-this-name" >/dev/null || true
-    chosen=$(mktemp)
+    # Make the mutants (and mutmut's test statistics) without testing any (mutmut then
+    # stops, finding no mutant of that name), then test every Nth by name.
+    "$mutmut" run --max-children "$workers" "no-mutant-has-this-name" >/dev/null 2>&1 || true
+    chosen=$sampled
     "$mutmut" results --all true 2>/dev/null | sed -E 's/^ *([^:]+):.*/\1/' | sort -V \
         | awk -v n="$sample" 'NR % n == 1 || n == 1' >"$chosen"
     xargs -a "$chosen" "$mutmut" run --max-children "$workers" >/dev/null || true

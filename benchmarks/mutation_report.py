@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import ast
 import re
+import signal
 import subprocess
 import sys
 from collections import Counter
@@ -76,6 +77,8 @@ def _where(mutmut: str, name: str) -> str:
 
 
 def main() -> int:
+    # Piped into head: stop quietly when the reader has had enough.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     parser = argparse.ArgumentParser()
     parser.add_argument("--equivalent", type=Path, required=True)
     parser.add_argument("--mutmut", default="mutmut")
