@@ -437,3 +437,65 @@ def test_a_solution_moving_to_another_concentration_says_so() -> None:
             "prescribe the new concentration and measure every dose from the new bottle only",
         )
     ]
+
+
+# -- the first and last start dates ----------------------------------------------------
+
+
+@pytest.mark.parametrize("start", [dt.date(1900, 1, 1), dt.date(2500, 12, 31)])
+def test_a_plan_may_start_on_the_first_or_the_last_date_planned_for(start: dt.date) -> None:
+    assert plan_taper(morphine_er(), start=start).start == start
+
+
+@pytest.mark.parametrize("start", [dt.date(1899, 12, 31), dt.date(2501, 1, 1)])
+def test_a_plan_starting_a_day_outside_them_is_refused(start: dt.date) -> None:
+    with pytest.raises(PlanningError) as raised:
+        plan_taper(morphine_er(), start=start)
+    assert str(raised.value) == (
+        f"start {start.isoformat()} is outside the dates taperplan plans for "
+        "(1900-01-01 to 2500-12-31)"
+    )
+
+
+def test_a_taper_order_naming_a_drug_the_regimen_does_not_take_is_refused() -> None:
+    with pytest.raises(PlanningError) as raised:
+        plan_taper(
+            regimen_from_mapping({"medication": [OXYCODONE]}), start=START, order=["morphine"]
+        )
+    assert str(raised.value) == (
+        "the taper order names 'morphine', which the regimen does not take: name its drugs "
+        "(oxycodone)"
+    )
+
+
+def test_a_substitute_taking_over_part_of_a_dose_says_which_dose_and_what_to_prescribe() -> None:
+    step = _every_other_day().steps[1]
+    assert step.notes[0] == (
+        "new: oxycodone immediate-release tablets take over part of the 08:00 dose (the "
+        "products in use cannot cut within the pace's ceiling): prescribe 10 mg, 30 mg, 7.5 mg"
+    )
+
+
+def test_a_cut_of_one_smallest_unit_above_the_ceiling_says_why() -> None:
+    """Tramadol ER 200 mg daily: the last cuts are of one 50 mg tablet, above the ceiling."""
+    regimen = regimen_from_mapping(
+        {
+            "medication": [
+                {
+                    "drug": "tramadol",
+                    "form": "er_tablet",
+                    "strength": "200 mg",
+                    "dose": "200 mg",
+                    "times": ["08:00"],
+                }
+            ]
+        }
+    )
+    notes = [n for s in plan_taper(regimen, start=START).steps for n in s.notes]
+    assert any(
+        note.startswith(
+            "held: a cut of one smallest unit (25%), above the pace's 20% ceiling because no "
+            "smaller unit of this drug can be dispensed (interfaces.md §4a rule 2); held "
+        )
+        for note in notes
+    )

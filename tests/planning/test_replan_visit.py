@@ -280,3 +280,35 @@ def test_a_regimen_product_the_patient_stopped_comes_back_as_itself() -> None:
     assert new_ir
     assert {m.index for m in new_ir} == {1}
     assert any(m.doses for m in new_ir)
+
+
+def test_a_product_taken_as_two_entries_at_a_replan_keeps_both() -> None:
+    """The patient takes oxycodone ER as two entries (15 mg in the morning, 20 mg at
+    night): the first is the plan's own ER, the second joins the regimen as its own entry;
+    both are dosed in the new steps."""
+    ir = {"drug": "oxycodone", "form": "ir_tablet", "strength": "5 mg", "dose": "5 mg",
+          "times": ["12:00"]}  # fmt: skip
+    plan = plan_taper(
+        regimen_from_mapping({"medication": [OXYCODONE_ER_20, ir]}),
+        start=START,
+        pace="uk-opioids-aware",
+    )
+    taken = regimen_from_mapping(
+        {
+            "medication": [
+                {**OXYCODONE_ER_20, "strength": ["15 mg", "20 mg"], "dose": "15 mg",
+                 "times": ["08:00"]},
+                {**OXYCODONE_ER_20, "times": ["20:00"]},
+            ]
+        }
+    )  # fmt: skip
+    again = replan(plan, on=plan.steps[2].start, regimen=taken)
+    assert [m.product.name for m in again.regimen.medications] == [
+        "oxycodone er_tablet",
+        "oxycodone ir_tablet",
+        "oxycodone er_tablet",
+    ]
+    first_new = again.steps[2]
+    er = [m for m in first_new.medications if m.product.name == "oxycodone er_tablet"]
+    assert [m.index for m in er] == [0, 2]
+    assert all(m.doses for m in er)
