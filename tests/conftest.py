@@ -7,6 +7,8 @@ hash of the test's source), so a failure seen once is seen again, on any machine
 - ``ci``: thorough and reproducible, 500 examples a property.
 - ``explore``: 1,000 random examples a property, different on every run, to look for new
   failures; a failure prints the blob that reproduces it (``@reproduce_failure``).
+- ``mutation``: 5 examples a property, no shrinking and no database, for
+  benchmarks/mutation.sh (a mutant's verdict must not depend on the run).
 
 CI (``CI=true``) always uses ``ci``; elsewhere ``HYPOTHESIS_PROFILE`` picks one, defaulting
 to ``dev``.
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import os
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from support import in_ci
 
@@ -35,6 +37,18 @@ settings.register_profile(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     print_blob=True,
+)
+# Mutation testing (benchmarks/mutation.sh) runs the tests once per mutant: few examples,
+# and always the same ones, so a mutant's verdict does not depend on the run.
+settings.register_profile(
+    "mutation",
+    max_examples=5,
+    derandomize=True,
+    database=None,
+    # A failure is all a mutant needs: no shrinking (it can outlast mutmut's timeout).
+    phases=[Phase.explicit, Phase.generate],
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
 

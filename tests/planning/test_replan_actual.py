@@ -240,3 +240,21 @@ def test_replan_after_a_substitution_reproduces_the_rest_of_the_plan() -> None:
     plan = plan_taper(regimen, start=dt.date(2024, 1, 1), pace="va-slowest")
     again = replan(plan, on=plan.steps[24].start)
     assert [s.medications for s in again.steps] == [s.medications for s in plan.steps]
+
+
+def test_pausing_mid_way_through_the_replanned_step_keeps_the_record_on_its_first_part() -> None:
+    """A day into the first re-planned step, a pause splits it: its first day keeps the
+    record of the doses taken before it (its cut is against them), the held rest cuts
+    nothing and so records nothing."""
+    regimen, paused = _sample_plan_paused()
+    actual = regimen_from_mapping(_oxycodone_er("15 mg", "15 mg"))
+    again = replan(paused, on=dt.date(2027, 3, 22), regimen=actual, allow_higher_dose=True)
+    first_new = next(s for s in again.steps if s.replanned_from is not None)
+    held = pause(again, on=first_new.start + dt.timedelta(days=1), days=7)
+    check_plan(held, regimen, held.pace, start=START)
+    first, rest = held.steps[first_new.index], held.steps[first_new.index + 1]
+    assert (first.id, first.days) == (first_new.id, 1)
+    assert first.replanned_from == first_new.replanned_from
+    assert (rest.kind, rest.days, rest.replanned_from) == (StepKind.PAUSE, first_new.days + 6, None)
+    assert rest.medications == first_new.medications
+    assert plan_from_json_equal(held)

@@ -1,0 +1,99 @@
+"""A refusal's exact words (found by mutation testing): where planning stopped (after how
+many steps, at which doses, each dose's time and interval, the total), why, and the fix
+the planner checked, or that there is none."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from taperplan import PlanningError, plan_taper, regimen_from_mapping
+from taperplan.reference.paces import pace_from_mapping
+
+START = dt.date(2027, 1, 4)
+SUBSTITUTION = (
+    "allow the same drug's immediate-release tablet or oral solution to take over part of "
+    "the dose (allow substitution: substitute = true in the regimen's [pace] table, "
+    "--substitute on the command line, or substitute=True)"
+)
+
+
+def test_a_refusal_at_the_first_cut_names_every_dose_and_the_checked_fix() -> None:
+    """Two ER products, one every other day, at a 10% ceiling with substitution off."""
+    regimen = regimen_from_mapping(
+        {
+            "medication": [
+                {
+                    "drug": "oxycodone",
+                    "form": "er_tablet",
+                    "strength": "20 mg",
+                    "dose": "20 mg",
+                    "times": ["08:00", "20:00"],
+                },
+                {
+                    "drug": "morphine",
+                    "form": "er_tablet",
+                    "strength": "15 mg",
+                    "dose": "15 mg",
+                    "times": ["08:00"],
+                    "every_days": 2,
+                },
+            ]
+        }
+    )
+    with pytest.raises(PlanningError) as raised:
+        plan_taper(regimen, start=START, pace="uk-opioids-aware", substitute=False)
+    error = raised.value
+    doses = (
+        "oxycodone er_tablet 20 mg at 08:00, 20 mg at 20:00; "
+        "morphine er_tablet 15 mg at 08:00 every 2 days"
+    )
+    assert str(error) == (
+        f"no plan: after 0 steps, at {doses} (67.5 MME/day), no dispensable cut keeps the "
+        "uk-opioids-aware pace's rules (a ceiling of 10% a cut; substitution of a finer "
+        f"product is off). Fix: {SUBSTITUTION}."
+    )
+    assert error.stopped_at is not None
+    assert (error.stopped_at.steps, error.stopped_at.doses) == (0, doses)
+    assert error.stopped_at.total_mme_per_day == Decimal("67.5")
+    assert error.fix == SUBSTITUTION
+    # The fix works, as it says.
+    assert plan_taper(regimen, start=START, pace="uk-opioids-aware", substitute=True).steps
+
+
+def test_a_plan_too_long_is_refused_where_the_longest_path_stopped_without_a_fix() -> None:
+    """1 mg a day off 405 mg: after 400 steps the path is at 5 mg, a step short of the stop;
+    no change taperplan can check helps (a faster preset would not keep the custom pace)."""
+    regimen = regimen_from_mapping(
+        {
+            "medication": [
+                {
+                    "drug": "morphine",
+                    "form": "oral_solution",
+                    "strength": "1 mg/mL",
+                    "dose": "405 mg",
+                    "times": ["08:00"],
+                }
+            ]
+        }
+    )
+    pace = pace_from_mapping(
+        {"reduction": "1 mg", "every_days": 1, "min_step_days": 1, "max_step_fraction": 1}
+    )
+    with pytest.raises(PlanningError) as raised:
+        plan_taper(regimen, start=START, pace=pace)
+    error = raised.value
+    assert str(error) == (
+        "no plan: the custom pace would need more than 400 steps. No change taperplan can "
+        "check gives a plan: plan this taper by hand."
+    )
+    assert error.fix is None
+    assert error.stopped_at is not None
+    assert (error.stopped_at.steps, error.stopped_at.doses) == (
+        400,
+        "morphine oral_solution 5 mg at 08:00",
+    )
+    assert error.stopped_at.total_mme_per_day == Decimal(5)
+    assert {"naloxone", "mme-over-90"} <= {w.code for w in error.warnings}

@@ -1,0 +1,314 @@
+"""Where a re-plan starts and what it refuses (found by mutation testing): the exact
+messages of a re-plan after the stop and from a higher dose, a pace given by name or as a
+:class:`Pace`, a visit inside a pause of every-other-day doses, and an explicit taper
+order kept through a re-plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import attrs
+import pytest
+
+from taperplan import PlanningError, pause, plan_taper, preset, regimen_from_mapping, replan
+from taperplan.model.plan import StepKind
+from taperplan.planning._visit import regimen_on
+
+START = dt.date(2027, 1, 4)
+DAY = dt.timedelta(days=1)
+MORPHINE_ER: dict[str, Any] = {
+    "drug": "morphine",
+    "form": "er_tablet",
+    "strength": "15 mg",
+    "dose": "30 mg",
+    "times": ["08:00", "20:00"],
+    "available": ["15 mg"],
+}
+MORPHINE_IR: dict[str, Any] = {
+    "drug": "morphine",
+    "form": "ir_tablet",
+    "strength": "15 mg",
+    "dose": "15 mg",
+    "times": ["12:00"],
+}
+FENTANYL: dict[str, Any] = {
+    "drug": "fentanyl",
+    "form": "patch",
+    "strength": "25 mcg/h",
+    "dose": "25 mcg/h",
+    "times": ["08:00"],
+    "every_days": 3,
+}
+OXYCODONE_ER: dict[str, Any] = {
+    "drug": "oxycodone",
+    "form": "er_tablet",
+    "strength": "10 mg",
+    "dose": "20 mg",
+    "times": ["08:00", "20:00"],
+    "available": ["10 mg", "5 mg"],
+}
+REFUSED = "re-planning on 2027-02-08 from a higher dose is refused: "
+WHY = (
+    ". Tolerance falls within about a week at a lower dose; going back to a higher dose can "
+    "cause a fatal overdose. Re-plan from the doses the plan has now, or, if the prescriber "
+    "has decided otherwise, pass allow_higher_dose=True"
+)
+
+
+def _plan(*medications: dict[str, Any], **options: Any) -> Any:
+    regimen = regimen_from_mapping({"medication": list(medications)})
+    return plan_taper(regimen, start=START, pace="cdc-long-term", **options)
+
+
+def test_a_replan_after_the_stop_is_refused() -> None:
+    plan = _plan(MORPHINE_ER)
+    stop = plan.steps[-1]
+    with pytest.raises(PlanningError) as raised:
+        replan(plan, on=stop.start + DAY)
+    assert str(raised.value) == (
+        f"{(stop.start + DAY).isoformat()} is after the stop ({stop.start.isoformat()}); "
+        "nothing to re-plan"
+    )
+
+
+@pytest.mark.parametrize(
+    ("medications", "above"),
+    [
+        (
+            [{**MORPHINE_ER, "dose": "45 mg"}],
+            "morphine 90 mg a day, above the plan's 52.5 mg a day",
+        ),
+        # Two products of one drug: their daily amounts add up.
+        ([MORPHINE_ER, MORPHINE_IR], "morphine 75 mg a day, above the plan's 52.5 mg a day"),
+        # A patch is per hour, not a day; a drug the plan does not have is named as such.
+        (
+            [{**MORPHINE_ER, "dose": "45 mg"}, FENTANYL],
+            "morphine 90 mg a day, above the plan's 52.5 mg a day; "
+            "fentanyl 25 mcg/h, where the plan has none",
+        ),
+    ],
+)
+def test_a_replan_from_a_higher_dose_is_refused_naming_it(
+    medications: list[dict[str, Any]], above: str
+) -> None:
+    plan = _plan(MORPHINE_ER)
+    higher = regimen_from_mapping({"medication": medications})
+    with pytest.raises(PlanningError) as raised:
+        replan(plan, on=plan.steps[1].start, regimen=higher)
+    assert str(raised.value) == REFUSED + above + WHY
+
+
+def test_a_pace_by_name_replans_as_the_pace_itself() -> None:
+    plan = _plan(MORPHINE_ER)
+    on = plan.steps[2].start
+    by_name = replan(plan, on=on, pace="va-slowest")
+    assert by_name == replan(plan, on=on, pace=preset("va-slowest"))
+    assert by_name.pace.name == "va-slowest"
+    assert by_name.steps[-1].start > plan.steps[-1].start
+
+
+def test_a_visit_inside_a_pause_of_every_other_day_doses_ends_it_at_a_whole_interval() -> None:
+    """A visit during a pause of doses taken every other day resumes the taper: the pause
+    ends at the visit rounded up to a whole interval (a day in or two: after two days;
+    three or four: after four), and the postponed cut and those after follow from there."""
+    every_other_day = {
+        "drug": "oxycodone",
+        "form": "er_tablet",
+        "strength": "30 mg",
+        "dose": "150 mg",
+        "times": ["08:00"],
+        "every_days": 2,
+        "available": ["30 mg"],
+    }
+    plan = _plan(every_other_day)
+    paused = pause(plan, on=plan.steps[1].start, days=10)
+    hold = paused.steps[1]
+    assert (hold.kind, hold.days) == (StepKind.PAUSE, 10)
+    for day, kept in ((1, 2), (2, 2), (3, 4), (4, 4)):
+        again = replan(paused, on=hold.start + day * DAY)
+        assert [(s.id, s.kind, s.start, s.end) for s in again.steps[:2]] == [
+            (s.id, s.kind, s.start, s.end) for s in paused.steps[:1]
+        ] + [(hold.id, StepKind.PAUSE, hold.start, hold.start + (kept - 1) * DAY)]
+        moved = (kept - hold.days) * DAY
+        assert [(s.id, s.start, s.days) for s in again.steps[2:5]] == [
+            (s.id, s.start + moved, s.days) for s in paused.steps[2:5]
+        ]
+
+
+def test_a_replan_keeps_an_explicit_taper_order() -> None:
+    """Oxycodone first, as the plan was told, though long-acting-first would cut the larger
+    morphine dose first."""
+    plan = _plan(MORPHINE_ER, OXYCODONE_ER, order=["oxycodone", "morphine"])
+    assert plan.order == "explicit: oxycodone, morphine"
+    again = replan(plan, on=plan.steps[2].start)
+    assert again.order == plan.order
+    assert [s.cut_drug for s in again.steps[2:8]] == ["oxycodone"] * 5 + ["morphine"]
+    default = _plan(MORPHINE_ER, OXYCODONE_ER)
+    assert default.steps[0].cut_drug == "morphine"
+
+
+def test_a_replan_at_a_new_pace_says_so_and_one_without_keeps_the_reason() -> None:
+    plan = _plan(MORPHINE_ER)
+    on = plan.steps[2].start
+    assert replan(plan, on=on, pace="va-slowest").pace_reason == (
+        f"pace va-slowest given at re-planning on {on.isoformat()}"
+    )
+    assert replan(plan, on=on).pace_reason == plan.pace_reason
+
+
+def test_a_replan_on_the_last_day_of_a_pause_keeps_the_days_before_it() -> None:
+    """Daily doses: the visit on a pause's last day ends the pause the day before; the
+    postponed cut starts on the visit."""
+    plan = _plan(MORPHINE_ER)
+    paused = pause(plan, on=plan.steps[1].start, days=10)
+    hold = paused.steps[1]
+    again = replan(paused, on=hold.end)
+    assert (again.steps[1].id, again.steps[1].start, again.steps[1].days) == (
+        hold.id,
+        hold.start,
+        9,
+    )
+    assert (again.steps[2].id, again.steps[2].start) == (paused.steps[2].id, hold.end)
+
+
+OXYCODONE_ER_20: dict[str, Any] = {
+    "drug": "oxycodone",
+    "form": "er_tablet",
+    "strength": "20 mg",
+    "dose": "20 mg",
+    "times": ["08:00", "20:00"],
+}
+
+
+def test_a_replan_with_substitution_off_is_refused_where_it_starts() -> None:
+    """Oxycodone ER at a 10% ceiling needs the IR tablet: re-planned with substitution off,
+    the refusal says where (the doses of the visit), why, and the fix."""
+    plan = plan_taper(
+        regimen_from_mapping({"medication": [OXYCODONE_ER_20]}),
+        start=START,
+        pace="uk-opioids-aware",
+    )
+    with pytest.raises(PlanningError) as raised:
+        replan(plan, on=plan.steps[2].start, substitute=False)
+    assert str(raised.value) == (
+        "no plan: after 0 steps, at oxycodone er_tablet 15 mg at 08:00, 20 mg at 20:00 "
+        "(52.5 MME/day), no dispensable cut keeps the uk-opioids-aware pace's rules (a ceiling "
+        "of 10% a cut; substitution of a finer product is off). Fix: allow the same drug's "
+        "immediate-release tablet or oral solution to take over part of the dose (allow "
+        "substitution: substitute = true in the regimen's [pace] table, --substitute on the "
+        "command line, or substitute=True)."
+    )
+    assert raised.value.fix is not None
+
+
+def test_a_product_added_at_a_replan_joins_the_regimen_and_the_substitutes_move_up() -> None:
+    """The patient also takes morphine IR 15 mg at the visit: it joins the plan's regimen
+    after oxycodone ER, and the plan's substitutes (oxycodone IR, then the solution) move
+    up one place, in the steps kept as in the new ones; a substitute new to the plan comes
+    last."""
+    plan = plan_taper(
+        regimen_from_mapping({"medication": [OXYCODONE_ER_20]}),
+        start=START,
+        pace="uk-opioids-aware",
+    )
+    assert [(s.index, s.product.name) for s in plan.substitutes] == [
+        (1, "oxycodone ir_tablet"),
+        (2, "oxycodone oral_solution"),
+    ]
+    visit = plan.steps[3]
+    taken = regimen_on(plan, plan.steps[2].medications)
+    morphine_ir = regimen_from_mapping({"medication": [MORPHINE_IR]}).medications[0]
+    regimen = attrs.evolve(taken, medications=(*taken.medications, morphine_ir))
+    again = replan(plan, on=visit.start, regimen=regimen, allow_higher_dose=True)
+    assert [m.product.name for m in again.regimen.medications] == [
+        "oxycodone er_tablet",
+        "morphine ir_tablet",
+    ]
+    # A substitute the new schedule adds (the morphine solution) comes after the others.
+    assert [(s.index, s.product.name) for s in again.substitutes] == [
+        (2, "oxycodone ir_tablet"),
+        (3, "oxycodone oral_solution"),
+        (4, "morphine oral_solution"),
+    ]
+    assert again.substitutes[0].first_step == 0
+    products = [m.product for m in again.regimen.medications] + [
+        s.product for s in again.substitutes
+    ]
+    for step in again.steps:
+        for part in (*step.medications, *(step.replanned_from or ())):
+            assert part.product == products[part.index], (step.id, part.index)
+            if not part.doses:
+                # Listed but stopped: nothing a day, no MME.
+                assert part.daily_amount.amount == 0
+                assert part.mme_per_day in {None, 0}
+    for old, new in zip(plan.steps[:3], again.steps[:3], strict=True):
+        assert [(m.product.name, m.daily_amount) for m in old.medications if m.doses] == [
+            (m.product.name, m.daily_amount) for m in new.medications if m.doses
+        ]
+    first_new = again.steps[3]
+    assert first_new.replanned_from is not None
+    assert [(m.product.name, str(m.daily_amount)) for m in first_new.replanned_from if m.doses] == [
+        ("oxycodone er_tablet", "30 mg"),
+        ("morphine ir_tablet", "15 mg"),
+        ("oxycodone ir_tablet", "2.5 mg"),
+    ]
+
+
+def test_a_regimen_product_the_patient_stopped_comes_back_as_itself() -> None:
+    """The plan's regimen has oxycodone ER and IR; at the visit the patient takes only ER
+    15 mg twice a day. The new schedule needs the IR tablet again to cut within the
+    ceiling: it is the regimen's own IR (index 1), not a new substitute."""
+    er = {**OXYCODONE_ER_20}
+    ir = {"drug": "oxycodone", "form": "ir_tablet", "strength": "5 mg", "dose": "5 mg",
+          "times": ["12:00"]}  # fmt: skip
+    plan = plan_taper(
+        regimen_from_mapping({"medication": [er, ir]}), start=START, pace="uk-opioids-aware"
+    )
+    taken = regimen_from_mapping({"medication": [{**er, "strength": "15 mg", "dose": "15 mg"}]})
+    again = replan(plan, on=plan.steps[2].start, regimen=taken)
+    assert [m.product.name for m in again.regimen.medications] == [
+        "oxycodone er_tablet",
+        "oxycodone ir_tablet",
+    ]
+    assert [(s.index, s.product.name) for s in again.substitutes] == [
+        (2, "oxycodone oral_solution")
+    ]
+    new_ir = [
+        m for s in again.steps[2:] for m in s.medications if m.product.name == "oxycodone ir_tablet"
+    ]
+    assert new_ir
+    assert {m.index for m in new_ir} == {1}
+    assert any(m.doses for m in new_ir)
+
+
+def test_a_product_taken_as_two_entries_at_a_replan_keeps_both() -> None:
+    """The patient takes oxycodone ER as two entries (15 mg in the morning, 20 mg at
+    night): the first is the plan's own ER, the second joins the regimen as its own entry;
+    both are dosed in the new steps."""
+    ir = {"drug": "oxycodone", "form": "ir_tablet", "strength": "5 mg", "dose": "5 mg",
+          "times": ["12:00"]}  # fmt: skip
+    plan = plan_taper(
+        regimen_from_mapping({"medication": [OXYCODONE_ER_20, ir]}),
+        start=START,
+        pace="uk-opioids-aware",
+    )
+    taken = regimen_from_mapping(
+        {
+            "medication": [
+                {**OXYCODONE_ER_20, "strength": ["15 mg", "20 mg"], "dose": "15 mg",
+                 "times": ["08:00"]},
+                {**OXYCODONE_ER_20, "times": ["20:00"]},
+            ]
+        }
+    )  # fmt: skip
+    again = replan(plan, on=plan.steps[2].start, regimen=taken)
+    assert [m.product.name for m in again.regimen.medications] == [
+        "oxycodone er_tablet",
+        "oxycodone ir_tablet",
+        "oxycodone er_tablet",
+    ]
+    first_new = again.steps[2]
+    er = [m for m in first_new.medications if m.product.name == "oxycodone er_tablet"]
+    assert [m.index for m in er] == [0, 2]
+    assert all(m.doses for m in er)
