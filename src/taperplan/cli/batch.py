@@ -310,7 +310,7 @@ def _outcomes(
         dtstamp=dt.datetime.fromisoformat(header.dtstamp),
     )
     if address is None:
-        return iter_ordered(worker, todo, jobs=jobs)
+        return iter_ordered(worker, todo, jobs=jobs, helping=False)
     from taperplan.batch.cluster import iter_cluster  # noqa: PLC0415 - only for a cluster
 
     try:
