@@ -5,6 +5,7 @@ the planner checked, or that there is none."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -97,3 +98,42 @@ def test_a_plan_too_long_is_refused_where_the_longest_path_stopped_without_a_fix
     )
     assert error.stopped_at.total_mme_per_day == Decimal(5)
     assert {"naloxone", "mme-over-90"} <= {w.code for w in error.warnings}
+
+
+def _patch(strength: str, available: list[str] | None) -> dict[str, object]:
+    medication: dict[str, object] = {
+        "drug": "fentanyl",
+        "form": "patch",
+        "strength": strength,
+        "dose": strength,
+        "times": ["09:00"],
+        "every_days": 3,
+    }
+    if available is not None:
+        medication["available"] = available
+    return {"medication": [medication]}
+
+
+def test_only_the_smallest_patch_is_stopped_from() -> None:
+    """§4a rule 5 stops from the smallest patch (12 mcg/h), not from the smallest the
+    regimen has on hand: a 50 mcg/h patch with only 50 available was worn 30 days and then
+    stopped (120 MME/day to none). It is refused, with the fix the planner checked."""
+    with pytest.raises(PlanningError) as refused:
+        plan_taper(regimen_from_mapping(_patch("50 mcg/h", ["50 mcg/h"])), start=START)
+    assert (
+        refused.value.fix == "allow every strength the catalogue lists (remove available = [...])"
+    )
+    assert refused.value.stopped_at is not None
+    assert refused.value.stopped_at.steps == 0
+    allowed = plan_taper(regimen_from_mapping(_patch("50 mcg/h", None)), start=START)
+    totals = [allowed.baseline_total_mme_per_day] + [s.total_mme_per_day for s in allowed.steps]
+    # Never more than one 12.5 mcg/h patch (30 MME/day) a step, until the stop.
+    assert all(a - b <= 30 for a, b in itertools.pairwise(totals[:-1]))
+    last = allowed.steps[-2].medications[0].doses[0].units[0].strength
+    assert last.amount == Decimal("12.5")  # the 12 mcg/h patch, which delivers 12.5
+
+
+def test_the_smallest_patch_alone_is_worn_then_stopped() -> None:
+    plan = plan_taper(regimen_from_mapping(_patch("12 mcg/h", ["12 mcg/h"])), start=START)
+    assert [step.kind.value for step in plan.steps] == ["pause", "stop"]
+    assert (plan.steps[0].end - plan.steps[0].start).days + 1 >= 28

@@ -114,6 +114,12 @@ class DrugFamily:
         everys = {lane.every for lane in lanes}
         self.day_scale = 1 if self.patch else lcm(SPACED_EVERY, *everys)
         self.smallest = [int(lane.unit_set.smallest_unit.amount / key.atom) for lane in lanes]
+        # The product's smallest strength in the catalogue, whatever the regimen has on hand:
+        # only that patch may be stopped from (§4a rule 5).
+        self.catalogue_smallest = [
+            int(min(strength.amount for strength in lane.product.strengths) / key.atom)
+            for lane in lanes
+        ]
         self.spaced_ok = [lane.product.form.fineness > 0 for lane in lanes]
         self.fine = [lane.product.form.fineness for lane in lanes]
         self.keep = [lane.keep for lane in lanes]
