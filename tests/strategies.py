@@ -42,6 +42,7 @@ from taperplan import (
     preset,
     regimen_from_mapping,
 )
+from taperplan.formats.logs import LOG_COLUMNS
 from taperplan.reference.dispense import UnitSet
 from taperplan.reference.paces import pace_from_mapping
 from taperplan.reference.products import Form, Opioid, Product
@@ -1188,21 +1189,7 @@ def toml_text(tree: Mapping[str, Any]) -> str:
 
 
 #: The columns and keys of a symptom log (docs/review.md), and a few items of its scales.
-LOG_KEYS: tuple[str, ...] = (
-    "date",
-    "scale",
-    "total",
-    "pain",
-    "pain_site",
-    "pain_spread",
-    "allodynia",
-    "craving",
-    "loss_of_control",
-    "notes",
-    "items",
-    "cows.pulse",
-    "sows.anxious",
-)
+LOG_KEYS: tuple[str, ...] = (*LOG_COLUMNS, "items", "cows.pulse", "sows.anxious")
 
 
 @st.composite
