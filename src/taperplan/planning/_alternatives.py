@@ -137,10 +137,9 @@ def _find_exceptions(fam: DrugFamily, state: DrugState) -> Exceptions:
         position = live[0]
         now = state[position]
         if fam.patch:
-            if (
-                now.amount == fam.smallest[position] == fam.catalogue_smallest[position]
-                and fam.menus[position][:1] == (now.amount,)
-            ):
+            if now.amount == fam.smallest[position] == fam.catalogue_smallest[
+                position
+            ] and fam.menus[position][:1] == (now.amount,):
                 new = put(state, position, fam.zero[position])
                 patch_stop = fam.change(state, new, (position,), fam.lanes[position].medication, 0)
         elif now.every >= SPACED_EVERY and now.amount == fam.smallest[position]:

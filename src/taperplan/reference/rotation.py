@@ -20,54 +20,27 @@ so by name (:attr:`Conversion.near_edge`).
 
 from __future__ import annotations
 
-import decimal
-from collections.abc import Mapping
 from decimal import Decimal
-from functools import cache
-from typing import Any, Literal
+from typing import Literal
 
 import attrs
 
 from taperplan._data import load_data
 from taperplan.errors import CatalogueError, NotApplicableError
+from taperplan.reference._rotation_tables import (
+    Band,
+    Table,
+    formula_shadow,
+    fudin,
+    near_edge,
+    near_formula_edge,
+    shadowed,
+    tables,
+)
 from taperplan.units import format_decimal
 
 #: The kinds of switch with their own cross-tolerance rule.
 Target = Literal["general", "methadone", "patch"]
-
-
-@attrs.frozen
-class Band:
-    """One band of a table: from ``start`` mg/day of oral morphine (inclusive).
-
-    A methadone band gives a ``ratio`` (morphine:methadone; ``older_ratio`` from
-    the table's ``older_age``) or a ``fixed`` dose; a patch band a ``rate``.
-    """
-
-    start: Decimal
-    ratio: Decimal | None = None
-    older_ratio: Decimal | None = None
-    fixed: Decimal | None = None
-    rate: Decimal | None = None
-
-
-@attrs.frozen
-class Table:
-    """A named, cited conversion table (banded, or a formula)."""
-
-    name: str
-    kind: Literal["methadone", "patch"]
-    title: str
-    source: str
-    low_confidence: bool
-    edges: str
-    bands: tuple[Band, ...] = ()
-    end: Decimal | None = None
-    cut: str = "none"
-    older_age: int | None = None
-    cap: tuple[Decimal, Decimal] | None = None
-    per_mg: Decimal | None = None
-    formula: Mapping[str, Decimal] | None = None
 
 
 @attrs.frozen
@@ -111,7 +84,7 @@ class CutChoice:
 
 def table_names(kind: Literal["methadone", "patch"]) -> tuple[str, ...]:
     """The names of the tables of one kind, in the data file's order."""
-    return tuple(name for name, table in _tables().items() if table.kind == kind)
+    return tuple(name for name, table in tables().items() if table.kind == kind)
 
 
 def table(name: str, kind: Literal["methadone", "patch"]) -> Table:
@@ -120,7 +93,7 @@ def table(name: str, kind: Literal["methadone", "patch"]) -> Table:
     Raises:
         CatalogueError: no table of that kind has that name (with the names there are).
     """
-    found = _tables().get(name)
+    found = tables().get(name)
     if found is None or found.kind != kind:
         raise CatalogueError(f"{kind} table", name, list(table_names(kind)))
     return found
@@ -136,10 +109,8 @@ def to_methadone(morphine_mg_per_day: Decimal, name: str, *, age: int | None = N
     chosen = table(name, "methadone")
     mme = _positive(morphine_mg_per_day)
     if chosen.formula is not None:
-        amount = _fudin(mme, chosen.formula)
-        edge = _formula_shadow(mme, amount, chosen.formula) or _near_formula_edge(
-            mme, chosen.formula
-        )
+        amount = fudin(mme, chosen.formula)
+        edge = formula_shadow(mme, amount, chosen.formula) or near_formula_edge(mme, chosen.formula)
         return _conversion(chosen, mme, amount, unit="mg/day", band="formula", near_edge=edge)
     band = _band(chosen, mme)
     older = age is not None and chosen.older_age is not None and age >= chosen.older_age
@@ -156,7 +127,7 @@ def to_methadone(morphine_mg_per_day: Decimal, name: str, *, age: int | None = N
     capped = chosen.cap is not None and amount > chosen.cap[1]
     if chosen.cap is not None and capped:
         amount = chosen.cap[1]
-    edge = _shadowed(chosen, band, amount, older=older) or _near_edge(chosen, mme)
+    edge = shadowed(chosen, band, amount, older=older) or near_edge(chosen, mme)
     return _conversion(
         chosen,
         mme,
@@ -188,7 +159,7 @@ def to_patch(morphine_mg_per_day: Decimal, name: str) -> Conversion:
         band.rate,
         unit="mcg/h",
         band=_band_words(chosen, band),
-        near_edge=_near_edge(chosen, mme),
+        near_edge=near_edge(chosen, mme),
     )
 
 
@@ -234,65 +205,6 @@ def cross_tolerance(
     return CutChoice(cut, cut.low, (why,))
 
 
-# --- reading the data file ----------------------------------------------------------
-
-
-@cache
-def _tables() -> dict[str, Table]:
-    data = load_data("rotation.toml")
-    tables: dict[str, Table] = {}
-    for kind in ("methadone", "patch"):
-        for name, entry in data[kind].items():
-            if name == "never_from":
-                continue
-            tables[name] = _table(name, kind, entry)
-    return tables
-
-
-def _table(name: str, kind: Literal["methadone", "patch"], entry: Mapping[str, Any]) -> Table:
-    def number(key: str) -> Decimal | None:
-        return Decimal(entry[key]) if key in entry else None
-
-    bands = tuple(
-        Band(
-            Decimal(band["from"]),
-            **{
-                key: Decimal(band[key])
-                for key in ("ratio", "older_ratio", "fixed", "rate")
-                if key in band
-            },
-        )
-        for band in entry.get("bands", ())
-    )
-    formula_keys = (
-        "divisor",
-        "base",
-        "first_weight",
-        "second_weight",
-        "angle_degrees",
-        "first_edge",
-        "second_edge",
-        "power",
-    )
-    formula = {key: Decimal(entry[key]) for key in formula_keys} if "divisor" in entry else None
-    cap_low, cap_high = number("cap_low"), number("cap_high")
-    return Table(
-        name=name,
-        kind=kind,
-        title=str(entry["title"]),
-        source=str(entry["source"]),
-        low_confidence=bool(entry["low_confidence"]),
-        edges=str(entry["edges"]),
-        bands=bands,
-        end=number("to"),
-        cut=str(entry.get("cut", "none")),
-        older_age=entry.get("older_age"),
-        cap=None if cap_low is None or cap_high is None else (cap_low, cap_high),
-        per_mg=number("per_mg"),
-        formula=formula,
-    )
-
-
 # --- the arithmetic -----------------------------------------------------------------
 
 
@@ -328,130 +240,6 @@ def _band_words(chosen: Table, band: Band) -> str:
         if upper is None
         else f"{start} to under {format_decimal(upper)} mg/day"
     )
-
-
-def _margin() -> Decimal:
-    """Within this fraction of a band edge (twice it near Fudin's steps) a conversion warns."""
-    return Decimal(load_data("rotation.toml")["edge_margin_percent"]) / 100
-
-
-def _near_edge(chosen: Table, mme: Decimal) -> str | None:
-    edges = [band.start for band in chosen.bands[1:]]
-    if chosen.end is not None:
-        edges.append(chosen.end)
-    margin = _margin()
-    for edge in edges:
-        if abs(mme - edge) <= edge * margin:
-            return (
-                f"{format_decimal(mme)} mg/day is near the table's edge at {format_decimal(edge)} "
-                f"mg/day, where the {chosen.kind} dose changes in a step: a small difference in "
-                "the current dose changes the result; check it against another table"
-            )
-    return None
-
-
-def _near_formula_edge(mme: Decimal, formula: Mapping[str, Decimal]) -> str | None:
-    margin = _margin() * 2
-    for edge in (formula["first_edge"], formula["second_edge"]):
-        if abs(mme - edge) <= edge * margin:
-            return (
-                f"{format_decimal(mme)} mg/day is near {format_decimal(edge)} mg/day, where Fudin's "
-                "formula steps: more morphine can give less methadone there; check it against "
-                "another table"
-            )
-    return None
-
-
-def _shadowed(chosen: Table, band: Band, amount: Decimal, *, older: bool) -> str | None:
-    """Whether a lower current dose, below one of the table's edges, gets more methadone
-    than ``amount``: then name that edge (the highest such dose comes just below it)."""
-    worst: tuple[Decimal, Decimal] | None = None
-    for earlier, following in zip(chosen.bands, chosen.bands[1:], strict=False):
-        if earlier.start >= band.start:
-            break
-        ratio = earlier.older_ratio if older and earlier.older_ratio is not None else earlier.ratio
-        if ratio is None:
-            continue
-        best = following.start / ratio
-        if best > amount and (worst is None or best > worst[1]):
-            worst = (following.start, best)
-    if worst is None:
-        return None
-    edge, best = worst
-    return (
-        f"this table gives less methadone here ({format_decimal(amount.quantize(_CENT))} mg/day) "
-        f"than just below its edge at {format_decimal(edge)} mg/day of morphine (up to "
-        f"{format_decimal(best.quantize(_CENT))} mg/day): a lower current dose would get more; "
-        "check it against another table"
-    )
-
-
-def _formula_shadow(mme: Decimal, amount: Decimal, formula: Mapping[str, Decimal]) -> str | None:
-    """As :func:`_shadowed`, for Fudin's formula: its highest doses just below each step."""
-    for edge, peak_at, peak in _formula_peaks(tuple(sorted(formula.items()))):
-        if mme > peak_at and amount < peak:
-            return (
-                f"Fudin's formula gives less methadone here ({format_decimal(amount.quantize(_CENT))} "
-                f"mg/day) than below its step at {format_decimal(edge)} mg/day of morphine (up to "
-                f"{format_decimal(peak.quantize(_CENT))} mg/day at {format_decimal(peak_at)}): a lower "
-                "current dose would get more; check it against another table"
-            )
-    return None
-
-
-@cache
-def _formula_peaks(
-    items: tuple[tuple[str, Decimal], ...],
-) -> tuple[tuple[Decimal, Decimal, Decimal], ...]:
-    """The formula's local highest dose below each step, found on a 0.5 mg/day grid."""
-    formula = dict(items)
-    peaks = []
-    for edge in (formula["first_edge"], formula["second_edge"]):
-        grid = [
-            edge * Decimal("0.6") + Decimal(step) / 2
-            for step in range(int(edge * Decimal("0.8")) + 1)
-        ]
-        best = max(grid, key=lambda point: _fudin(point, formula))
-        peaks.append((edge, best, _fudin(best, formula)))
-    return tuple(peaks)
-
-
-_CENT = Decimal("0.01")
-
-
-def _fudin(mme: Decimal, formula: Mapping[str, Decimal]) -> Decimal:
-    """Fudin's expression, with its angles in degrees (the one public Python version
-    passes degrees to a sine that takes radians, and gives up to a quarter more)."""
-    with decimal.localcontext() as context:
-        context.prec = 40
-        context.Emax = 999_999
-        power = int(formula["power"])
-        first = formula["angle_degrees"] / ((formula["first_edge"] / mme) ** power + 1)
-        second = formula["angle_degrees"] / ((formula["second_edge"] / mme) ** power + 1)
-        value = (
-            mme
-            / formula["divisor"]
-            * (
-                formula["base"]
-                - formula["first_weight"] * _sin_degrees(first)
-                - formula["second_weight"] * _sin_degrees(second)
-            )
-        )
-    return +value
-
-
-_PI = Decimal("3.141592653589793238462643383279502884197")
-
-
-def _sin_degrees(degrees: Decimal) -> Decimal:
-    """sin of an angle of 0 to 90 degrees, by its Taylor series (exact to the context)."""
-    x = degrees * _PI / 180
-    term, total, n = x, x, 1
-    while abs(term) > Decimal("1e-35"):
-        term = -term * x * x / ((2 * n) * (2 * n + 1))
-        total += term
-        n += 1
-    return total
 
 
 def _conversion(
