@@ -34,6 +34,8 @@ settings.register_profile("dev", max_examples=50, derandomize=True, deadline=Non
 settings.register_profile(
     "explore",
     max_examples=1000,
+    # Explicitly random: with CI set, Hypothesis's own default is derandomized.
+    derandomize=False,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     print_blob=True,
