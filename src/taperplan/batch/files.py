@@ -95,16 +95,14 @@ def write_patient(folder: Path, outcome: Outcome, *, force: bool) -> Written:
     key = outcome.row["id"]
     files = [(str(folder / f"{key}{suffix}"), data) for suffix, data in outcome.files]
     write_outputs(files, force=force)
-    made = {suffix for suffix, _ in outcome.files}
-    for suffix in SUFFIXES:
-        if suffix not in made:
-            (folder / f"{key}{suffix}").unlink(missing_ok=True)
-    return Written(
+    written = Written(
         key,
         dict(outcome.row),
         tuple((f"{key}{suffix}", digest(data)) for suffix, data in outcome.files),
         outcome.internal,
     )
+    forget_unmade(folder, written)
+    return written
 
 
 def record_fits(written: Written) -> bool:

@@ -29,6 +29,7 @@ from taperplan._reading import ReadRefused, read_limited
 from taperplan._version import __version__
 from taperplan.batch.items import BatchItem
 from taperplan.errors import ManifestError
+from taperplan.formats.files import write_output
 
 #: The manifest's file name in a batch's output folder.
 MANIFEST_FILE = ".taperplan-batch.jsonl"
@@ -223,32 +224,18 @@ def start_manifest(folder: Path, header: RunHeader, kept: Iterable[Written]) -> 
     """Begin the manifest afresh with ``header`` and the patients kept from an earlier
     run, and return it open for appending (each line is flushed as it is added).
 
-    The new manifest is written beside the old one and renamed over it, so a
-    crash here leaves one or the other whole.
+    The new manifest is written atomically over the old one, so a crash here leaves
+    one or the other whole.
+
+    Raises:
+        OutputError: it cannot be written (a full disk, no permission).
     """
     path = folder / MANIFEST_FILE
-    temporary = folder / f"{MANIFEST_FILE}.{os.getpid()}.new"
-    temporary.unlink(missing_ok=True)
-    try:
-        # O_EXCL: never write through a link someone left at the temporary name.
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with open(descriptor, "w", encoding="utf-8", newline="\n") as stream:
-            for line in (header.as_line(), *(written.as_line() for written in kept)):
-                stream.write(json.dumps(line, sort_keys=True) + "\n")
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    lines = (header.as_line(), *(written.as_line() for written in kept))
+    write_output(
+        path, "".join(json.dumps(line, sort_keys=True) + "\n" for line in lines), force=True
+    )
     return path.open("a", encoding="utf-8", newline="\n")
-
-
-def remove_stale(folder: Path) -> None:
-    """Remove manifests left half-made by a run that was killed while starting one."""
-    for entry in folder.glob(f"{MANIFEST_FILE}.*.new"):
-        if entry.is_file() and not entry.is_symlink():
-            entry.unlink(missing_ok=True)
 
 
 def add(stream: IO[str], written: Written) -> None:

@@ -35,7 +35,6 @@ from taperplan.batch.manifest import (
     RunHeader,
     Written,
     header_for,
-    remove_stale,
 )
 from taperplan.cli.batch_steps import (
     BatchInternalError,
@@ -256,7 +255,6 @@ def batch(
     outcomes = _outcomes(todo, header, pace=pace, jobs=jobs, address=address)
     folder.mkdir(parents=True, exist_ok=True)
     remove_temporaries(folder, [target.name for target in targets])
-    remove_stale(folder)
     # Until this run's summary is written, the folder holds no finished batch.
     (folder / SUMMARY_FILE).unlink(missing_ok=True)
     for done in finished.values():

@@ -98,10 +98,10 @@ def write_all(
     )
     try:
         manifest = start_manifest(folder, header, finished.values())
-    except OSError as error:
+    except (TaperplanError, OSError) as error:
+        why = error if isinstance(error, TaperplanError) else _why(folder, error)
         raise Refused(
-            f"{folder / MANIFEST_FILE}: cannot write it ({error.strerror or error}); "
-            "nothing was written (check the free space and the folder's permissions)"
+            f"{why}; nothing was written (check the free space and the folder's permissions)"
         ) from None
     with manifest, bar or contextlib.nullcontext():
         for outcome in _guarded(outcomes):
