@@ -1233,3 +1233,33 @@ def batch_csv_texts(draw: st.DrawFn) -> str:
     writer.writerow(header)
     writer.writerows(rows)
     return out.getvalue()
+
+
+# --- 7. Low-dose buprenorphine initiation (taperplan.switching) --------------------------------
+
+
+@st.composite
+def initiation_cases(draw: st.DrawFn) -> tuple[dict[str, Any], str, dt.date, str | None]:
+    """A regimen mapping of full agonists (no buprenorphine), a protocol, a start date
+    and the maintenance dose (given where the protocol needs one, sometimes otherwise)."""
+    from taperplan.reference.initiation import protocols  # noqa: PLC0415 - section's own
+
+    chosen = draw(
+        st.lists(
+            planner_products().filter(lambda p: p.drug.name != "buprenorphine"),
+            min_size=1,
+            max_size=2,
+            unique_by=lambda p: p.name,
+        )
+    )
+    mapping: dict[str, Any] = {"medication": [draw(medication_mappings(p)) for p in chosen]}
+    if draw(st.booleans()):
+        mapping["timezone"] = draw(st.sampled_from(ZONES))
+    protocol = draw(st.sampled_from(protocols()))
+    needs = protocol.maintenance_required
+    maintenance = (
+        draw(st.sampled_from(["8 mg", "12 mg", "16 mg", "24 mg"]))
+        if needs or draw(st.booleans())
+        else None
+    )
+    return mapping, protocol.name, draw(start_dates()), maintenance

@@ -376,3 +376,14 @@ class FHIRExportError(TaperplanError, ValueError):
     Fix: as the message says (for example, give ``patient_reference`` as a
     reference such as ``"Patient/123"`` or ``"urn:uuid:..."``, without spaces).
     """
+
+
+class InitiationOptionError(_ProblemsError):
+    """An initiation cannot be planned as asked: the regimen already has buprenorphine,
+    a protocol that leaves the dose after its last day to the prescriber was given no
+    ``maintenance`` dose, or a re-dating names a day outside the plan.
+
+    Every problem is listed at once in ``problems``, each with its place and fix.
+
+    Fix: as each problem says; ``docs/initiation.md`` describes the protocols.
+    """

@@ -56,6 +56,7 @@ CITING_FILES = [
     "handout.toml",
     "zones.toml",
     "rotation.toml",
+    "initiation.toml",
 ]
 
 

@@ -59,6 +59,11 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "demo",
         "Show the whole pipeline on the embedded sample regimen.",
     ),
+    "initiate": LazyCommand(
+        "taperplan.cli.initiate",
+        "initiate",
+        "Plan a low-dose buprenorphine initiation from the full agonists in FILE.",
+    ),
     "mme": LazyCommand(
         "taperplan.cli.mme",
         "mme",

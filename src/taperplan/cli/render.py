@@ -111,6 +111,8 @@ def _step_cell(step: Step) -> str:
         return f"{step.number}\npause"
     if step.kind is StepKind.STOP:
         return f"{step.number}\nstop"
+    if step.kind is StepKind.CHANGE:
+        return f"{step.number}\nchange" + (f"\n−{cut}" if step.cut_fraction else "")
     return f"{step.number}\ncut\n{cut}"
 
 
@@ -152,10 +154,16 @@ def render_plan(plan: TaperPlan, *, width: int = 80, details: bool = False) -> s
     out = io.StringIO()
     console = plain_console(out, width)
     zone = plan.regimen.timezone.key if plan.regimen.timezone else "no time zone given"
+    follows = (
+        f"Pace: {plan.pace.name}: {plan.pace.describe_rate()}. {plan.pace_reason}."
+        if plan.protocol is None
+        else f"Protocol: {plan.protocol.name}, {plan.protocol.title}"
+        + (" (low confidence)." if plan.protocol.low_confidence else ".")
+    )
     for line in (
-        f"Taper plan {plan.id} (revision {plan.revision}), starting {plan.start.isoformat()},"
-        f" {zone}",
-        f"Pace: {plan.pace.name}: {plan.pace.describe_rate()}. {plan.pace_reason}.",
+        f"{plan.kind.title} {plan.id} (revision {plan.revision}), starting "
+        f"{plan.start.isoformat()}, {zone}",
+        follows,
         f"Order: {plan.order}; MME factors: {plan.factor_set}.",
         f"Now: {_num(plan.baseline_total_mme_per_day)} MME/day{_as_needed_total(plan)}",
     ):

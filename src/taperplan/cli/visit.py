@@ -24,9 +24,10 @@ from taperplan.cli.regimen import read_regimen, refusal
 from taperplan.cli.terminal import echo
 from taperplan.cli.types import ISO_DATE, Refused, check_pace_option
 from taperplan.errors import TaperplanError
-from taperplan.model.plan import TaperPlan
+from taperplan.model.plan import PlanKind, TaperPlan
 from taperplan.planning import pause as pause_plan
 from taperplan.planning import replan as replan_plan
+from taperplan.switching import hold_day
 
 _PLAN = click.Path(dir_okay=False, path_type=str)
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -69,7 +70,8 @@ def _visit_day(what: str) -> Callable[[_F], _F]:
 def pause(plan_file: str, on: dt.datetime, days: int, **options: Any) -> None:
     """Hold the dose of a plan from --on for --days more days.
 
-    PLAN.json is a plan written by `taperplan plan --json`. The new plan (the
+    PLAN.json is a plan written by `taperplan plan --json` (or by `taperplan
+    initiate`: there the day's doses are repeated, 1 to 14 days). The new plan (the
     same steps, later) is printed in --format and written to the file options;
     its revision is one higher, so a calendar written with --ics updates the
     events already imported.
@@ -83,7 +85,10 @@ def pause(plan_file: str, on: dt.datetime, days: int, **options: Any) -> None:
     delivery = Delivery.of(options)
     plan = _read_plan(plan_file)
     try:
-        paused = pause_plan(plan, on=on.date(), days=days)
+        if plan.kind is PlanKind.INITIATION:
+            paused = hold_day(plan, on.date(), days=days)
+        else:
+            paused = pause_plan(plan, on=on.date(), days=days)
     except TaperplanError as error:
         raise refusal(plan_file, error) from error
     _deliver(delivery, plan_file, paused, on.date())

@@ -35,6 +35,7 @@ _QUANTITY_CODES: Mapping[Form, tuple[str, str, str]] = {
     Form.ER_CAPSULE: (DRUG_FORM, "CAP", "capsule"),
     Form.PATCH: (DRUG_FORM, "TPATCH", "patch"),
     Form.ORAL_SOLUTION: (UCUM, "mL", "mL"),
+    Form.SL_TABLET: (DRUG_FORM, "SLTAB", "tablet"),
 }
 
 

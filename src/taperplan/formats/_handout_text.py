@@ -70,6 +70,7 @@ class PageWords:
     """The page's title and how it writes amounts (``[page]`` in ``data/handout.toml``)."""
 
     title: str
+    title_initiation: str
     count: str
     liquid: str
     plus: str
@@ -122,6 +123,7 @@ def page_words() -> PageWords:
     page = load_data("handout.toml")["page"]
     return PageWords(
         title=page["title"],
+        title_initiation=page["title_initiation"],
         count=page["count"],
         liquid=page["liquid"],
         plus=page["plus"],

@@ -30,7 +30,7 @@ from taperplan.formats._handout_steps import (
 from taperplan.formats._handout_text import HandoutText, Text, dose_words, handout_text, page_words
 from taperplan.formats.chart import chart_data, format_value, medication_words, plan_chart
 from taperplan.model.advice import WithdrawalWindow
-from taperplan.model.plan import Dose, MedicationDose, Step, TaperPlan
+from taperplan.model.plan import Dose, MedicationDose, PlanKind, Step, TaperPlan
 from taperplan.model.prescription import Fill
 from taperplan.prescribing import prescriptions
 from taperplan.reference.products import Form
@@ -56,6 +56,7 @@ class HandoutValues:
     until: dt.date
     start: dt.date
     last_dose: dt.date | None
+    kind: str
     stop: dt.date
     how_to_take: tuple[Text, ...]
     chart: str | None
@@ -113,7 +114,10 @@ def handout_values(
     sources = load_data("sources.toml")
     zone = plan.regimen.timezone
     return HandoutValues(
-        title=page_words().title,
+        title=page_words().title_initiation
+        if plan.kind is PlanKind.INITIATION
+        else page_words().title,
+        kind=plan.kind.value,
         texts=texts,
         safety=SAFETY,
         disclaimer=DISCLAIMER,
@@ -134,7 +138,7 @@ def handout_values(
         until=plan.start - dt.timedelta(days=1),
         start=plan.start,
         last_dose=_last_dose_day(plan),
-        stop=plan.stop_date,
+        stop=_agonists_stop(plan) if plan.kind is PlanKind.INITIATION else plan.stop_date,
         how_to_take=how_to_take,
         chart=_svg(plan) if chart else None,
         mme=mme,
@@ -189,12 +193,26 @@ def _totals(parts: tuple[MedicationDose, ...]) -> tuple[DailyTotal, ...]:
 
 
 def _last_dose_day(plan: TaperPlan) -> dt.date | None:
+    """The last day with an opioid dose; of an initiation, the last with a full agonist
+    (buprenorphine continues)."""
+    own = len(plan.regimen.medications) if plan.kind is PlanKind.INITIATION else None
     last = None
     for step in plan.steps:
         for offset, day in enumerate(step.dates()):
-            if any(d.taken_on(offset) for part in step.medications for d in part.doses):
+            if any(
+                d.taken_on(offset)
+                for part in step.medications
+                if own is None or part.index < own
+                for d in part.doses
+            ):
                 last = day
     return last
+
+
+def _agonists_stop(plan: TaperPlan) -> dt.date:
+    """The first day of an initiation without the full agonists."""
+    last = _last_dose_day(plan)
+    return plan.start if last is None else last + dt.timedelta(days=1)
 
 
 def _how_to_take(plan: TaperPlan, texts: HandoutText) -> tuple[Text, ...]:

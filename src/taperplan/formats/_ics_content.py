@@ -17,7 +17,7 @@ import attrs
 from taperplan.model.plan import Dose, MedicationDose, Step, StepKind, TaperPlan
 from taperplan.reference.dispense import count_number, counted_noun
 from taperplan.reference.products import Form
-from taperplan.reference.wording import form_words
+from taperplan.reference.wording import drug_words, form_words
 from taperplan.units import format_decimal
 
 _ONE_DAY = dt.timedelta(days=1)
@@ -50,7 +50,7 @@ def dose_series(plan: TaperPlan) -> Iterator[DoseSeries]:
 
 def label(part: MedicationDose) -> str:
     """``Oxycodone ER``, ``Hydrocodone/acetaminophen IR``, ``Fentanyl patch``."""
-    name = part.product.name.rsplit(" ", 1)[0]
+    name = drug_words(part.product)
     return f"{name[:1].upper()}{name[1:]} {form_words(part.form, 'short')}"
 
 
@@ -116,7 +116,7 @@ class Words:
         if self.discreet:
             return f"Plan from {self.plan.start.isoformat()}"
         names = ", ".join(dict.fromkeys(label(part) for part in self.plan.baseline))
-        return f"Taper plan: {names} from {self.plan.start.isoformat()}"
+        return f"{self.plan.kind.title}: {names} from {self.plan.start.isoformat()}"
 
     def _medicine(self, part: MedicationDose) -> str:
         return f" (medicine {self.numbers[part.index]})" if self.several else ""

@@ -338,6 +338,8 @@ def _steps_follow_each_other(
 PLAN = Shape(
     keys=(
         Key("schema", write=lambda _: SCHEMA, read=False, check=_this_schema),
+        "kind",
+        "protocol",
         Key("id", check=_short_text),
         Key("revision", check=_not_negative),
         "start",

@@ -90,7 +90,9 @@ def _first_day(step: Step, dose: Dose) -> dt.date:
 
 
 def _route(form: Form) -> str:
-    return "transdermal" if form is Form.PATCH else "oral"
+    if form is Form.PATCH:
+        return "transdermal"
+    return "sublingual" if form is Form.SL_TABLET else "oral"
 
 
 def _dosage(step: Step, part: MedicationDose, dose: Dose) -> dict[str, Any]:
@@ -156,7 +158,7 @@ def _medication_request(
         f"taperplan plan {plan.id}, revision {plan.revision}, pace {plan.pace.name}. "
         f"{course} {times}"
     )
-    title = f"Taper plan: {part.product.name}"
+    title = f"{plan.kind.title}: {part.product.name}"
     resource: dict[str, Any] = {
         "resourceType": "MedicationRequest",
         "id": ident,

@@ -64,6 +64,8 @@ def _cut(kind: StepKind, fraction: Decimal) -> str:
     if kind is StepKind.PAUSE:
         return "pause"
     percent = format_decimal((fraction * 100).quantize(Decimal("0.1")))
+    if kind is StepKind.CHANGE:
+        return f"change (full agonist −{percent}%)" if fraction else "change"
     return f"stop ({percent}%)" if kind is StepKind.STOP else f"{percent}%"
 
 

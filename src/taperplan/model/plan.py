@@ -40,6 +40,38 @@ class StepKind(enum.Enum):
     CUT = "cut"
     PAUSE = "pause"
     STOP = "stop"
+    CHANGE = "change"
+    """Doses change in a plan that is not a taper (an initiation): one drug may rise
+    while another falls or stops."""
+
+
+class PlanKind(enum.Enum):
+    """What a plan does (interfaces.md §8): a taper, a rotation to another opioid, or a
+    low-dose buprenorphine initiation."""
+
+    TAPER = "taper"
+    ROTATION = "rotation"
+    INITIATION = "initiation"
+
+    @property
+    def title(self) -> str:
+        """What outputs call a plan of this kind: ``Taper plan``."""
+        return {
+            PlanKind.TAPER: "Taper plan",
+            PlanKind.ROTATION: "Rotation plan",
+            PlanKind.INITIATION: "Buprenorphine initiation plan",
+        }[self]
+
+
+@attrs.frozen
+class ProtocolRef:
+    """The published schedule a plan that is not a taper follows: its name, title and
+    source key (``sources.toml``), and whether its primary text was confirmed."""
+
+    name: str
+    title: str
+    source: str
+    low_confidence: bool
 
 
 class NoteKind(enum.StrEnum):
@@ -241,6 +273,13 @@ class TaperPlan(DatedSteps):
 
     ``revision`` rises with every :meth:`pause` or :func:`taperplan.replan`
     so calendar exports can update events instead of duplicating them.
+
+    ``kind`` is :attr:`PlanKind.TAPER` for a taper; a low-dose buprenorphine
+    initiation (:func:`taperplan.switching.plan_buprenorphine_initiation`) has
+    the kind ``INITIATION``, the ``protocol`` it follows, and steps of kind
+    :attr:`StepKind.CHANGE` whose last step continues buprenorphine (it is not a
+    stop). Its ``pace`` only records the full agonist's taper where the protocol
+    has one.
     """
 
     id: str = attrs.field(validator=_non_empty)
@@ -257,6 +296,8 @@ class TaperPlan(DatedSteps):
     warnings: tuple[Notice, ...]
     adjuncts: tuple[Adjunct, ...] = ()
     substitutes: tuple[Substitute, ...] = ()
+    kind: PlanKind = PlanKind.TAPER
+    protocol: ProtocolRef | None = None
 
     def medication_of(self, index: int) -> Medication | None:
         """The regimen's medication ``index``; None for a product the plan adds."""

@@ -27,7 +27,16 @@ from __future__ import annotations
 
 from taperplan.planning._order import TaperOrder
 from taperplan.planning._pause import pause
-from taperplan.planning._planner import plan_taper
+from taperplan.planning._planner import FIRST_START, LAST_START, baseline_doses, plan_id, plan_taper
 from taperplan.planning._replan import replan
 
-__all__ = ["TaperOrder", "pause", "plan_taper", "replan"]
+__all__ = [
+    "FIRST_START",
+    "LAST_START",
+    "TaperOrder",
+    "baseline_doses",
+    "pause",
+    "plan_id",
+    "plan_taper",
+    "replan",
+]

@@ -12,6 +12,7 @@ from taperplan._reading import require_date
 from taperplan.errors import PlanningError
 from taperplan.model.plan import NoteKind, Step, StepKind, TaperPlan
 from taperplan.planning._dating import UndatedStep, date_steps, dosing_period, undated, whole
+from taperplan.planning._kinds import not_a_taper
 
 
 def pause(plan: TaperPlan, *, on: dt.date, days: int) -> TaperPlan:
@@ -24,10 +25,13 @@ def pause(plan: TaperPlan, *, on: dt.date, days: int) -> TaperPlan:
     at the next whole interval and ``days`` is rounded up to whole intervals.
 
     Raises:
-        PlanningError: ``on`` is outside the plan or on the stop step, or
-            ``days`` is not a whole number from 1 to 365.
+        PlanningError: ``on`` is outside the plan or on the stop step,
+            ``days`` is not a whole number from 1 to 365, or the plan is not a
+            taper (an initiation repeats a day with
+            :func:`taperplan.switching.hold_day`).
     """
     on = require_date(on, "on")
+    not_a_taper(plan, "pause")
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 365:
         raise PlanningError(f"pause days must be a whole number from 1 to 365, not {days!r}")
     step = plan.step_on(on)

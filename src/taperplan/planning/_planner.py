@@ -25,7 +25,7 @@ from taperplan.clinical.adjuncts import suggest_adjuncts
 from taperplan.clinical.mme import resolve_factor_set
 from taperplan.clinical.safety import oud_refusal_reason
 from taperplan.errors import PlanningError, RefusedError
-from taperplan.model.plan import TaperPlan, total_mme
+from taperplan.model.plan import MedicationDose, TaperPlan, total_mme
 from taperplan.model.regimen import Regimen
 from taperplan.planning._build import build_steps
 from taperplan.planning._dating import date_steps
@@ -115,6 +115,14 @@ def plan_id(regimen: Regimen, start: dt.date, pace: Pace, order: str, factor_set
         parts.append(str(medication.every_days))
     digest = hashlib.sha256("|".join(parts).encode()).hexdigest()
     return f"tp-{digest[:12]}"
+
+
+def baseline_doses(
+    regimen: Regimen, factors: str | FactorSet | None = None
+) -> tuple[MedicationDose, ...]:
+    """The regimen's doses now, in real units and with MME, as a plan's baseline."""
+    layout = build_layout(regimen, resolve_factor_set(factors), substitute=False)
+    return DoseMaker(layout).parts(layout.baseline, [m.index for m in layout.medications if m.own])
 
 
 #: The first and last start dates taperplan plans for: a plan's steps, windows and

@@ -23,6 +23,7 @@ from taperplan.model.regimen import Regimen
 from taperplan.planning._build import build_steps
 from taperplan.planning._dating import UndatedStep, date_steps, undated
 from taperplan.planning._doses import DoseMaker
+from taperplan.planning._kinds import not_a_taper
 from taperplan.planning._lanes import build_layout
 from taperplan.planning._merge import (
     aligned,
@@ -80,6 +81,7 @@ def replan(
         RefusedError: as :func:`taperplan.plan_taper`.
     """
     on = require_date(on, "on")
+    not_a_taper(plan, "replan")
     chosen = plan.pace if pace is None else (pace if isinstance(pace, Pace) else preset(pace))
     on = first_new_cut(plan, on, chosen)
     step = plan.step_on(on)

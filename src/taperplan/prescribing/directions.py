@@ -94,4 +94,6 @@ def _route(form: Form) -> str:
         return "patch"
     if form is Form.ORAL_SOLUTION:
         return "solution"
+    if form is Form.SL_TABLET:
+        return "sublingual"
     return "oral"

@@ -26,6 +26,9 @@ class Form(enum.Enum):
     ER_CAPSULE = "er_capsule"
     ORAL_SOLUTION = "oral_solution"
     PATCH = "patch"
+    SL_TABLET = "sl_tablet"
+    """A sublingual tablet or film (buprenorphine/naloxone): planned only by a
+    buprenorphine initiation, never tapered with the pain paces."""
 
     @property
     def extended_release(self) -> bool:
@@ -38,7 +41,7 @@ class Form(enum.Enum):
         immediate-release tablets and capsules 1, oral solutions 2."""
         if self is Form.ORAL_SOLUTION:
             return 2
-        if self in {Form.IR_TABLET, Form.IR_CAPSULE}:
+        if self in {Form.IR_TABLET, Form.IR_CAPSULE, Form.SL_TABLET}:
             return 1
         return 0
 
@@ -71,6 +74,7 @@ class Form(enum.Enum):
             Form.ER_CAPSULE: "capsule",
             Form.ORAL_SOLUTION: "mL",
             Form.PATCH: "patch",
+            Form.SL_TABLET: "tablet",
         }[self]
 
 

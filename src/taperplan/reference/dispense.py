@@ -54,11 +54,17 @@ class UnitCount:
         return f"{count_number(self.count)} × {self.strength_text} {counted_noun(form, self.count)}"
 
 
+#: The parts of a tablet a count may end in: halves as the planner makes them, and
+#: quarters of a buprenorphine tablet in an initiation.
+_PARTS = {Decimal("0.25"): "¼", Decimal("0.5"): "½", Decimal("0.75"): "¾"}
+
+
 def count_number(count: Decimal) -> str:
-    """A count of tablets, capsules or patches as a label prints it: ``1½``, ``½``, ``2``
-    (at most one half, as the units are made)."""
+    """A count of tablets, capsules or patches as a label prints it: ``1½``, ``½``, ``2``,
+    ``¼`` (halves, and the quarters of an initiation's tablets)."""
     whole = int(count)
-    return (str(whole) if whole else "") + ("½" if count - whole else "")
+    part = count - whole
+    return (str(whole) if whole else "") + (_PARTS.get(part, format_decimal(part)) if part else "")
 
 
 def counted_noun(form: Form, count: Decimal) -> str:

@@ -51,6 +51,13 @@ class WarningCode(enum.StrEnum):
     SMALLEST_PATCH_STOP = "smallest-patch-stop"
     METHADONE_SLOWER = "methadone-slower"
     DOSE_RAISED_AT_REPLAN = "dose-raised-at-replan"
+    INITIATION_PROTOCOL = "initiation-protocol"
+    INITIATION_HOLD = "initiation-hold"
+    PRECIPITATED_WITHDRAWAL = "precipitated-withdrawal"
+    INITIATION_LOW_CONFIDENCE = "initiation-low-confidence"
+    INITIATION_SUPERVISED = "initiation-supervised"
+    INITIATION_MAINTENANCE = "initiation-maintenance"
+    INITIATION_AFTER = "initiation-after"
     # data/safety.toml
     TOLERANCE_LOSS = "tolerance-loss"
     NALOXONE = "naloxone"

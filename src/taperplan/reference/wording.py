@@ -35,10 +35,18 @@ def product_words(product: Product, style: FormStyle) -> str:
     """A product named in ``style``: ``oxycodone ER tablet`` (``table``),
     ``hydrocodone/acetaminophen tablets`` (``plain``), ``oxycodone immediate-release
     tablets`` (``clinical``)."""
+    return f"{drug_words(product)} {form_words(product.form, style)}"
+
+
+def drug_words(product: Product) -> str:
+    """The product's drug as people say it: ``oxycodone``,
+    ``hydrocodone/acetaminophen``, ``buprenorphine/naloxone``."""
     drug = product.drug.name
     if product.combination is not None:
-        drug = f"{drug}/{product.combination.ingredient}"
-    return f"{drug} {form_words(product.form, style)}"
+        return f"{drug}/{product.combination.ingredient}"
+    if product.variant is not None and product.variant.startswith("with "):
+        return f"{drug}/{product.variant.removeprefix('with ')}"
+    return drug
 
 
 def form_words_by_key(style: FormStyle) -> dict[str, str]:

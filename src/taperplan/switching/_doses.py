@@ -1,0 +1,158 @@
+"""The doses of an initiation's days: buprenorphine from real tablets (whole and
+quarters), and the full agonist continued, tapered or stopped as the protocol says."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import ROUND_FLOOR, Decimal
+
+import attrs
+
+from taperplan.clinical.mme import medication_mme
+from taperplan.errors import PlanningError
+from taperplan.model.plan import Dose, MedicationDose
+from taperplan.model.regimen import Medication, Regimen
+from taperplan.reference.dispense import UnitCount
+from taperplan.reference.initiation import InitiationProduct, Protocol, dose_times
+from taperplan.reference.products import FactorSet
+from taperplan.units import Quantity, Unit
+
+# -- buprenorphine doses ---------------------------------------------------------------
+
+
+def _bup_units(amount: Quantity, made_of: InitiationProduct) -> tuple[UnitCount, ...]:
+    """``amount`` of buprenorphine from the fewest tablets: whole large tablets, then the
+    small tablet in whole pieces and quarters (the protocols' ¼ of a 2 mg tablet)."""
+    strengths = sorted((s.amount for s in made_of.product.strengths), reverse=True)
+    rest = amount.amount
+    counts: list[UnitCount] = []
+    for strength in strengths[:-1]:
+        whole = (rest / strength).to_integral_value(rounding=ROUND_FLOOR)
+        if whole:
+            counts.append(UnitCount(Quantity(strength, Unit.MG), whole))
+            rest -= whole * strength
+    smallest = strengths[-1]
+    count = rest / smallest
+    if count % made_of.smallest_fraction:
+        msg = f"{amount} cannot be made from {made_of.product.name} tablets cut in quarters"
+        raise PlanningError(msg)
+    if count:
+        counts.append(UnitCount(Quantity(smallest, Unit.MG), count.normalize()))
+    return tuple(counts)
+
+
+def bup_part(index: int, dose: Quantity, times: int, made_of: InitiationProduct) -> MedicationDose:
+    clock = dose_times().get(times)
+    if clock is None:  # pragma: no cover - the data file lists every count its protocols use
+        raise PlanningError(f"initiation.toml gives no clock times for {times} doses a day")
+    units = _bup_units(dose, made_of)
+    smallest = min(s.amount for s in made_of.product.strengths) * made_of.smallest_fraction
+    return MedicationDose(
+        index=index,
+        product=made_of.product,
+        doses=tuple(Dose(time, dose, 1, units) for time in clock),
+        daily_amount=Quantity(dose.amount * times, Unit.MG),
+        mme_per_day=None,
+        smallest_unit=Quantity(smallest, Unit.MG),
+    )
+
+
+# -- the full agonist ------------------------------------------------------------------
+
+
+def _largest_dispensable(medication: Medication, target: Quantity) -> Quantity | None:
+    """The largest amount at most ``target`` that the medication's units make, or None."""
+    units = medication.unit_set
+    grid = units.smallest_unit.amount
+    steps = (target.amount / grid).to_integral_value(rounding=ROUND_FLOOR)
+    while steps > 0:
+        amount = Quantity(steps * grid, target.unit)
+        if units.can_make(amount):
+            return amount
+        steps -= 1
+    return None
+
+
+def _scaled(
+    part: MedicationDose, medication: Medication, fraction: Decimal, factor_set: FactorSet
+) -> MedicationDose:
+    """``part`` at ``fraction`` of each dose, rounded down to dispensable units."""
+    if fraction <= 0:
+        return stopped(part)
+    doses = []
+    units = medication.unit_set
+    for dose in part.doses:
+        amount = _largest_dispensable(
+            medication, Quantity(dose.amount.amount * fraction, dose.amount.unit)
+        )
+        if amount is None:
+            continue
+        made = units.make(amount)
+        assert made is not None  # noqa: S101 - _largest_dispensable checked it
+        doses.append(attrs.evolve(dose, amount=amount, units=made))
+    if not doses:
+        return stopped(part)
+    was = sum((d.amount.amount for d in part.doses), Decimal(0))
+    now = sum((d.amount.amount for d in doses), Decimal(0))
+    daily = Quantity((part.daily_amount.amount * now / was).normalize(), part.daily_amount.unit)
+    return attrs.evolve(
+        part,
+        doses=tuple(doses),
+        daily_amount=daily,
+        mme_per_day=medication_mme(medication, factor_set, daily).mme_per_day,
+    )
+
+
+def stopped(part: MedicationDose) -> MedicationDose:
+    zero = Quantity(Decimal(0), part.daily_amount.unit)
+    mme = None if part.mme_per_day is None else Decimal(0)
+    return attrs.evolve(part, doses=(), daily_amount=zero, mme_per_day=mme)
+
+
+def _taper_length(rule_days: int, baseline: Sequence[MedicationDose]) -> int:
+    """A taper week in whole dosing periods (a patch changed every 3 days: 9 days)."""
+    period = max((d.every_days for p in baseline for d in p.doses), default=1)
+    return -(-rule_days // period) * period
+
+
+class Agonists:
+    """The full agonists on each day of the plan, as the protocol says."""
+
+    def __init__(
+        self,
+        chosen: Protocol,
+        regimen: Regimen,
+        baseline: tuple[MedicationDose, ...],
+        factor_set: FactorSet,
+    ) -> None:
+        self.rule = chosen.agonist
+        self.regimen = regimen
+        self.baseline = baseline
+        self.factor_set = factor_set
+        self.stopped = tuple(stopped(p) for p in baseline)
+        self.week = 0
+        if self.rule.action == "taper":
+            assert self.rule.every_days is not None  # noqa: S101 - a taper rule has both
+            assert self.rule.percent is not None  # noqa: S101
+            self.week = _taper_length(self.rule.every_days, baseline)
+            weeks = -(-Decimal(100) // self.rule.percent)
+            self.stop_day = self.rule.day + (int(weeks) - 1) * self.week
+        else:
+            self.stop_day = self.rule.day
+        self._cache: dict[Decimal, tuple[MedicationDose, ...]] = {}
+
+    def on(self, day: int) -> tuple[MedicationDose, ...]:
+        """The agonists' doses on protocol day ``day`` (from 1)."""
+        if day < self.rule.day:
+            return self.baseline
+        if day >= self.stop_day:
+            return self.stopped
+        assert self.rule.percent is not None  # noqa: S101 - a taper rule has one
+        weeks = (day - self.rule.day) // self.week + 1
+        fraction = 1 - self.rule.percent * weeks / 100
+        if fraction not in self._cache:
+            self._cache[fraction] = tuple(
+                _scaled(p, self.regimen.medications[p.index], fraction, self.factor_set)
+                for p in self.baseline
+            )
+        return self._cache[fraction]
