@@ -33,7 +33,7 @@ extensions = [
 source_suffix = {".md": "markdown"}
 root_doc = "index"
 # _generated/ holds fragments that the pages include; they are not pages themselves.
-exclude_patterns = ["_build", "_generated", "_ext", "research", "Thumbs.db", ".DS_Store"]
+exclude_patterns = ["_build", "_generated", "_ext", "research", "figures", "Thumbs.db", ".DS_Store"]
 
 myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3
@@ -49,4 +49,4 @@ autodoc_typehints_description_target = "documented"
 
 html_theme = "furo"
 html_title = f"taperplan {release}"
-html_static_path: list[str] = []
+html_static_path: list[str] = ["_static"]

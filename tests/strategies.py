@@ -1263,3 +1263,50 @@ def initiation_cases(draw: st.DrawFn) -> tuple[dict[str, Any], str, dt.date, str
         else None
     )
     return mapping, protocol.name, draw(start_dates()), maintenance
+
+
+#: The drugs the oral tables convert from, and the rotation targets.
+ROTATION_FROM: tuple[str, ...] = (
+    "morphine",
+    "oxycodone",
+    "hydromorphone",
+    "codeine",
+    "oxymorphone",
+)
+ROTATION_TO: tuple[str, ...] = (
+    "oxycodone",
+    "morphine",
+    "hydromorphone",
+    "methadone",
+    "fentanyl",
+    "morphine:er_tablet",
+    "oxycodone:er_tablet",
+)
+
+
+@st.composite
+def rotation_cases(draw: st.DrawFn) -> tuple[dict[str, Any], str, dict[str, Any]]:
+    """A regimen mapping of oral opioids the tables convert from, a target and options."""
+    from taperplan.reference.rotation import table_names  # noqa: PLC0415 - section's own
+
+    chosen = draw(
+        st.lists(
+            planner_products().filter(
+                lambda p: p.drug.name in ROTATION_FROM and p.form is not Form.PATCH
+            ),
+            min_size=1,
+            max_size=2,
+            unique_by=lambda p: p.name,
+        )
+    )
+    mapping: dict[str, Any] = {"medication": [draw(medication_mappings(p)) for p in chosen]}
+    options: dict[str, Any] = {
+        "method": draw(st.sampled_from(("staged", "direct"))),
+        "weeks": draw(st.integers(min_value=4, max_value=10)),
+        "table": draw(st.sampled_from(("msd", "alberta-2020"))),
+        "methadone_table": draw(st.sampled_from(table_names("methadone"))),
+        "patch_table": draw(st.sampled_from(table_names("patch"))),
+        "age": draw(st.none() | st.integers(min_value=18, max_value=95)),
+        "frail": draw(st.booleans()),
+    }
+    return mapping, draw(st.sampled_from(ROTATION_TO)), options

@@ -264,3 +264,18 @@ def test_howto_commands_run(page: str, tmp_path: Path) -> None:
     for command in commands:
         result = _run_command(command, tmp_path)
         assert result.returncode == 0, f"{command}\n{result.stderr}"
+
+
+def test_the_methadone_chart_draws_every_table(tmp_path: Path) -> None:
+    """docs/figures/methadone_tables.py draws one line per methadone table, and the
+    chart the docs show has the same lines."""
+    from taperplan.reference.rotation import table_names  # noqa: PLC0415
+
+    out = tmp_path / "chart.svg"
+    subprocess.run(
+        [sys.executable, str(DOCS / "figures" / "methadone_tables.py"), str(out)], check=True
+    )
+    shown = (DOCS / "_static" / "methadone-tables.svg").read_text(encoding="utf-8")
+    for name in table_names("methadone"):
+        assert f'id="table-{name}"' in out.read_text(encoding="utf-8")
+        assert f'id="table-{name}"' in shown

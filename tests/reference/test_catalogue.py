@@ -57,6 +57,7 @@ CITING_FILES = [
     "zones.toml",
     "rotation.toml",
     "initiation.toml",
+    "equianalgesic.toml",
 ]
 
 

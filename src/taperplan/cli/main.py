@@ -95,6 +95,11 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "Review a symptom LOG (.csv or .toml) against a plan written by "
         "`taperplan plan --format json`.",
     ),
+    "rotate": LazyCommand(
+        "taperplan.cli.rotate",
+        "rotate",
+        "Plan a switch from the opioids in FILE to another opioid (--to).",
+    ),
     "score": LazyCommand(
         "taperplan.cli.clinical",
         "score",

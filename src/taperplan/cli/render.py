@@ -112,7 +112,8 @@ def _step_cell(step: Step) -> str:
     if step.kind is StepKind.STOP:
         return f"{step.number}\nstop"
     if step.kind is StepKind.CHANGE:
-        return f"{step.number}\nchange" + (f"\n−{cut}" if step.cut_fraction else "")
+        fall = f"{format_decimal((step.cut_fraction * 100).quantize(Decimal(1)))}%"
+        return f"{step.number}\nnew\ndoses" + (f"\n−{fall}" if step.cut_fraction else "")
     return f"{step.number}\ncut\n{cut}"
 
 
@@ -154,12 +155,18 @@ def render_plan(plan: TaperPlan, *, width: int = 80, details: bool = False) -> s
     out = io.StringIO()
     console = plain_console(out, width)
     zone = plan.regimen.timezone.key if plan.regimen.timezone else "no time zone given"
-    follows = (
-        f"Pace: {plan.pace.name}: {plan.pace.describe_rate()}. {plan.pace_reason}."
-        if plan.protocol is None
-        else f"Protocol: {plan.protocol.name}, {plan.protocol.title}"
-        + (" (low confidence)." if plan.protocol.low_confidence else ".")
-    )
+    follows = f"Pace: {plan.pace.name}: {plan.pace.describe_rate()}. {plan.pace_reason}."
+    if plan.protocol is not None:
+        confidence = " (low confidence)" if plan.protocol.low_confidence else ""
+        follows = f"Protocol: {plan.protocol.name}, {plan.protocol.title}{confidence}."
+    if plan.conversion is not None:
+        c = plan.conversion
+        follows = (
+            f"Conversion: {format_decimal(c.morphine_mg_per_day)} mg/day of oral morphine "
+            f"({c.oral_table}) gives {format_decimal(c.calculated_daily_amount)} {c.unit} "
+            f"by the {c.table} table; cut {c.reason}; the plan gives "
+            f"{format_decimal(c.target_daily_amount)} {c.unit}. {plan.pace.description}."
+        )
     for line in (
         f"{plan.kind.title} {plan.id} (revision {plan.revision}), starting "
         f"{plan.start.isoformat()}, {zone}",

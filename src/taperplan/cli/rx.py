@@ -59,7 +59,7 @@ class FillOptions:
         return prescriptions(
             plan,
             self.every_days,
-            per_step=not self.across_steps,
+            per_step=False if self.across_steps else None,
             dispense_every=None if self.dispense is None else DISPENSE[self.dispense],
             since=self.since,
         )

@@ -71,6 +71,7 @@ class PageWords:
 
     title: str
     title_initiation: str
+    title_rotation: str
     count: str
     liquid: str
     plus: str
@@ -124,6 +125,7 @@ def page_words() -> PageWords:
     return PageWords(
         title=page["title"],
         title_initiation=page["title_initiation"],
+        title_rotation=page["title_rotation"],
         count=page["count"],
         liquid=page["liquid"],
         plus=page["plus"],

@@ -34,6 +34,7 @@ from taperplan.model.plan import Dose, MedicationDose, PlanKind, Step, TaperPlan
 from taperplan.model.prescription import Fill
 from taperplan.prescribing import prescriptions
 from taperplan.reference.products import Form
+from taperplan.reference.wording import product_words
 
 # --- the values ----------------------------------------------------------------------------
 
@@ -57,6 +58,7 @@ class HandoutValues:
     start: dt.date
     last_dose: dt.date | None
     kind: str
+    new_medicine: str
     stop: dt.date
     how_to_take: tuple[Text, ...]
     chart: str | None
@@ -114,10 +116,13 @@ def handout_values(
     sources = load_data("sources.toml")
     zone = plan.regimen.timezone
     return HandoutValues(
-        title=page_words().title_initiation
-        if plan.kind is PlanKind.INITIATION
-        else page_words().title,
+        title={
+            PlanKind.TAPER: page_words().title,
+            PlanKind.INITIATION: page_words().title_initiation,
+            PlanKind.ROTATION: page_words().title_rotation,
+        }[plan.kind],
         kind=plan.kind.value,
+        new_medicine=_new_medicine(plan),
         texts=texts,
         safety=SAFETY,
         disclaimer=DISCLAIMER,
@@ -138,7 +143,7 @@ def handout_values(
         until=plan.start - dt.timedelta(days=1),
         start=plan.start,
         last_dose=_last_dose_day(plan),
-        stop=_agonists_stop(plan) if plan.kind is PlanKind.INITIATION else plan.stop_date,
+        stop=plan.stop_date if plan.kind is PlanKind.TAPER else _agonists_stop(plan),
         how_to_take=how_to_take,
         chart=_svg(plan) if chart else None,
         mme=mme,
@@ -195,7 +200,7 @@ def _totals(parts: tuple[MedicationDose, ...]) -> tuple[DailyTotal, ...]:
 def _last_dose_day(plan: TaperPlan) -> dt.date | None:
     """The last day with an opioid dose; of an initiation, the last with a full agonist
     (buprenorphine continues)."""
-    own = len(plan.regimen.medications) if plan.kind is PlanKind.INITIATION else None
+    own = len(plan.regimen.medications) if plan.kind is not PlanKind.TAPER else None
     last = None
     for step in plan.steps:
         for offset, day in enumerate(step.dates()):
@@ -207,6 +212,13 @@ def _last_dose_day(plan: TaperPlan) -> dt.date | None:
             ):
                 last = day
     return last
+
+
+def _new_medicine(plan: TaperPlan) -> str:
+    """The medicine a plan that is not a taper moves to, in plain words ("" for a taper)."""
+    if plan.kind is PlanKind.TAPER or not plan.substitutes:
+        return ""
+    return product_words(plan.substitutes[-1].product, "plain")
 
 
 def _agonists_stop(plan: TaperPlan) -> dt.date:

@@ -340,6 +340,7 @@ PLAN = Shape(
         Key("schema", write=lambda _: SCHEMA, read=False, check=_this_schema),
         "kind",
         "protocol",
+        "conversion",
         Key("id", check=_short_text),
         Key("revision", check=_not_negative),
         "start",

@@ -108,6 +108,26 @@ def note_kind(note: str) -> NoteKind | None:
 
 
 @attrs.frozen
+class ConversionRef:
+    """How a rotation found its new dose (interfaces.md §8): the table and source it
+    converted with, the daily oral morphine it converted from, the dose the table gave
+    (``calculated``), the cross-tolerance cut (a fraction) and why, and the dose the plan
+    gives (``target_daily_amount``, in ``unit``: mg/day, or mcg/h for a patch)."""
+
+    table: str
+    source: str
+    low_confidence: bool
+    oral_table: str
+    morphine_mg_per_day: Decimal
+    calculated_daily_amount: Decimal
+    cross_tolerance_reduction: Decimal
+    reason: str
+    target_daily_amount: Decimal
+    unit: str
+    near_edge: str | None = None
+
+
+@attrs.frozen
 class Dose:
     """An amount taken at one wall-clock time, every ``every_days`` days, and
     the units that make it.
@@ -298,6 +318,7 @@ class TaperPlan(DatedSteps):
     substitutes: tuple[Substitute, ...] = ()
     kind: PlanKind = PlanKind.TAPER
     protocol: ProtocolRef | None = None
+    conversion: ConversionRef | None = None
 
     def medication_of(self, index: int) -> Medication | None:
         """The regimen's medication ``index``; None for a product the plan adds."""

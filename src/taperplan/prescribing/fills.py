@@ -24,7 +24,7 @@ from decimal import ROUND_CEILING, Decimal
 
 from taperplan._reading import require_date
 from taperplan.errors import PrescriptionOptionError
-from taperplan.model.plan import MedicationDose, Step, TaperPlan
+from taperplan.model.plan import MedicationDose, PlanKind, Step, TaperPlan
 from taperplan.model.prescription import Directions, Fill, FillItem, Instalment
 from taperplan.prescribing.directions import directions_text
 from taperplan.reference.products import Product
@@ -40,7 +40,7 @@ def prescriptions(
     plan: TaperPlan,
     every_days: int = 28,
     *,
-    per_step: bool = True,
+    per_step: bool | None = None,
     dispense_every: int | None = None,
     since: dt.date | None = None,
 ) -> tuple[Fill, ...]:
@@ -49,9 +49,10 @@ def prescriptions(
     Args:
         plan: the plan to prescribe.
         every_days: the longest fill, in days (28 by default; 7 and 14 are common).
-        per_step: whether a fill ends where a step does (the default), so each fill
-            has one set of directions; with False, fills run every ``every_days``
-            days from the plan's start.
+        per_step: whether a fill ends where a step does, so each fill has one set
+            of directions; with False, fills run every ``every_days`` days from the
+            plan's start. By default True, except for an initiation, whose steps are
+            single days (its fills then carry each day's directions).
         dispense_every: for instalment dispensing, the days each instalment covers
             (1 daily, 7 weekly); None hands out the whole fill at once. Instalments are
             whole units; a product sold only in cartons is rounded to cartons once, for
@@ -68,6 +69,8 @@ def prescriptions(
     last = _last_dosing_day(plan)
     if last is None or first > last:
         return ()
+    if per_step is None:
+        per_step = plan.kind is not PlanKind.INITIATION
     if per_step:
         periods = [
             (max(start, first), end)

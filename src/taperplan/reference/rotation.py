@@ -169,6 +169,11 @@ def never_to_patch_from() -> tuple[tuple[str, ...], str]:
     return tuple(entry["drugs"]), str(entry["source"])
 
 
+def high_dose_threshold() -> Decimal:
+    """The current dose (oral morphine mg/day) from which the cut takes its high end."""
+    return Decimal(load_data("rotation.toml")["cross_tolerance"]["high_dose"]["mme_per_day"])
+
+
 def cross_tolerance(
     target: Target,
     *,

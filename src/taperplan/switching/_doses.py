@@ -4,7 +4,8 @@ quarters), and the full agonist continued, tapered or stopped as the protocol sa
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from math import gcd
 
 import attrs
 
@@ -12,9 +13,9 @@ from taperplan.clinical.mme import medication_mme
 from taperplan.errors import PlanningError
 from taperplan.model.plan import Dose, MedicationDose
 from taperplan.model.regimen import Medication, Regimen
-from taperplan.reference.dispense import UnitCount
+from taperplan.reference.dispense import UnitCount, UnitSet
 from taperplan.reference.initiation import InitiationProduct, Protocol, dose_times
-from taperplan.reference.products import FactorSet
+from taperplan.reference.products import FactorSet, Form
 from taperplan.units import Quantity, Unit
 
 # -- buprenorphine doses ---------------------------------------------------------------
@@ -60,10 +61,27 @@ def bup_part(index: int, dose: Quantity, times: int, made_of: InitiationProduct)
 # -- the full agonist ------------------------------------------------------------------
 
 
-def _largest_dispensable(medication: Medication, target: Quantity) -> Quantity | None:
-    """The largest amount at most ``target`` that the medication's units make, or None."""
-    units = medication.unit_set
-    grid = units.smallest_unit.amount
+def _grid(units: UnitSet) -> Decimal:
+    """A step that divides every amount ``units`` make: the greatest common divisor of
+    their unit sizes (halves where tablets split; syringe steps of each solution)."""
+    sizes = [s.amount for s in units.strengths]
+    if units.form is Form.ORAL_SOLUTION and units.resolution is not None:
+        sizes = [s * units.resolution.amount for s in sizes]
+    elif units.splittable:
+        sizes = [s / 2 for s in sizes]
+    places = 0
+    for size in sizes:
+        exponent = size.normalize().as_tuple().exponent
+        if isinstance(exponent, int):
+            places = max(places, -exponent)
+    scale = Decimal(10) ** places
+    whole = [int(s * scale) for s in sizes]
+    return Decimal(gcd(*whole)) / scale
+
+
+def largest_dispensable(units: UnitSet, target: Quantity) -> Quantity | None:
+    """The largest amount at most ``target`` that ``units`` make, or None."""
+    grid = _grid(units)
     steps = (target.amount / grid).to_integral_value(rounding=ROUND_FLOOR)
     while steps > 0:
         amount = Quantity(steps * grid, target.unit)
@@ -73,22 +91,49 @@ def _largest_dispensable(medication: Medication, target: Quantity) -> Quantity |
     return None
 
 
-def _scaled(
-    part: MedicationDose, medication: Medication, fraction: Decimal, factor_set: FactorSet
+def nearest_dispensable(units: UnitSet, target: Quantity, most: Quantity) -> Quantity | None:
+    """The amount ``units`` make nearest to ``target`` (the lower on a tie), never above
+    ``most``; None when they make nothing up to ``most``."""
+    below = largest_dispensable(units, target)
+    above = None
+    grid = _grid(units)
+    steps = (target.amount / grid).to_integral_value(rounding=ROUND_CEILING)
+    while steps * grid <= most.amount:
+        amount = Quantity(steps * grid, target.unit)
+        if units.can_make(amount):
+            above = amount
+            break
+        steps += 1
+    if above is None or below is None:
+        return below or above
+    return above if above.amount - target.amount < target.amount - below.amount else below
+
+
+def scaled(
+    part: MedicationDose,
+    medication: Medication,
+    fraction: Decimal,
+    factor_set: FactorSet,
+    *,
+    nearest: bool = False,
 ) -> MedicationDose:
-    """``part`` at ``fraction`` of each dose, rounded down to dispensable units."""
+    """``part`` at ``fraction`` of each dose, rounded down to dispensable units (or to
+    the nearest, never above the dose now: a rotation's old opioid)."""
     if fraction <= 0:
         return stopped(part)
     doses = []
     units = medication.unit_set
     for dose in part.doses:
-        amount = _largest_dispensable(
-            medication, Quantity(dose.amount.amount * fraction, dose.amount.unit)
+        goal = Quantity(dose.amount.amount * fraction, dose.amount.unit)
+        amount = (
+            nearest_dispensable(units, goal, dose.amount)
+            if nearest
+            else largest_dispensable(units, goal)
         )
         if amount is None:
             continue
         made = units.make(amount)
-        assert made is not None  # noqa: S101 - _largest_dispensable checked it
+        assert made is not None  # noqa: S101 - the rounding checked it
         doses.append(attrs.evolve(dose, amount=amount, units=made))
     if not doses:
         return stopped(part)
@@ -152,7 +197,7 @@ class Agonists:
         fraction = 1 - self.rule.percent * weeks / 100
         if fraction not in self._cache:
             self._cache[fraction] = tuple(
-                _scaled(p, self.regimen.medications[p.index], fraction, self.factor_set)
+                scaled(p, self.regimen.medications[p.index], fraction, self.factor_set)
                 for p in self.baseline
             )
         return self._cache[fraction]
