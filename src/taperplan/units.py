@@ -89,6 +89,8 @@ _SPELLINGS: Mapping[str, Unit] = {
 
 _QUANTITY_RE = re.compile(r"^\s*(?P<amount>[^\s]+?)\s*(?P<unit>[a-zA-Zµμ/]+)\s*$")
 # ASCII only: \d and Decimal would also accept digits of other scripts (Arabic-Indic, fullwidth).
+#: Amounts that are words, refused with their own reasons below.
+_NOT_NUMBERS = frozenset({"nan", "snan", "inf", "infinity", "+inf"})
 _DECIMAL_RE = re.compile(r"^(?:\d+(?:\.\d*)?|\.\d+)$", re.ASCII)
 
 
@@ -187,6 +189,9 @@ class Quantity:
         if match is None:
             raise QuantityError(text, 'write an amount and a unit, e.g. "20 mg"')
         raw, unit_text = match.group("amount"), match.group("unit")
+        if not any(ch.isdigit() for ch in raw) and raw.lower() not in _NOT_NUMBERS:
+            # "twenty" or "mg": no amount at all (not a unit "wenty" after an amount "t").
+            raise QuantityError(text, 'write an amount and a unit, e.g. "20 mg"')
         unit = unit_from_text(unit_text)
         if raw.startswith("-"):
             raise QuantityError(text, "must not be negative")

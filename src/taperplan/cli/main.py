@@ -100,6 +100,11 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "rotate",
         "Plan a switch from the opioids in FILE to another opioid (--to).",
     ),
+    "serve": LazyCommand(
+        "taperplan.cli.serve",
+        "serve",
+        "Serve the web page, the JSON API and the CDS Hooks service.",
+    ),
     "score": LazyCommand(
         "taperplan.cli.clinical",
         "score",
