@@ -197,3 +197,20 @@ def _downloaded(folder: Path, suffix: str) -> Path:
             return found[0]
         time.sleep(0.2)
     pytest.fail(f"no {suffix} file was downloaded")
+
+
+def test_the_page_fits_a_phone(browser: Any, server: str) -> None:
+    """At a phone's width neither the form nor the plan scrolls sideways (wide tables
+    scroll inside themselves)."""
+    from selenium.webdriver.common.by import By  # noqa: PLC0415
+
+    browser.set_window_size(500, 900)
+    try:
+        browser.get(server)
+        fits = "return document.documentElement.scrollWidth <= window.innerWidth"
+        assert browser.execute_script(fits)
+        browser.find_element(By.CSS_SELECTOR, "form.regimen button[type=submit]").click()
+        browser.save_screenshot(str(SHOTS / "phone-plan.png"))
+        assert browser.execute_script(fits)
+    finally:
+        browser.set_window_size(1200, 2000)
