@@ -14,6 +14,7 @@ from typing import Any
 import jsonschema
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from strategies import rotation_cases
 from taperplan import regimen_from_mapping
@@ -262,3 +263,60 @@ def test_the_command_line_rotates(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert "weeks" in err
     assert "cut" in err
     assert "Traceback" not in err
+
+
+def _morphine_solution(mg: int) -> dict[str, Any]:
+    """Oral morphine solution, ``mg`` once a day: any whole mg/day can be given."""
+    return {
+        "medication": [
+            {
+                "drug": "morphine",
+                "form": "oral_solution",
+                "strength": "2 mg/mL",
+                "dose": f"{mg} mg",
+                "times": ["08:00"],
+            }
+        ]
+    }
+
+
+TARGETS = [
+    ("oxycodone", {}),
+    ("hydromorphone", {"table": "alberta-2020"}),
+    *[
+        ("methadone", {"methadone_table": name})
+        for name in ("msd-modified", "ccdhb", "aps-2014", "fudin")
+    ],
+    *[
+        ("fentanyl", {"patch_table": name})
+        for name in ("label-rotation", "label-stable", "canada-2010", "two-to-one")
+    ],
+]
+CLIFFS = {"rotation-band-edge", "rotation-cut-edge"}
+
+
+@given(
+    st.integers(min_value=20, max_value=600),
+    st.integers(min_value=1, max_value=120),
+    st.sampled_from(TARGETS),
+)
+def test_more_morphine_never_gets_less_unless_a_cliff_is_named(
+    low: int, more: int, target: tuple[str, dict[str, Any]]
+) -> None:
+    """Within one table a higher current dose gets at least as much of the new opioid,
+    or one of the two plans names the cliff; aps-2014 never gives above its 40 mg cap."""
+    to, options = target
+    plans = []
+    for mg in (low, low + more):
+        try:
+            plans.append(_rotate(to, _morphine_solution(mg), method="direct", **options))
+        except TaperplanError:
+            return
+    first, second = plans
+    assert first.conversion is not None
+    assert second.conversion is not None
+    if second.conversion.target_daily_amount < first.conversion.target_daily_amount:
+        named = {w.code for w in (*first.warnings, *second.warnings)}
+        assert named & CLIFFS, (low, low + more, to, options)
+    if options.get("methadone_table") == "aps-2014":
+        assert second.conversion.target_daily_amount <= 40
