@@ -104,6 +104,20 @@ def test_pause_replan_and_exports(client: Any) -> None:
     assert client.post("/api/v1/export/pdf", json={"plan": plan}).status_code == 404
 
 
+def test_the_handout_as_pdf(client: Any) -> None:
+    """The handout printed by Chromium, or, without Chromium, a 422 that says so."""
+    import shutil  # noqa: PLC0415
+
+    plan = client.post("/api/v1/plan", json={"regimen": REGIMEN, "start": "2027-01-04"}).json()
+    answer = client.post("/api/v1/export/handout-pdf", json={"plan": plan})
+    if shutil.which("chromium") or shutil.which("chromium-browser"):
+        assert answer.status_code == 200
+        assert answer.content.startswith(b"%PDF")
+    else:
+        assert answer.status_code == 422
+        assert "Chromium" in answer.json()["detail"]
+
+
 def test_mme_paces_catalogue(client: Any) -> None:
     mme = client.post("/api/v1/mme", json={"regimen": REGIMEN}).json()
     assert mme["total_mme_per_day"] == 60

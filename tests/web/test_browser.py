@@ -128,6 +128,9 @@ def test_two_regimens_plan_in_the_browser(browser: Any, server: str) -> None:
     browser.save_screenshot(str(SHOTS / "plan-two-paces.png"))
     headings = [h.text for h in browser.find_elements(By.CSS_SELECTOR, ".result h2")]
     assert len(headings) == 2
+    compared = browser.find_element(By.CSS_SELECTOR, "table.compare").text
+    assert "va-slowest" in compared
+    assert "Weeks to the stop" in compared
     assert any("va-slowest" in h for h in headings)
     warnings = browser.find_element(By.CSS_SELECTOR, "ul.warnings").text.lower()
     assert "benzodiazepine" in warnings

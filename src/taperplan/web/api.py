@@ -46,6 +46,7 @@ EXPORTS: Mapping[str, tuple[str, str]] = {
     "csv": ("text/csv; charset=utf-8", ".csv"),
     "json": ("application/json", ".json"),
     "handout": ("text/html; charset=utf-8", ".html"),
+    "handout-pdf": ("application/pdf", ".pdf"),
     "summary": ("text/html; charset=utf-8", ".summary.html"),
     "prescriptions": ("text/csv; charset=utf-8", ".prescriptions.csv"),
 }
@@ -270,6 +271,9 @@ def export_bytes(plan: TaperPlan, name: str, data: Mapping[str, Any]) -> bytes:
         return formats.plan_to_json(plan).encode()
     if name == "handout":
         return formats.plan_to_handout(plan, generated_on=stamp.date()).encode()
+    if name == "handout-pdf":
+        # Chromium prints it; a machine without Chromium answers 422 saying so.
+        return formats.html_to_pdf(formats.plan_to_handout(plan, generated_on=stamp.date()))
     if name == "summary":
         return formats.plan_to_summary(plan, generated_on=stamp.date()).encode()
     return formats.prescriptions_to_csv(prescriptions(plan, _fill_days(data))).encode()

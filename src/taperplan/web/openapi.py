@@ -214,6 +214,7 @@ def openapi_document() -> dict[str, Any]:
                                 "csv",
                                 "json",
                                 "handout",
+                                "handout-pdf",
                                 "summary",
                                 "prescriptions",
                             ]
