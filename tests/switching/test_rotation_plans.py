@@ -320,3 +320,17 @@ def test_more_morphine_never_gets_less_unless_a_cliff_is_named(
         assert named & CLIFFS, (low, low + more, to, options)
     if options.get("methadone_table") == "aps-2014":
         assert second.conversion.target_daily_amount <= 40
+
+
+def test_the_methadone_three_day_switch_in_thirds() -> None:
+    """Days 1–3 a third of the methadone with two thirds of the morphine, days 4–6 the
+    reverse, from day 7 methadone alone (ccdhb: 7.5 mg/day); low confidence, named."""
+    plan = _rotate("methadone", method="three-day", methadone_table="ccdhb")
+    morphine, methadone = _daily(plan, 0), _daily(plan, 1)
+    assert methadone[6] == Decimal("7.5")
+    assert morphine[6] == 0
+    assert 0 < methadone[0] < methadone[3] < methadone[6]
+    assert morphine[0] > morphine[3] > 0
+    assert "rotation-three-day" in {w.code for w in plan.warnings}
+    with pytest.raises(InitiationOptionError, match="for methadone"):
+        _rotate("oxycodone", method="three-day")

@@ -33,10 +33,11 @@ from taperplan.switching import plan_rotation
 )
 @click.option(
     "--method",
-    type=click.Choice(["staged", "direct"]),
+    type=click.Choice(["staged", "direct", "three-day"]),
     default="staged",
     show_default=True,
-    help="staged: a share of each drug a week; direct: the old stopped when the new starts.",
+    help="staged: a share of each drug a week; direct: the old stopped when the new starts; "
+    "three-day: methadone in thirds every three days (low confidence).",
 )
 @click.option(
     "--weeks",
@@ -128,7 +129,11 @@ def rotate(
             regimen,
             target,
             start=day,
-            method="direct" if method == "direct" else "staged",
+            method="direct"
+            if method == "direct"
+            else "three-day"
+            if method == "three-day"
+            else "staged",
             weeks=weeks,
             table=oral,
             methadone_table=methadone_table,

@@ -125,6 +125,12 @@ def staged() -> Staged:
     )
 
 
+def three_day() -> tuple[int, int, str]:
+    """The methadone three-day switch: (stages, days a stage, source); low confidence."""
+    entry = _table()["three_day"]
+    return int(entry["stages"]), int(entry["step_days"]), str(entry["source"])
+
+
 def doses_per_day(*, methadone: bool) -> int:
     """How many doses a day an immediate-release target is given in (a convention)."""
     entry = _table()["schedule"]

@@ -67,6 +67,7 @@ class WarningCode(enum.StrEnum):
     ROTATION_METHADONE_HIGH_DOSE = "rotation-methadone-high-dose"
     ROTATION_LARGE_STEP = "rotation-large-step"
     ROTATION_CUT_EDGE = "rotation-cut-edge"
+    ROTATION_THREE_DAY = "rotation-three-day"
     # data/safety.toml
     TOLERANCE_LOSS = "tolerance-loss"
     NALOXONE = "naloxone"

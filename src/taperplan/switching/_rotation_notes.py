@@ -86,6 +86,9 @@ def _rescue_amounts(target: MedicationDose, low: Decimal, high: Decimal) -> str:
     chooses the immediate-release opioid and converts."""
     if target.product.form is Form.PATCH:
         return "an immediate-release opioid the prescriber chooses and converts"
+    if target.product.drug.name == "methadone":
+        # Methadone accumulates: the rescue is a short-acting opioid, not more methadone.
+        return "a short-acting opioid the prescriber chooses and converts, not methadone"
     daily = target.daily_amount.amount
     low_mg = format_decimal((daily * low / 100).quantize(Decimal("0.01")).normalize())
     high_mg = format_decimal((daily * high / 100).quantize(Decimal("0.01")).normalize())

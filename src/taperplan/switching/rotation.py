@@ -36,8 +36,10 @@ from taperplan.reference.equianalgesic import (
     default_oral_table,
     oral_table,
     staged,
+    three_day,
     tolerance_check_day,
 )
+from taperplan.reference.notices import notice
 from taperplan.reference.paces import Basis, Pace
 from taperplan.reference.products import FactorSet, Form, catalogue
 from taperplan.switching._days import DayDoses, date_spans, merge_days
@@ -57,7 +59,7 @@ from taperplan.switching._target import (
 )
 from taperplan.units import format_decimal
 
-Method = Literal["staged", "direct"]
+Method = Literal["staged", "direct", "three-day"]
 
 
 def _problems(regimen: Regimen, new: NewOpioid, method: str, weeks: int) -> list[Problem]:
@@ -75,8 +77,14 @@ def _problems(regimen: Regimen, new: NewOpioid, method: str, weeks: int) -> list
     refused = patch_refusal(regimen, new)
     if refused is not None:
         problems.append(refused)
-    if method not in {"staged", "direct"}:
-        problems.append(Problem("method", f"{method!r} is not a method", "staged or direct"))
+    if method not in {"staged", "direct", "three-day"}:
+        problems.append(
+            Problem("method", f"{method!r} is not a method", "staged, direct or three-day")
+        )
+    if method == "three-day" and new.product.drug.name != "methadone":
+        problems.append(
+            Problem("method", "the three-day switch is for methadone", "staged or direct")
+        )
     allowed = staged().weeks_allowed()
     if method == "staged" and weeks not in allowed:
         problems.append(
@@ -103,8 +111,11 @@ def _days(
     """Each day's doses: a staged switch moves a share of both drugs each week."""
     index = target.index
     days: list[DayDoses] = []
-    stages = weeks if method == "staged" else 1
-    length = staged().step_days if method == "staged" else 1
+    if method == "three-day":
+        stages, length, _ = three_day()
+    else:
+        stages = weeks if method == "staged" else 1
+        length = staged().step_days if method == "staged" else 1
     full = target.daily_amount.amount
     for stage in range(1, stages + 1):
         share = full * stage / stages
@@ -224,15 +235,11 @@ def plan_rotation(
     )
     pace = Pace(
         name=f"rotation-{method}",
-        description=(
-            f"{100 // weeks}% of each drug a week over {weeks} weeks"
-            if method == "staged"
-            else "the old opioid stopped the day the new one starts"
-        ),
+        description=_describe(method, weeks),
         basis=Basis.ORIGINAL,
         every_days=staged().step_days if method == "staged" else 1,
         max_step_fraction=Decimal(1),
-        source=staged().source if method == "staged" else "Fine2009",
+        source={"staged": staged().source, "three-day": three_day()[2]}.get(method, "Fine2009"),
         min_step_days=1,
         substitute=False,
     )
@@ -286,4 +293,15 @@ def plan_rotation(
     if method == "staged":
         extra = tuple(large_steps(plan))
         plan = attrs.evolve(plan, warnings=(*plan.warnings, *extra))
+    if method == "three-day":
+        note = attrs.evolve(notice("rotation-three-day"), source=three_day()[2])
+        plan = attrs.evolve(plan, warnings=(*plan.warnings, note))
     return plan
+
+
+def _describe(method: str, weeks: int) -> str:
+    if method == "staged":
+        return f"{100 // weeks}% of each drug a week over {weeks} weeks"
+    if method == "three-day":
+        return "methadone in thirds every three days, the old opioid down by the same"
+    return "the old opioid stopped the day the new one starts"

@@ -189,16 +189,20 @@ async def rotate_endpoint(request: Request) -> Response:
     data = await read_json(request)
     regimen = regimen_of(data, today=now().date())
     method = text_of(data, "method") or "staged"
-    if method not in {"staged", "direct"}:
+    if method not in {"staged", "direct", "three-day"}:
         raise BadRequestError(
-            [Problem("method", f"{method!r} is not a method", "staged or direct")]
+            [Problem("method", f"{method!r} is not a method", "staged, direct or three-day")]
         )
     cut = _whole(data, "cut")
     plan = plan_rotation(
         regimen,
         text_of(data, "to") or "",
         start=_start(data, regimen.timezone),
-        method="direct" if method == "direct" else "staged",
+        method="direct"
+        if method == "direct"
+        else "three-day"
+        if method == "three-day"
+        else "staged",
         weeks=_whole(data, "weeks"),
         table=text_of(data, "table"),
         methadone_table=text_of(data, "methadone_table") or "msd-modified",

@@ -139,7 +139,7 @@ def openapi_document() -> dict[str, Any]:
                             "regimen": regimen,
                             "to": {"type": "string"},
                             "start": {"type": "string", "format": "date"},
-                            "method": {"enum": ["staged", "direct"]},
+                            "method": {"enum": ["staged", "direct", "three-day"]},
                             "weeks": {"type": "integer"},
                             "table": {"type": "string"},
                             "methadone_table": {"type": "string"},
