@@ -175,3 +175,25 @@ def test_rotation_and_initiation_over_the_api(client: Any) -> None:
     refused = client.post("/api/v1/rotate", json={"regimen": REGIMEN, "to": "fentanyl", "cut": 30})
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["path"] == "cut"
+
+
+def test_the_page_plans_rotations_and_initiations(client: Any) -> None:
+    """The form's "what to plan": a rotation shows its conversion, an initiation its
+    protocol; a pause of an initiation repeats the day."""
+    toml = (
+        'timezone = "America/New_York"\n[[medication]]\ndrug = "morphine"\nform = "er_tablet"\n'
+        'strength = "60 mg"\ndose = "60 mg"\ntimes = ["08:00", "20:00"]\n'
+    )
+    form = {"mode": "toml", "regimen_toml": toml, "start": "2027-01-04"}
+    rotation = client.post("/plan", data={**form, "plan_kind": "rotation", "to": "oxycodone"})
+    assert rotation.status_code == 200
+    assert "Conversion: 120 mg/day of oral morphine" in rotation.text
+    initiation = client.post(
+        "/plan", data={**form, "plan_kind": "initiation", "protocol": "vancouver-7d"}
+    )
+    assert "Buprenorphine initiation plan" in initiation.text
+    missing = client.post(
+        "/plan", data={**form, "plan_kind": "initiation", "protocol": "jabfm-outpatient"}
+    )
+    assert missing.status_code == 422
+    assert 'id="error-maintenance"' in missing.text

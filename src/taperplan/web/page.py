@@ -23,12 +23,14 @@ from taperplan._data import data_text
 from taperplan.errors import Problem, TaperplanError
 from taperplan.formats._json_regimen import regimen_document
 from taperplan.formats.regimen import parse_regimen, regimen_from_mapping
-from taperplan.model.plan import TaperPlan
+from taperplan.model.plan import PlanKind, TaperPlan
 from taperplan.model.regimen import Regimen
 from taperplan.planning import pause, plan_taper, replan
 from taperplan.prescribing import prescriptions
+from taperplan.reference.initiation import protocol_names
 from taperplan.reference.paces import presets
 from taperplan.reference.products import Form, catalogue
+from taperplan.switching import hold_day, plan_buprenorphine_initiation, plan_rotation
 from taperplan.web.api import EXPORTS, export_bytes, now
 from taperplan.web.problems import problems_of
 from taperplan.web.requests import MAX_BODY
@@ -67,6 +69,8 @@ def _render(**values: Any) -> str:
         "flags": FLAGS,
         "rows": ROWS,
         "exports": list(EXPORTS),
+        "targets": ["oxycodone", "morphine", "hydromorphone", "methadone", "fentanyl"],
+        "protocols": protocol_names(),
     }
     defaults: dict[str, Any] = {
         "form": {},
@@ -189,15 +193,7 @@ async def plan_page(request: Request) -> Response:
     try:
         regimen = await _regimen(form)
         start = _start(form, regimen)
-        paces = [str(form.get(k, "")) for k in ("pace", "pace2", "pace3")]
-        chosen = [p or None for i, p in enumerate(paces) if p or i == 0]
-        results = [
-            _result(
-                plan_taper(regimen, start=start, pace=p, supervised=bool(form.get("supervised"))),
-                regimen,
-            )
-            for p in dict.fromkeys(chosen)
-        ]
+        results = [_result(plan, regimen) for plan in _plans(form, regimen, start)]
     except TaperplanError as error:
         errors, listed = _errors(error)
         return HTMLResponse(_render(form=values, errors=errors, error_list=listed), status_code=422)
@@ -218,7 +214,10 @@ async def visit_page(request: Request) -> Response:
             days = str(form.get("days", "")).strip()
             if not days.isdigit():
                 raise _FieldError("days", f"{days!r} is not a whole number", "1 to 365")
-            new = pause(plan, on=on, days=int(days))
+            if plan.kind is PlanKind.INITIATION:
+                new = hold_day(plan, on, days=int(days))
+            else:
+                new = pause(plan, on=on, days=int(days))
         else:
             new = replan(plan, on=on)
         results = [_result(new, plan.regimen)]
@@ -226,6 +225,29 @@ async def visit_page(request: Request) -> Response:
         errors, listed = _errors(error)
         return HTMLResponse(_render(form=values, errors=errors, error_list=listed), status_code=422)
     return HTMLResponse(_render(form=values, results=results))
+
+
+def _plans(form: FormData, regimen: Regimen, start: dt.date) -> list[TaperPlan]:
+    """What the form asks for: a taper at one to three paces, a rotation, or an
+    initiation."""
+    supervised = bool(form.get("supervised"))
+    kind = str(form.get("plan_kind", "taper"))
+    if kind == "rotation":
+        return [plan_rotation(regimen, str(form.get("to", "")), start=start)]
+    if kind == "initiation":
+        maintenance = str(form.get("maintenance", "")).strip() or None
+        protocol = str(form.get("protocol", "")) or "vancouver-7d"
+        return [
+            plan_buprenorphine_initiation(
+                regimen, protocol, start=start, maintenance=maintenance, supervised=supervised
+            )
+        ]
+    paces = [str(form.get(k, "")) for k in ("pace", "pace2", "pace3")]
+    chosen = [p or None for i, p in enumerate(paces) if p or i == 0]
+    return [
+        plan_taper(regimen, start=start, pace=p, supervised=supervised)
+        for p in dict.fromkeys(chosen)
+    ]
 
 
 def _date(form: FormData, key: str) -> dt.date:
