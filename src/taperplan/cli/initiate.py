@@ -10,12 +10,11 @@ from typing import Any
 import click
 
 from taperplan.cli.delivery import Delivery, delivery_options
-from taperplan.cli.plan import _default_start
+from taperplan.cli.plan import start_day
 from taperplan.cli.regimen import read_regimen, refusal
 from taperplan.cli.terminal import echo
-from taperplan.cli.types import ISO_DATE, Usage
+from taperplan.cli.types import ISO_DATE
 from taperplan.errors import TaperplanError
-from taperplan.planning import FIRST_START, LAST_START
 from taperplan.reference.initiation import protocol_names
 from taperplan.switching import plan_buprenorphine_initiation
 
@@ -73,16 +72,7 @@ def initiate(
     """
     delivery = Delivery.of(options)
     regimen = read_regimen(file)
-    if start is None:
-        message, day = _default_start(regimen)
-        echo(message, err=True)
-    else:
-        day = start.date()
-        if not FIRST_START <= day <= LAST_START:
-            raise Usage(
-                f"--start: {day.isoformat()} is outside the dates taperplan plans for "
-                f"({FIRST_START.isoformat()} to {LAST_START.isoformat()})"
-            )
+    day = start_day(regimen, start)
     try:
         plan = plan_buprenorphine_initiation(
             regimen, protocol_name, start=day, maintenance=maintenance, supervised=supervised

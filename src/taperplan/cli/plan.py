@@ -29,6 +29,32 @@ def _default_start(regimen: Regimen) -> tuple[str, dt.date]:
     )
 
 
+def start_day(regimen: Regimen, start: dt.datetime | None) -> dt.date:
+    """``--start``, checked (and a warning when it is past), or the next Monday, said so.
+
+    Raises:
+        Usage: outside the dates taperplan plans for.
+    """
+    if start is None:
+        message, day = _default_start(regimen)
+        echo(message, err=True)
+        return day
+    day = start.date()
+    if not FIRST_START <= day <= LAST_START:
+        raise Usage(
+            f"--start: {day.isoformat()} is outside the dates taperplan plans for "
+            f"({FIRST_START.isoformat()} to {LAST_START.isoformat()})"
+        )
+    today = dt.datetime.now(regimen.timezone or dt.UTC).date()
+    if day < today:
+        echo(
+            f"taperplan: warning: --start {day.isoformat()} is in the past (today is "
+            f"{today.isoformat()}): the plan's first steps are dated before today",
+            err=True,
+        )
+    return day
+
+
 def taper_order(text: str) -> TaperOrder | tuple[str, ...]:
     """``--order``: a named order, or drug names separated by commas (cut in that order)."""
     if text in {o.value for o in TaperOrder}:
@@ -94,23 +120,7 @@ def plan(
     delivery = Delivery.of(options)
     check_pace_option(pace)
     regimen = read_regimen(file)
-    if start is None:
-        message, day = _default_start(regimen)
-        echo(message, err=True)
-    else:
-        day = start.date()
-        if not FIRST_START <= day <= LAST_START:
-            raise Usage(
-                f"--start: {day.isoformat()} is outside the dates taperplan plans for "
-                f"({FIRST_START.isoformat()} to {LAST_START.isoformat()})"
-            )
-        today = dt.datetime.now(regimen.timezone or dt.UTC).date()
-        if day < today:
-            echo(
-                f"taperplan: warning: --start {day.isoformat()} is in the past (today is "
-                f"{today.isoformat()}): the plan's first steps are dated before today",
-                err=True,
-            )
+    day = start_day(regimen, start)
     chosen = TaperOrder.LONG_ACTING_FIRST if order is None else taper_order(order)
     try:
         taper = plan_taper(regimen, start=day, pace=pace, order=chosen, substitute=substitute)

@@ -27,7 +27,14 @@ from __future__ import annotations
 
 from taperplan.planning._order import TaperOrder
 from taperplan.planning._pause import pause
-from taperplan.planning._planner import FIRST_START, LAST_START, baseline_doses, plan_id, plan_taper
+from taperplan.planning._planner import (
+    FIRST_START,
+    LAST_START,
+    baseline_doses,
+    plan_id,
+    plan_start,
+    plan_taper,
+)
 from taperplan.planning._replan import replan
 
 __all__ = [
@@ -37,6 +44,7 @@ __all__ = [
     "baseline_doses",
     "pause",
     "plan_id",
+    "plan_start",
     "plan_taper",
     "replan",
 ]

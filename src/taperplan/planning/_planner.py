@@ -131,6 +131,23 @@ FIRST_START = dt.date(1900, 1, 1)
 LAST_START = dt.date(2500, 12, 31)
 
 
+def plan_start(start: object) -> dt.date:
+    """``start`` checked as a plan's first day: a date within the dates taperplan plans for.
+
+    Raises:
+        InvalidArgumentError: not a date.
+        PlanningError: before 1900 or after 2500.
+    """
+    day = require_date(start, "start")
+    if not FIRST_START <= day <= LAST_START:
+        msg = (
+            f"start {day.isoformat()} is outside the dates taperplan plans for "
+            f"({FIRST_START.isoformat()} to {LAST_START.isoformat()})"
+        )
+        raise PlanningError(msg)
+    return day
+
+
 def _default_order(regimen: Regimen) -> TaperOrder | tuple[str, ...]:
     """Long-acting first, unless an as-needed medication is to be stopped first: then its
     drug first, the others after in the regimen's order."""
@@ -187,13 +204,7 @@ def plan_taper(
             an ``order`` that names no taper order.
         NotApplicableError: the factor set cannot convert a dose.
     """
-    start = require_date(start, "start")
-    if not FIRST_START <= start <= LAST_START:
-        msg = (
-            f"start {start.isoformat()} is outside the dates taperplan plans for "
-            f"({FIRST_START.isoformat()} to {LAST_START.isoformat()})"
-        )
-        raise PlanningError(msg)
+    start = plan_start(start)
     order = taper_order(
         _default_order(regimen) if order is None else order, [m.drug for m in regimen.medications]
     )

@@ -19,11 +19,10 @@ from decimal import Decimal
 
 import attrs
 
-from taperplan._reading import require_date
 from taperplan.clinical.adjuncts import suggest_adjuncts
 from taperplan.clinical.mme import mme_notices, resolve_factor_set
 from taperplan.clinical.safety import regimen_safety_warnings
-from taperplan.errors import InitiationOptionError, PlanningError, Problem, RefusedError
+from taperplan.errors import InitiationOptionError, Problem, RefusedError
 from taperplan.model.plan import (
     MedicationDose,
     PlanKind,
@@ -33,7 +32,7 @@ from taperplan.model.plan import (
     total_mme,
 )
 from taperplan.model.regimen import Regimen
-from taperplan.planning import FIRST_START, LAST_START, baseline_doses, plan_id
+from taperplan.planning import baseline_doses, plan_id, plan_start
 from taperplan.reference.initiation import (
     Protocol,
     days_after,
@@ -206,13 +205,7 @@ def plan_buprenorphine_initiation(
         RefusedError: a supervised-only protocol without supervision.
         PlanningError: a start date outside the dates taperplan plans for.
     """
-    start = require_date(start, "start")
-    if not FIRST_START <= start <= LAST_START:
-        msg = (
-            f"start {start.isoformat()} is outside the dates taperplan plans for "
-            f"({FIRST_START.isoformat()} to {LAST_START.isoformat()})"
-        )
-        raise PlanningError(msg)
+    start = plan_start(start)
     chosen = protocol(protocol_name)
     daily_after = _maintenance(maintenance)
     _refusals(regimen, chosen, daily_after, supervised=supervised)

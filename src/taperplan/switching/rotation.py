@@ -17,7 +17,6 @@ from typing import Literal
 
 import attrs
 
-from taperplan._reading import require_date
 from taperplan.clinical.adjuncts import suggest_adjuncts
 from taperplan.clinical.mme import resolve_factor_set
 from taperplan.clinical.safety import oud_refusal_reason
@@ -30,7 +29,7 @@ from taperplan.model.plan import (
     total_mme,
 )
 from taperplan.model.regimen import Regimen
-from taperplan.planning import FIRST_START, LAST_START, baseline_doses, plan_id
+from taperplan.planning import baseline_doses, plan_id, plan_start
 from taperplan.reference.equianalgesic import (
     days_after,
     default_oral_table,
@@ -183,10 +182,7 @@ def plan_rotation(
         PlanningError: a start outside the dates taperplan plans for, or a new dose
             below the product's smallest unit.
     """
-    start = require_date(start, "start")
-    if not FIRST_START <= start <= LAST_START:
-        msg = f"start {start.isoformat()} is outside the dates taperplan plans for"
-        raise PlanningError(msg)
+    start = plan_start(start)
     new = target_product(to)
     weeks = staged().default_weeks if weeks is None else weeks
     problems = _problems(regimen, new, method, weeks)
