@@ -25,6 +25,7 @@ them with their sources). Modules, in the order data flows:
 
 from __future__ import annotations
 
+from taperplan.planning._dispensable import substitute_unit_set as product_unit_set
 from taperplan.planning._order import TaperOrder
 from taperplan.planning._pause import pause
 from taperplan.planning._planner import (
@@ -46,5 +47,6 @@ __all__ = [
     "plan_id",
     "plan_start",
     "plan_taper",
+    "product_unit_set",
     "replan",
 ]

@@ -22,6 +22,7 @@ from taperplan.errors import (
 )
 from taperplan.model.plan import ConversionRef, Dose, MedicationDose
 from taperplan.model.regimen import Regimen
+from taperplan.planning import product_unit_set
 from taperplan.reference.dispense import UnitSet
 from taperplan.reference.equianalgesic import OralTable, dose_times, doses_per_day
 from taperplan.reference.products import FactorSet, Form, Product, catalogue
@@ -221,16 +222,9 @@ def choose_cut(
 
 
 def unit_set(new: NewOpioid) -> UnitSet:
-    """The units the new opioid's doses are made of (every catalogue strength)."""
-    product = new.product
-    return UnitSet(
-        form=product.form,
-        strengths=product.strengths,
-        splittable=product.splittable,
-        resolution=catalogue().solution_resolution if product.form is Form.ORAL_SOLUTION else None,
-        max_pieces=catalogue().max_units_per_administration,
-        labels=product.labels,
-    )
+    """The units the new opioid's doses are made of (every catalogue strength, as a
+    taper's added product)."""
+    return product_unit_set(new.product)
 
 
 def new_part(
