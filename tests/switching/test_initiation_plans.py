@@ -27,6 +27,7 @@ from taperplan.formats.json import plan_from_json, plan_to_json
 from taperplan.model.plan import PlanKind, StepKind, TaperPlan
 from taperplan.planning import plan_taper
 from taperplan.prescribing import prescriptions
+from taperplan.reference.initiation import protocol
 from taperplan.switching import hold_day, plan_buprenorphine_initiation
 
 START = dt.date(2027, 1, 4)
@@ -66,9 +67,11 @@ def _bup_doses(plan: TaperPlan) -> list[tuple[Decimal, int]]:
     """(buprenorphine mg per dose, doses a day) on each day."""
     found = []
     for step in plan.steps:
-        part = step.medications[-1]
-        assert part.product.drug.name == "buprenorphine"
-        found += [(part.doses[0].amount.amount, len(part.doses))] * step.days
+        part = next(p for p in step.medications if p.product.form.value == "sl_tablet")
+        if part.doses:
+            found += [(part.doses[0].amount.amount, len(part.doses))] * step.days
+        else:
+            found += [(Decimal(0), 0)] * step.days
     return found
 
 
@@ -250,10 +253,11 @@ def test_every_initiation_is_dispensable_and_holds_its_rules(
             for dose in part.doses:
                 assert sum(u.amount.amount for u in dose.units) == dose.amount.amount
                 assert all((u.count * 4) % 1 == 0 for u in dose.units)
+    continues = protocol(name).agonist.action == "continue"
     for drug in {m.drug for m in regimen.medications}:
         daily = _daily(plan, drug)
         assert all(b <= a for a, b in itertools.pairwise(daily))
-        assert daily[-1] == 0
+        assert daily[-1] == (daily[0] if continues else 0)
     middle = plan.start + dt.timedelta(days=2)
     held = hold_day(plan, middle, why="missed")
     assert held.end == plan.end + dt.timedelta(days=1)
@@ -292,3 +296,28 @@ def test_the_command_line_plans_and_holds(
     assert code == 2
     assert "maintenance" in err
     assert "Traceback" not in err
+
+
+def test_the_uk_transdermal_bridge() -> None:
+    """A 20 mcg/h patch for the first 48 hours, then sublingual 0.4 to 6 mg a day in
+    whole UK tablets (0.4, 2 and 8 mg), the full agonist unchanged throughout; low
+    confidence, and the patch and tablets both to prescribe."""
+    plan = _plan("uk-transdermal-bridge")
+    assert plan.protocol is not None
+    assert plan.protocol.low_confidence
+    first = plan.steps[0]
+    assert first.days == 2
+    patch = next(p for p in first.medications if p.product.form.value == "patch")
+    assert str(patch.doses[0].amount) == "20 mcg/h"
+    doses = _bup_doses(plan)
+    assert doses[:2] == [(Decimal(0), 0)] * 2
+    assert [d[0] for d in doses[2:9]] == [
+        Decimal(v) for v in ("0.4", "0.8", "1.2", "1.6", "2", "4", "6")
+    ]
+    assert set(_daily(plan, "oxycodone")) == {Decimal(80)}
+    assert {s.product.form.value for s in plan.substitutes} == {"sl_tablet", "patch"}
+    tablets = plan.steps[2].medications[-2].doses[0].units
+    assert [(u.strength.amount, u.count) for u in tablets] == [(Decimal("0.4"), Decimal(2))]
+    ics = plan_to_ics(plan, dtstamp=dt.datetime(2027, 1, 1, tzinfo=dt.UTC)).decode()
+    assert "Buprenorphine patch 20 mcg/h" in ics
+    assert plan_from_json(plan_to_json(plan)) == plan

@@ -27,7 +27,7 @@ from taperplan.switching import plan_buprenorphine_initiation
     type=click.Choice(protocol_names()),
     default="vancouver-7d",
     show_default=True,
-    help="The published schedule to follow (docs/initiation.md).",
+    help="The published schedule to follow (docs/howto-initiation.md).",
 )
 @click.option(
     "--start",

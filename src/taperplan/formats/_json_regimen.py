@@ -20,7 +20,7 @@ from taperplan.formats._json_problems import RegimenProblemsError, not_an_object
 from taperplan.formats._json_text import clock
 from taperplan.formats.regimen import regimen_from_mapping
 from taperplan.model.regimen import Context, Medication, Regimen
-from taperplan.reference.initiation import initiation_product
+from taperplan.reference.initiation import initiation_products
 from taperplan.reference.paces import Pace, presets
 from taperplan.reference.products import Product, catalogue
 from taperplan.units import Quantity
@@ -43,8 +43,8 @@ def products() -> dict[str, Product]:
     """The catalogue's products by name (``oxycodone er_tablet``), and the
     buprenorphine an initiation adds."""
     found = {product.name: product for product in catalogue().products}
-    added = initiation_product().product
-    found[added.name] = added
+    for made_of in initiation_products().values():
+        found[made_of.product.name] = made_of.product
     return found
 
 

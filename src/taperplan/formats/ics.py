@@ -185,6 +185,10 @@ def _dose_events(
             result.add_component(alarm)
         return result
 
+    if not series.days:
+        # A dose taken every N days whose day falls after a short step (an initiation's
+        # patch, put on before the step began): nothing to remind of in this step.
+        return
     if expand:
         # Occurrence n keeps its UID when a pause re-dates it.
         for n, day in enumerate(series.days, start=1):

@@ -41,10 +41,11 @@ class ProtocolDay:
 
 @attrs.frozen
 class AgonistRule:
-    """What happens to the full agonist: ``stop`` on ``day``, or ``taper`` from ``day``
-    by ``percent`` of its starting daily dose every ``every_days`` days."""
+    """What happens to the full agonist: ``stop`` on ``day``, ``taper`` from ``day`` by
+    ``percent`` of its starting daily dose every ``every_days`` days, or ``continue``
+    unchanged throughout."""
 
-    action: Literal["stop", "taper"]
+    action: Literal["stop", "taper", "continue"]
     day: int
     source: str
     percent: Decimal | None = None
@@ -52,8 +53,23 @@ class AgonistRule:
 
 
 @attrs.frozen
+class Bridge:
+    """A buprenorphine patch worn for ``hours`` before the sublingual days begin."""
+
+    strength: Quantity
+    hours: int
+    source: str
+
+    @property
+    def days(self) -> int:
+        """Whole days the patch is worn before day 1 of the sublingual doses."""
+        return -(-self.hours // 24)
+
+
+@attrs.frozen
 class Protocol:
-    """A published low-dose initiation schedule."""
+    """A published low-dose initiation schedule (the sublingual ``product``, and a
+    patch ``bridge`` before it where the protocol has one)."""
 
     name: str
     title: str
@@ -63,6 +79,8 @@ class Protocol:
     agonist: AgonistRule
     maintenance_required: bool
     days: tuple[ProtocolDay, ...]
+    product: str = "default"
+    bridge: Bridge | None = None
 
     @property
     def last_day(self) -> int:
@@ -111,6 +129,18 @@ def _protocol(entry: dict[str, Any]) -> Protocol:
         ),
         maintenance_required=bool(entry["maintenance_required"]),
         days=days,
+        product=str(entry.get("product", "default")),
+        bridge=_bridge(entry.get("bridge")),
+    )
+
+
+def _bridge(entry: dict[str, Any] | None) -> Bridge | None:
+    if entry is None:
+        return None
+    return Bridge(
+        strength=Quantity.parse(entry["strength"]),
+        hours=int(entry["hours"]),
+        source=entry["source"],
     )
 
 
@@ -137,10 +167,7 @@ def protocol(name: str) -> Protocol:
     raise CatalogueError("initiation protocol", name, protocol_names())
 
 
-@cache
-def initiation_product() -> InitiationProduct:
-    """Sublingual buprenorphine with naloxone, as the protocols use it."""
-    entry = load_data("initiation.toml")["product"]
+def _made_of(entry: dict[str, Any]) -> InitiationProduct:
     product = Product(
         drug=catalogue().opioid(entry["drug"]),
         form=Form(entry["form"]),
@@ -148,13 +175,33 @@ def initiation_product() -> InitiationProduct:
         splittable=False,
         profile=WithdrawalProfile(entry["profile"]),
         source=entry["source"],
-        variant=entry["variant"],
+        variant=entry.get("variant"),
     )
     return InitiationProduct(
         product=product,
         smallest_fraction=Decimal(entry["smallest_fraction"]),
         fraction_source=entry["fraction_source"],
     )
+
+
+@cache
+def initiation_products() -> dict[str, InitiationProduct]:
+    """The sublingual products the protocols use, by name (``default``, ``uk-sl``)."""
+    data = load_data("initiation.toml")
+    found = {"default": _made_of(data["product"])}
+    found.update({name: _made_of(entry) for name, entry in data.get("products", {}).items()})
+    return found
+
+
+def initiation_product(name: str = "default") -> InitiationProduct:
+    """A sublingual product the protocols use (by default buprenorphine with naloxone)."""
+    return initiation_products()[name]
+
+
+def bridge_product() -> Product:
+    """The buprenorphine patch of a transdermal bridge (the catalogue's)."""
+    drug = catalogue().opioid("buprenorphine")
+    return catalogue().product(drug, Form.PATCH)
 
 
 @cache

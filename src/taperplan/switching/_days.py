@@ -25,16 +25,16 @@ _FOUR_PLACES = Decimal("0.0001")
 
 @attrs.frozen
 class DayDoses:
-    """Every medication's doses on one day, the full agonists first."""
+    """Every medication's doses on one day: the full agonists, then what the plan adds."""
 
     agonists: tuple[MedicationDose, ...]
-    added: MedicationDose
+    added: tuple[MedicationDose, ...]
     note: str | None = None
 
     @property
     def parts(self) -> tuple[MedicationDose, ...]:
         """Every medication's doses, in index order."""
-        return (*self.agonists, self.added)
+        return (*self.agonists, *self.added)
 
 
 @attrs.frozen
@@ -47,11 +47,11 @@ class Span:
 
 
 def merge_days(days: Sequence[DayDoses]) -> tuple[Span, ...]:
-    """Consecutive equal days as spans; a day with a note of its own starts a span."""
+    """Consecutive equal days (doses and note) as spans."""
     spans: list[Span] = []
     for number, today in enumerate(days):
         last = spans[-1] if spans else None
-        if last is not None and last.doses == today and today.note is None:
+        if last is not None and last.doses == today:
             spans[-1] = attrs.evolve(last, days=last.days + 1)
         else:
             spans.append(Span(first=number, days=1, doses=today))
@@ -102,6 +102,7 @@ def date_spans(
         first = start + dt.timedelta(days=span.first)
         end = first + dt.timedelta(days=span.days - 1)
         agonists = tuple(on_plan_days(p, span.first) for p in span.doses.agonists)
+        added = tuple(on_plan_days(p, span.first) for p in span.doses.added)
         drug, profile = _fallen(before, agonists)
         was, now = _agonist_total(before), _agonist_total(agonists)
         cut = Decimal(0) if not was or drug is None else ((was - now) / was).quantize(_FOUR_PLACES)
@@ -112,8 +113,8 @@ def date_spans(
                 kind=StepKind.CHANGE,
                 start=first,
                 end=end,
-                medications=(*agonists, span.doses.added),
-                total_mme_per_day=total_mme((*agonists, span.doses.added)),
+                medications=(*agonists, *added),
+                total_mme_per_day=total_mme((*agonists, *added)),
                 cut_fraction=cut,
                 cut_drug=drug,
                 withdrawal_profile=profile,

@@ -14,7 +14,12 @@ from taperplan.errors import PlanningError
 from taperplan.model.plan import Dose, MedicationDose
 from taperplan.model.regimen import Medication, Regimen
 from taperplan.reference.dispense import UnitCount, UnitSet
-from taperplan.reference.initiation import InitiationProduct, Protocol, dose_times
+from taperplan.reference.initiation import (
+    InitiationProduct,
+    Protocol,
+    bridge_product,
+    dose_times,
+)
 from taperplan.reference.products import FactorSet, Form
 from taperplan.units import Quantity, Unit
 
@@ -55,6 +60,21 @@ def bup_part(index: int, dose: Quantity, times: int, made_of: InitiationProduct)
         daily_amount=Quantity(dose.amount * times, Unit.MG),
         mme_per_day=None,
         smallest_unit=Quantity(smallest, Unit.MG),
+    )
+
+
+def patch_part(index: int, strength: Quantity) -> MedicationDose:
+    """A transdermal bridge's buprenorphine patch, put on on its first day."""
+    product = bridge_product()
+    change = product.change_days or 1
+    units = (UnitCount(strength, Decimal(1)),)
+    return MedicationDose(
+        index=index,
+        product=product,
+        doses=(Dose(dose_times()[1][0], strength, change, units),),
+        daily_amount=strength,
+        mme_per_day=None,
+        smallest_unit=min(product.strengths, key=lambda s: s.amount),
     )
 
 
@@ -176,7 +196,11 @@ class Agonists:
         self.factor_set = factor_set
         self.stopped = tuple(stopped(p) for p in baseline)
         self.week = 0
-        if self.rule.action == "taper":
+        #: The first day without the full agonists; None where they continue.
+        self.stop_day: int | None
+        if self.rule.action == "continue":
+            self.stop_day = None
+        elif self.rule.action == "taper":
             assert self.rule.every_days is not None  # noqa: S101 - a taper rule has both
             assert self.rule.percent is not None  # noqa: S101
             self.week = _taper_length(self.rule.every_days, baseline)
@@ -188,7 +212,7 @@ class Agonists:
 
     def on(self, day: int) -> tuple[MedicationDose, ...]:
         """The agonists' doses on protocol day ``day`` (from 1)."""
-        if day < self.rule.day:
+        if self.stop_day is None or day < self.rule.day:
             return self.baseline
         if day >= self.stop_day:
             return self.stopped

@@ -34,7 +34,9 @@ from taperplan.model.plan import (
 from taperplan.model.regimen import Regimen
 from taperplan.planning import baseline_doses, plan_id, plan_start
 from taperplan.reference.initiation import (
+    InitiationProduct,
     Protocol,
+    bridge_product,
     days_after,
     initiation_product,
     protocol,
@@ -43,7 +45,7 @@ from taperplan.reference.notices import Notice, notice
 from taperplan.reference.paces import Basis, Pace
 from taperplan.reference.products import FactorSet
 from taperplan.switching._days import DayDoses, date_spans, merge_days
-from taperplan.switching._doses import Agonists, bup_part
+from taperplan.switching._doses import Agonists, bup_part, patch_part, stopped
 from taperplan.units import Quantity, Unit, format_decimal
 
 
@@ -93,6 +95,72 @@ def _refusals(
             "supervised=True (--supervised) or set context.supervised = true if that is the case, or choose "
             "an outpatient protocol"
         )
+
+
+def _days(
+    chosen: Protocol,
+    agonists: Agonists,
+    made_of: InitiationProduct,
+    added: int,
+    daily_after: Quantity | None,
+) -> list[DayDoses]:
+    """Every day's doses: a patch bridge first where the protocol has one, then the
+    protocol's sublingual days, then the dose reached (or the prescriber's) to the first
+    review; the full agonists beside them as the protocol says."""
+    last = chosen.days[-1]
+    after = (
+        bup_part(added, daily_after, 1, made_of)
+        if daily_after is not None
+        else bup_part(added, last.dose, last.times, made_of)
+    )
+    bridge = chosen.bridge
+    ahead = 0 if bridge is None else bridge.days
+    patch = None if bridge is None else patch_part(added + 1, bridge.strength)
+    not_yet = stopped(bup_part(added, chosen.days[0].dose, chosen.days[0].times, made_of))
+    days = []
+    note: str | None
+    end = max(chosen.last_day, agonists.stop_day or 0) + days_after()
+    for number in range(1, ahead + end + 1):
+        day = number - ahead
+        if day < 1:
+            assert patch is not None  # noqa: S101 - only a bridge has days before day 1
+            note = "the patch is worn for the first 48 hours, then taken off (low confidence)"
+            days.append(DayDoses(agonists.baseline, (not_yet, patch), note))
+            continue
+        if day <= chosen.last_day:
+            today = chosen.days[day - 1]
+            bup, note = bup_part(added, today.dose, today.times, made_of), today.note
+        else:
+            bup, note = after, None
+        extra = () if patch is None else (stopped(patch),)
+        days.append(DayDoses(agonists.on(day), (bup, *extra), note))
+    return days
+
+
+def _added(chosen: Protocol, made_of: InitiationProduct, added: int) -> tuple[Substitute, ...]:
+    """What the plan adds to prescribe: the sublingual product, and a bridge's patch."""
+    found = [
+        Substitute(
+            index=added,
+            product=made_of.product,
+            strengths=made_of.product.strengths,
+            resolution=None,
+            replaces=(),
+            first_step=0,
+        )
+    ]
+    if chosen.bridge is not None:
+        found.append(
+            Substitute(
+                index=added + 1,
+                product=bridge_product(),
+                strengths=(chosen.bridge.strength,),
+                resolution=None,
+                replaces=(),
+                first_step=0,
+            )
+        )
+    return tuple(found)
 
 
 def _pace(chosen: Protocol) -> Pace:
@@ -183,8 +251,9 @@ def plan_buprenorphine_initiation(
 
     Args:
         regimen: the current regimen of full agonists.
-        protocol_name: ``vancouver-7d`` (the default), ``jabfm-outpatient`` or
-            ``rapid-inpatient`` (supervised only); see docs/initiation.md.
+        protocol_name: ``vancouver-7d`` (the default), ``jabfm-outpatient``,
+            ``rapid-inpatient`` (supervised only) or ``uk-transdermal-bridge``; see
+            docs/howto-initiation.md.
         start: day 1 of the protocol; taperplan never reads the clock.
         maintenance: the daily buprenorphine dose after the protocol's last day,
             taken once a day (``"12 mg"``). Required by a protocol that leaves it to
@@ -211,24 +280,11 @@ def plan_buprenorphine_initiation(
     _refusals(regimen, chosen, daily_after, supervised=supervised)
     factor_set = resolve_factor_set(factors)
     baseline = baseline_doses(regimen, factor_set)
-    made_of = initiation_product()
+    made_of = initiation_product(chosen.product)
     added = len(regimen.medications)
-    agonists = Agonists(chosen, regimen, baseline, factor_set)
-    last = chosen.days[-1]
-    after = (
-        bup_part(added, daily_after, 1, made_of)
-        if daily_after is not None
-        else bup_part(added, last.dose, last.times, made_of)
+    days = _days(
+        chosen, Agonists(chosen, regimen, baseline, factor_set), made_of, added, daily_after
     )
-    days = []
-    for day in range(1, max(chosen.last_day, agonists.stop_day) + days_after() + 1):
-        if day <= chosen.last_day:
-            today = chosen.days[day - 1]
-            bup = bup_part(added, today.dose, today.times, made_of)
-            note = today.note
-        else:
-            bup, note = after, None
-        days.append(DayDoses(agonists.on(day), bup, note))
     pace = _pace(chosen)
     order = f"initiation: {chosen.name}" + (
         "" if daily_after is None else f", then {daily_after} a day"
@@ -249,16 +305,7 @@ def plan_buprenorphine_initiation(
         steps=steps,
         warnings=_warnings(chosen, regimen, baseline, factor_set, daily_after),
         adjuncts=suggest_adjuncts(regimen.context, total_mme=total_mme(baseline)),
-        substitutes=(
-            Substitute(
-                index=added,
-                product=made_of.product,
-                strengths=made_of.product.strengths,
-                resolution=None,
-                replaces=(),
-                first_step=0,
-            ),
-        ),
+        substitutes=_added(chosen, made_of, added),
         kind=PlanKind.INITIATION,
         protocol=ProtocolRef(
             name=chosen.name,

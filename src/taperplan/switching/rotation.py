@@ -130,7 +130,7 @@ def _days(
             else stopped(p)
             for p in baseline
         )
-        days += [DayDoses(old, part)] * length
+        days += [DayDoses(old, (part,))] * length
     return days + [days[-1]] * days_after()
 
 
