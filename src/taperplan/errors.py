@@ -385,5 +385,5 @@ class InitiationOptionError(_ProblemsError):
 
     Every problem is listed at once in ``problems``, each with its place and fix.
 
-    Fix: as each problem says; ``docs/initiation.md`` describes the protocols.
+    Fix: as each problem says; ``docs/howto-initiation.md`` describes the protocols.
     """
