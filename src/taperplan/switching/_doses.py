@@ -26,7 +26,7 @@ from taperplan.units import Quantity, Unit
 # -- buprenorphine doses ---------------------------------------------------------------
 
 
-def _bup_units(amount: Quantity, made_of: InitiationProduct) -> tuple[UnitCount, ...]:
+def bup_units(amount: Quantity, made_of: InitiationProduct) -> tuple[UnitCount, ...]:
     """``amount`` of buprenorphine from the fewest tablets: whole large tablets, then the
     small tablet in whole pieces and quarters (the protocols' ¼ of a 2 mg tablet)."""
     strengths = sorted((s.amount for s in made_of.product.strengths), reverse=True)
@@ -51,7 +51,7 @@ def bup_part(index: int, dose: Quantity, times: int, made_of: InitiationProduct)
     clock = dose_times().get(times)
     if clock is None:  # pragma: no cover - the data file lists every count its protocols use
         raise PlanningError(f"initiation.toml gives no clock times for {times} doses a day")
-    units = _bup_units(dose, made_of)
+    units = bup_units(dose, made_of)
     smallest = min(s.amount for s in made_of.product.strengths) * made_of.smallest_fraction
     return MedicationDose(
         index=index,
@@ -137,12 +137,15 @@ def scaled(
     *,
     nearest: bool = False,
 ) -> MedicationDose:
-    """``part`` at ``fraction`` of each dose, rounded down to dispensable units (or to
-    the nearest, never above the dose now: a rotation's old opioid)."""
+    """``part`` at ``fraction`` of each dose, rounded to the nearest dispensable amount
+    (never above the dose now; or down, with ``nearest`` false). An extended-release
+    product or a patch keeps every dose time, at its smallest unit at least: its
+    interval is never stretched by leaving a dose out."""
     if fraction <= 0:
         return stopped(part)
     doses = []
     units = medication.unit_set
+    keep_times = medication.form.extended_release or medication.form is Form.PATCH
     for dose in part.doses:
         goal = Quantity(dose.amount.amount * fraction, dose.amount.unit)
         amount = (
@@ -150,6 +153,8 @@ def scaled(
             if nearest
             else largest_dispensable(units, goal)
         )
+        if amount is None and keep_times:
+            amount = nearest_dispensable(units, units.smallest_unit, dose.amount)
         if amount is None:
             continue
         made = units.make(amount)
@@ -221,7 +226,9 @@ class Agonists:
         fraction = 1 - self.rule.percent * weeks / 100
         if fraction not in self._cache:
             self._cache[fraction] = tuple(
-                scaled(p, self.regimen.medications[p.index], fraction, self.factor_set)
+                scaled(
+                    p, self.regimen.medications[p.index], fraction, self.factor_set, nearest=True
+                )
                 for p in self.baseline
             )
         return self._cache[fraction]

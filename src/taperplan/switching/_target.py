@@ -130,7 +130,8 @@ def morphine_equivalent(regimen: Regimen, table: OralTable) -> tuple[Decimal, li
             )
             continue
         try:
-            amount = medication.mme_daily_amount.to(Unit.MG).amount
+            # The doses taken as scheduled: an as-needed maximum is not what is taken.
+            amount = medication.daily_amount.to(Unit.MG).amount
             total += table.to_morphine(drug, amount)
         except NotApplicableError as error:
             problems.append(Problem(where, str(error), f"choose another --table than {table.name}"))
@@ -168,7 +169,12 @@ def calculated(
         return found.amount, found.table, found.source, found.low_confidence, found.near_edge
     if new.kind == "patch":
         found = to_patch(morphine, patch)
-        return found.amount, found.table, found.source, found.low_confidence, found.near_edge
+        rate = found.amount
+        if found.band != "a rule of thumb":
+            # A banded table's 37 mcg/h is a 25 and a 12 mcg/h patch, which deliver 37.5.
+            written = Quantity(found.amount, Unit.MCG_PER_H)
+            rate = new.product.delivered(written, new.product.strengths).amount
+        return rate, found.table, found.source, found.low_confidence, found.near_edge
     amount = table.from_morphine(new.product.drug.name, morphine)
     return amount, table.name, table.source, table.low_confidence, None
 

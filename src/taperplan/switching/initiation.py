@@ -22,7 +22,7 @@ import attrs
 from taperplan.clinical.adjuncts import suggest_adjuncts
 from taperplan.clinical.mme import mme_notices, resolve_factor_set
 from taperplan.clinical.safety import regimen_safety_warnings
-from taperplan.errors import InitiationOptionError, Problem, RefusedError
+from taperplan.errors import InitiationOptionError, PlanningError, Problem, RefusedError
 from taperplan.model.plan import (
     MedicationDose,
     PlanKind,
@@ -45,7 +45,7 @@ from taperplan.reference.notices import Notice, notice
 from taperplan.reference.paces import Basis, Pace
 from taperplan.reference.products import FactorSet
 from taperplan.switching._days import DayDoses, date_spans, merge_days
-from taperplan.switching._doses import Agonists, bup_part, patch_part, stopped
+from taperplan.switching._doses import Agonists, bup_part, bup_units, patch_part, stopped
 from taperplan.units import Quantity, Unit, format_decimal
 
 
@@ -59,6 +59,33 @@ def _maintenance(value: Quantity | str | None) -> Quantity | None:
             "maintenance",
             [Problem("maintenance", str(error), 'the daily buprenorphine dose, e.g. "12 mg"')],
         ) from None
+
+
+#: The most buprenorphine a day an initiation gives: the rapid protocol's ceiling for its
+#: day 3 (WONG-2021, "at most 32 mg").
+MOST_A_DAY = Decimal(32)
+
+
+def _maintenance_problems(maintenance: Quantity, chosen: Protocol) -> list[Problem]:
+    """A maintenance dose that is not a daily dose in mg the tablets make, or above the
+    ceiling."""
+    if maintenance.unit is not Unit.MG or maintenance.amount <= 0:
+        return [Problem("maintenance", f"{maintenance} is not a daily dose in mg", 'e.g. "12 mg"')]
+    if maintenance.amount > MOST_A_DAY:
+        return [
+            Problem(
+                "maintenance",
+                f"{maintenance} a day is above {format_decimal(MOST_A_DAY)} mg, the most any "
+                "initiation protocol here gives (WONG-2021)",
+                "a daily dose of 32 mg or less, as the prescriber sets it",
+            )
+        ]
+    made_of = initiation_product(chosen.product)
+    try:
+        bup_units(maintenance, made_of)
+    except PlanningError as error:
+        return [Problem("maintenance", str(error), "a dose the tablets make, e.g. 12 mg")]
+    return []
 
 
 def _refusals(
@@ -83,10 +110,8 @@ def _refusals(
                 'give it (maintenance="12 mg", or --maintenance "12 mg"): the daily dose, taken once a day',
             )
         )
-    if maintenance is not None and (maintenance.unit is not Unit.MG or maintenance.amount <= 0):
-        problems.append(
-            Problem("maintenance", f"{maintenance} is not a daily dose in mg", 'e.g. "12 mg"')
-        )
+    if maintenance is not None:
+        problems.extend(_maintenance_problems(maintenance, chosen))
     if problems:
         raise InitiationOptionError("initiation", problems)
     if chosen.supervised_only and not (supervised or regimen.context.supervised):

@@ -67,10 +67,13 @@ def _problems(regimen: Regimen, new: NewOpioid, method: str, weeks: int) -> list
         reason = oud_refusal_reason(medication)
         if reason is not None:
             problems.append(Problem(f"medication[{index}]", reason, "plan with an OUD specialist"))
-        if medication.product == new.product:
+        if medication.drug == new.product.drug.name:
             problems.append(
                 Problem(
-                    "to", f"the regimen already takes {new.product.name}", "choose another opioid"
+                    "to",
+                    f"the regimen already takes {medication.drug}: a rotation moves to another "
+                    "opioid (another form of the same drug is a change a taper can make)",
+                    "choose another opioid",
                 )
             )
     refused = patch_refusal(regimen, new)
@@ -115,12 +118,17 @@ def _days(
     else:
         stages = weeks if method == "staged" else 1
         length = staged().step_days if method == "staged" else 1
+    # A week of a patch is whole patch changes (a 3-day patch: 9 days), so a step never
+    # ends between changes.
+    period = max((d.every_days for d in target.doses), default=1)
+    length = -(-length // period) * period
     full = target.daily_amount.amount
     for stage in range(1, stages + 1):
         share = full * stage / stages
         part = target if stage == stages else new_part(index, new, share, factor_set)
         if part is None:
-            # Not even the smallest unit of the new opioid yet: nothing changes this week.
+            # Not even the smallest unit of the new opioid yet: the stage is left out, so
+            # the switch is shorter and its first step moves more (warned as a large step).
             continue
         # The old opioid falls by the share the new one has taken over (rounded down).
         left = 1 - part.daily_amount.amount / full
@@ -131,7 +139,7 @@ def _days(
             for p in baseline
         )
         days += [DayDoses(old, (part,))] * length
-    return days + [days[-1]] * days_after()
+    return days + [days[-1]] * (-(-days_after() // period) * period)
 
 
 def plan_rotation(
