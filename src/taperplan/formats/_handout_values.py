@@ -59,6 +59,7 @@ class HandoutValues:
     last_dose: dt.date | None
     kind: str
     new_medicine: str
+    old_continue: bool
     stop: dt.date
     how_to_take: tuple[Text, ...]
     chart: str | None
@@ -123,6 +124,12 @@ def handout_values(
         }[plan.kind],
         kind=plan.kind.value,
         new_medicine=_new_medicine(plan),
+        old_continue=plan.kind is not PlanKind.TAPER
+        and any(
+            not p.stopped
+            for p in plan.steps[-1].medications
+            if p.index < len(plan.regimen.medications)
+        ),
         texts=texts,
         safety=SAFETY,
         disclaimer=DISCLAIMER,
@@ -143,7 +150,7 @@ def handout_values(
         until=plan.start - dt.timedelta(days=1),
         start=plan.start,
         last_dose=_last_dose_day(plan),
-        stop=plan.stop_date if plan.kind is PlanKind.TAPER else _agonists_stop(plan),
+        stop=plan.stop_date,
         how_to_take=how_to_take,
         chart=_svg(plan) if chart else None,
         mme=mme,
@@ -218,13 +225,7 @@ def _new_medicine(plan: TaperPlan) -> str:
     """The medicine a plan that is not a taper moves to, in plain words ("" for a taper)."""
     if plan.kind is PlanKind.TAPER or not plan.substitutes:
         return ""
-    return product_words(plan.substitutes[-1].product, "plain")
-
-
-def _agonists_stop(plan: TaperPlan) -> dt.date:
-    """The first day of an initiation without the full agonists."""
-    last = _last_dose_day(plan)
-    return plan.start if last is None else last + dt.timedelta(days=1)
+    return product_words(plan.substitutes[0].product, "plain")
 
 
 def _how_to_take(plan: TaperPlan, texts: HandoutText) -> tuple[Text, ...]:

@@ -320,6 +320,19 @@ class TaperPlan(DatedSteps):
     protocol: ProtocolRef | None = None
     conversion: ConversionRef | None = None
 
+    @property
+    def stop_date(self) -> dt.date:
+        """The first day with no opioid (the start of the last step); for a rotation or
+        an initiation, the first day without the regimen's own opioids (the last step's
+        start where they continue)."""
+        if self.kind is PlanKind.TAPER:
+            return self.steps[-1].start
+        own = len(self.regimen.medications)
+        for step in self.steps:
+            if all(part.stopped for part in step.medications if part.index < own):
+                return step.start
+        return self.steps[-1].start
+
     def medication_of(self, index: int) -> Medication | None:
         """The regimen's medication ``index``; None for a product the plan adds."""
         medications = self.regimen.medications
