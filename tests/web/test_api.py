@@ -62,7 +62,7 @@ def test_errors_are_problem_details_with_every_problem(client: Any) -> None:
         (b"[1, 2]", ""),
         (b'{"regimen": NaN}', ""),
         (json.dumps({"regimen": REGIMEN, "start": "tomorrow"}).encode(), ""),
-        (json.dumps({"regimen": REGIMEN, "pace": "fastest"}).encode(), ""),
+        (json.dumps({"regimen": REGIMEN, "pace": "fastest"}).encode(), "pace"),
     ],
 )
 def test_bad_bodies_are_refused_cleanly(client: Any, body: bytes, path: str) -> None:
@@ -197,3 +197,35 @@ def test_the_page_plans_rotations_and_initiations(client: Any) -> None:
     )
     assert missing.status_code == 422
     assert 'id="error-maintenance"' in missing.text
+
+
+def test_review_findings_stay_fixed(client: Any) -> None:
+    """An odd plan id makes a safe file name; a bad pace names its field; fill_days is
+    named; an initiation's pause repeats the day; a negative age is refused."""
+    plan = client.post("/api/v1/plan", json={"regimen": REGIMEN, "start": "2027-01-04"}).json()
+    odd = {**plan, "id": 'tp-\u00e9"; x=1'}
+    answer = client.post("/api/v1/export/csv", json={"plan": odd})
+    assert answer.status_code == 200
+    assert answer.headers["content-disposition"] == 'attachment; filename="tp-x1.csv"'
+    bad_pace = client.post("/api/v1/plan", json={"regimen": REGIMEN, "pace": "fastest"})
+    assert bad_pace.json()["errors"][0]["path"] == "pace"
+    fills = client.post("/api/v1/prescriptions", json={"plan": plan, "fill_days": 0})
+    assert fills.json()["errors"][0]["path"] == "fill_days"
+    started = client.post(
+        "/api/v1/initiate", json={"regimen": REGIMEN, "start": "2027-01-04"}
+    ).json()
+    held = client.post("/api/v1/pause", json={"plan": started, "on": "2027-01-05", "days": 1})
+    assert held.status_code == 200
+    assert held.json()["revision"] == 1
+    young = client.post("/api/v1/rotate", json={"regimen": REGIMEN, "to": "morphine", "age": -5})
+    assert young.json()["errors"][0]["path"] == "age"
+    page = client.post(
+        "/visit",
+        data={
+            "plan_json": json.dumps(plan),
+            "on": "2027-02-01",
+            "days": "\u00b2",
+            "action": "pause",
+        },
+    )
+    assert page.status_code == 422

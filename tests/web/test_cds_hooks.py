@@ -87,3 +87,63 @@ def test_no_opioid_no_card_and_a_wrong_hook_is_refused(client: Any) -> None:
     wrong = {**request, "hook": "patient-view"}
     assert client.post("/cds-services/taperplan-order-sign", json=wrong).status_code == 400
     assert client.post("/cds-services/nothing", json=request).status_code == 404
+
+
+def _order(**changes: Any) -> dict[str, Any]:
+    """An order-sign request for one oxycodone 5 mg tablet order, changed as given."""
+    resource: dict[str, Any] = {
+        "resourceType": "MedicationRequest",
+        "id": "one",
+        "status": "draft",
+        "medicationCodeableConcept": {"text": "oxycodone hydrochloride 5 MG Oral Tablet"},
+        "dosageInstruction": [
+            {
+                "timing": {"repeat": {"frequency": 1, "period": 3, "periodUnit": "h"}},
+                "doseAndRate": [{"doseQuantity": {"value": 1, "unit": "tablet"}}],
+            }
+        ],
+    }
+    resource.update(changes)
+    return {
+        "hook": "order-sign",
+        "hookInstance": "x",
+        "context": {
+            "userId": "Practitioner/1",
+            "patientId": "1",
+            "draftOrders": {"resourceType": "Bundle", "entry": [{"resource": resource}]},
+        },
+    }
+
+
+def test_odd_orders_are_read_right_or_named(client: Any) -> None:
+    """Every 3 hours is 8 doses a day (60 MME/day); a patch every 72 hours is read; a
+    dose in an unknown unit, odd fields and buprenorphine are named, never a 500."""
+    (card,) = _cards(client, _order())
+    assert card["summary"] == "Opioids: 60 MME/day"
+    patch = _order(
+        medicationCodeableConcept={"text": "72 HR fentanyl 0.075 MG/HR Transdermal System"},
+        dosageInstruction=[
+            {
+                "timing": {"repeat": {"frequency": 1, "period": 72, "periodUnit": "h"}},
+                "doseAndRate": [{"doseQuantity": {"value": 1, "unit": "patch"}}],
+            }
+        ],
+    )
+    (card,) = _cards(client, patch)
+    assert card["summary"] == "Opioids: 180 MME/day"
+    litres = _order(
+        dosageInstruction=[
+            {
+                "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
+                "doseAndRate": [{"doseQuantity": {"value": 5, "unit": "mL"}}],
+            }
+        ]
+    )
+    assert _cards(client, litres) == []
+    for odd in (
+        {"dosageInstruction": 3},
+        {"status": ["active"]},
+        {"medicationCodeableConcept": {"coding": None, "text": 7}},
+        {"dosageInstruction": [{"timing": "daily", "doseAndRate": "one"}]},
+    ):
+        assert _cards(client, _order(**odd)) == []

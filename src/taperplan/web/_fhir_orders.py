@@ -4,8 +4,10 @@ A CDS Hooks request carries the orders being signed or selected, and a prefetch 
 patient's active MedicationRequests. Each opioid order becomes one medication of the
 regimen file's shape: its product from the RxNorm code (``data/rxnorm.toml``) or the
 RxNorm name, its dose from ``doseAndRate`` (a count of units, or a mass), and its times
-from ``timing.repeat`` (frequency per period, or ``timeOfDay``). A benzodiazepine or
-naloxone order sets the regimen's context. What cannot be read is returned with why.
+from ``timing.repeat`` (frequency per period, or ``timeOfDay``). A benzodiazepine order
+sets the regimen's context; a naloxone order is recognised (and not counted); a
+buprenorphine order is named as not counted (MME does not apply). What cannot be read is
+returned with why.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from typing import Any
 import attrs
 
 from taperplan._data import load_data
-from taperplan.errors import CatalogueError
 from taperplan.reference.products import catalogue
 from taperplan.units import format_decimal
 
@@ -32,7 +33,14 @@ TIMES = {
     4: ["08:00", "12:00", "16:00", "20:00"],
     5: ["06:00", "10:00", "14:00", "18:00", "22:00"],
     6: ["00:00", "04:00", "08:00", "12:00", "16:00", "20:00"],
+    8: ["00:00", "03:00", "06:00", "09:00", "12:00", "15:00", "18:00", "21:00"],
 }
+#: Dose units read as an amount (the rest that are read are counts of units).
+_MASS = frozenset({"mg", "milligram", "milligrams"})
+_RATE = frozenset({"mcg/h", "ug/h", "mcg/hr", "ug/hr"})
+_COUNTS = frozenset(
+    {"tab", "tablet", "tablets", "cap", "capsule", "capsules", "patch", "patches", "1", "each", ""}
+)
 _FORMS = (
     ("transdermal", "patch"),
     ("extended release oral tablet", "er_tablet"),
@@ -83,10 +91,11 @@ def _from_name(name: str) -> dict[str, Any] | None:
             return None
         mcg = format_decimal((Decimal(found.group(1)) * 1000).normalize())
         return {"drug": drug, "form": form, "strength": f"{mcg} mcg/h"}
-    found = re.search(rf"{re.escape(drug)}\s+\w*\s*(\d+(?:\.\d+)?) mg", text)
+    found = re.search(rf"{re.escape(drug)}\s+\w*\s*(\d+(?:\.\d+)?) mg(/ml)?", text)
     if found is None:
         return None
-    entry = {"drug": drug, "form": form, "strength": f"{found.group(1)} mg"}
+    unit = "mg/mL" if found.group(2) else "mg"
+    entry = {"drug": drug, "form": form, "strength": f"{found.group(1)} {unit}"}
     apap = re.search(r"acetaminophen (\d+(?:\.\d+)?) mg", text)
     if apap is not None:
         entry["combination"] = f"acetaminophen {apap.group(1)} mg"
@@ -137,17 +146,26 @@ def _timing(dosage: Mapping[str, Any]) -> tuple[int, int] | None:
     times = repeat.get("timeOfDay")
     if isinstance(times, list) and times:
         return len(times), 1
+    frequency = repeat.get("frequency", 1)
+    if isinstance(frequency, bool) or not isinstance(frequency, int) or not 1 <= frequency <= 24:
+        return None
     try:
-        frequency = int(repeat.get("frequency", 1))
         period = Decimal(str(repeat.get("period")))
     except (TypeError, ValueError, InvalidOperation):
         return None
-    unit = repeat.get("periodUnit")
-    if unit == "h" and period > 0:
-        per_day = frequency * Decimal(24) / period
-        return (int(per_day), 1) if per_day == int(per_day) and per_day >= 1 else None
-    if unit == "d" and period == int(period) and period >= 1:
-        return (frequency, 1) if period == 1 else (1, int(period)) if frequency == 1 else None
+    if not period.is_finite() or period <= 0:
+        return None
+    units = {"h": Decimal(1), "d": Decimal(24), "wk": Decimal(168)}
+    hours = units.get(str(repeat.get("periodUnit")))
+    if hours is None:
+        return None
+    span = period * hours  # hours between one group of `frequency` doses and the next
+    per_day = frequency * Decimal(24) / span
+    if per_day >= 1 and per_day == per_day.to_integral_value() and int(per_day) in TIMES:
+        return int(per_day), 1
+    days = span / 24
+    if frequency == 1 and days == days.to_integral_value():
+        return 1, int(days)  # one dose every N days (a patch changed every 72 hours)
     return None
 
 
@@ -157,6 +175,10 @@ def read_order(resource: Mapping[str, Any], index: Mapping[str, Mapping[str, Any
     codings = _codings(resource, index)
     names = _names(codings)
     label = next((str(c.get("display")) for c in codings if c.get("display")), reference)
+    if "buprenorphine" in names:
+        # Buprenorphine (with naloxone or not) is a partial agonist: no MME, and not for a
+        # taper card; the card names it.
+        return Order(reference, label, skipped="buprenorphine: MME does not apply")
     if any(name in names for name in _table()["benzodiazepines"]["names"]):
         return Order(reference, label, benzodiazepine=True)
     if any(name in names for name in _table()["naloxone"]["names"]):
@@ -180,9 +202,23 @@ def read_order(resource: Mapping[str, Any], index: Mapping[str, Mapping[str, Any
         return Order(reference, label, skipped="no dosageInstruction")
     dosage = dosages[0]
     quantity, timing = _quantity(dosage), _timing(dosage)
+    if quantity is not None and not _readable_unit(quantity[1], entry["form"]):
+        return Order(reference, label, skipped=f"a dose in {quantity[1]!r}, not mg or a count")
+    if quantity is not None and not (quantity[0].is_finite() and quantity[0] > 0):
+        return Order(reference, label, skipped="a dose of 0 or less")
     if quantity is None or timing is None:
         return Order(reference, label, skipped="a dose or timing taperplan cannot read")
     return Order(reference, label, medication=_medication(entry, quantity, timing, dosage))
+
+
+def _readable_unit(unit: str, form: str) -> bool:
+    """Whether a dose unit is one the service reads for this form: mg for tablets and
+    solutions, mcg/h for patches, or a count of units."""
+    if form == "patch":
+        return unit in _RATE or unit in _COUNTS
+    if form == "oral_solution":
+        return unit in _MASS or unit in {"ml", "milliliter", "millilitre"}
+    return unit in _MASS or unit in _COUNTS
 
 
 def _medication(
@@ -193,10 +229,12 @@ def _medication(
 ) -> dict[str, Any]:
     value, unit = quantity
     per_day, every = timing
-    strength_value, strength_unit = entry["strength"].split(" ", 1)
-    # A mass as given; anything else is a count of tablets, capsules or patches.
-    amount = value if unit in {"mg", "mcg/h", "ug/h"} else value * Decimal(strength_value)
-    entry["dose"] = f"{amount.normalize():f} {strength_unit}"
+    strength_value = entry["strength"].split(" ", 1)[0]
+    dose_unit = "mcg/h" if entry["form"] == "patch" else "mg"
+    # A mass or rate as given; a count of units (or mL of a solution) times the strength.
+    counted = unit not in _MASS and unit not in _RATE
+    amount = value * Decimal(strength_value) if counted else value
+    entry["dose"] = f"{amount.normalize():f} {dose_unit}"
     repeat = (dosage.get("timing") or {}).get("repeat") or {}
     clock = repeat.get("timeOfDay")
     entry["times"] = (
@@ -224,12 +262,3 @@ def resources_in(value: Any) -> Iterator[Mapping[str, Any]]:
                 yield entry["resource"]
     elif "resourceType" in value:
         yield value
-
-
-def known_drug(name: str) -> bool:
-    """Whether the catalogue knows ``name`` as an opioid."""
-    try:
-        catalogue().opioid(name)
-    except CatalogueError:
-        return False
-    return True

@@ -20,12 +20,12 @@ from starlette.routing import Route
 from taperplan import formats
 from taperplan.clinical.mme import regimen_mme
 from taperplan.errors import Problem, TaperplanError
-from taperplan.model.plan import TaperPlan
+from taperplan.model.plan import PlanKind, TaperPlan
 from taperplan.planning import pause, plan_taper, replan
 from taperplan.prescribing import prescriptions
 from taperplan.reference.paces import Pace, presets
 from taperplan.reference.products import catalogue
-from taperplan.switching import plan_buprenorphine_initiation, plan_rotation
+from taperplan.switching import hold_day, plan_buprenorphine_initiation, plan_rotation
 from taperplan.web.problems import PROBLEM_JSON, from_error, problem_document
 from taperplan.web.requests import (
     MAX_BODY,
@@ -180,8 +180,10 @@ def _whole(data: Mapping[str, Any], key: str) -> int | None:
     value = data.get(key)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise BadRequestError([Problem(key, f"{value!r} is not a whole number", "a whole number")])
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise BadRequestError(
+            [Problem(key, f"{value!r} is not a whole number of 0 or more", "a whole number")]
+        )
     return value
 
 
@@ -232,7 +234,14 @@ async def pause_endpoint(request: Request) -> Response:
     days = data.get("days")
     if isinstance(days, bool) or not isinstance(days, int):
         raise BadRequestError([Problem("days", f"{days!r} is not a whole number", "1 to 365")])
-    paused = pause(plan_of(data), on=date_of(data, "on"), days=days)
+    plan = plan_of(data)
+    on = date_of(data, "on")
+    # An initiation repeats the day (never jumps ahead); a taper holds its dose.
+    paused = (
+        hold_day(plan, on, days=days)
+        if plan.kind is PlanKind.INITIATION
+        else pause(plan, on=on, days=days)
+    )
     return JSONResponse(formats.plan_to_dict(paused))
 
 
@@ -257,9 +266,21 @@ async def prescriptions_endpoint(request: Request) -> Response:
 
 def _fill_days(data: Mapping[str, Any]) -> int:
     days = data.get("fill_days", 28)
-    if isinstance(days, bool) or not isinstance(days, int):
-        raise BadRequestError([Problem("fill_days", f"{days!r} is not a whole number", "1 to 90")])
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 90:
+        raise BadRequestError(
+            [
+                Problem(
+                    "fill_days", f"{days!r} is not a whole number of days from 1 to 90", "1 to 90"
+                )
+            ]
+        )
     return days
+
+
+def attachment(plan_id: str, suffix: str) -> str:
+    """A Content-Disposition for a download: the plan id's safe characters only."""
+    safe = "".join(ch for ch in plan_id if ch.isascii() and (ch.isalnum() or ch in "-_.")) or "plan"
+    return f'attachment; filename="{safe[:100]}{suffix}"'
 
 
 def export_bytes(plan: TaperPlan, name: str, data: Mapping[str, Any]) -> bytes:
@@ -295,7 +316,7 @@ async def export_endpoint(request: Request) -> Response:
     return Response(
         export_bytes(plan, name, data),
         media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="{plan.id}{suffix}"'},
+        headers={"Content-Disposition": attachment(plan.id, suffix)},
     )
 
 

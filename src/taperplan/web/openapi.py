@@ -88,13 +88,22 @@ def openapi_document() -> dict[str, Any]:
             "fill_days": {"type": "integer", "minimum": 1},
         },
     }
+    held = {
+        "type": "object",
+        "required": ["plan", "on", "days"],
+        "description": "A plan and a visit: a taper holds its dose; an initiation repeats the day",
+        "properties": {
+            "plan": {"$ref": "#/components/schemas/Plan"},
+            "on": {"type": "string", "format": "date"},
+            "days": {"type": "integer", "minimum": 1, "maximum": 365},
+        },
+    }
     visit = {
         "type": "object",
         "required": ["plan", "on"],
         "properties": {
             "plan": {"$ref": "#/components/schemas/Plan"},
             "on": {"type": "string", "format": "date"},
-            "days": {"type": "integer", "minimum": 1, "maximum": 365},
             "regimen": regimen,
             "pace": {"type": "string"},
             "allow_higher_dose": {"type": "boolean"},
@@ -176,8 +185,8 @@ def openapi_document() -> dict[str, Any]:
         },
         "/api/v1/pause": {
             "post": _operation(
-                "Hold a plan's dose from a day",
-                _json_body(visit, "A plan and a visit"),
+                "Hold a plan's dose from a day (an initiation: repeat the day)",
+                _json_body(held, "A plan and a visit"),
                 _answers(plan_ref),
             )
         },

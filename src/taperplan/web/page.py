@@ -31,7 +31,7 @@ from taperplan.reference.initiation import protocol_names
 from taperplan.reference.paces import presets
 from taperplan.reference.products import Form, catalogue
 from taperplan.switching import hold_day, plan_buprenorphine_initiation, plan_rotation
-from taperplan.web.api import EXPORTS, export_bytes, now
+from taperplan.web.api import EXPORTS, attachment, export_bytes, now
 from taperplan.web.problems import problems_of
 from taperplan.web.requests import MAX_BODY
 
@@ -212,7 +212,7 @@ async def visit_page(request: Request) -> Response:
         on = _date(form, "on")
         if form.get("action") == "pause":
             days = str(form.get("days", "")).strip()
-            if not days.isdigit():
+            if not (days.isascii() and days.isdigit()):
                 raise _FieldError("days", f"{days!r} is not a whole number", "1 to 365")
             if plan.kind is PlanKind.INITIATION:
                 new = hold_day(plan, on, days=int(days))
@@ -274,7 +274,7 @@ async def download(request: Request) -> Response:
     return Response(
         body,
         media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="{plan.id}{suffix}"'},
+        headers={"Content-Disposition": attachment(plan.id, suffix)},
     )
 
 

@@ -9,19 +9,40 @@ from __future__ import annotations
 
 from typing import Any
 
-from taperplan.errors import Problem, TaperplanError
+from taperplan.errors import CatalogueError, PrescriptionOptionError, Problem, TaperplanError
 
 #: The media type of a problem details document (RFC 9457).
 PROBLEM_JSON = "application/problem+json"
 
 
+#: The request field a catalogue lookup reads, by what it looks up.
+_FIELDS = {
+    "pace": "pace",
+    "factor set": "factors",
+    "initiation protocol": "protocol",
+    "oral equianalgesic table": "table",
+    "methadone table": "methadone_table",
+    "patch table": "patch_table",
+    "drug": "to",
+}
+
+
 def problems_of(error: TaperplanError) -> list[Problem]:
-    """The problems an error names: its own list, or itself as one problem."""
+    """The problems an error names: its own list, or itself as one problem (at the
+    request field it is about, where that is known: a pace, a table, a protocol)."""
     found = getattr(error, "problems", None)
     if found:
         return list(found)
     fix = getattr(error, "fix", None) or ""
-    return [Problem("", str(error), str(fix))]
+    path = ""
+    if isinstance(error, CatalogueError):
+        path = _FIELDS.get(error.kind, "to" if error.kind.endswith(" form") else "")
+        fix = fix or (f"one of {', '.join(error.suggestions)}" if error.suggestions else "")
+    elif isinstance(error, PrescriptionOptionError):
+        path = "fill_days"
+    elif str(error).startswith("start "):
+        path = "start"
+    return [Problem(path, str(error), str(fix))]
 
 
 def problem_document(
