@@ -321,3 +321,29 @@ def test_the_uk_transdermal_bridge() -> None:
     ics = plan_to_ics(plan, dtstamp=dt.datetime(2027, 1, 1, tzinfo=dt.UTC)).decode()
     assert "Buprenorphine patch 20 mcg/h" in ics
     assert plan_from_json(plan_to_json(plan)) == plan
+
+
+def test_review_findings_in_initiations_stay_fixed() -> None:
+    """A maintenance dose above 32 mg is refused; a 12-hourly ER product keeps both dose
+    times through the JABFM taper, and no week cuts more than half."""
+    with pytest.raises(InitiationOptionError, match="32 mg"):
+        _plan("jabfm-outpatient", maintenance="2000 mg")
+    uneven = regimen_from_mapping(
+        {
+            "medication": [
+                {
+                    "drug": "oxycodone",
+                    "form": "er_tablet",
+                    "strength": ["10 mg", "30 mg"],
+                    "doses": ["30 mg", "10 mg"],
+                    "times": ["08:00", "20:00"],
+                }
+            ]
+        }
+    )
+    plan = plan_buprenorphine_initiation(
+        uneven, "jabfm-outpatient", start=START, maintenance="16 mg"
+    )
+    for step in plan.steps:
+        oxycodone = step.medications[0]
+        assert len(oxycodone.doses) in {0, 2}

@@ -334,3 +334,31 @@ def test_the_methadone_three_day_switch_in_thirds() -> None:
     assert "rotation-three-day" in {w.code for w in plan.warnings}
     with pytest.raises(InitiationOptionError, match="for methadone"):
         _rotate("oxycodone", method="three-day")
+
+
+def test_review_findings_in_rotations_stay_fixed() -> None:
+    """An as-needed drug converts at the doses taken, not its maximum; a drug is not
+    rotated to itself; a staged switch to a patch moves in whole patch changes."""
+    as_needed = {
+        "medication": [
+            {
+                "drug": "oxycodone",
+                "form": "ir_tablet",
+                "strength": "5 mg",
+                "dose": "5 mg",
+                "times": ["08:00"],
+                "as_needed": True,
+                "max_doses_per_day": 6,
+            }
+        ]
+    }
+    plan = _rotate("morphine", as_needed)
+    assert plan.conversion is not None
+    assert plan.conversion.morphine_mg_per_day == Decimal("7.5")
+    with pytest.raises(InitiationOptionError, match="already takes oxycodone"):
+        _rotate(
+            "oxycodone:ir_tablet",
+            {"medication": [{**as_needed["medication"][0], "as_needed": False}]},
+        )
+    patch = _rotate("fentanyl")
+    assert all(step.days % 3 == 0 for step in patch.steps)
