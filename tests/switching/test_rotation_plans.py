@@ -357,8 +357,18 @@ def test_review_findings_in_rotations_stay_fixed() -> None:
     assert plan.conversion.morphine_mg_per_day == Decimal("7.5")
     with pytest.raises(InitiationOptionError, match="already takes oxycodone"):
         _rotate(
-            "oxycodone:ir_tablet",
-            {"medication": [{**as_needed["medication"][0], "as_needed": False}]},
+            "oxycodone:oral_solution",
+            {
+                "medication": [
+                    {
+                        "drug": "oxycodone",
+                        "form": "ir_tablet",
+                        "strength": "5 mg",
+                        "dose": "5 mg",
+                        "times": ["08:00"],
+                    }
+                ]
+            },
         )
     patch = _rotate("fentanyl")
     assert all(step.days % 3 == 0 for step in patch.steps)
