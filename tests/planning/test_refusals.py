@@ -137,3 +137,38 @@ def test_the_smallest_patch_alone_is_worn_then_stopped() -> None:
     plan = plan_taper(regimen_from_mapping(_patch("12 mcg/h", ["12 mcg/h"])), start=START)
     assert [step.kind.value for step in plan.steps] == ["pause", "stop"]
     assert (plan.steps[0].end - plan.steps[0].start).days + 1 >= 28
+
+
+def test_a_pace_too_slow_to_finish_is_refused_with_the_first_faster_preset_that_plans() -> None:
+    """1 mg a day off 405 mg of solution (available listed) at a 10% ceiling would need
+    more than 400 steps. Every strength would not help (checked at this pace, not the
+    default one, which would plan); the first preset with a larger ceiling, by ceiling
+    then name, does: canada (20%), ahead of cdc-long-term."""
+    regimen = regimen_from_mapping(
+        {
+            "medication": [
+                {
+                    "drug": "morphine",
+                    "form": "oral_solution",
+                    "strength": "1 mg/mL",
+                    "dose": "405 mg",
+                    "times": ["08:00"],
+                    "available": ["1 mg/mL"],
+                }
+            ]
+        }
+    )
+    pace = pace_from_mapping(
+        {"reduction": "1 mg", "every_days": 1, "min_step_days": 1, "max_step_fraction": 0.1}
+    )
+    with pytest.raises(PlanningError) as raised:
+        plan_taper(regimen, start=START, pace=pace)
+    assert raised.value.fix == (
+        "choose the canada pace (ceiling 20% a cut), if the prescriber agrees"
+    )
+    assert str(raised.value) == (
+        "no plan: the custom pace would need more than 400 steps. Fix: choose the canada "
+        "pace (ceiling 20% a cut), if the prescriber agrees."
+    )
+    # The fix works, as it says.
+    assert plan_taper(regimen, start=START, pace="canada").steps
