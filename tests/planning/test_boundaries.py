@@ -499,3 +499,43 @@ def test_a_cut_of_one_smallest_unit_above_the_ceiling_says_why() -> None:
         )
         for note in notes
     )
+
+
+# -- the even-cut chain ----------------------------------------------------------------
+
+
+def test_the_even_cut_chain_goes_on_past_a_dose_time_it_has_emptied() -> None:
+    """MST 30 mg twice a day with Oramorph 5 mg at 13:00 and 17:00, at a 10% ceiling: the
+    first cut leaves 1 mg and 2 mg of solution; the second, 3 mg being nearest the target,
+    takes both (the chain empties 13:00 first, then goes on to 17:00)."""
+    regimen = regimen_from_mapping(
+        {
+            "timezone": "Europe/London",
+            "medication": [
+                {**MORPHINE, "strength": "30 mg", "dose": "30 mg", "available": ["30 mg"]},
+                {
+                    "drug": "morphine",
+                    "form": "oral_solution",
+                    "strength": "2 mg/mL",
+                    "dose": "5 mg",
+                    "times": ["13:00", "17:00"],
+                },
+            ],
+        }
+    )
+    planned = plan_taper(regimen, start=START, pace="uk-opioids-aware")
+
+    def doses(step: int) -> list[tuple[str, str]]:
+        return [
+            (f"{d.time:%H:%M}", str(d.amount))
+            for m in planned.steps[step].medications
+            for d in m.doses
+        ]
+
+    assert doses(0) == [
+        ("08:00", "30 mg"),
+        ("20:00", "30 mg"),
+        ("13:00", "1 mg"),
+        ("17:00", "2 mg"),
+    ]
+    assert doses(1) == [("08:00", "30 mg"), ("20:00", "30 mg")]
