@@ -248,6 +248,25 @@ def test_a_plan_of_one_step_more_than_max_steps_is_refused() -> None:
         plan_taper(_solution(405), start=START, pace=_one_mg_a_day())
 
 
+# -- the landing: the last dose before the stop ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("mg_a_day", "totals"),
+    [(12, [5, 0]), (24, [14, 5, 0]), (28, [18, 8, 5, 0])],
+)
+def test_a_cut_aims_no_lower_than_the_stop_threshold(mg_a_day: int, totals: list[int]) -> None:
+    """10 mg a day less each week, morphine solution: the cut that reaches the stop's
+    threshold (5 MME/day) lands on it, not below (12 mg goes to 5, not 2), so the last
+    dose before the stop is a real one, not a sliver."""
+    pace = pace_from_mapping(
+        {"reduction": "10 mg", "every_days": 7, "min_step_days": 7, "max_step_fraction": 1}
+    )
+    planned = plan_taper(_solution(mg_a_day), start=START, pace=pace)
+    assert [s.total_mme_per_day for s in planned.steps] == totals
+    assert planned.steps[-1].kind is StepKind.STOP
+
+
 # -- the proportional order -----------------------------------------------------------
 
 MORPHINE: dict[str, Any] = {
@@ -439,6 +458,38 @@ def test_a_solution_moving_to_another_concentration_says_so() -> None:
     ]
 
 
+def test_a_dose_left_at_baseline_is_measured_from_the_same_bottle_as_the_cut_one() -> None:
+    """Morphine solution 20 mg/mL, 40 mg in the morning and 10 mg in the evening, 1 mg/mL
+    available: the first cut lowers the morning dose to 35 mg, which only 1 mg/mL measures;
+    the evening's 10 mg, though 0.5 mL of the patient's 20 mg/mL, is then measured from
+    1 mg/mL too: never two bottles of one solution in a step (the mg/mL mix-up)."""
+    regimen = regimen_from_mapping(
+        {
+            "medication": [
+                {
+                    "drug": "morphine",
+                    "form": "oral_solution",
+                    "strength": "20 mg/mL",
+                    "available": ["20 mg/mL", "1 mg/mL"],
+                    "doses": ["40 mg", "10 mg"],
+                    "times": ["08:00", "20:00"],
+                }
+            ]
+        }
+    )
+    planned = plan_taper(regimen, start=START, pace="uk-opioids-aware")
+    first = [
+        (str(d.amount), [(u.count, str(u.strength)) for u in d.units])
+        for d in planned.steps[0].medications[0].doses
+    ]
+    assert first == [("35 mg", [(35, "1 mg/mL")]), ("10 mg", [(10, "1 mg/mL")])]
+    bottles = [
+        {u.strength for m in s.medications for d in m.doses for u in d.units}
+        for s in planned.steps[:-1]
+    ]
+    assert all(len(b) == 1 for b in bottles)
+
+
 # -- the first and last start dates ----------------------------------------------------
 
 
@@ -539,3 +590,10 @@ def test_the_even_cut_chain_goes_on_past_a_dose_time_it_has_emptied() -> None:
         ("17:00", "2 mg"),
     ]
     assert doses(1) == [("08:00", "30 mg"), ("20:00", "30 mg")]
+
+
+def test_a_taper_order_naming_two_drugs_twice_names_both() -> None:
+    regimen = regimen_from_mapping({"medication": [MORPHINE, OXYCODONE]})
+    with pytest.raises(PlanningError) as raised:
+        plan_taper(regimen, start=START, order=["oxycodone", "morphine", "Oxycodone", "morphine"])
+    assert str(raised.value) == "the taper order names 'morphine', 'oxycodone' more than once"
