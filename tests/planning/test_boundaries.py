@@ -597,3 +597,34 @@ def test_a_taper_order_naming_two_drugs_twice_names_both() -> None:
     with pytest.raises(PlanningError) as raised:
         plan_taper(regimen, start=START, order=["oxycodone", "morphine", "Oxycodone", "morphine"])
     assert str(raised.value) == "the taper order names 'morphine', 'oxycodone' more than once"
+
+
+# -- doses spaced to every other day ---------------------------------------------------
+
+
+def test_a_dose_spaced_with_no_other_spaced_dose_starts_on_the_steps_first_day() -> None:
+    """Hydromorphone 2 mg twice a day: late in the taper a 0.5 mg dose at 20:00 goes to
+    every other day beside a daily 1 mg; with no other spaced dose to keep apart from,
+    it is taken from the step's first day (offset 0), not its second."""
+    regimen = regimen_from_mapping(
+        {
+            "medication": [
+                {
+                    "drug": "hydromorphone",
+                    "form": "ir_tablet",
+                    "strength": "2 mg",
+                    "dose": "2 mg",
+                    "times": ["08:00", "20:00"],
+                }
+            ]
+        }
+    )
+    planned = plan_taper(regimen, start=START, pace="cdc-long-term")
+    spaced = [
+        (str(d.amount), d.offset)
+        for s in planned.steps
+        for m in s.medications
+        for d in m.doses
+        if d.every_days == 2
+    ]
+    assert spaced == [("0.5 mg", 0)]
