@@ -490,6 +490,35 @@ def test_a_dose_left_at_baseline_is_measured_from_the_same_bottle_as_the_cut_one
     assert all(len(b) == 1 for b in bottles)
 
 
+def test_a_solution_moved_to_a_finer_bottle_stays_in_it() -> None:
+    """Morphine solution 10 mg/mL, 30 mg twice a day, 2 mg/mL available: once the cuts
+    need the finer bottle, every step after is measured from it, even where the
+    patient's own 10 mg/mL could measure the doses again (no bottle back and forth); one
+    note says so."""
+    regimen = regimen_from_mapping(
+        {
+            "medication": [
+                {
+                    "drug": "morphine",
+                    "form": "oral_solution",
+                    "strength": "10 mg/mL",
+                    "available": ["10 mg/mL", "2 mg/mL"],
+                    "dose": "30 mg",
+                    "times": ["08:00", "20:00"],
+                }
+            ]
+        }
+    )
+    planned = plan_taper(regimen, start=START, pace="cdc-long-term")
+    bottles = [
+        {str(u.strength) for m in s.medications for d in m.doses for u in d.units}
+        for s in planned.steps[:-1]
+    ]
+    assert bottles == [{"2 mg/mL"}] * len(bottles)
+    notes = [n for s in planned.steps for n in s.notes if "oral solution changes" in n]
+    assert len(notes) == 1
+
+
 # -- the first and last start dates ----------------------------------------------------
 
 

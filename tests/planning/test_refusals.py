@@ -137,6 +137,11 @@ def test_the_smallest_patch_alone_is_worn_then_stopped() -> None:
     plan = plan_taper(regimen_from_mapping(_patch("12 mcg/h", ["12 mcg/h"])), start=START)
     assert [step.kind.value for step in plan.steps] == ["pause", "stop"]
     assert (plan.steps[0].end - plan.steps[0].start).days + 1 >= 28
+    days = plan.steps[0].days
+    assert (
+        f"end: the smallest patch is worn alone for {days} days before it is stopped "
+        "(interfaces.md §4a rule 5)"
+    ) in plan.steps[0].notes
 
 
 def test_a_pace_too_slow_to_finish_is_refused_with_the_first_faster_preset_that_plans() -> None:
