@@ -6,6 +6,7 @@ order kept through a re-plan."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -14,6 +15,7 @@ import pytest
 from taperplan import PlanningError, pause, plan_taper, preset, regimen_from_mapping, replan
 from taperplan.model.plan import StepKind
 from taperplan.planning._visit import regimen_on
+from taperplan.reference.paces import pace_from_mapping
 
 START = dt.date(2027, 1, 4)
 DAY = dt.timedelta(days=1)
@@ -312,3 +314,45 @@ def test_a_product_taken_as_two_entries_at_a_replan_keeps_both() -> None:
     er = [m for m in first_new.medications if m.product.name == "oxycodone er_tablet"]
     assert [m.index for m in er] == [0, 2]
     assert all(m.doses for m in er)
+
+
+def test_a_visit_during_the_first_cut_holds_it_as_the_new_paces_first_cut_needs() -> None:
+    """Morphine ER 30 mg twice a day at cdc-long-term: the first cut (12.5%) is held 35
+    days. Re-planned 3 days in at va-rapid made weekly, whose first cut may be 20%
+    (``first_percent``, then 10%), the first cut is held 7 days, not the 9 a later cut of
+    12.5% would need (7 × 12.5 ÷ 10)."""
+    plan = _plan(MORPHINE_ER)
+    assert (plan.steps[0].days, plan.steps[0].cut_fraction) == (35, Decimal("0.125"))
+    weekly = attrs.evolve(preset("va-rapid"), every_days=7)
+    assert (weekly.first_percent, weekly.percent) == (20, 10)
+    again = replan(plan, on=START + 3 * DAY, pace=weekly, supervised=True)
+    assert (again.steps[0].start, again.steps[0].days) == (START, 7)
+    assert again.steps[1].start == START + 7 * DAY
+
+
+def test_a_visit_during_a_cut_of_a_drug_without_mme_holds_it_by_its_own_amount() -> None:
+    """Buprenorphine patches (no MME factor), 20 mcg/h weekly: the first cut, 2.5 mcg/h,
+    is measured in mcg/h. Re-planned on day 7 at 1 mcg/h a week, it needs 7 × 2.5 ÷ 1 =
+    17.5 days, in whole weeks of patches: 21."""
+    regimen = regimen_from_mapping(
+        {
+            "medication": [
+                {
+                    "drug": "buprenorphine",
+                    "form": "patch",
+                    "strength": "20 mcg/h",
+                    "dose": "20 mcg/h",
+                    "times": ["08:00"],
+                    "every_days": 7,
+                }
+            ]
+        }
+    )
+    plan = plan_taper(regimen, start=START, pace="cdc-long-term")
+    assert plan.steps[0].total_mme_per_day is None
+    assert plan.steps[0].cut_fraction == Decimal("0.125")
+    slower = pace_from_mapping(
+        {"reduction": "1 mcg/h", "every_days": 7, "min_step_days": 7, "max_step_fraction": 1}
+    )
+    again = replan(plan, on=START + 7 * DAY, pace=slower)
+    assert (again.steps[0].start, again.steps[0].days) == (START, 21)
