@@ -657,3 +657,29 @@ def test_a_dose_spaced_with_no_other_spaced_dose_starts_on_the_steps_first_day()
         if d.every_days == 2
     ]
     assert spaced == [("0.5 mg", 0)]
+
+
+def test_doses_spaced_to_every_other_day_are_split_evenly_over_the_days() -> None:
+    """Oxycodone IR 5 mg four times a day: late in the taper its four 2.5 mg doses go to
+    every other day one by one, each on the days the others leave freer, so all four
+    end up two on one day and two on the other."""
+    regimen = regimen_from_mapping(
+        {
+            "medication": [
+                {
+                    "drug": "oxycodone",
+                    "form": "ir_tablet",
+                    "strength": "5 mg",
+                    "dose": "5 mg",
+                    "times": ["06:00", "12:00", "18:00", "23:00"],
+                }
+            ]
+        }
+    )
+    planned = plan_taper(regimen, start=START, pace="cdc-long-term")
+    offsets = next(
+        sorted(d.offset for d in doses)
+        for s in planned.steps
+        if len(doses := [d for m in s.medications for d in m.doses if d.every_days == 2]) == 4
+    )
+    assert offsets == [0, 0, 1, 1]

@@ -17,6 +17,7 @@ lists. Here every state on the clinic panel's paths, and on methadone's banded p
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 
@@ -151,3 +152,26 @@ def test_the_full_list_of_cuts_lowers_each_dose_alone_and_both_evenly() -> None:
         (105, [0, 15]),
         (120, [0, 0]),
     ]
+
+
+def test_the_full_list_steps_a_large_solution_dose_by_at_least_1_128th() -> None:
+    """Morphine solution 200 mg once a day, measured to 0.5 mg: the cuts step by at least
+    1/128 of the dose (cuts of 0.5 or 1 mg no one could tell apart are not listed), so by
+    1.5 mg: 198.5, 197, 195.5 mg..."""
+    regimen = regimen_from_mapping(
+        {
+            "medication": [
+                {
+                    "drug": "morphine",
+                    "form": "oral_solution",
+                    "strength": "1 mg/mL",
+                    "dose": "200 mg",
+                    "times": ["08:00"],
+                }
+            ]
+        }
+    )
+    layout = build_layout(regimen, resolve_factor_set("cdc2022"), substitute=False)
+    family, baseline = layout.drugs[0].family, layout.baseline[0]
+    first = itertools.islice(cuts(family, baseline).iterate(), 4)
+    assert [move.state[0].amount * family.atom for move in first] == [198.5, 197, 195.5, 194]
