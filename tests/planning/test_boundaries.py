@@ -333,6 +333,22 @@ def test_long_acting_first_cuts_the_larger_dose_first_instead() -> None:
     assert [drug for drug, _ in cuts[:6]] == ["morphine"] * 5 + ["oxycodone"]
 
 
+def test_long_acting_first_cuts_tramadol_after_the_other_long_acting_drugs() -> None:
+    """Tramadol ER 200 mg (40 MME) beside morphine ER 15 mg twice a day (30 MME): the
+    default order ranks tramadol after the other long-acting drugs, so though it is the
+    larger dose, the morphine is cut first (five times), then the tramadol."""
+    tramadol = {
+        "drug": "tramadol",
+        "form": "er_tablet",
+        "strength": "100 mg",
+        "dose": "200 mg",
+        "times": ["08:00"],
+    }
+    regimen = regimen_from_mapping({"medication": [tramadol, {**MORPHINE, "dose": "15 mg"}]})
+    planned = plan_taper(regimen, start=START, order="long-acting-first")
+    assert [s.cut_drug for s in planned.steps[:6]] == ["morphine"] * 5 + ["tramadol"]
+
+
 # -- every_days: a pace's interval and a fill's length --------------------------------
 
 
@@ -349,6 +365,18 @@ def test_a_pace_of_every_1_or_365_days_plans(every_days: int) -> None:
 def test_a_pace_of_every_0_or_366_days_is_refused(every_days: int) -> None:
     with pytest.raises(InvalidRegimenError, match=r"pace\.every_days"):
         pace_from_mapping({"percent": 10, "every_days": every_days})
+
+
+def test_a_plans_id_changes_with_the_paces_interval() -> None:
+    """Calendar UIDs derive from the plan's id: plans at 10% every 28 and every 27 days
+    are different plans."""
+    ids = {
+        plan_taper(
+            morphine_er(), start=START, pace=pace_from_mapping({"percent": 10, "every_days": n})
+        ).id
+        for n in (27, 28)
+    }
+    assert len(ids) == 2
 
 
 def test_fills_of_one_day_and_instalments_as_long_as_a_fill() -> None:

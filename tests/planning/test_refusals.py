@@ -177,3 +177,28 @@ def test_a_pace_too_slow_to_finish_is_refused_with_the_first_faster_preset_that_
     )
     # The fix works, as it says.
     assert plan_taper(regimen, start=START, pace="canada").steps
+
+
+def test_substitution_is_checked_at_the_pace_asked_for() -> None:
+    """With substitution off, a plan too long for its custom pace is not fixed by allowing
+    substitution (checked at that pace, not the default one, where it would plan)."""
+    regimen = regimen_from_mapping(
+        {
+            "medication": [
+                {
+                    "drug": "morphine",
+                    "form": "oral_solution",
+                    "strength": "1 mg/mL",
+                    "dose": "405 mg",
+                    "times": ["08:00"],
+                }
+            ]
+        }
+    )
+    pace = pace_from_mapping(
+        {"reduction": "1 mg", "every_days": 1, "min_step_days": 1, "max_step_fraction": 1}
+    )
+    with pytest.raises(PlanningError) as raised:
+        plan_taper(regimen, start=START, pace=pace, substitute=False)
+    assert raised.value.fix is None
+    assert plan_taper(regimen, start=START, substitute=True).steps

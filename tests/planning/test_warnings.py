@@ -154,3 +154,25 @@ def test_a_smallest_patch_removed_beside_another_is_not_the_last() -> None:
     plan = _fentanyl("25 mcg/h", "12 mcg/h")
     assert [len([m for m in s.medications if m.doses]) for s in plan.steps] == [2, 1, 0]
     assert len(_messages(plan, "smallest-patch-stop")) == 1
+
+
+def test_as_needed_doses_count_in_the_plans_own_factor_set() -> None:
+    """Tramadol as needed, 100 mg up to four times a day: 80 MME/day at the maximum with
+    cdc2022 (naloxone advised), but cdc2016 lists no tramadol factor: no MME total, no
+    MME warning."""
+    as_needed = {
+        "drug": "tramadol",
+        "form": "ir_tablet",
+        "strength": "50 mg",
+        "dose": "100 mg",
+        "times": ["08:00", "14:00", "20:00"],
+        "as_needed": True,
+        "max_doses_per_day": 4,
+    }
+    regimen = regimen_from_mapping({"medication": [as_needed]})
+    cdc2022 = plan_taper(regimen, start=START, factors="cdc2022")
+    assert _messages(cdc2022, "mme-over-50")
+    cdc2016 = plan_taper(regimen, start=START, factors="cdc2016")
+    assert _messages(cdc2016, "mme-not-applicable")
+    assert not _messages(cdc2016, "mme-over-50")
+    assert not _messages(cdc2016, "naloxone")
