@@ -711,3 +711,30 @@ def test_doses_spaced_to_every_other_day_are_split_evenly_over_the_days() -> Non
         if len(doses := [d for m in s.medications for d in m.doses if d.every_days == 2]) == 4
     )
     assert offsets == [0, 0, 1, 1]
+
+
+def test_a_dose_newly_spaced_takes_the_other_days_and_leaves_the_first_as_it_was() -> None:
+    """Tapentadol IR 75 mg three times a day: the 14:00 dose goes to every other day
+    first; when the 07:00 dose follows, it takes the days the 14:00 dose leaves free
+    (offset 1), and the 14:00 dose keeps its days (offset 0)."""
+    regimen = regimen_from_mapping(
+        {
+            "medication": [
+                {
+                    "drug": "tapentadol",
+                    "form": "ir_tablet",
+                    "strength": "75 mg",
+                    "dose": "75 mg",
+                    "times": ["07:00", "14:00", "21:00"],
+                }
+            ]
+        }
+    )
+    planned = plan_taper(regimen, start=START, pace="cdc-long-term")
+    spaced = [
+        [(f"{d.time:%H:%M}", d.offset) for m in s.medications for d in m.doses if d.every_days == 2]
+        for s in planned.steps
+    ]
+    first, second = [doses for doses in spaced if doses][:2]
+    assert first == [("14:00", 0)]
+    assert sorted(second) == [("07:00", 1), ("14:00", 0)]

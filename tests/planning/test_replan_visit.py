@@ -356,3 +356,52 @@ def test_a_visit_during_a_cut_of_a_drug_without_mme_holds_it_by_its_own_amount()
     )
     again = replan(plan, on=START + 7 * DAY, pace=slower)
     assert (again.steps[0].start, again.steps[0].days) == (START, 21)
+
+
+def test_what_was_taken_keeps_its_substitute_through_a_later_replan_adding_a_product() -> None:
+    """Oxycodone ER 20 mg twice a day at uk-opioids-aware. Re-planned on step 2's first
+    day from lower doses (ER 30 mg and oxycodone IR 2.5 mg a day, the IR a substitute at
+    place 1), step 2 records them. A later re-plan adds morphine IR to the regimen: the
+    substitutes move up one place, and so does the IR in step 2's record."""
+    plan = plan_taper(
+        regimen_from_mapping({"medication": [OXYCODONE_ER_20]}),
+        start=START,
+        pace="uk-opioids-aware",
+    )
+    first = replan(
+        plan, on=plan.steps[1].start, regimen=regimen_on(plan, plan.steps[2].medications)
+    )
+
+    def records(p: Any) -> list[tuple[int, list[tuple[int, str, str]]]]:
+        return [
+            (
+                s.index,
+                [
+                    (m.index, m.product.name, str(m.daily_amount))
+                    for m in s.replanned_from
+                    if m.doses
+                ],
+            )
+            for s in p.steps
+            if s.replanned_from is not None
+        ]
+
+    assert records(first) == [
+        (1, [(0, "oxycodone er_tablet", "30 mg"), (1, "oxycodone ir_tablet", "2.5 mg")])
+    ]
+    taken = regimen_on(first, first.steps[3].medications)
+    morphine_ir = regimen_from_mapping({"medication": [MORPHINE_IR]}).medications[0]
+    second = replan(
+        first,
+        on=first.steps[4].start,
+        regimen=attrs.evolve(taken, medications=(*taken.medications, morphine_ir)),
+        allow_higher_dose=True,
+    )
+    assert [(s.index, s.product.name) for s in second.substitutes][:2] == [
+        (2, "oxycodone ir_tablet"),
+        (3, "oxycodone oral_solution"),
+    ]
+    assert records(second)[0] == (
+        1,
+        [(0, "oxycodone er_tablet", "30 mg"), (2, "oxycodone ir_tablet", "2.5 mg")],
+    )
