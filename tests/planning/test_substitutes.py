@@ -78,3 +78,25 @@ def test_a_solution_takes_over_a_tablet_dose_whole_with_banded_factors_too() -> 
     ]
     linear = plan_taper(regimen, start=START, pace="cdc-long-term", factors="cdc2022")
     assert _doses(linear, 6) == _doses(banded, 6)
+
+
+def test_a_plans_only_substitute_is_numbered_right_after_the_regimens_products() -> None:
+    """Morphine ER 15 mg twice a day: only the oral solution takes over (not the IR
+    tablets, which come first among the finer products): it is medication 1, right after
+    the ER, in the substitutes and in every step."""
+    regimen = regimen_from_mapping(
+        {
+            "medication": [
+                {
+                    "drug": "morphine",
+                    "form": "er_tablet",
+                    "strength": "15 mg",
+                    "dose": "15 mg",
+                    "times": ["08:00", "20:00"],
+                }
+            ]
+        }
+    )
+    plan = plan_taper(regimen, start=START, pace="cdc-long-term")
+    assert [(s.index, s.product.name) for s in plan.substitutes] == [(1, "morphine oral_solution")]
+    assert {m.index for s in plan.steps for m in s.medications} == {0, 1}

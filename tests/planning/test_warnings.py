@@ -176,3 +176,23 @@ def test_as_needed_doses_count_in_the_plans_own_factor_set() -> None:
     assert _messages(cdc2016, "mme-not-applicable")
     assert not _messages(cdc2016, "mme-over-50")
     assert not _messages(cdc2016, "naloxone")
+
+
+def test_a_dose_time_a_clock_change_skips_is_warned_about_only_within_the_plan() -> None:
+    """Oxycodone IR at 02:30 and 14:00 in New York: a plan from 4 January to 14 March 2027
+    meets the spring change (14 March, 02:00 to 03:00) and warns; one from 20 March to 28
+    May meets none (the next is in November) and does not."""
+    oxycodone = {
+        "drug": "oxycodone",
+        "form": "ir_tablet",
+        "strength": "5 mg",
+        "dose": "5 mg",
+        "times": ["02:30", "14:00"],
+    }
+    regimen = regimen_from_mapping({"timezone": "America/New_York", "medication": [oxycodone]})
+    winter = plan_taper(regimen, start=dt.date(2027, 1, 4), pace="cdc-short-term")
+    assert winter.steps[-1].end == dt.date(2027, 3, 14)
+    assert _messages(winter, "dst-dose-time")
+    spring = plan_taper(regimen, start=dt.date(2027, 3, 20), pace="cdc-short-term")
+    assert spring.steps[-1].end == dt.date(2027, 5, 28)
+    assert _messages(spring, "dst-dose-time") == []
