@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from decimal import Decimal
 
 import pytest
 
@@ -25,6 +26,7 @@ from clinic_panel import panel
 from taperplan import Regimen, regimen_from_mapping
 from taperplan.clinical.mme import resolve_factor_set
 from taperplan.planning._alternatives import cuts
+from taperplan.planning._family import LaneState
 from taperplan.planning._lanes import State, build_layout
 from taperplan.planning._measure import Move, MoveKind
 from taperplan.planning._moves import MoveMaker
@@ -175,3 +177,33 @@ def test_the_full_list_steps_a_large_solution_dose_by_at_least_1_128th() -> None
     family, baseline = layout.drugs[0].family, layout.baseline[0]
     first = itertools.islice(cuts(family, baseline).iterate(), 4)
     assert [move.state[0].amount * family.atom for move in first] == [198.5, 197, 195.5, 194]
+
+
+def test_the_even_cut_chain_finishes_a_dose_on_alternate_days_first() -> None:
+    """Tapentadol IR 75 mg three times a day, on its path: 50 mg at 07:00 and 21:00
+    daily and 50 mg at 14:00 every other day. Of the full list of cuts, the chain's first
+    (order 0) stops the 14:00 dose on alternate days before it lowers a daily one."""
+    regimen = regimen_from_mapping(
+        {
+            "medication": [
+                {
+                    "drug": "tapentadol",
+                    "form": "ir_tablet",
+                    "strength": "75 mg",
+                    "dose": "75 mg",
+                    "times": ["07:00", "14:00", "21:00"],
+                }
+            ]
+        }
+    )
+    maker, states = _states(regimen, "cdc-long-term", "cdc2022", TaperOrder.LONG_ACTING_FIRST)
+    family = maker.layout.drugs[0].family
+    state = next(s[0] for s, _, _ in states if any(lane.every == 2 for lane in s[0]))
+
+    def doses(lanes: tuple[LaneState, ...]) -> list[tuple[Decimal, int]]:
+        return [(lane.amount * family.atom, lane.every) for lane in lanes if lane.amount]
+
+    assert doses(state) == [(50, 1), (50, 2), (50, 1)]
+    chained = next(m for m in cuts(family, state).iterate() if m.order == 0)
+    assert doses(chained.state) == [(50, 1), (50, 1)]
+    assert chained.state[1].amount == 0
