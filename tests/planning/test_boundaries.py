@@ -144,6 +144,7 @@ def test_a_pause_in_a_steps_last_interval_postpones_the_next_cut() -> None:
     hold = paused.steps[2]
     assert (hold.kind, hold.start, hold.days) == (StepKind.PAUSE, step.end + DAY, 8)
     assert hold.notes == ("pause: the dose before this cut is held for 8 days",)
+    assert (hold.cut_fraction, hold.cut_drug) == (0, None)
     assert hold.medications == step.medications
     assert paused.steps[3].id == before.steps[2].id
     assert paused.steps[3].start == before.steps[2].start + 8 * DAY
@@ -647,6 +648,12 @@ def test_the_even_cut_chain_goes_on_past_a_dose_time_it_has_emptied() -> None:
         ("17:00", "2 mg"),
     ]
     assert doses(1) == [("08:00", "30 mg"), ("20:00", "30 mg")]
+    # Then the patient's own solution takes over part of a tablet dose: no new product.
+    assert planned.steps[2].notes == (
+        "new: the patient's own morphine oral solution (measured in mL with an oral syringe) "
+        "(2 mg/mL) take over part of the 08:00 dose (the other products cannot cut within the "
+        "pace's ceiling)",
+    )
 
 
 def test_a_taper_order_naming_two_drugs_twice_names_both() -> None:

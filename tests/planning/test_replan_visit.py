@@ -12,7 +12,15 @@ from typing import Any
 import attrs
 import pytest
 
-from taperplan import PlanningError, pause, plan_taper, preset, regimen_from_mapping, replan
+from taperplan import (
+    PlanningError,
+    RefusedError,
+    pause,
+    plan_taper,
+    preset,
+    regimen_from_mapping,
+    replan,
+)
 from taperplan.model.plan import StepKind
 from taperplan.planning._visit import regimen_on
 from taperplan.reference.paces import pace_from_mapping
@@ -228,11 +236,15 @@ def test_a_product_added_at_a_replan_joins_the_regimen_and_the_substitutes_move_
         "morphine ir_tablet",
     ]
     # A substitute the new schedule adds (the morphine solution) comes after the others.
-    assert [(s.index, s.product.name) for s in again.substitutes] == [
-        (2, "oxycodone ir_tablet"),
-        (3, "oxycodone oral_solution"),
-        (4, "morphine oral_solution"),
+    assert [(s.index, s.product.name, s.replaces) for s in again.substitutes] == [
+        (2, "oxycodone ir_tablet", (0,)),
+        (3, "oxycodone oral_solution", (0,)),
+        (4, "morphine oral_solution", (1,)),
     ]
+    (raised,) = [w.message for w in again.warnings if w.code == "dose-raised-at-replan"]
+    assert raised.startswith(
+        "RE-PLANNED FROM A HIGHER DOSE on 2027-02-15: morphine 15 mg a day, where the plan has none."
+    )
     assert again.substitutes[0].first_step == 0
     products = [m.product for m in again.regimen.medications] + [
         s.product for s in again.substitutes
@@ -405,3 +417,32 @@ def test_what_was_taken_keeps_its_substitute_through_a_later_replan_adding_a_pro
         1,
         [(0, "oxycodone er_tablet", "30 mg"), (2, "oxycodone ir_tablet", "2.5 mg")],
     )
+
+
+def test_a_replan_at_a_supervised_pace_needs_supervision() -> None:
+    plan = _plan(MORPHINE_ER)
+    with pytest.raises(RefusedError, match="only for patients under close supervision"):
+        replan(plan, on=plan.steps[2].start, pace="va-rapid")
+    assert replan(plan, on=plan.steps[2].start, pace="va-rapid", supervised=True).steps
+
+
+def test_a_replan_keeps_the_plans_factor_set() -> None:
+    """Tramadol planned with cdc2016, which lists no tramadol factor: the re-planned steps
+    have no MME either (not cdc2022's)."""
+    regimen = regimen_from_mapping(
+        {
+            "medication": [
+                {
+                    "drug": "tramadol",
+                    "form": "ir_tablet",
+                    "strength": "50 mg",
+                    "dose": "50 mg",
+                    "times": ["08:00", "20:00"],
+                }
+            ]
+        }
+    )
+    plan = plan_taper(regimen, start=START, factors="cdc2016")
+    again = replan(plan, on=plan.steps[2].start + 3 * DAY)
+    assert again.factor_set == "cdc2016"
+    assert {s.total_mme_per_day for s in again.steps} == {None}

@@ -196,3 +196,61 @@ def test_a_dose_time_a_clock_change_skips_is_warned_about_only_within_the_plan()
     spring = plan_taper(regimen, start=dt.date(2027, 3, 20), pace="cdc-short-term")
     assert spring.steps[-1].end == dt.date(2027, 5, 28)
     assert _messages(spring, "dst-dose-time") == []
+
+
+def test_a_single_smallest_dose_spaced_then_stopped_is_noted_and_warned_about() -> None:
+    """Nucynta ER 50 mg twice a day: the first cut (one 50 mg tablet, above the 20%
+    ceiling) is warned about by drug; then the last 50 mg goes to every other day (an
+    immediate-release tablet taking it over), and the step says the stop comes next."""
+    plan = _plan(
+        {
+            "drug": "Nucynta",
+            "form": "er_tablet",
+            "strength": "50 mg",
+            "dose": "50 mg",
+            "times": ["08:00", "20:00"],
+        },
+        pace="cdc-long-term",
+    )
+    assert [s.kind.value for s in plan.steps] == ["cut", "cut", "stop"]
+    assert (
+        "end: the single smallest dose is now taken every other day; the next step is the stop "
+        "(interfaces.md §4a rule 5)"
+    ) in plan.steps[1].notes
+    (above,) = _messages(plan, "above-ceiling-unit")
+    assert above.startswith("Some cuts of tapentadol are larger than the pace's 20% ceiling")
+
+
+def test_no_cut_above_the_ceiling_no_warning_of_one() -> None:
+    plan = _plan(
+        {
+            "drug": "morphine",
+            "form": "oral_solution",
+            "strength": "1 mg/mL",
+            "dose": "30 mg",
+            "times": ["08:00", "20:00"],
+        },
+        pace="cdc-long-term",
+    )
+    assert _messages(plan, "above-ceiling-unit") == []
+
+
+def test_a_start_before_the_opioids_began_names_both_dates() -> None:
+    regimen = regimen_from_mapping(
+        {
+            "context": {"on_opioids_since": "2027-02-01"},
+            "medication": [
+                {
+                    "drug": "oxycodone",
+                    "form": "er_tablet",
+                    "strength": "20 mg",
+                    "dose": "20 mg",
+                    "times": ["08:00", "20:00"],
+                }
+            ],
+        }
+    )
+    assert _messages(plan_taper(regimen, start=START), "start-before-opioids") == [
+        "The plan starts on 2027-01-04, before the regimen's on_opioids_since (2027-02-01): "
+        "check both dates. The default pace treats this as long-term use (the slower pace)."
+    ]
