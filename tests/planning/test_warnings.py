@@ -254,3 +254,29 @@ def test_a_start_before_the_opioids_began_names_both_dates() -> None:
         "The plan starts on 2027-01-04, before the regimen's on_opioids_since (2027-02-01): "
         "check both dates. The default pace treats this as long-term use (the slower pace)."
     ]
+
+
+def test_acetaminophen_of_exactly_the_maximum_is_not_above_it() -> None:
+    """Co-codamol 15/500 mg, two tablets four times a day, at uk-opioids-aware: step 1 takes
+    ten tablets (5,000 mg), step 2 eight (4,000 mg, the maximum itself): only step 1 is
+    named."""
+    plan = _plan(
+        {
+            "drug": "codeine",
+            "form": "ir_tablet",
+            "strength": "15 mg",
+            "combination": "acetaminophen 500 mg",
+            "dose": "30 mg",
+            "times": ["08:00", "12:00", "17:00", "22:00"],
+        },
+        pace="uk-opioids-aware",
+    )
+    tablets = [
+        sum(u.count for m in s.medications for d in m.doses for u in d.units)
+        for s in plan.steps[:2]
+    ]
+    assert tablets == [10, 8]
+    (message,) = _messages(plan, "acetaminophen-over-4g-in-steps")
+    assert message.startswith(
+        "Acetaminophen from combination tablets reaches 5000 mg/day in step 1, above the 4,000"
+    )
