@@ -14,6 +14,7 @@ benchmarks/mutation.sh): each limit is accepted at its value and refused one bey
 from __future__ import annotations
 
 import datetime as dt
+import re
 from fractions import Fraction
 from typing import Any
 
@@ -378,6 +379,7 @@ def test_a_plans_id_changes_with_the_paces_interval() -> None:
         for n in (27, 28)
     }
     assert len(ids) == 2
+    assert all(re.fullmatch(r"tp-[0-9a-f]{12}", i) for i in ids)
 
 
 def test_fills_of_one_day_and_instalments_as_long_as_a_fill() -> None:

@@ -421,8 +421,12 @@ def test_what_was_taken_keeps_its_substitute_through_a_later_replan_adding_a_pro
 
 def test_a_replan_at_a_supervised_pace_needs_supervision() -> None:
     plan = _plan(MORPHINE_ER)
-    with pytest.raises(RefusedError, match="only for patients under close supervision"):
+    with pytest.raises(RefusedError) as refused:
         replan(plan, on=plan.steps[2].start, pace="va-rapid")
+    assert str(refused.value) == (
+        "the va-rapid pace is only for patients under close supervision; pass supervised=True "
+        "(or set context.supervised = true) if that is the case, or choose another pace"
+    )
     assert replan(plan, on=plan.steps[2].start, pace="va-rapid", supervised=True).steps
 
 

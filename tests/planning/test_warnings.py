@@ -43,6 +43,14 @@ def test_a_substitution_names_its_first_step_its_date_and_every_strength() -> No
     )
     first = plan.steps[plan.substitutes[0].first_step]
     assert (first.index, first.start) == (1, dt.date(2027, 3, 1))
+    # Each substitute's step note is on its first step only.
+    news = [
+        (s.index, n.split(" take")[0]) for s in plan.steps for n in s.notes if n.startswith("new:")
+    ]
+    assert news == [
+        (1, "new: oxycodone immediate-release tablets"),
+        (27, "new: oxycodone oral solution (measured in mL with an oral syringe)"),
+    ]
     assert _messages(plan, "substitution")[0] == (
         "From step 2 (2027-03-01) the plan adds oxycodone immediate-release tablets: the "
         "regimen's own products cannot cut the dose within the pace's ceiling, so this finer "
