@@ -450,3 +450,31 @@ def test_a_replan_keeps_the_plans_factor_set() -> None:
     again = replan(plan, on=plan.steps[2].start + 3 * DAY)
     assert again.factor_set == "cdc2016"
     assert {s.total_mme_per_day for s in again.steps} == {None}
+
+
+def test_a_visit_during_a_cut_converts_a_fixed_reduction_with_the_drugs_factor() -> None:
+    """Oxycodone ER 20 mg twice a day (60 MME/day): the first cut, 10 mg a day (12.5%),
+    is held 35 days. Re-planned 3 days in at 5 mg less each week: 5 mg of oxycodone is
+    7.5 MME, 12.5% of the 60, so the cut needs one week (7 days), not the 11 a factor of 1
+    would give."""
+    regimen = regimen_from_mapping(
+        {
+            "medication": [
+                {
+                    "drug": "oxycodone",
+                    "form": "er_tablet",
+                    "strength": "10 mg",
+                    "dose": "20 mg",
+                    "times": ["08:00", "20:00"],
+                    "available": ["10 mg"],
+                }
+            ]
+        }
+    )
+    plan = plan_taper(regimen, start=START, pace="cdc-long-term")
+    assert (plan.steps[0].days, plan.steps[0].cut_fraction) == (35, Decimal("0.125"))
+    weekly = pace_from_mapping(
+        {"reduction": "5 mg", "every_days": 7, "min_step_days": 7, "max_step_fraction": 1}
+    )
+    again = replan(plan, on=START + 3 * DAY, pace=weekly)
+    assert (again.steps[0].start, again.steps[0].days) == (START, 7)
