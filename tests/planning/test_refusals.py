@@ -202,3 +202,45 @@ def test_substitution_is_checked_at_the_pace_asked_for() -> None:
         plan_taper(regimen, start=START, pace=pace, substitute=False)
     assert raised.value.fix is None
     assert plan_taper(regimen, start=START, substitute=True).steps
+
+
+def test_a_refusal_after_one_drug_is_stopped_names_only_what_is_still_taken() -> None:
+    """Morphine ER 15 mg every other day, then oxycodone ER 10 mg twice a day, morphine cut
+    first, substitution off: the morphine is stopped, and the oxycodone cannot be cut
+    within the 20% ceiling. Where planning stopped names the oxycodone (after the stopped
+    morphine, which it leaves out)."""
+    regimen = regimen_from_mapping(
+        {
+            "medication": [
+                {
+                    "drug": "morphine",
+                    "form": "er_tablet",
+                    "strength": "15 mg",
+                    "dose": "15 mg",
+                    "times": ["08:00"],
+                    "every_days": 2,
+                },
+                {
+                    "drug": "oxycodone",
+                    "form": "er_tablet",
+                    "strength": "10 mg",
+                    "dose": "10 mg",
+                    "times": ["08:00", "20:00"],
+                },
+            ]
+        }
+    )
+    with pytest.raises(PlanningError) as raised:
+        plan_taper(
+            regimen,
+            start=START,
+            pace="cdc-long-term",
+            substitute=False,
+            order=["morphine", "oxycodone"],
+        )
+    assert raised.value.stopped_at is not None
+    assert (raised.value.stopped_at.steps, raised.value.stopped_at.doses) == (
+        1,
+        "oxycodone er_tablet 10 mg at 08:00, 10 mg at 20:00",
+    )
+    assert raised.value.fix == SUBSTITUTION
