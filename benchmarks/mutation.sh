@@ -5,12 +5,16 @@
 #   benchmarks/mutation.sh            every mutant (about 4,600; hours on 2 cores)
 #   MUTATION_SAMPLE=5 benchmarks/mutation.sh
 #                                     every 5th mutant in name order (a systematic sample)
+#   MUTATION_SAMPLE=20 MUTATION_OFFSET=6 benchmarks/mutation.sh
+#                                     every 20th from the 6th (another sample, disjoint)
 #   benchmarks/mutation.sh --report   the score and survivors of the last run (of its sample), no run
 #
 # Settings (environment):
 #   MUTATION_VENV     the venv with mutmut (made if missing; default .mutation-venv)
 #   MUTATION_WORKERS  mutants tested at once (default 2)
 #   MUTATION_SAMPLE   test every Nth mutant only (default 1: all)
+#   MUTATION_OFFSET   with MUTATION_SAMPLE, start from the Kth mutant (default 1); samples of
+#                     the same N and different offsets share no mutant
 #
 # mutmut reads [tool.mutmut] in pyproject.toml: what it mutates and which tests run per
 # mutant (tests/planning, the clinic panel at two paces, with the "mutation" Hypothesis
@@ -29,6 +33,7 @@ cd "$root"
 venv=${MUTATION_VENV:-$root/.mutation-venv}
 workers=${MUTATION_WORKERS:-2}
 sample=${MUTATION_SAMPLE:-1}
+offset=${MUTATION_OFFSET:-1}
 equivalent=benchmarks/mutation-equivalent.txt
 
 if [[ ! -x $venv/bin/mutmut ]] || ! "$venv/bin/python" -c "import mutmut, sys; sys.exit(mutmut.__version__ != '$MUTMUT_VERSION')" 2>/dev/null; then
@@ -61,8 +66,8 @@ else
     "$mutmut" run --max-children "$workers" "no-mutant-has-this-name" >/dev/null 2>&1 || true
     chosen=$sampled
     "$mutmut" results --all true 2>/dev/null | sed -E 's/^ *([^:]+):.*/\1/' | sort -V \
-        | awk -v n="$sample" 'NR % n == 1 || n == 1' >"$chosen"
+        | awk -v n="$sample" -v k="$offset" 'NR % n == k % n' >"$chosen"
     xargs -a "$chosen" "$mutmut" run --max-children "$workers" >/dev/null || true
 fi
-echo "mutation run: $(( ($(date +%s) - started) / 60 )) min, mutmut $MUTMUT_VERSION, $workers workers, sample 1 in $sample"
+echo "mutation run: $(( ($(date +%s) - started) / 60 )) min, mutmut $MUTMUT_VERSION, $workers workers, sample 1 in $sample, offset $offset"
 report "$chosen"

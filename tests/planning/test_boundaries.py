@@ -14,6 +14,7 @@ benchmarks/mutation.sh): each limit is accepted at its value and refused one bey
 from __future__ import annotations
 
 import datetime as dt
+import re
 from fractions import Fraction
 from typing import Any
 
@@ -144,6 +145,7 @@ def test_a_pause_in_a_steps_last_interval_postpones_the_next_cut() -> None:
     hold = paused.steps[2]
     assert (hold.kind, hold.start, hold.days) == (StepKind.PAUSE, step.end + DAY, 8)
     assert hold.notes == ("pause: the dose before this cut is held for 8 days",)
+    assert (hold.cut_fraction, hold.cut_drug) == (0, None)
     assert hold.medications == step.medications
     assert paused.steps[3].id == before.steps[2].id
     assert paused.steps[3].start == before.steps[2].start + 8 * DAY
@@ -248,6 +250,25 @@ def test_a_plan_of_one_step_more_than_max_steps_is_refused() -> None:
         plan_taper(_solution(405), start=START, pace=_one_mg_a_day())
 
 
+# -- the landing: the last dose before the stop ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("mg_a_day", "totals"),
+    [(12, [5, 0]), (24, [14, 5, 0]), (28, [18, 8, 5, 0])],
+)
+def test_a_cut_aims_no_lower_than_the_stop_threshold(mg_a_day: int, totals: list[int]) -> None:
+    """10 mg a day less each week, morphine solution: the cut that reaches the stop's
+    threshold (5 MME/day) lands on it, not below (12 mg goes to 5, not 2), so the last
+    dose before the stop is a real one, not a sliver."""
+    pace = pace_from_mapping(
+        {"reduction": "10 mg", "every_days": 7, "min_step_days": 7, "max_step_fraction": 1}
+    )
+    planned = plan_taper(_solution(mg_a_day), start=START, pace=pace)
+    assert [s.total_mme_per_day for s in planned.steps] == totals
+    assert planned.steps[-1].kind is StepKind.STOP
+
+
 # -- the proportional order -----------------------------------------------------------
 
 MORPHINE: dict[str, Any] = {
@@ -314,6 +335,22 @@ def test_long_acting_first_cuts_the_larger_dose_first_instead() -> None:
     assert [drug for drug, _ in cuts[:6]] == ["morphine"] * 5 + ["oxycodone"]
 
 
+def test_long_acting_first_cuts_tramadol_after_the_other_long_acting_drugs() -> None:
+    """Tramadol ER 200 mg (40 MME) beside morphine ER 15 mg twice a day (30 MME): the
+    default order ranks tramadol after the other long-acting drugs, so though it is the
+    larger dose, the morphine is cut first (five times), then the tramadol."""
+    tramadol = {
+        "drug": "tramadol",
+        "form": "er_tablet",
+        "strength": "100 mg",
+        "dose": "200 mg",
+        "times": ["08:00"],
+    }
+    regimen = regimen_from_mapping({"medication": [tramadol, {**MORPHINE, "dose": "15 mg"}]})
+    planned = plan_taper(regimen, start=START, order="long-acting-first")
+    assert [s.cut_drug for s in planned.steps[:6]] == ["morphine"] * 5 + ["tramadol"]
+
+
 # -- every_days: a pace's interval and a fill's length --------------------------------
 
 
@@ -330,6 +367,19 @@ def test_a_pace_of_every_1_or_365_days_plans(every_days: int) -> None:
 def test_a_pace_of_every_0_or_366_days_is_refused(every_days: int) -> None:
     with pytest.raises(InvalidRegimenError, match=r"pace\.every_days"):
         pace_from_mapping({"percent": 10, "every_days": every_days})
+
+
+def test_a_plans_id_changes_with_the_paces_interval() -> None:
+    """Calendar UIDs derive from the plan's id: plans at 10% every 28 and every 27 days
+    are different plans."""
+    ids = {
+        plan_taper(
+            morphine_er(), start=START, pace=pace_from_mapping({"percent": 10, "every_days": n})
+        ).id
+        for n in (27, 28)
+    }
+    assert len(ids) == 2
+    assert all(re.fullmatch(r"tp-[0-9a-f]{12}", i) for i in ids)
 
 
 def test_fills_of_one_day_and_instalments_as_long_as_a_fill() -> None:
@@ -439,6 +489,67 @@ def test_a_solution_moving_to_another_concentration_says_so() -> None:
     ]
 
 
+def test_a_dose_left_at_baseline_is_measured_from_the_same_bottle_as_the_cut_one() -> None:
+    """Morphine solution 20 mg/mL, 40 mg in the morning and 10 mg in the evening, 1 mg/mL
+    available: the first cut lowers the morning dose to 35 mg, which only 1 mg/mL measures;
+    the evening's 10 mg, though 0.5 mL of the patient's 20 mg/mL, is then measured from
+    1 mg/mL too: never two bottles of one solution in a step (the mg/mL mix-up)."""
+    regimen = regimen_from_mapping(
+        {
+            "medication": [
+                {
+                    "drug": "morphine",
+                    "form": "oral_solution",
+                    "strength": "20 mg/mL",
+                    "available": ["20 mg/mL", "1 mg/mL"],
+                    "doses": ["40 mg", "10 mg"],
+                    "times": ["08:00", "20:00"],
+                }
+            ]
+        }
+    )
+    planned = plan_taper(regimen, start=START, pace="uk-opioids-aware")
+    first = [
+        (str(d.amount), [(u.count, str(u.strength)) for u in d.units])
+        for d in planned.steps[0].medications[0].doses
+    ]
+    assert first == [("35 mg", [(35, "1 mg/mL")]), ("10 mg", [(10, "1 mg/mL")])]
+    bottles = [
+        {u.strength for m in s.medications for d in m.doses for u in d.units}
+        for s in planned.steps[:-1]
+    ]
+    assert all(len(b) == 1 for b in bottles)
+
+
+def test_a_solution_moved_to_a_finer_bottle_stays_in_it() -> None:
+    """Morphine solution 10 mg/mL, 30 mg twice a day, 2 mg/mL available: once the cuts
+    need the finer bottle, every step after is measured from it, even where the
+    patient's own 10 mg/mL could measure the doses again (no bottle back and forth); one
+    note says so."""
+    regimen = regimen_from_mapping(
+        {
+            "medication": [
+                {
+                    "drug": "morphine",
+                    "form": "oral_solution",
+                    "strength": "10 mg/mL",
+                    "available": ["10 mg/mL", "2 mg/mL"],
+                    "dose": "30 mg",
+                    "times": ["08:00", "20:00"],
+                }
+            ]
+        }
+    )
+    planned = plan_taper(regimen, start=START, pace="cdc-long-term")
+    bottles = [
+        {str(u.strength) for m in s.medications for d in m.doses for u in d.units}
+        for s in planned.steps[:-1]
+    ]
+    assert bottles == [{"2 mg/mL"}] * len(bottles)
+    notes = [n for s in planned.steps for n in s.notes if "oral solution changes" in n]
+    assert len(notes) == 1
+
+
 # -- the first and last start dates ----------------------------------------------------
 
 
@@ -499,3 +610,140 @@ def test_a_cut_of_one_smallest_unit_above_the_ceiling_says_why() -> None:
         )
         for note in notes
     )
+
+
+# -- the even-cut chain ----------------------------------------------------------------
+
+
+def test_the_even_cut_chain_goes_on_past_a_dose_time_it_has_emptied() -> None:
+    """MST 30 mg twice a day with Oramorph 5 mg at 13:00 and 17:00, at a 10% ceiling: the
+    first cut leaves 1 mg and 2 mg of solution; the second, 3 mg being nearest the target,
+    takes both (the chain empties 13:00 first, then goes on to 17:00)."""
+    regimen = regimen_from_mapping(
+        {
+            "timezone": "Europe/London",
+            "medication": [
+                {**MORPHINE, "strength": "30 mg", "dose": "30 mg", "available": ["30 mg"]},
+                {
+                    "drug": "morphine",
+                    "form": "oral_solution",
+                    "strength": "2 mg/mL",
+                    "dose": "5 mg",
+                    "times": ["13:00", "17:00"],
+                },
+            ],
+        }
+    )
+    planned = plan_taper(regimen, start=START, pace="uk-opioids-aware")
+
+    def doses(step: int) -> list[tuple[str, str]]:
+        return [
+            (f"{d.time:%H:%M}", str(d.amount))
+            for m in planned.steps[step].medications
+            for d in m.doses
+        ]
+
+    assert doses(0) == [
+        ("08:00", "30 mg"),
+        ("20:00", "30 mg"),
+        ("13:00", "1 mg"),
+        ("17:00", "2 mg"),
+    ]
+    assert doses(1) == [("08:00", "30 mg"), ("20:00", "30 mg")]
+    # Then the patient's own solution takes over part of a tablet dose: no new product.
+    assert planned.steps[2].notes == (
+        "new: the patient's own morphine oral solution (measured in mL with an oral syringe) "
+        "(2 mg/mL) take over part of the 08:00 dose (the other products cannot cut within the "
+        "pace's ceiling)",
+    )
+
+
+def test_a_taper_order_naming_two_drugs_twice_names_both() -> None:
+    regimen = regimen_from_mapping({"medication": [MORPHINE, OXYCODONE]})
+    with pytest.raises(PlanningError) as raised:
+        plan_taper(regimen, start=START, order=["oxycodone", "morphine", "Oxycodone", "morphine"])
+    assert str(raised.value) == "the taper order names 'morphine', 'oxycodone' more than once"
+
+
+# -- doses spaced to every other day ---------------------------------------------------
+
+
+def test_a_dose_spaced_with_no_other_spaced_dose_starts_on_the_steps_first_day() -> None:
+    """Hydromorphone 2 mg twice a day: late in the taper a 0.5 mg dose at 20:00 goes to
+    every other day beside a daily 1 mg; with no other spaced dose to keep apart from,
+    it is taken from the step's first day (offset 0), not its second."""
+    regimen = regimen_from_mapping(
+        {
+            "medication": [
+                {
+                    "drug": "hydromorphone",
+                    "form": "ir_tablet",
+                    "strength": "2 mg",
+                    "dose": "2 mg",
+                    "times": ["08:00", "20:00"],
+                }
+            ]
+        }
+    )
+    planned = plan_taper(regimen, start=START, pace="cdc-long-term")
+    spaced = [
+        (str(d.amount), d.offset)
+        for s in planned.steps
+        for m in s.medications
+        for d in m.doses
+        if d.every_days == 2
+    ]
+    assert spaced == [("0.5 mg", 0)]
+
+
+def test_doses_spaced_to_every_other_day_are_split_evenly_over_the_days() -> None:
+    """Oxycodone IR 5 mg four times a day: late in the taper its four 2.5 mg doses go to
+    every other day one by one, each on the days the others leave freer, so all four
+    end up two on one day and two on the other."""
+    regimen = regimen_from_mapping(
+        {
+            "medication": [
+                {
+                    "drug": "oxycodone",
+                    "form": "ir_tablet",
+                    "strength": "5 mg",
+                    "dose": "5 mg",
+                    "times": ["06:00", "12:00", "18:00", "23:00"],
+                }
+            ]
+        }
+    )
+    planned = plan_taper(regimen, start=START, pace="cdc-long-term")
+    offsets = next(
+        sorted(d.offset for d in doses)
+        for s in planned.steps
+        if len(doses := [d for m in s.medications for d in m.doses if d.every_days == 2]) == 4
+    )
+    assert offsets == [0, 0, 1, 1]
+
+
+def test_a_dose_newly_spaced_takes_the_other_days_and_leaves_the_first_as_it_was() -> None:
+    """Tapentadol IR 75 mg three times a day: the 14:00 dose goes to every other day
+    first; when the 07:00 dose follows, it takes the days the 14:00 dose leaves free
+    (offset 1), and the 14:00 dose keeps its days (offset 0)."""
+    regimen = regimen_from_mapping(
+        {
+            "medication": [
+                {
+                    "drug": "tapentadol",
+                    "form": "ir_tablet",
+                    "strength": "75 mg",
+                    "dose": "75 mg",
+                    "times": ["07:00", "14:00", "21:00"],
+                }
+            ]
+        }
+    )
+    planned = plan_taper(regimen, start=START, pace="cdc-long-term")
+    spaced = [
+        [(f"{d.time:%H:%M}", d.offset) for m in s.medications for d in m.doses if d.every_days == 2]
+        for s in planned.steps
+    ]
+    first, second = [doses for doses in spaced if doses][:2]
+    assert first == [("14:00", 0)]
+    assert sorted(second) == [("07:00", 1), ("14:00", 0)]

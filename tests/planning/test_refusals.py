@@ -137,3 +137,110 @@ def test_the_smallest_patch_alone_is_worn_then_stopped() -> None:
     plan = plan_taper(regimen_from_mapping(_patch("12 mcg/h", ["12 mcg/h"])), start=START)
     assert [step.kind.value for step in plan.steps] == ["pause", "stop"]
     assert (plan.steps[0].end - plan.steps[0].start).days + 1 >= 28
+    days = plan.steps[0].days
+    assert (
+        f"end: the smallest patch is worn alone for {days} days before it is stopped "
+        "(interfaces.md §4a rule 5)"
+    ) in plan.steps[0].notes
+
+
+def test_a_pace_too_slow_to_finish_is_refused_with_the_first_faster_preset_that_plans() -> None:
+    """1 mg a day off 405 mg of solution (available listed) at a 10% ceiling would need
+    more than 400 steps. Every strength would not help (checked at this pace, not the
+    default one, which would plan); the first preset with a larger ceiling, by ceiling
+    then name, does: canada (20%), ahead of cdc-long-term."""
+    regimen = regimen_from_mapping(
+        {
+            "medication": [
+                {
+                    "drug": "morphine",
+                    "form": "oral_solution",
+                    "strength": "1 mg/mL",
+                    "dose": "405 mg",
+                    "times": ["08:00"],
+                    "available": ["1 mg/mL"],
+                }
+            ]
+        }
+    )
+    pace = pace_from_mapping(
+        {"reduction": "1 mg", "every_days": 1, "min_step_days": 1, "max_step_fraction": 0.1}
+    )
+    with pytest.raises(PlanningError) as raised:
+        plan_taper(regimen, start=START, pace=pace)
+    assert raised.value.fix == (
+        "choose the canada pace (ceiling 20% a cut), if the prescriber agrees"
+    )
+    assert str(raised.value) == (
+        "no plan: the custom pace would need more than 400 steps. Fix: choose the canada "
+        "pace (ceiling 20% a cut), if the prescriber agrees."
+    )
+    # The fix works, as it says.
+    assert plan_taper(regimen, start=START, pace="canada").steps
+
+
+def test_substitution_is_checked_at_the_pace_asked_for() -> None:
+    """With substitution off, a plan too long for its custom pace is not fixed by allowing
+    substitution (checked at that pace, not the default one, where it would plan)."""
+    regimen = regimen_from_mapping(
+        {
+            "medication": [
+                {
+                    "drug": "morphine",
+                    "form": "oral_solution",
+                    "strength": "1 mg/mL",
+                    "dose": "405 mg",
+                    "times": ["08:00"],
+                }
+            ]
+        }
+    )
+    pace = pace_from_mapping(
+        {"reduction": "1 mg", "every_days": 1, "min_step_days": 1, "max_step_fraction": 1}
+    )
+    with pytest.raises(PlanningError) as raised:
+        plan_taper(regimen, start=START, pace=pace, substitute=False)
+    assert raised.value.fix is None
+    assert plan_taper(regimen, start=START, substitute=True).steps
+
+
+def test_a_refusal_after_one_drug_is_stopped_names_only_what_is_still_taken() -> None:
+    """Morphine ER 15 mg every other day, then oxycodone ER 10 mg twice a day, morphine cut
+    first, substitution off: the morphine is stopped, and the oxycodone cannot be cut
+    within the 20% ceiling. Where planning stopped names the oxycodone (after the stopped
+    morphine, which it leaves out)."""
+    regimen = regimen_from_mapping(
+        {
+            "medication": [
+                {
+                    "drug": "morphine",
+                    "form": "er_tablet",
+                    "strength": "15 mg",
+                    "dose": "15 mg",
+                    "times": ["08:00"],
+                    "every_days": 2,
+                },
+                {
+                    "drug": "oxycodone",
+                    "form": "er_tablet",
+                    "strength": "10 mg",
+                    "dose": "10 mg",
+                    "times": ["08:00", "20:00"],
+                },
+            ]
+        }
+    )
+    with pytest.raises(PlanningError) as raised:
+        plan_taper(
+            regimen,
+            start=START,
+            pace="cdc-long-term",
+            substitute=False,
+            order=["morphine", "oxycodone"],
+        )
+    assert raised.value.stopped_at is not None
+    assert (raised.value.stopped_at.steps, raised.value.stopped_at.doses) == (
+        1,
+        "oxycodone er_tablet 10 mg at 08:00, 10 mg at 20:00",
+    )
+    assert raised.value.fix == SUBSTITUTION

@@ -6,14 +6,24 @@ order kept through a re-plan."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import attrs
 import pytest
 
-from taperplan import PlanningError, pause, plan_taper, preset, regimen_from_mapping, replan
+from taperplan import (
+    PlanningError,
+    RefusedError,
+    pause,
+    plan_taper,
+    preset,
+    regimen_from_mapping,
+    replan,
+)
 from taperplan.model.plan import StepKind
 from taperplan.planning._visit import regimen_on
+from taperplan.reference.paces import pace_from_mapping
 
 START = dt.date(2027, 1, 4)
 DAY = dt.timedelta(days=1)
@@ -226,11 +236,15 @@ def test_a_product_added_at_a_replan_joins_the_regimen_and_the_substitutes_move_
         "morphine ir_tablet",
     ]
     # A substitute the new schedule adds (the morphine solution) comes after the others.
-    assert [(s.index, s.product.name) for s in again.substitutes] == [
-        (2, "oxycodone ir_tablet"),
-        (3, "oxycodone oral_solution"),
-        (4, "morphine oral_solution"),
+    assert [(s.index, s.product.name, s.replaces) for s in again.substitutes] == [
+        (2, "oxycodone ir_tablet", (0,)),
+        (3, "oxycodone oral_solution", (0,)),
+        (4, "morphine oral_solution", (1,)),
     ]
+    (raised,) = [w.message for w in again.warnings if w.code == "dose-raised-at-replan"]
+    assert raised.startswith(
+        "RE-PLANNED FROM A HIGHER DOSE on 2027-02-15: morphine 15 mg a day, where the plan has none."
+    )
     assert again.substitutes[0].first_step == 0
     products = [m.product for m in again.regimen.medications] + [
         s.product for s in again.substitutes
@@ -312,3 +326,155 @@ def test_a_product_taken_as_two_entries_at_a_replan_keeps_both() -> None:
     er = [m for m in first_new.medications if m.product.name == "oxycodone er_tablet"]
     assert [m.index for m in er] == [0, 2]
     assert all(m.doses for m in er)
+
+
+def test_a_visit_during_the_first_cut_holds_it_as_the_new_paces_first_cut_needs() -> None:
+    """Morphine ER 30 mg twice a day at cdc-long-term: the first cut (12.5%) is held 35
+    days. Re-planned 3 days in at va-rapid made weekly, whose first cut may be 20%
+    (``first_percent``, then 10%), the first cut is held 7 days, not the 9 a later cut of
+    12.5% would need (7 × 12.5 ÷ 10)."""
+    plan = _plan(MORPHINE_ER)
+    assert (plan.steps[0].days, plan.steps[0].cut_fraction) == (35, Decimal("0.125"))
+    weekly = attrs.evolve(preset("va-rapid"), every_days=7)
+    assert (weekly.first_percent, weekly.percent) == (20, 10)
+    again = replan(plan, on=START + 3 * DAY, pace=weekly, supervised=True)
+    assert (again.steps[0].start, again.steps[0].days) == (START, 7)
+    assert again.steps[1].start == START + 7 * DAY
+
+
+def test_a_visit_during_a_cut_of_a_drug_without_mme_holds_it_by_its_own_amount() -> None:
+    """Buprenorphine patches (no MME factor), 20 mcg/h weekly: the first cut, 2.5 mcg/h,
+    is measured in mcg/h. Re-planned on day 7 at 1 mcg/h a week, it needs 7 × 2.5 ÷ 1 =
+    17.5 days, in whole weeks of patches: 21."""
+    regimen = regimen_from_mapping(
+        {
+            "medication": [
+                {
+                    "drug": "buprenorphine",
+                    "form": "patch",
+                    "strength": "20 mcg/h",
+                    "dose": "20 mcg/h",
+                    "times": ["08:00"],
+                    "every_days": 7,
+                }
+            ]
+        }
+    )
+    plan = plan_taper(regimen, start=START, pace="cdc-long-term")
+    assert plan.steps[0].total_mme_per_day is None
+    assert plan.steps[0].cut_fraction == Decimal("0.125")
+    slower = pace_from_mapping(
+        {"reduction": "1 mcg/h", "every_days": 7, "min_step_days": 7, "max_step_fraction": 1}
+    )
+    again = replan(plan, on=START + 7 * DAY, pace=slower)
+    assert (again.steps[0].start, again.steps[0].days) == (START, 21)
+
+
+def test_what_was_taken_keeps_its_substitute_through_a_later_replan_adding_a_product() -> None:
+    """Oxycodone ER 20 mg twice a day at uk-opioids-aware. Re-planned on step 2's first
+    day from lower doses (ER 30 mg and oxycodone IR 2.5 mg a day, the IR a substitute at
+    place 1), step 2 records them. A later re-plan adds morphine IR to the regimen: the
+    substitutes move up one place, and so does the IR in step 2's record."""
+    plan = plan_taper(
+        regimen_from_mapping({"medication": [OXYCODONE_ER_20]}),
+        start=START,
+        pace="uk-opioids-aware",
+    )
+    first = replan(
+        plan, on=plan.steps[1].start, regimen=regimen_on(plan, plan.steps[2].medications)
+    )
+
+    def records(p: Any) -> list[tuple[int, list[tuple[int, str, str]]]]:
+        return [
+            (
+                s.index,
+                [
+                    (m.index, m.product.name, str(m.daily_amount))
+                    for m in s.replanned_from
+                    if m.doses
+                ],
+            )
+            for s in p.steps
+            if s.replanned_from is not None
+        ]
+
+    assert records(first) == [
+        (1, [(0, "oxycodone er_tablet", "30 mg"), (1, "oxycodone ir_tablet", "2.5 mg")])
+    ]
+    taken = regimen_on(first, first.steps[3].medications)
+    morphine_ir = regimen_from_mapping({"medication": [MORPHINE_IR]}).medications[0]
+    second = replan(
+        first,
+        on=first.steps[4].start,
+        regimen=attrs.evolve(taken, medications=(*taken.medications, morphine_ir)),
+        allow_higher_dose=True,
+    )
+    assert [(s.index, s.product.name) for s in second.substitutes][:2] == [
+        (2, "oxycodone ir_tablet"),
+        (3, "oxycodone oral_solution"),
+    ]
+    assert records(second)[0] == (
+        1,
+        [(0, "oxycodone er_tablet", "30 mg"), (2, "oxycodone ir_tablet", "2.5 mg")],
+    )
+
+
+def test_a_replan_at_a_supervised_pace_needs_supervision() -> None:
+    plan = _plan(MORPHINE_ER)
+    with pytest.raises(RefusedError) as refused:
+        replan(plan, on=plan.steps[2].start, pace="va-rapid")
+    assert str(refused.value) == (
+        "the va-rapid pace is only for patients under close supervision; pass supervised=True "
+        "(or set context.supervised = true) if that is the case, or choose another pace"
+    )
+    assert replan(plan, on=plan.steps[2].start, pace="va-rapid", supervised=True).steps
+
+
+def test_a_replan_keeps_the_plans_factor_set() -> None:
+    """Tramadol planned with cdc2016, which lists no tramadol factor: the re-planned steps
+    have no MME either (not cdc2022's)."""
+    regimen = regimen_from_mapping(
+        {
+            "medication": [
+                {
+                    "drug": "tramadol",
+                    "form": "ir_tablet",
+                    "strength": "50 mg",
+                    "dose": "50 mg",
+                    "times": ["08:00", "20:00"],
+                }
+            ]
+        }
+    )
+    plan = plan_taper(regimen, start=START, factors="cdc2016")
+    again = replan(plan, on=plan.steps[2].start + 3 * DAY)
+    assert again.factor_set == "cdc2016"
+    assert {s.total_mme_per_day for s in again.steps} == {None}
+
+
+def test_a_visit_during_a_cut_converts_a_fixed_reduction_with_the_drugs_factor() -> None:
+    """Oxycodone ER 20 mg twice a day (60 MME/day): the first cut, 10 mg a day (12.5%),
+    is held 35 days. Re-planned 3 days in at 5 mg less each week: 5 mg of oxycodone is
+    7.5 MME, 12.5% of the 60, so the cut needs one week (7 days), not the 11 a factor of 1
+    would give."""
+    regimen = regimen_from_mapping(
+        {
+            "medication": [
+                {
+                    "drug": "oxycodone",
+                    "form": "er_tablet",
+                    "strength": "10 mg",
+                    "dose": "20 mg",
+                    "times": ["08:00", "20:00"],
+                    "available": ["10 mg"],
+                }
+            ]
+        }
+    )
+    plan = plan_taper(regimen, start=START, pace="cdc-long-term")
+    assert (plan.steps[0].days, plan.steps[0].cut_fraction) == (35, Decimal("0.125"))
+    weekly = pace_from_mapping(
+        {"reduction": "5 mg", "every_days": 7, "min_step_days": 7, "max_step_fraction": 1}
+    )
+    again = replan(plan, on=START + 3 * DAY, pace=weekly)
+    assert (again.steps[0].start, again.steps[0].days) == (START, 7)
