@@ -25,7 +25,7 @@ from pathlib import Path
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 
 from strategies import PlanningCase, planning_cases
 from support import DATA, GOLDEN, TAPENTADOL_TID, golden_bytes, in_ci
@@ -497,6 +497,7 @@ class TestPlanToHandout:
         assert "MME (morphine milligram equivalents)" not in html
         assert "17.5 mcg/h patch worn" in html
 
+    @settings(max_examples=min(settings.default.max_examples, 150))  # each renders a page
     @given(planning_cases())
     def test_any_plan_gives_a_well_formed_handout(self, case: PlanningCase) -> None:
         """For any plannable regimen the page nests properly, has every step and one box per dose."""

@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import event, given
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from strategies import (
@@ -283,6 +283,7 @@ class TestRoundTrip:
         assert plan_from_dict(data) == plan
 
 
+@settings(max_examples=min(settings.default.max_examples, 200))  # a plan, pause and re-plan each
 @given(planning_cases(), st.data())
 def test_random_plans_pauses_and_replans_round_trip(
     case: PlanningCase, data: st.DataObject

@@ -100,6 +100,7 @@ def _outcome(case: PlanningCase) -> str:
     return to_json(plan_to_dict(plan))
 
 
+@settings(max_examples=min(settings.default.max_examples, 150))  # up to 4 plans each, twice
 @given(planning_cases(), st.lists(planning_cases(), min_size=1, max_size=3))
 def test_what_plans_share_never_changes_a_plan(
     case: PlanningCase, others: list[PlanningCase]
