@@ -215,6 +215,11 @@ def dose_times() -> dict[int, tuple[dt.time, ...]]:
     }
 
 
+def most_a_day() -> Decimal:
+    """The most buprenorphine mg a day an initiation gives (WONG-2021)."""
+    return Decimal(load_data("initiation.toml")["limits"]["most_mg_a_day"])
+
+
 def days_after() -> int:
     """Days the plan shows after a protocol's last day, to the first review."""
     return int(load_data("initiation.toml")["after"]["days"])

@@ -169,6 +169,13 @@ def never_to_patch_from() -> tuple[tuple[str, ...], str]:
     return tuple(entry["drugs"]), str(entry["source"])
 
 
+def methadone_caution_threshold() -> Decimal:
+    """The daily oral morphine from which a switch to methadone needs great caution
+    (Fine & Portenoy: about 1,000 mg/day)."""
+    entry = load_data("rotation.toml")["cross_tolerance"]["methadone"]
+    return Decimal(entry["very_high_mme_per_day"])
+
+
 def high_dose_threshold() -> Decimal:
     """The current dose (oral morphine mg/day) from which the cut takes its high end."""
     return Decimal(load_data("rotation.toml")["cross_tolerance"]["high_dose"]["mme_per_day"])

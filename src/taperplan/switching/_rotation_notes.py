@@ -15,12 +15,9 @@ from taperplan.model.regimen import Regimen
 from taperplan.reference.equianalgesic import OralTable, rescue_range, staged, tolerance_check_day
 from taperplan.reference.notices import Notice, notice
 from taperplan.reference.products import FactorSet, Form
-from taperplan.reference.rotation import high_dose_threshold
+from taperplan.reference.rotation import high_dose_threshold, methadone_caution_threshold
 from taperplan.switching._target import NewOpioid, calculated, choose_cut
 from taperplan.units import format_decimal
-
-#: Fine & Portenoy's "very high" dose for a switch to methadone (mg/day of oral morphine).
-_HIGH_FOR_METHADONE = Decimal(1000)
 
 
 def _old_total(parts: tuple[MedicationDose, ...], own: int) -> Decimal:
@@ -130,7 +127,7 @@ def rotation_warnings(
         found.append(notice("rotation-cut-edge", threshold=format_decimal(cut_edge)))
     if target.product.drug.name == "methadone":
         found.append(notice("rotation-methadone"))
-        if morphine >= _HIGH_FOR_METHADONE:
+        if morphine >= methadone_caution_threshold():
             found.append(notice("rotation-methadone-high-dose"))
     total = total_mme(baseline)
     reads = tuple((p.drug, p.form, p.mme_per_day is None) for p in baseline)

@@ -39,6 +39,7 @@ from taperplan.reference.initiation import (
     bridge_product,
     days_after,
     initiation_product,
+    most_a_day,
     protocol,
 )
 from taperplan.reference.notices import Notice, notice
@@ -61,21 +62,17 @@ def _maintenance(value: Quantity | str | None) -> Quantity | None:
         ) from None
 
 
-#: The most buprenorphine a day an initiation gives: the rapid protocol's ceiling for its
-#: day 3 (WONG-2021, "at most 32 mg").
-MOST_A_DAY = Decimal(32)
-
-
 def _maintenance_problems(maintenance: Quantity, chosen: Protocol) -> list[Problem]:
     """A maintenance dose that is not a daily dose in mg the tablets make, or above the
     ceiling."""
     if maintenance.unit is not Unit.MG or maintenance.amount <= 0:
         return [Problem("maintenance", f"{maintenance} is not a daily dose in mg", 'e.g. "12 mg"')]
-    if maintenance.amount > MOST_A_DAY:
+    most = most_a_day()
+    if maintenance.amount > most:
         return [
             Problem(
                 "maintenance",
-                f"{maintenance} a day is above {format_decimal(MOST_A_DAY)} mg, the most any "
+                f"{maintenance} a day is above {format_decimal(most)} mg, the most any "
                 "initiation protocol here gives (WONG-2021)",
                 "a daily dose of 32 mg or less, as the prescriber sets it",
             )
