@@ -8,8 +8,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import pytest
-
 from taperplan import TaperPlan, plan_taper, regimen_from_mapping
 
 START = dt.date(2027, 1, 4)
@@ -149,12 +147,6 @@ def test_the_last_smallest_patch_stopped_is_warned_about_once() -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="planner bug (_warnings.py _step_warnings): a 12 mcg/h patch of one regimen entry "
-    "removed while another entry's 12 mcg/h patch goes on is warned about as the last patch, "
-    "worn alone",
-)
 def test_a_smallest_patch_removed_beside_another_is_not_the_last() -> None:
     """Fentanyl 25 mcg/h and 12 mcg/h as two entries: the first cut leaves a 12 mcg/h patch
     of each, the second removes one of them (the other is worn on, alone, 141 days) and

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from taperplan.clinical.mme import mme_notices, regimen_mme
 from taperplan.clinical.safety import dst_time_warnings, regimen_safety_warnings
-from taperplan.model.plan import MedicationDose, NoteKind, StepKind, TaperPlan
+from taperplan.model.plan import MedicationDose, NoteKind, Step, StepKind, TaperPlan
 from taperplan.reference.notices import Notice, notice
 from taperplan.reference.products import FactorSet, Form, catalogue
 from taperplan.reference.wording import product_words
@@ -101,6 +101,7 @@ def _step_warnings(plan: TaperPlan) -> list[Notice]:
                 and _one_smallest_patch(part)
                 and after is not None
                 and not after.doses
+                and not _worn_beside(part, before)
             ):
                 result.append(
                     notice(
@@ -120,6 +121,12 @@ def _step_warnings(plan: TaperPlan) -> list[Notice]:
         )
     result.extend(_acetaminophen(plan))
     return result
+
+
+def _worn_beside(part: MedicationDose, step: Step) -> bool:
+    """Whether another entry of ``part``'s drug has doses in ``step``: then ``part``'s
+    patch is not the drug's last, and removing it is an ordinary cut."""
+    return any(m.doses for m in step.medications if m.drug == part.drug and m.index != part.index)
 
 
 def _one_smallest_patch(part: MedicationDose) -> bool:
