@@ -633,10 +633,13 @@ def test_the_ceiling_applies_to_the_total_of_several_opioids() -> None:
          "combination": "paracetamol 500 mg", "times": ["08:00", "12:00", "18:00", "22:00"]},
         {"drug": "morphine", "form": "er_capsule", "strength": "30 mg", "dose": "30 mg",
          "times": ["08:00", "20:00"]},
+        {"drug": "tramadol", "form": "ir_tablet", "strength": "37.5 mg", "dose": "75 mg",
+         "combination": "acetaminophen 325 mg", "times": ["08:00", "14:00", "20:00"]},
     ],
 )  # fmt: skip
 def test_codeine_combinations_and_morphine_er_capsules_plan(medication: dict[str, Any]) -> None:
-    """US codeine/acetaminophen, UK co-codamol and morphine ER capsules (Kadian) plan."""
+    """US codeine/acetaminophen, UK co-codamol, morphine ER capsules (Kadian) and
+    tramadol/acetaminophen 37.5/325 mg (Ultracet) plan."""
     chosen = regimen(medication)
     plan = plan_taper(chosen, start=START, pace="cdc-long-term")
     check_plan(plan, chosen, preset("cdc-long-term"), start=START)
@@ -648,6 +651,11 @@ def test_co_codamol_is_its_own_product() -> None:
                   "combination": "paracetamol 500 mg", "times": ["08:00"]})  # fmt: skip
     us = regimen({"drug": "codeine", "form": "ir_tablet", "strength": "15 mg", "dose": "15 mg",
                   "combination": "acetaminophen 300 mg", "times": ["08:00"]})  # fmt: skip
+    ultracet = regimen({"drug": "tramadol", "form": "ir_tablet", "strength": "37.5 mg",
+                        "dose": "37.5 mg", "combination": "acetaminophen 325 mg",
+                        "times": ["08:00"]})  # fmt: skip
+    assert ultracet.medications[0].product.name == "tramadol/acetaminophen ir_tablet"
+    assert not ultracet.medications[0].product.splittable
     assert uk.medications[0].product.name == "codeine/acetaminophen ir_tablet (co-codamol)"
     assert us.medications[0].product.name == "codeine/acetaminophen ir_tablet"
     assert not uk.notices
