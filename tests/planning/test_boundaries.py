@@ -4,7 +4,10 @@ benchmarks/mutation.sh): each limit is accepted at its value and refused one bey
 - a pause lasts 1 to 365 days, and may start on the stop's first day but not after;
 - two check-ins are never more than 28 days apart (``withdrawal.toml``), and a gap of
   exactly 28 days needs no check-in between;
-- a plan has at most ``MAX_STEPS`` (400) steps;
+- a plan has at most ``MAX_STEPS`` (400) steps, and the search opens at most
+  ``MAX_VISITS`` states before it gives up (a dead end, never a part of a plan);
+- at 5 MME/day the stop is due and is the only move; half a milligram above, a cut to
+  5 mg comes first;
 - the proportional order cuts the drug with the most of its own dose left, the
   regimen's first drug on a tie;
 - a pace's ``every_days`` is 1 to 365, and a fill (``prescriptions(every_days=…)``)
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -32,8 +36,15 @@ from taperplan import (
     prescriptions,
     regimen_from_mapping,
 )
+from taperplan.clinical.mme import resolve_factor_set
 from taperplan.model.plan import StepKind
-from taperplan.planning._search import MAX_STEPS
+from taperplan.planning import _search
+from taperplan.planning._lanes import State, build_layout
+from taperplan.planning._measure import MoveKind
+from taperplan.planning._moves import MoveMaker
+from taperplan.planning._order import TaperOrder
+from taperplan.planning._planner import move_maker, resolve_pace
+from taperplan.planning._search import MAX_STEPS, DeadEndError, search
 from taperplan.reference.paces import pace_from_mapping
 
 START = dt.date(2027, 1, 4)
@@ -248,6 +259,90 @@ def test_a_plan_of_exactly_max_steps_is_planned() -> None:
 def test_a_plan_of_one_step_more_than_max_steps_is_refused() -> None:
     with pytest.raises(PlanningError, match=f"would need more than {MAX_STEPS} steps"):
         plan_taper(_solution(405), start=START, pace=_one_mg_a_day())
+
+
+# -- MAX_VISITS: how many states the search opens before it gives up ------------------
+
+
+def _maker(regimen: Regimen) -> tuple[MoveMaker, State]:
+    """The move maker and baseline of a plan at cdc-long-term, long-acting first."""
+    chosen, _ = resolve_pace(regimen, "cdc-long-term", START)
+    layout = build_layout(regimen, resolve_factor_set("cdc2022"), substitute=chosen.substitute)
+    totals = layout.totals(layout.baseline)[1]
+    return move_maker(layout, chosen, TaperOrder.LONG_ACTING_FIRST, totals), layout.baseline
+
+
+def test_a_search_opening_exactly_max_visits_states_finds_its_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Morphine ER 30 mg twice a day goes straight to the stop, opening one state per
+    step before the last: with ``MAX_VISITS`` just that many, the path is the same."""
+    maker, baseline = _maker(morphine_er())
+    path = search(maker, baseline)
+    assert path[-1].kind is MoveKind.STOP
+    monkeypatch.setattr(_search, "MAX_VISITS", len(path) - 1)
+    assert search(maker, baseline) == path
+
+
+def test_a_search_needing_one_state_more_than_max_visits_gives_up_as_a_dead_end(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One state fewer allowed: the search gives up (a dead end, so the planner refuses
+    the regimen) with the longest path it tried, never with a part of a plan."""
+    maker, baseline = _maker(morphine_er())
+    path = search(maker, baseline)
+    monkeypatch.setattr(_search, "MAX_VISITS", len(path) - 2)
+    with pytest.raises(DeadEndError) as raised:
+        search(maker, baseline)
+    assert raised.value.deepest == path[:-1]
+    assert not raised.value.too_long
+
+
+# -- the stop: due at 5 MME/day -------------------------------------------------------
+
+
+def _solution_of(dose: str) -> Regimen:
+    return regimen_from_mapping(
+        {
+            "medication": [
+                {
+                    "drug": "morphine",
+                    "form": "oral_solution",
+                    "strength": "1 mg/mL",
+                    "dose": dose,
+                    "times": ["08:00"],
+                }
+            ]
+        }
+    )
+
+
+def test_at_5_mme_a_day_the_stop_is_the_only_move() -> None:
+    """Morphine solution 5 mg a day (5 MME/day, the stop's threshold, §4a rule 5): the
+    only move is the stop, of the whole total, to no dose at all; it is also the
+    preferred one, and the plan is that one stop."""
+    maker, baseline = _maker(_solution_of("5 mg"))
+    (stop,) = maker.moves(baseline, first=True, held=False)
+    assert stop.kind is MoveKind.STOP
+    assert all(lane.amount == 0 for drug in stop.state for lane in drug)
+    assert stop.cut == stop.previous == maker.layout.totals(baseline)[1][0]
+    assert maker.preferred(baseline, first=True, held=False) == stop
+    planned = plan_taper(_solution_of("5 mg"), start=START, pace="cdc-long-term")
+    assert [s.kind for s in planned.steps] == [StepKind.STOP]
+
+
+def test_half_a_milligram_above_5_mme_a_day_is_cut_to_5_first() -> None:
+    """5.5 mg a day, one measurable step above the threshold: no stop yet; the first move
+    is a cut to 5 mg, and the plan stops from there."""
+    maker, baseline = _maker(_solution_of("5.5 mg"))
+    moves = list(maker.moves(baseline, first=True, held=False))
+    assert MoveKind.STOP not in {m.kind for m in moves}
+    assert moves[0].kind is MoveKind.CUT
+    planned = plan_taper(_solution_of("5.5 mg"), start=START, pace="cdc-long-term")
+    assert [(s.kind, s.medications[0].daily_amount.amount) for s in planned.steps] == [
+        (StepKind.CUT, Decimal(5)),
+        (StepKind.STOP, Decimal(0)),
+    ]
 
 
 # -- the landing: the last dose before the stop ----------------------------------------

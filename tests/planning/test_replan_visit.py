@@ -1,7 +1,9 @@
 """Where a re-plan starts and what it refuses (found by mutation testing): the exact
 messages of a re-plan after the stop and from a higher dose, a pace given by name or as a
 :class:`Pace`, a visit inside a pause of every-other-day doses, and an explicit taper
-order kept through a re-plan."""
+order kept through a re-plan; a plan that is not a taper refused by pause and replan, a
+re-plan's refusal with substitution allowed, and the original dose of an opioid a re-plan
+adds to a plan without MME."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import pytest
 from taperplan import (
     PlanningError,
     RefusedError,
+    Regimen,
     pause,
     plan_taper,
     preset,
@@ -24,6 +27,7 @@ from taperplan import (
 from taperplan.model.plan import StepKind
 from taperplan.planning._visit import regimen_on
 from taperplan.reference.paces import pace_from_mapping
+from taperplan.switching import plan_buprenorphine_initiation, plan_rotation
 
 START = dt.date(2027, 1, 4)
 DAY = dt.timedelta(days=1)
@@ -478,3 +482,123 @@ def test_a_visit_during_a_cut_converts_a_fixed_reduction_with_the_drugs_factor()
     )
     again = replan(plan, on=START + 3 * DAY, pace=weekly)
     assert (again.steps[0].start, again.steps[0].days) == (START, 7)
+
+
+def test_a_plan_that_is_not_a_taper_is_neither_paused_nor_replanned() -> None:
+    """A buprenorphine initiation follows its protocol day by day (a day is repeated with
+    ``hold_day``), and a rotation is planned again: pause and replan refuse both, saying
+    what to do instead."""
+    oxycodone = regimen_from_mapping(
+        {"medication": [{**OXYCODONE_ER_20, "strength": "40 mg", "dose": "40 mg"}]}
+    )
+    initiation = plan_buprenorphine_initiation(oxycodone, "vancouver-7d", start=START)
+    morphine = regimen_from_mapping(
+        {
+            "medication": [
+                {
+                    "drug": "morphine",
+                    "form": "er_tablet",
+                    "strength": "60 mg",
+                    "dose": "60 mg",
+                    "times": ["08:00", "20:00"],
+                }
+            ]
+        }
+    )
+    rotation = plan_rotation(morphine, "fentanyl", start=START)
+    hold = "repeat a day with taperplan.switching.hold_day (taperplan pause does so)"
+    for plan, words in (
+        (initiation, f"an initiation plan: {hold}"),
+        (rotation, "a rotation plan: plan it again"),
+    ):
+        with pytest.raises(PlanningError) as paused:
+            pause(plan, on=START, days=3)
+        assert str(paused.value) == f"pause works on a taper, and this is {words}"
+        with pytest.raises(PlanningError) as replanned:
+            replan(plan, on=START)
+        assert str(replanned.value) == f"replan works on a taper, and this is {words}"
+
+
+def _patches(available: list[str] | None = None) -> Regimen:
+    """Fentanyl 50 mcg/h, a patch every 3 days (120 MME/day)."""
+    medication: dict[str, Any] = {
+        "drug": "fentanyl",
+        "form": "patch",
+        "strength": "50 mcg/h",
+        "dose": "50 mcg/h",
+        "times": ["09:00"],
+        "every_days": 3,
+    }
+    if available is not None:
+        medication["available"] = available
+    return regimen_from_mapping({"medication": [medication]})
+
+
+def test_a_replan_refused_with_substitution_allowed_does_not_say_it_is_off() -> None:
+    """Re-planned on its first day with only 50 mcg/h patches on hand: no patch cut keeps
+    the ceiling. The pace allows substitution, so the refusal does not say it is off, and
+    its fix is the one that works (every strength); with substitution off, it says so."""
+    plan = plan_taper(_patches(), start=START, pace="cdc-long-term")
+    assert plan.pace.substitute
+    where = (
+        "no plan: after 0 steps, at fentanyl patch 50 mcg/h at 09:00 every 3 days (120 "
+        "MME/day), no dispensable cut keeps the cdc-long-term pace's rules (a ceiling of 20% "
+        "a cut"
+    )
+    fix = "allow every strength the catalogue lists (remove available = [...])"
+    for substitute, off in (
+        (None, ""),
+        (True, ""),
+        (False, "; substitution of a finer product is off"),
+    ):
+        with pytest.raises(PlanningError) as raised:
+            replan(plan, on=START, regimen=_patches(["50 mcg/h"]), substitute=substitute)
+        assert str(raised.value) == f"{where}{off}). Fix: {fix}."
+        assert raised.value.fix == fix
+    # The fix works, as it says.
+    assert replan(plan, on=START, regimen=_patches()).steps
+
+
+def test_an_opioid_new_at_a_replan_of_a_plan_without_mme_is_cut_against_its_own_dose() -> None:
+    """A buprenorphine patch (no MME factor under cdc2022) at cdc-short-term, 10% of the
+    original dose a week while more than about 30% of it remains. At the first visit the
+    patient also takes oxycodone ER 20 mg twice a day, which the plan never had: its
+    original is its own 40 mg a day (60 MME/day), so each 5 mg cut is 12.5% of it, held
+    14 days, down to 20 mg."""
+    buprenorphine: dict[str, Any] = {
+        "drug": "buprenorphine",
+        "form": "patch",
+        "strength": "20 mcg/h",
+        "dose": "20 mcg/h",
+        "times": ["08:00"],
+        "every_days": 7,
+    }
+    plan = plan_taper(
+        regimen_from_mapping({"medication": [buprenorphine]}), start=START, pace="cdc-short-term"
+    )
+    assert plan.baseline_total_mme_per_day is None
+    on = plan.steps[1].start
+    new = regimen_from_mapping(
+        {
+            "medication": [
+                {**buprenorphine, "strength": "15 mcg/h", "dose": "15 mcg/h"},
+                {**OXYCODONE_ER_20, "strength": "10 mg"},
+            ]
+        }
+    )
+    again = replan(plan, on=on, regimen=new, allow_higher_dose=True)
+    assert "dose-raised-at-replan" in {w.code for w in again.warnings}
+    cuts = [
+        (
+            s.start,
+            s.cut_drug,
+            sum(p.daily_amount.amount for p in s.medications if p.drug == "oxycodone"),
+            s.cut_fraction,
+            s.days,
+        )
+        for s in again.steps[1:5]
+    ]
+    assert cuts == [
+        (on + 14 * n * DAY, "oxycodone", Decimal(35 - 5 * n), Decimal("0.125"), 14)
+        for n in range(4)
+    ]

@@ -1,7 +1,8 @@
 """A plan's warnings about what its steps do (found by mutation testing): the exact words
 of a substitution (its step, date and every strength to prescribe) and of an as-needed
 medication (which one), that MME applies to what has a factor, and acetaminophen counted
-per day of doses taken every other day."""
+per day of doses taken every other day and for combination tablets listed after a plain
+opioid."""
 
 from __future__ import annotations
 
@@ -119,6 +120,35 @@ def test_acetaminophen_of_doses_every_other_day_counts_half_a_day() -> None:
     }
     assert _messages(_plan(percocet), "acetaminophen-over-4g-in-steps")
     assert _messages(_plan({**percocet, "every_days": 2}), "acetaminophen-over-4g-in-steps") == []
+
+
+def test_acetaminophen_counts_a_combination_listed_after_a_plain_opioid() -> None:
+    """Morphine ER 15 mg once a day, then Percocet 30 mg four times a day (3.9 g of
+    acetaminophen): long-acting first, the morphine stops in step 1; step 2 cuts the
+    Percocet to 13 lower-strength tablets, 4,225 mg of acetaminophen a day. The plain
+    morphine listed first does not hide the combination tablets after it."""
+    morphine = {
+        "drug": "morphine",
+        "form": "er_tablet",
+        "strength": "15 mg",
+        "dose": "15 mg",
+        "times": ["08:00"],
+    }
+    percocet = {
+        "drug": "Percocet",
+        "form": "ir_tablet",
+        "strength": "10 mg",
+        "dose": "30 mg",
+        "times": ["06:00", "12:00", "18:00", "23:00"],
+    }
+    plan = _plan(morphine, percocet)
+    assert [s.cut_drug for s in plan.steps[:2]] == ["morphine", "oxycodone"]
+    tablets = sum(u.count for d in plan.steps[1].medications[1].doses for u in d.units)
+    assert tablets == 13
+    (message,) = _messages(plan, "acetaminophen-over-4g-in-steps")
+    assert message.startswith(
+        "Acetaminophen from combination tablets reaches 4225 mg/day in step 2, above the 4,000"
+    )
 
 
 def _fentanyl(*strengths: str) -> TaperPlan:
