@@ -2,11 +2,14 @@
 patients per second with ``taperplan batch`` over the clinic panel.
 
 Run:  python benchmarks/bench_batch.py [--count 10000] [--jobs 1 2 ...] [--cli 1000 [--dask]]
+      python benchmarks/bench_batch.py --count 4000 --pairs 5
 
 ``--cli N`` also times the command line: ``taperplan batch`` over a clinic CSV of N
 patients (the regimens of tests/data/clinic in turn), writing every patient's JSON, CSV and
 calendar into a new folder, once per ``--jobs`` value; the folders are compared byte for byte.
-``--dask`` adds a run with ``--dask ADDRESS`` on a ``LocalCluster`` of two worker processes
+``--pairs N`` runs one job and then every core, each in a fresh process, N times, and
+prints the ratio of each pair and their median (on a machine shared with other work the
+speed drifts between runs; a pair's ratio drifts less). ``--dask`` adds a run with ``--dask ADDRESS`` on a ``LocalCluster`` of two worker processes
 (one thread each), started before the timing.
 
 The same random regimens as benchmarks/bench_plans.py (seeded), loaded before
@@ -57,7 +60,11 @@ def main() -> None:
     )
     parser.add_argument("--cli", type=int, default=0, metavar="N")
     parser.add_argument("--dask", action="store_true")
+    parser.add_argument("--pairs", type=int, default=0, metavar="N")
     args = parser.parse_args()
+    if args.pairs:
+        _pairs(args.pairs, args.count, max(args.jobs))
+        return
     if args.cli:
         _time_cli(args.cli, args.jobs, dask=args.dask)
         return
@@ -84,6 +91,29 @@ def main() -> None:
             f"          CPU: {parent:.2f} s in this process, {children:.2f} s in workers "
             f"({(parent + children) / args.count * 1000:.2f} ms per plan)"
         )
+
+
+def _pairs(pairs: int, count: int, jobs: int) -> None:
+    """One job, then ``jobs`` jobs, each in a fresh process, ``pairs`` times: on a shared
+    machine whose speed drifts from minute to minute, the ratio within a pair is steadier
+    than either rate."""
+    ratios = []
+    for pair in range(pairs):
+        rates = [_rate_in_child(count, job) for job in (1, jobs)]
+        ratios.append(rates[1] / rates[0])
+        print(
+            f"  pair {pair + 1}: jobs=1 {rates[0]:,.0f} plans/s, jobs={jobs} {rates[1]:,.0f} "
+            f"plans/s, ratio {ratios[-1]:.2f}"
+        )
+    ratios.sort()
+    print(f"  ratio: median {ratios[len(ratios) // 2]:.2f}, range {ratios[0]:.2f}-{ratios[-1]:.2f}")
+
+
+def _rate_in_child(count: int, jobs: int) -> float:
+    command = [sys.executable, __file__, "--count", str(count), "--jobs", str(jobs)]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout  # noqa: S603
+    line = next(line for line in output.splitlines() if line.strip().startswith(f"jobs={jobs}:"))
+    return float(line.split(" s, ")[1].split(" plans/s")[0].replace(",", ""))
 
 
 def _time_cli(count: int, jobs: list[int], *, dask: bool) -> None:

@@ -5,25 +5,26 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
-import threading
-import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
+from taperplan.batch._crew import Crew, run_chunk, watch_parent
 from taperplan.batch.items import BatchItem, BatchResult, RegimenSource, batch_items, plan_one
 
 if TYPE_CHECKING:
     from taperplan.reference.paces import Pace
 
+__all__ = ["chunk_starts", "default_jobs", "iter_ordered", "plan_many", "run_chunk", "watch_parent"]
+
 _T = TypeVar("_T")
 _R = TypeVar("_R")
 # Enough items per task to amortise the pickling round trip, few enough that
 # the pool stays balanced and the progress bar moves.
-_MAX_CHUNK = 64
+_MAX_CHUNK = 16
 _CHUNKS_PER_WORKER = 8
-#: How often a worker checks that its parent is alive where the kernel does not tell it.
-_WATCH_SECONDS = 0.5
+#: Chunks a worker process holds: one being planned, one ready to start.
+_QUEUED_PER_WORKER = 2
 
 
 def default_jobs() -> int:
@@ -44,7 +45,9 @@ def iter_ordered(
     ``jobs=1`` (or a single chunk of items) runs in this process. Otherwise
     this process and ``jobs - 1`` freshly started (``spawn``) worker processes
     take chunks of the items in turn: this process plans too, so two jobs keep
-    two cores busy and only the workers' share of the results is pickled. The
+    two cores busy and only the workers' share of the results is pickled. Between
+    two of its own items this process hands out chunks and reads what the workers
+    sent back, so a worker never waits long for it. The
     workers inherit nothing from this process, so ``worker`` must give the same
     result wherever it runs (a pure function, as :func:`plan_one` is); it must
     be a top-level function (or a :func:`functools.partial` of one) and the
@@ -66,6 +69,10 @@ def iter_ordered(
     Raises:
         ValueError: ``jobs`` or ``chunksize`` is less than 1 (at once, not on
             the first result).
+        concurrent.futures.process.BrokenProcessPool: a worker process ended
+            before sending its results (killed, out of memory).
+        Exception: what ``worker`` raised in a worker process, with a note of
+            where.
     """
     jobs, size = _shape(len(items), jobs, chunksize)
     if jobs <= 1:
@@ -90,78 +97,40 @@ def chunk_starts(count: int, chunksize: int) -> range:
     return range(0, count, chunksize)
 
 
-def run_chunk(worker: Callable[[_T], _R], chunk: Sequence[_T]) -> list[_R]:
-    """``worker`` over one chunk of items: the task a worker process or cluster runs."""
-    return [worker(item) for item in chunk]
-
-
 def _shared(
     worker: Callable[[_T], _R], items: Sequence[_T], jobs: int, chunksize: int, *, helping: bool
 ) -> Iterator[_R]:
-    import multiprocessing  # noqa: PLC0415 - only for a pool
-    from concurrent.futures import (  # noqa: PLC0415 - only for a pool
-        FIRST_COMPLETED,
-        Future,
-        ProcessPoolExecutor,
-        wait,
-    )
-
     chunks = deque(chunk_starts(len(items), chunksize))
-    # spawn, not fork: a forked child inherits this process's threads and
-    # locks, and spawn is what macOS and Windows use anyway.
-    pool = ProcessPoolExecutor(
-        max_workers=jobs - 1 if helping else jobs,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=watch_parent,
-        initargs=(os.getpid(),),
-    )
-    # Two chunks in hand per worker: one being planned, one ready to start.
-    in_flight = 2 * (jobs - 1 if helping else jobs)
-    pending: dict[Future[list[_R]], int] = {}
+    crew = Crew(worker, jobs - 1 if helping else jobs, _QUEUED_PER_WORKER)
     ready: dict[int, list[_R]] = {}
+    # The chunk this process is planning, one item at a time, and its results so far.
+    own: tuple[int, list[_R]] | None = None
     turn = 0
     try:
-        while chunks or pending:
-            while chunks and len(pending) < in_flight:
+        while chunks or crew.busy or own is not None:
+            # Between two of this process's items: every worker's queue filled up again,
+            # and what the workers sent back read, so none of them waits for this one.
+            while chunks and crew.has_room():
                 first = chunks.popleft()
-                task = pool.submit(run_chunk, worker, items[first : first + chunksize])
-                pending[task] = first
-            if chunks and helping:
-                # This process plans the next chunk itself meanwhile.
-                first = chunks.popleft()
-                ready[first] = run_chunk(worker, items[first : first + chunksize])
-            elif turn not in ready:
-                wait(pending, return_when=FIRST_COMPLETED)
-            for task in [task for task in pending if task.done()]:
-                ready[pending.pop(task)] = task.result()
+                crew.send(first, items[first : first + chunksize])
+            if helping and own is None and chunks:
+                own = (chunks.popleft(), [])
+            if own is not None:
+                first, done = own
+                done.append(worker(items[first + len(done)]))
+                if len(done) == len(items[first : first + chunksize]):
+                    ready[first] = done
+                    own = None
+            # Wait for a worker only when this process has nothing left to plan.
+            idle = own is None and not (helping and chunks)
+            ready.update(crew.collect(block=idle and turn not in ready))
             while turn in ready:
                 yield from ready.pop(turn)
                 turn += chunksize
     finally:
         # A caller that stops early (an error while writing) must not wait
         # for the rest of the batch to be planned.
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def watch_parent(parent: int) -> None:
-    """End this worker process as soon as ``parent`` is gone (a pool's initializer).
-
-    A worker blocked on its task queue would otherwise outlive a parent killed
-    with SIGKILL, for ever. A daemon thread checks twice a second that the
-    parent is still this process's parent. (Linux's ``PR_SET_PDEATHSIG`` is
-    not used: it fires when the parent's *thread* that started the worker
-    ends, and a caller may drive the pool from a short-lived thread.)
-    """
-    if os.getppid() != parent:
-        os._exit(1)
-    thread = threading.Thread(target=_watch, args=(parent,), name="watch-parent", daemon=True)
-    thread.start()
-
-
-def _watch(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(_WATCH_SECONDS)
-    os._exit(1)
+        crew.stop()
 
 
 def plan_many(

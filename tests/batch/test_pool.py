@@ -1,0 +1,98 @@
+"""The worker processes behind ``iter_ordered`` and ``plan_many``: what a caller sees when a
+worker fails, dies or is no longer needed, and that none is left behind."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from concurrent.futures.process import BrokenProcessPool
+
+import pytest
+
+from taperplan.batch import iter_ordered
+from taperplan.batch._crew import Crew
+
+#: Large enough that a worker process gets chunks: the pool starts only for several chunks.
+COUNT = 40
+
+
+def in_worker() -> bool:
+    """Whether this runs in a worker process (not in the test's own process)."""
+    return multiprocessing.parent_process() is not None
+
+
+def die_at_seven(item: int) -> int:
+    """The item, except that a worker process planning item 7 is killed."""
+    if item == 7 and in_worker():
+        os.kill(os.getpid(), signal.SIGKILL)
+    return item
+
+
+def fail_at_seven(item: int) -> int:
+    """The item, except that item 7 raises, wherever it runs."""
+    if item == 7:
+        raise LookupError(f"no such patient: {item}")
+    return item
+
+
+def where(item: int) -> tuple[int, bool]:
+    """The item and whether a worker process computed it."""
+    return item, in_worker()
+
+
+def test_a_killed_worker_is_reported_not_waited_for() -> None:
+    """A worker killed in the middle of its chunk (out of memory, kill -9) ends the batch
+    with ``BrokenProcessPool``, which the command line turns into its --resume advice;
+    the batch neither hangs nor returns a short list."""
+    with pytest.raises(BrokenProcessPool, match="ended unexpectedly"):
+        list(iter_ordered(die_at_seven, list(range(COUNT)), jobs=2, chunksize=4, helping=False))
+    assert multiprocessing.active_children() == []
+
+
+def test_an_exception_in_a_worker_reaches_the_caller_with_its_traceback() -> None:
+    """The worker's own exception, of its own type, with where it happened in a note."""
+    with pytest.raises(LookupError, match="no such patient: 7") as caught:
+        list(iter_ordered(fail_at_seven, list(range(COUNT)), jobs=2, chunksize=4, helping=False))
+    notes = "\n".join(getattr(caught.value, "__notes__", []))
+    assert "in a worker process" in notes
+    assert "fail_at_seven" in notes
+    assert multiprocessing.active_children() == []
+
+
+@pytest.mark.parametrize("helping", [True, False])
+def test_both_processes_work_and_order_is_kept(helping: bool) -> None:
+    """With two jobs and a helping caller, the caller and a worker process each compute
+    part of the batch; without, the workers compute it all; the order is the input's."""
+    got = list(iter_ordered(where, list(range(COUNT)), jobs=2, chunksize=4, helping=helping))
+    assert [item for item, _ in got] == list(range(COUNT))
+    by_worker = {in_worker for _, in_worker in got}
+    assert by_worker == ({True, False} if helping else {True})
+    assert multiprocessing.active_children() == []
+
+
+def test_a_caller_that_stops_early_leaves_no_worker() -> None:
+    """A caller that stops reading (an error while writing a patient) ends the workers at
+    once, without waiting for the rest of the batch."""
+    results = iter_ordered(where, list(range(400)), jobs=3, chunksize=2, helping=False)
+    assert next(results) == (0, True)
+    results.close()
+    assert multiprocessing.active_children() == []
+
+
+def test_a_crew_sends_each_chunk_to_the_least_busy_worker() -> None:
+    """Two workers each hold at most two chunks; the third and fourth go to the one that
+    has fewer, and every chunk comes back under its first item."""
+    crew: Crew[int, int] = Crew(abs, 2, queued=2)
+    try:
+        for first in (0, 10, 20, 30):
+            assert crew.has_room()
+            crew.send(first, [-first, -first - 1])
+        assert not crew.has_room()
+        back: dict[int, list[int]] = {}
+        while crew.busy:
+            back.update(crew.collect(block=True))
+    finally:
+        crew.stop()
+    assert back == {first: [first, first + 1] for first in (0, 10, 20, 30)}
+    assert multiprocessing.active_children() == []
