@@ -296,6 +296,18 @@ def test_a_search_needing_one_state_more_than_max_visits_gives_up_as_a_dead_end(
         search(maker, baseline)
     assert raised.value.deepest == path[:-1]
     assert not raised.value.too_long
+    assert raised.value.gave_up == len(path) - 2
+
+
+def test_a_search_that_gives_up_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A refusal because the search reached its limit says that it gave up and how far it
+    got; it does not claim that no dispensable cut keeps the pace's rules (one may)."""
+    monkeypatch.setattr(_search, "MAX_VISITS", 3)
+    with pytest.raises(PlanningError) as raised:
+        plan_taper(morphine_er(), start=START, pace="cdc-long-term")
+    message = str(raised.value)
+    assert "gave up after 3 states without reaching the stop" in message
+    assert "no dispensable cut" not in message
 
 
 # -- the stop: due at 5 MME/day -------------------------------------------------------

@@ -110,6 +110,13 @@ def refusal(
     )
     if failed.too_long:
         why = f"the {pace.name} pace would need more than 400 steps"
+    elif failed.gave_up is not None:
+        why = (
+            f"the search for a plan at the {pace.name} pace gave up after "
+            f"{failed.gave_up:,} states without reaching the stop (it got as far as "
+            f"{stopped.steps} step{'' if stopped.steps == 1 else 's'}, at "
+            f"{stopped.doses}{total_text})"
+        )
     else:
         why = (
             f"after {stopped.steps} step{'' if stopped.steps == 1 else 's'}, at "

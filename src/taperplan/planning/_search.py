@@ -30,9 +30,14 @@ MAX_VISITS = 2_000
 class DeadEndError(Exception):
     """No path to the stop keeps the rules (``deepest`` is the longest tried)."""
 
-    def __init__(self, deepest: list[Move], *, too_long: bool = False) -> None:
+    def __init__(
+        self, deepest: list[Move], *, too_long: bool = False, gave_up: int | None = None
+    ) -> None:
         self.deepest = deepest
         self.too_long = too_long
+        #: The states opened when the search stopped at its limit (None: every path
+        #: was tried).
+        self.gave_up = gave_up
         super().__init__("no plan")
 
 
@@ -77,7 +82,7 @@ def search(
             raise DeadEndError(deepest, too_long=True)
         visits += 1
         if visits > MAX_VISITS:
-            break
+            raise DeadEndError(deepest, gave_up=MAX_VISITS)
         first = first_cut and all(m.kind is MoveKind.HOLD for m in path)
         frames.append(_Frame(maker, move.state, first, held=True))
     raise DeadEndError(deepest)
