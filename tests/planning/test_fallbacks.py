@@ -18,15 +18,19 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import threading
+from collections.abc import Iterator
 from decimal import Decimal
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 
 from clinic_panel import panel
 from taperplan import Regimen, regimen_from_mapping
 from taperplan.clinical.mme import resolve_factor_set
-from taperplan.planning._alternatives import cuts
-from taperplan.planning._family import LaneState
+from taperplan.planning._alternatives import _Sorted, cuts
+from taperplan.planning._family import DrugMove, LaneState
 from taperplan.planning._lanes import State, build_layout
 from taperplan.planning._measure import Move, MoveKind
 from taperplan.planning._moves import MoveMaker
@@ -207,3 +211,20 @@ def test_the_even_cut_chain_finishes_a_dose_on_alternate_days_first() -> None:
     chained = next(m for m in cuts(family, state).iterate() if m.order == 0)
     assert doses(chained.state) == [(50, 1), (50, 1)]
     assert chained.state[1].amount == 0
+
+
+def test_a_merged_list_of_moves_can_be_walked_again_past_its_end() -> None:
+    """The full list of a state's moves is made as far as it is read and shared by every
+    walk over it (plans that meet the same state): a second walk past the end of a list
+    already exhausted gives the same moves, by growing cut, without duplicates, and ends."""
+
+    def moves(*cuts: tuple[int, str]) -> Iterator[DrugMove]:
+        for delta, state in cuts:
+            yield cast("DrugMove", SimpleNamespace(delta=delta, order=0, state=state))
+
+    merged = _Sorted(threading.Lock(), [moves((1, "a"), (3, "c")), moves((2, "b"), (3, "c"))])
+    first = [(m.delta, m.state) for m in merged.iterate()]
+    again = [(m.delta, m.state) for m in merged.iterate()]
+    assert first == again == [(1, "a"), (2, "b"), (3, "c")]
+    assert [m.state for m in merged.iterate(2)] == ["c"]
+    assert list(merged.iterate(3)) == []

@@ -59,7 +59,8 @@ def iter_ordered(
     Args:
         worker: the function to apply.
         items: the inputs.
-        jobs: processes planning, this one included; None: every core.
+        jobs: processes planning (with ``helping``, this one and ``jobs - 1``
+            workers; without, ``jobs`` workers); None: every core.
         chunksize: items per task; None: chosen from the batch size.
         helping: whether this process takes chunks too. False for a caller
             that has its own work for each result (writing files, which

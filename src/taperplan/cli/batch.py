@@ -151,7 +151,8 @@ def _refuse_existing(out: Path, targets: Sequence[Path]) -> None:
     type=click.IntRange(min=1),
     default=None,
     metavar="N",
-    help="Processes planning, this one included. Default: every core. "
+    help="Processes planning and rendering: with N of 2 or more, N worker processes while "
+    "this one writes the files; with 1, this one alone. Default: every core. "
     "The output is the same for any N.",
 )
 @click.option(
