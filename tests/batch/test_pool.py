@@ -36,6 +36,44 @@ def fail_at_seven(item: int) -> int:
     return item
 
 
+def _refuse_in_worker(item: int) -> int:
+    """Rebuilds an :class:`OnlyHere` item, except in a worker process."""
+    if in_worker():
+        raise AttributeError(f"Can't get attribute 'OnlyHere' for item {item}")
+    return item
+
+
+class OnlyHere:
+    """An item that a worker process cannot unpickle (a class defined in a notebook)."""
+
+    def __init__(self, item: int) -> None:
+        self.item = item
+
+    def __reduce__(self) -> tuple[object, tuple[int]]:
+        return (_refuse_in_worker, (self.item,))
+
+
+class NeedsTwoError(Exception):
+    """An exception that pickles but cannot be rebuilt from its pickle."""
+
+    def __init__(self, patient: str, reason: str) -> None:
+        super().__init__(f"{patient}: {reason}")
+
+
+def fail_oddly_at_seven(item: int) -> int:
+    """The item, except that item 7 raises an exception that cannot make the round trip."""
+    if item == 7:
+        raise NeedsTwoError("p7", "no such product")
+    return item
+
+
+def exit_at_seven(item: int) -> int:
+    """The item, except that a worker process ends itself quietly (exit code 0) at item 7."""
+    if item == 7 and in_worker():
+        os._exit(0)
+    return item
+
+
 def where(item: int) -> tuple[int, bool]:
     """The item and whether a worker process computed it."""
     return item, in_worker()
@@ -57,6 +95,39 @@ def test_an_exception_in_a_worker_reaches_the_caller_with_its_traceback() -> Non
     notes = "\n".join(getattr(caught.value, "__notes__", []))
     assert "in a worker process" in notes
     assert "fail_at_seven" in notes
+    assert multiprocessing.active_children() == []
+
+
+def test_a_task_a_worker_cannot_read_is_reported_not_waited_for() -> None:
+    """An item that cannot be unpickled in a worker process raises its own error in the
+    caller, with a note of where; the batch does not wait for the worker for ever."""
+    items = [OnlyHere(item) for item in range(COUNT)]
+    with pytest.raises(AttributeError, match="Can't get attribute 'OnlyHere'") as caught:
+        list(iter_ordered(abs, items, jobs=2, chunksize=4, helping=False))
+    assert "in a worker process" in "\n".join(getattr(caught.value, "__notes__", []))
+    assert multiprocessing.active_children() == []
+
+
+def test_an_exception_that_cannot_be_rebuilt_arrives_as_a_runtime_error() -> None:
+    """An exception whose class cannot be rebuilt from its pickle reaches the caller as a
+    RuntimeError that keeps its class name, its words and where it happened."""
+    with pytest.raises(RuntimeError, match="NeedsTwoError: p7: no such product") as caught:
+        list(
+            iter_ordered(
+                fail_oddly_at_seven, list(range(COUNT)), jobs=2, chunksize=4, helping=False
+            )
+        )
+    assert "fail_oddly_at_seven" in str(caught.value)
+    assert multiprocessing.active_children() == []
+
+
+def test_a_worker_that_ends_quietly_is_reported_as_such() -> None:
+    """A worker that ends with exit code 0 before sending its results is not reported as
+    killed: the message says it ended without sending them."""
+    with pytest.raises(BrokenProcessPool, match="ended without sending its results"):
+        list(iter_ordered(exit_at_seven, list(range(COUNT)), jobs=2, chunksize=4, helping=False))
+    with pytest.raises(BrokenProcessPool, match="killed by signal 9"):
+        list(iter_ordered(die_at_seven, list(range(COUNT)), jobs=2, chunksize=4, helping=False))
     assert multiprocessing.active_children() == []
 
 

@@ -4,8 +4,8 @@ The calling process reads the results itself, between its own items, instead of 
 background thread doing it: a thread of a busy process waits for the interpreter's
 lock at every read of a pipe, and a worker that cannot hand over its results stops
 planning. Each worker reads its tasks in a thread of its own, so a task is never
-stuck in a full pipe while the worker sends results, and neither side can wait for
-the other for ever.
+stuck in a full pipe while the worker sends results; a worker whose reading or
+sending thread fails ends at once, so the parent sees it gone instead of waiting.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import gc
 import os
 import pickle
 import queue
+import signal
 import sys
 import threading
 import time
@@ -30,8 +31,13 @@ _T = TypeVar("_T")
 _R = TypeVar("_R")
 #: How often a worker checks that its parent is alive where the kernel does not tell it.
 _WATCH_SECONDS = 0.5
-#: A worker collects its young garbage after each chunk, and all of it after this many.
-_FULL_COLLECTION_EVERY = 32
+#: A worker collects its young garbage after this many items, and all of it after the second.
+_YOUNG_COLLECTION_EVERY = 16
+_FULL_COLLECTION_EVERY = 512
+#: The bytes of a task that give the index of its chunk's first item.
+_INDEX_BYTES = 8
+#: On Windows a process waits on at most 63 handles at once, two for each worker.
+_WINDOWS_MOST_WORKERS = 31
 #: How long an ended batch waits for each worker to exit before stopping it.
 _JOIN_SECONDS = 5.0
 
@@ -48,7 +54,9 @@ def watch_parent(parent: int) -> None:
     with SIGKILL, for ever. A daemon thread checks twice a second that the
     parent is still this process's parent. (Linux's ``PR_SET_PDEATHSIG`` is
     not used: it fires when the parent's *thread* that started the worker
-    ends, and a caller may drive the batch from a short-lived thread.)
+    ends, and a caller may drive the batch from a short-lived thread.) On Windows,
+    where a process's parent id does not change when the parent ends, a worker
+    ends instead when it finds its task pipe closed, after the chunks it holds.
     """
     if os.getppid() != parent:
         os._exit(1)
@@ -74,41 +82,81 @@ def _exit_now() -> None:
 def serve(
     worker: Callable[[Any], Any], tasks: Connection, results: Connection, parent: int
 ) -> None:
-    """A worker process's life: plan each ``(first, chunk)`` task as it comes, send
-    ``(first, results)`` or ``(first, exception)`` back, end at ``None``."""
+    """A worker process's life: plan each task (a chunk and the index of its first item)
+    as it comes, send back the results or the exception, end when the parent closes
+    the task pipe."""
     watch_parent(parent)
-    # Garbage is collected between chunks, not whenever enough objects were made: each
-    # chunk's plans live just long enough to reach the older generations, and every
+    # Ctrl-C reaches the whole process group: the parent stops its workers itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Garbage is collected every few items, not whenever enough objects were made: the
+    # plans of a chunk live just long enough to reach the older generations, and every
     # collection of those walks the planner's whole shared memory (about a third more
-    # time a plan). The young generation after each chunk, all of it every few chunks.
+    # time a plan). The young generation often, all of it now and then.
     gc.disable()
-    chunks = 0
-    inbox: queue.SimpleQueue[tuple[int, Sequence[Any]] | None] = queue.SimpleQueue()
-    reader = threading.Thread(target=_read, args=(tasks, inbox), name="tasks", daemon=True)
-    reader.start()
+    inbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+    _start(_read, tasks, inbox, name="tasks")
     # Results go out from a thread of their own: this one plans the next chunk while
     # the parent, busy with its own item, has not read them yet.
     outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
-    sender = threading.Thread(target=_send, args=(results, outbox), name="results", daemon=True)
-    sender.start()
+    sender = _start(_send, results, outbox, name="results")
+    done = 0
     while (task := inbox.get()) is not None:
-        first, chunk = task
+        first = int.from_bytes(task[:_INDEX_BYTES], "little")
+        outcome: object
         try:
-            outcome: object = run_chunk(worker, chunk)
-        except Exception as error:  # sent to the caller, who raises it
+            chunk = pickle.loads(task[_INDEX_BYTES:])  # noqa: S301 - sent by the parent
+            outcome = []
+            for item in chunk:
+                outcome.append(worker(item))
+                done += 1
+                if done % _YOUNG_COLLECTION_EVERY == 0:
+                    gc.collect(2 if done % _FULL_COLLECTION_EVERY == 0 else 0)
+        except (Exception, SystemExit) as error:  # sent to the caller, who raises it
             error.add_note("in a worker process:\n" + traceback.format_exc())
             outcome = error
-        try:
-            data = pickle.dumps((first, outcome), protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception as error:  # a result that cannot be sent
-            data = pickle.dumps((first, RuntimeError(f"a result cannot be sent: {error!r}")))
-        outbox.put(data)
-        del outcome, data
-        chunks += 1
-        gc.collect(2 if chunks % _FULL_COLLECTION_EVERY == 0 else 0)
+        outbox.put(_packed(first, outcome))
+        del task, outcome
     outbox.put(None)
     sender.join()
     _exit_now()
+
+
+def _packed(first: int, outcome: object) -> bytes:
+    """``(first, outcome)`` pickled; an exception that cannot make the round trip (it
+    pickles, but its class cannot be rebuilt from what it pickled) as a RuntimeError
+    with its words and where it happened."""
+    try:
+        data = pickle.dumps((first, outcome), protocol=pickle.HIGHEST_PROTOCOL)
+        if isinstance(outcome, BaseException):
+            pickle.loads(data)  # noqa: S301 - made just above
+    except Exception as error:  # a result that cannot be sent as it is
+        notes = "\n".join(getattr(outcome, "__notes__", ()))
+        text = (
+            f"{type(outcome).__qualname__}: {outcome}" if isinstance(outcome, BaseException) else ""
+        )
+        replacement = RuntimeError(
+            f"a worker's result cannot be sent back ({error!r}){': ' + text if text else ''}"
+            + (f"\n{notes}" if notes else "")
+        )
+        data = pickle.dumps((first, replacement), protocol=pickle.HIGHEST_PROTOCOL)
+    return data
+
+
+def _start(target: Callable[..., None], *args: object, name: str) -> threading.Thread:
+    """A daemon thread running ``target``; if it fails, the worker ends (exit code 1) so
+    the parent sees it gone instead of waiting for it."""
+
+    def guarded() -> None:
+        try:
+            target(*args)
+        except BaseException:  # any failure ends the worker
+            traceback.print_exc()
+            sys.stderr.flush()
+            os._exit(1)
+
+    thread = threading.Thread(target=guarded, name=name, daemon=True)
+    thread.start()
+    return thread
 
 
 def _send(results: Connection, outbox: queue.SimpleQueue[bytes | None]) -> None:
@@ -116,10 +164,10 @@ def _send(results: Connection, outbox: queue.SimpleQueue[bytes | None]) -> None:
         results.send_bytes(data)
 
 
-def _read(tasks: Connection, inbox: queue.SimpleQueue[tuple[int, Sequence[Any]] | None]) -> None:
+def _read(tasks: Connection, inbox: queue.SimpleQueue[bytes | None]) -> None:
     while True:
         try:
-            task = pickle.loads(tasks.recv_bytes())  # noqa: S301 - sent by the parent
+            task: bytes | None = tasks.recv_bytes()
         except EOFError:  # the parent closed its end: no more work
             task = None
         inbox.put(task)
@@ -140,6 +188,8 @@ class Crew(Generic[_T, _R]):
         import multiprocessing  # noqa: PLC0415 - only for a pool
 
         context = multiprocessing.get_context("spawn")
+        if sys.platform == "win32":
+            size = min(size, _WINDOWS_MOST_WORKERS)
         self._queued = queued
         self._members: list[_Member] = []
         try:
@@ -173,7 +223,10 @@ class Crew(Generic[_T, _R]):
         """Give the chunk starting at item ``first`` to the least busy worker."""
         member = min(self._members, key=lambda member: len(member.firsts))
         try:
-            member.tasks.send_bytes(pickle.dumps((first, chunk), protocol=pickle.HIGHEST_PROTOCOL))
+            member.tasks.send_bytes(
+                first.to_bytes(_INDEX_BYTES, "little")
+                + pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL)
+            )
         except OSError:
             self._died(member)
         member.firsts.append(first)
@@ -201,9 +254,10 @@ class Crew(Generic[_T, _R]):
             member = by_handle[handle]
             if handle is member.results or member.results.poll():
                 try:
-                    first, outcome = pickle.loads(member.results.recv_bytes())  # noqa: S301
+                    data = member.results.recv_bytes()
                 except (EOFError, OSError):
                     self._died(member)
+                first, outcome = pickle.loads(data)  # noqa: S301 - made by serve
                 if isinstance(outcome, BaseException):
                     raise outcome
                 member.firsts.remove(first)
@@ -215,10 +269,15 @@ class Crew(Generic[_T, _R]):
     def _died(self, member: _Member) -> NoReturn:
         from concurrent.futures.process import BrokenProcessPool  # noqa: PLC0415 - rare
 
-        member.process.join(0.1)
-        raise BrokenProcessPool(
-            f"a worker process ended unexpectedly (exit code {member.process.exitcode})"
-        )
+        member.process.join(_JOIN_SECONDS)
+        code = member.process.exitcode
+        if code is not None and code < 0:
+            how = f"was killed by signal {-code}"
+        elif code:
+            how = f"ended with exit code {code}"
+        else:
+            how = "ended without sending its results"
+        raise BrokenProcessPool(f"a worker process ended unexpectedly: it {how}")
 
     def stop(self) -> None:
         """End every worker: at once if work is left, else once it has exited by itself."""

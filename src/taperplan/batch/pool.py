@@ -54,7 +54,8 @@ def iter_ordered(
     items and results must pickle.
     Results are yielded in input order as soon as they are ready, so a caller
     can write each one out without holding the whole batch in memory. The
-    workers end when this process ends, however it ends (even by SIGKILL).
+    workers end when this process ends, however it ends (even by SIGKILL; on
+    Windows, after the chunks they hold).
 
     Args:
         worker: the function to apply.
@@ -171,6 +172,8 @@ def plan_many(
 
     Raises:
         ValueError: ``jobs`` or ``chunksize`` is less than 1.
+        concurrent.futures.process.BrokenProcessPool: a worker process ended
+            before sending its results (killed, out of memory).
     """
     items = batch_items(regimens)
     worker = functools.partial(plan_one, start=start, pace=pace, today=today)

@@ -86,15 +86,14 @@ def _check_ins(
     return tuple(checks)
 
 
-def date_steps(
-    undated: Sequence[UndatedStep], start: dt.date, *, previous_check_in: dt.date | None = None
-) -> tuple[Step, ...]:
+def date_steps(undated: Sequence[UndatedStep], start: dt.date) -> tuple[Step, ...]:
     """Give ``undated`` steps their dates from ``start``, with withdrawal windows,
-    check-ins and a note where a step is shorter than its window."""
+    check-ins and a note where a step is shorter than its window. The first check-in
+    is counted from ``start`` (the first cut, or the visit of a pause or re-plan)."""
     rules = check_in_rules()
     steps = []
     day = start
-    last_check = previous_check_in
+    last_check: dt.date | None = None
     for position, raw in enumerate(undated):
         end = day + dt.timedelta(days=raw.days - 1)
         window: WithdrawalWindow | None = None
