@@ -23,8 +23,11 @@ _R = TypeVar("_R")
 # the pool stays balanced and the progress bar moves.
 _MAX_CHUNK = 16
 _CHUNKS_PER_WORKER = 8
-#: Chunks a worker process holds: one being planned, one ready to start.
-_QUEUED_PER_WORKER = 2
+#: Chunks a worker process holds: one being planned, the rest ready to start. This
+#: process hands out chunks only between two of its own items, and an item can take
+#: a few hundred milliseconds (a long search): enough chunks that a worker does not
+#: run out meanwhile.
+_QUEUED_PER_WORKER = 6
 
 
 def default_jobs() -> int:
