@@ -70,6 +70,17 @@ WHY = (
 )
 
 
+#: A buprenorphine patch, 20 mcg/h changed weekly (no MME factor).
+BUPRENORPHINE_PATCH_20: dict[str, Any] = {
+    "drug": "buprenorphine",
+    "form": "patch",
+    "strength": "20 mcg/h",
+    "dose": "20 mcg/h",
+    "times": ["08:00"],
+    "every_days": 7,
+}
+
+
 def _plan(*medications: dict[str, Any], **options: Any) -> Any:
     regimen = regimen_from_mapping({"medication": list(medications)})
     return plan_taper(regimen, start=START, pace="cdc-long-term", **options)
@@ -350,20 +361,7 @@ def test_a_visit_during_a_cut_of_a_drug_without_mme_holds_it_by_its_own_amount()
     """Buprenorphine patches (no MME factor), 20 mcg/h weekly: the first cut, 2.5 mcg/h,
     is measured in mcg/h. Re-planned on day 7 at 1 mcg/h a week, it needs 7 × 2.5 ÷ 1 =
     17.5 days, in whole weeks of patches: 21."""
-    regimen = regimen_from_mapping(
-        {
-            "medication": [
-                {
-                    "drug": "buprenorphine",
-                    "form": "patch",
-                    "strength": "20 mcg/h",
-                    "dose": "20 mcg/h",
-                    "times": ["08:00"],
-                    "every_days": 7,
-                }
-            ]
-        }
-    )
+    regimen = regimen_from_mapping({"medication": [BUPRENORPHINE_PATCH_20]})
     plan = plan_taper(regimen, start=START, pace="cdc-long-term")
     assert plan.steps[0].total_mme_per_day is None
     assert plan.steps[0].cut_fraction == Decimal("0.125")
@@ -565,14 +563,7 @@ def test_an_opioid_new_at_a_replan_of_a_plan_without_mme_is_cut_against_its_own_
     patient also takes oxycodone ER 20 mg twice a day, which the plan never had: its
     original is its own 40 mg a day (60 MME/day), so each 5 mg cut is 12.5% of it, held
     14 days, down to 20 mg."""
-    buprenorphine: dict[str, Any] = {
-        "drug": "buprenorphine",
-        "form": "patch",
-        "strength": "20 mcg/h",
-        "dose": "20 mcg/h",
-        "times": ["08:00"],
-        "every_days": 7,
-    }
+    buprenorphine = BUPRENORPHINE_PATCH_20
     plan = plan_taper(
         regimen_from_mapping({"medication": [buprenorphine]}), start=START, pace="cdc-short-term"
     )

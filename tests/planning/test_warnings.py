@@ -12,6 +12,14 @@ from typing import Any
 from taperplan import TaperPlan, plan_taper, regimen_from_mapping
 
 START = dt.date(2027, 1, 4)
+#: Percocet (oxycodone/acetaminophen 10/325 mg) 30 mg four times a day: 3.9 g of acetaminophen.
+PERCOCET_30_QID: dict[str, Any] = {
+    "drug": "Percocet",
+    "form": "ir_tablet",
+    "strength": "10 mg",
+    "dose": "30 mg",
+    "times": ["06:00", "12:00", "18:00", "23:00"],
+}
 
 
 def _plan(*medications: dict[str, Any], pace: str | None = None) -> TaperPlan:
@@ -111,13 +119,7 @@ def test_acetaminophen_of_doses_every_other_day_counts_half_a_day() -> None:
     """Percocet 30 mg four times a day is 3.9 g of acetaminophen, and a step of more
     lower-strength tablets goes above 4 g; the same doses every other day average half as
     much a day, and no step goes above."""
-    percocet = {
-        "drug": "Percocet",
-        "form": "ir_tablet",
-        "strength": "10 mg",
-        "dose": "30 mg",
-        "times": ["06:00", "12:00", "18:00", "23:00"],
-    }
+    percocet = PERCOCET_30_QID
     assert _messages(_plan(percocet), "acetaminophen-over-4g-in-steps")
     assert _messages(_plan({**percocet, "every_days": 2}), "acetaminophen-over-4g-in-steps") == []
 
@@ -134,13 +136,7 @@ def test_acetaminophen_counts_a_combination_listed_after_a_plain_opioid() -> Non
         "dose": "15 mg",
         "times": ["08:00"],
     }
-    percocet = {
-        "drug": "Percocet",
-        "form": "ir_tablet",
-        "strength": "10 mg",
-        "dose": "30 mg",
-        "times": ["06:00", "12:00", "18:00", "23:00"],
-    }
+    percocet = PERCOCET_30_QID
     plan = _plan(morphine, percocet)
     assert [s.cut_drug for s in plan.steps[:2]] == ["morphine", "oxycodone"]
     tablets = sum(u.count for d in plan.steps[1].medications[1].doses for u in d.units)
