@@ -83,12 +83,15 @@ def replan(
     on = require_date(on, "on")
     not_a_taper(plan, "replan")
     chosen = plan.pace if pace is None else (pace if isinstance(pace, Pace) else preset(pace))
+    visited = plan.step_on(on)
     on = first_new_cut(plan, on, chosen)
-    step = plan.step_on(on)
+    # The step in effect at the visit, held on until ``on`` (past its planned end when
+    # the new pace is slower), or the step ``on`` falls in.
+    step = visited if on > visited.end else plan.step_on(on)
     if on == plan.start:
         planned, shift = plan.baseline, 0
     else:
-        source = plan.step_on(on - dt.timedelta(days=1))
+        source = step if on > step.end else plan.step_on(on - dt.timedelta(days=1))
         planned, shift = source.medications, (on - source.start).days
     if regimen is None:
         new_regimen = plan.regimen if on == plan.start else regimen_on(plan, planned, shift)
@@ -140,8 +143,8 @@ def replan(
             supervised=supervised,
             planner=plan_taper,
         ) from None
-    kept = [undated(s) for s in plan.steps if s.end < on]
-    if step.start < on <= step.end:
+    kept = [undated(s) for s in plan.steps if s.end < min(on, step.start)]
+    if step.start < on:
         kept.append(undated(step, days=(on - step.start).days))
     first_number = 1 + max(
         (n for n in (step_number(r.key) for r in kept) if n is not None), default=0

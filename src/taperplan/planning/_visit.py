@@ -29,19 +29,29 @@ from taperplan.units import Quantity, format_decimal
 
 def first_new_cut(plan: TaperPlan, on: dt.date, pace: Pace) -> dt.date:
     """The earliest day the new schedule may begin: the step in effect keeps its
-    dose as long as its cut needs at ``pace`` (rule 3), in whole dosing intervals."""
+    dose as long as its cut needs at ``pace`` (rule 3), in whole dosing intervals,
+    past the step's planned end when the new pace is slower."""
     step = plan.step_on(on)
     if step.kind is StepKind.STOP and on > step.start:
         raise PlanningError(
             f"{on.isoformat()} is after the stop ({step.start.isoformat()}); nothing to re-plan"
         )
+    period = dosing_period(step.medications)
+
+    def rounded(day: dt.date) -> dt.date:
+        return step.start + dt.timedelta(days=whole((day - step.start).days, period))
+
+    latest = step.end + dt.timedelta(days=1)
     if step.kind is StepKind.CUT and step.start < on:
-        on = max(on, step.start + dt.timedelta(days=_needed_days(plan, step, pace)))
-    if step.start < on <= step.end:
-        on = step.start + dt.timedelta(
-            days=whole((on - step.start).days, dosing_period(step.medications))
-        )
-    return min(on, step.end + dt.timedelta(days=1))
+        needed = step.start + dt.timedelta(days=_needed_days(plan, step, pace))
+        on = max(on, needed)
+        if needed > latest and pace != plan.pace:
+            # A slower pace: the step's dose is held on past its planned end (at the
+            # plan's own pace, the step's planned length is what the pace needs).
+            latest = rounded(needed)
+    if step.start < on:
+        on = rounded(on)
+    return min(on, latest)
 
 
 def _needed_days(plan: TaperPlan, step: Step, pace: Pace) -> int:
