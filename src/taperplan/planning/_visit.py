@@ -43,11 +43,12 @@ def first_new_cut(plan: TaperPlan, on: dt.date, pace: Pace) -> dt.date:
 
     latest = step.end + dt.timedelta(days=1)
     if step.kind is StepKind.CUT and step.start < on:
-        needed = step.start + dt.timedelta(days=_needed_days(plan, step, pace))
+        days = _needed_days(plan, step, pace)
+        needed = step.start + dt.timedelta(days=days)
         on = max(on, needed)
-        if needed > latest and pace != plan.pace:
-            # A slower pace: the step's dose is held on past its planned end (at the
-            # plan's own pace, the step's planned length is what the pace needs).
+        if needed > latest and days > _needed_days(plan, step, plan.pace):
+            # A slower pace than the plan's: the step's dose is held on past its
+            # planned end (its planned length is what the plan's own pace needs).
             latest = rounded(needed)
     if step.start < on:
         on = rounded(on)
