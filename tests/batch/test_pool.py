@@ -6,6 +6,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import time
 from concurrent.futures.process import BrokenProcessPool
 
 import pytest
@@ -167,3 +168,65 @@ def test_a_crew_sends_each_chunk_to_the_least_busy_worker() -> None:
         crew.stop()
     assert back == {first: [first, first + 1] for first in (0, 10, 20, 30)}
     assert multiprocessing.active_children() == []
+
+
+def slow_in_worker(item: int) -> tuple[int, bool]:
+    """The item and whether a worker process computed it; a worker takes its time."""
+    if in_worker():
+        time.sleep(0.2)
+    return where(item)
+
+
+def slow_first(item: int) -> tuple[int, int]:
+    """The item and the process that computed it; item 0 takes a second."""
+    if item == 0:
+        time.sleep(1.0)
+    return item, os.getpid()
+
+
+def test_a_helping_caller_takes_back_the_chunks_a_worker_has_not_started() -> None:
+    """At the end of a batch the caller plans the chunks a slow worker still holds instead
+    of waiting for them: the worker computes only the chunk it had begun, each item comes
+    back once, in order."""
+    got = list(iter_ordered(slow_in_worker, list(range(COUNT)), jobs=2, chunksize=2))
+    assert [item for item, _ in got] == list(range(COUNT))
+    # The worker was given two chunks while it started; the second is taken back.
+    assert sum(in_worker for _, in_worker in got) <= 2
+    assert multiprocessing.active_children() == []
+
+
+def test_an_idle_worker_gets_a_chunk_another_worker_has_not_started() -> None:
+    """Without a helping caller, a worker with nothing left to do takes over the chunk
+    waiting behind another worker's long item."""
+    got = list(iter_ordered(slow_first, list(range(COUNT)), jobs=3, chunksize=1, helping=False))
+    assert [item for item, _ in got] == list(range(COUNT))
+    slow = got[0][1]
+    assert [item for item, pid in got if pid == slow] == [0]
+    assert multiprocessing.active_children() == []
+
+
+def test_a_chunk_taken_back_comes_back_once_from_wherever_it_was_planned() -> None:
+    """A worker told to drop a chunk it has not started sends back nothing for it; a chunk
+    it had already finished comes back as usual, and :meth:`Crew.take_back` never takes
+    the chunk a worker is planning."""
+    crew: Crew[float, float] = Crew(_sleep, 1, queued=6)
+    try:
+        crew.send(0, [0.0])
+        while crew.busy:  # the worker has started and sent its first chunk back
+            crew.collect(block=True)
+        crew.send(10, [0.5])
+        crew.send(20, [0.0])
+        assert crew.take_back() == 20
+        assert crew.take_back() is None  # only the chunk being planned is left
+        back: dict[int, list[float]] = {}
+        while crew.busy:
+            back.update(crew.collect(block=True))
+    finally:
+        crew.stop()
+    assert back == {10: [0.5]}
+    assert multiprocessing.active_children() == []
+
+
+def _sleep(seconds: float) -> float:
+    time.sleep(seconds)
+    return seconds

@@ -6,6 +6,13 @@ lock at every read of a pipe, and a worker that cannot hand over its results sto
 planning. Each worker reads its tasks in a thread of its own, so a task is never
 stuck in a full pipe while the worker sends results; a worker whose reading or
 sending thread fails ends at once, so the parent sees it gone instead of waiting.
+
+At the end of a batch, a worker may still hold several chunks while another process
+has nothing left to do: the idle one takes back the last chunk a worker holds. The
+parent tells the worker to drop that chunk (a task of only its first item's index);
+a worker that has not started it, or not finished it, answers that it dropped it,
+and the chunk is planned elsewhere. Whichever copy of a chunk comes back first is
+kept.
 """
 
 from __future__ import annotations
@@ -23,6 +30,8 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar
 
+from taperplan.batch._pickling import dumps
+
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
     from multiprocessing.context import SpawnProcess
@@ -38,6 +47,8 @@ _FULL_COLLECTION_EVERY = 512
 _INDEX_BYTES = 8
 #: On Windows a process waits on at most 63 handles at once, two for each worker.
 _WINDOWS_MOST_WORKERS = 31
+#: Chunks a worker holds before it has sent anything back, while it starts.
+_QUEUED_WHILE_STARTING = 2
 #: How long an ended batch waits for each worker to exit before stopping it.
 _JOIN_SECONDS = 5.0
 
@@ -94,7 +105,8 @@ def serve(
     # time a plan). The young generation often, all of it now and then.
     gc.disable()
     inbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
-    _start(_read, tasks, inbox, name="tasks")
+    dropped: set[int] = set()
+    _start(_read, tasks, inbox, dropped, name="tasks")
     # Results go out from a thread of their own: this one plans the next chunk while
     # the parent, busy with its own item, has not read them yet.
     outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
@@ -107,6 +119,10 @@ def serve(
             chunk = pickle.loads(task[_INDEX_BYTES:])  # noqa: S301 - sent by the parent
             outcome = []
             for item in chunk:
+                if first in dropped:  # taken back by the parent: planned elsewhere
+                    dropped.discard(first)
+                    outcome = None
+                    break
                 outcome.append(worker(item))
                 done += 1
                 if done % _YOUNG_COLLECTION_EVERY == 0:
@@ -126,7 +142,7 @@ def _packed(first: int, outcome: object) -> bytes:
     pickles, but its class cannot be rebuilt from what it pickled) as a RuntimeError
     with its words and where it happened."""
     try:
-        data = pickle.dumps((first, outcome), protocol=pickle.HIGHEST_PROTOCOL)
+        data = dumps((first, outcome))
         if isinstance(outcome, BaseException):
             pickle.loads(data)  # noqa: S301 - made just above
     except Exception as error:  # a result that cannot be sent as it is
@@ -164,12 +180,15 @@ def _send(results: Connection, outbox: queue.SimpleQueue[bytes | None]) -> None:
         results.send_bytes(data)
 
 
-def _read(tasks: Connection, inbox: queue.SimpleQueue[bytes | None]) -> None:
+def _read(tasks: Connection, inbox: queue.SimpleQueue[bytes | None], dropped: set[int]) -> None:
     while True:
         try:
             task: bytes | None = tasks.recv_bytes()
         except EOFError:  # the parent closed its end: no more work
             task = None
+        if task is not None and len(task) == _INDEX_BYTES:  # drop that chunk
+            dropped.add(int.from_bytes(task, "little"))
+            continue
         inbox.put(task)
         if task is None:
             return
@@ -192,6 +211,8 @@ class Crew(Generic[_T, _R]):
             size = min(size, _WINDOWS_MOST_WORKERS)
         self._queued = queued
         self._members: list[_Member] = []
+        #: The chunks taken back from a worker: each is taken back once at most.
+        self._taken: set[int] = set()
         try:
             for _ in range(size):
                 task_out, task_in = context.Pipe(duplex=False)
@@ -210,9 +231,15 @@ class Crew(Generic[_T, _R]):
             self.stop()
             raise
 
+    def _room(self, member: _Member) -> int:
+        """How many more chunks ``member`` takes. Until a worker has sent something
+        back it is still starting, and does not read its pipe: two chunks, which the
+        pipe holds, so that this process does not wait for it."""
+        return (self._queued if member.heard else _QUEUED_WHILE_STARTING) - len(member.firsts)
+
     def has_room(self) -> bool:
         """Whether a worker can take another chunk."""
-        return any(len(member.firsts) < self._queued for member in self._members)
+        return any(self._room(member) > 0 for member in self._members)
 
     @property
     def busy(self) -> bool:
@@ -220,13 +247,44 @@ class Crew(Generic[_T, _R]):
         return any(member.firsts for member in self._members)
 
     def send(self, first: int, chunk: Sequence[_T]) -> None:
-        """Give the chunk starting at item ``first`` to the least busy worker."""
-        member = min(self._members, key=lambda member: len(member.firsts))
+        """Give the chunk starting at item ``first`` to the least busy worker (one with
+        room, if any)."""
+        member = max(self._members, key=self._room)
+        self._send_to(member, first, chunk)
+
+    def take_back(self) -> int | None:
+        """The first item of a chunk taken back from the busiest worker, to plan
+        elsewhere; None if no worker holds a chunk it has likely not started.
+
+        The worker is told to drop the chunk; it answers with the chunk's results if
+        it had finished it by then, and :meth:`collect` returns whichever comes back.
+        """
+        busiest = max(self._members, key=lambda member: len(member.firsts))
+        # A worker's first chunk is being planned; only one waiting behind it is taken.
+        waiting = [first for first in list(busiest.firsts)[1:] if first not in self._taken]
+        if not waiting:
+            return None
+        first = waiting[-1]
+        self._taken.add(first)
         try:
-            member.tasks.send_bytes(
-                first.to_bytes(_INDEX_BYTES, "little")
-                + pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL)
-            )
+            busiest.tasks.send_bytes(first.to_bytes(_INDEX_BYTES, "little"))
+        except OSError:
+            self._died(busiest)
+        return first
+
+    def rebalance(self, items: Sequence[_T], chunksize: int) -> None:
+        """Give a worker with nothing to do a chunk taken back from the busiest one."""
+        for member in self._members:
+            if member.firsts:
+                continue
+            first = self.take_back()
+            if first is None:
+                return
+            self._send_to(member, first, items[first : first + chunksize])
+
+    def _send_to(self, member: _Member, first: int, chunk: Sequence[_T]) -> None:
+        try:
+            member.tasks.send_bytes(first.to_bytes(_INDEX_BYTES, "little") + dumps(chunk))
         except OSError:
             self._died(member)
         member.firsts.append(first)
@@ -257,11 +315,13 @@ class Crew(Generic[_T, _R]):
                     data = member.results.recv_bytes()
                 except (EOFError, OSError):
                     self._died(member)
+                member.heard = True
                 first, outcome = pickle.loads(data)  # noqa: S301 - made by serve
                 if isinstance(outcome, BaseException):
                     raise outcome
                 member.firsts.remove(first)
-                done[first] = outcome
+                if outcome is not None:  # None: dropped, planned elsewhere
+                    done[first] = outcome
             elif member.firsts:
                 self._died(member)
         return done
@@ -299,10 +359,12 @@ class Crew(Generic[_T, _R]):
 class _Member:
     """One worker process, its two pipes, and the first items of the chunks it holds."""
 
-    __slots__ = ("firsts", "process", "results", "tasks")
+    __slots__ = ("firsts", "heard", "process", "results", "tasks")
 
     def __init__(self, process: SpawnProcess, tasks: Connection, results: Connection) -> None:
         self.process = process
         self.tasks = tasks
         self.results = results
         self.firsts: deque[int] = deque()
+        #: Whether the worker has sent anything back yet.
+        self.heard = False

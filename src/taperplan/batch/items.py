@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import attrs
 
 from taperplan._reading import ReadRefused, read_limited
+from taperplan.batch._pickling import dumps
 from taperplan.errors import TaperplanError
 from taperplan.formats.regimen import (
     MAX_FILE_BYTES,
@@ -136,7 +137,7 @@ class BatchResult:
             for field in attrs.fields(type(self))
         }
         if isinstance(state["plan"], TaperPlan):
-            state["plan"] = _Packed(pickle.dumps(state["plan"], protocol=pickle.HIGHEST_PROTOCOL))
+            state["plan"] = _Packed(dumps(state["plan"]))
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:

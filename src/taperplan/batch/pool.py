@@ -118,17 +118,29 @@ def _shared(
             while chunks and crew.has_room():
                 first = chunks.popleft()
                 crew.send(first, items[first : first + chunksize])
-            if helping and own is None and chunks:
-                own = (chunks.popleft(), [])
             if own is not None:
                 first, done = own
                 done.append(worker(items[first + len(done)]))
                 if len(done) == len(items[first : first + chunksize]):
-                    ready[first] = done
+                    if first >= turn:  # else a worker sent it back first
+                        ready.setdefault(first, done)
                     own = None
+            if not chunks:
+                # The end of the batch: no process idle while a worker holds chunks
+                # it has not started.
+                crew.rebalance(items, chunksize)
+            if helping and own is None:
+                if chunks:
+                    own = (chunks.popleft(), [])
+                elif (taken := crew.take_back()) is not None:
+                    own = (taken, [])
             # Wait for a worker only when this process has nothing left to plan.
-            idle = own is None and not (helping and chunks)
-            ready.update(crew.collect(block=idle and turn not in ready))
+            idle = own is None
+            for first, done in crew.collect(block=idle and turn not in ready).items():
+                if first >= turn:  # else planned here first, and yielded
+                    ready.setdefault(first, done)
+                if own is not None and own[0] == first:
+                    own = None  # a chunk taken back, but the worker had finished it
             while turn in ready:
                 yield from ready.pop(turn)
                 turn += chunksize
