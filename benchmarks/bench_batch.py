@@ -28,6 +28,7 @@ import filecmp
 import os
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -106,7 +107,9 @@ def _pairs(pairs: int, count: int, jobs: int) -> None:
             f"plans/s, ratio {ratios[-1]:.2f}"
         )
     ratios.sort()
-    print(f"  ratio: median {ratios[len(ratios) // 2]:.2f}, range {ratios[0]:.2f}-{ratios[-1]:.2f}")
+    print(
+        f"  ratio: median {statistics.median(ratios):.2f}, range {ratios[0]:.2f}-{ratios[-1]:.2f}"
+    )
 
 
 def _rate_in_child(count: int, jobs: int) -> float:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gc
 import io
 import json
 import pickle
@@ -331,6 +332,10 @@ class TestPlanOne:
             BatchResult("x", START, plan=b"not a plan")  # type: ignore[arg-type]
 
 
+def _boom(_: int) -> None:
+    raise ValueError("boom")
+
+
 class TestPlanMany:
     """``plan_many``: input order, isolation of failures, the same results for any jobs."""
 
@@ -367,6 +372,19 @@ class TestPlanMany:
         assert ticks == [1] * 14
         texts = [to_json(plan_to_dict(r.plan)) for r in two if r.plan is not None]
         assert texts == [to_json(plan_to_dict(r.plan)) for r in one if r.plan is not None]
+
+    def test_the_collector_runs_less_often_while_planning(self, tmp_path: Path) -> None:
+        """While it plans, ``plan_many`` raises the collector's thresholds; afterwards they
+        are as before, also when the caller's code raises."""
+        items = load_batch(regimen_folder(tmp_path, count=3))
+        seen: list[tuple[int, int, int]] = []
+        was = gc.get_threshold()
+        plan_many(items, start=START, jobs=1, progress=lambda _: seen.append(gc.get_threshold()))
+        assert seen == [(10_000, 50, 100)] * 3
+        assert gc.get_threshold() == was
+        with pytest.raises(ValueError, match="boom"):
+            plan_many(items, start=START, jobs=1, progress=_boom)
+        assert gc.get_threshold() == was
 
     def test_jobs_must_be_positive(self) -> None:
         """``jobs=0`` is refused at once."""

@@ -9,13 +9,21 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
-from taperplan.batch._crew import Crew, run_chunk, watch_parent
+from taperplan.batch._crew import Crew, fewer_collections, run_chunk, watch_parent
 from taperplan.batch.items import BatchItem, BatchResult, RegimenSource, batch_items, plan_one
 
 if TYPE_CHECKING:
     from taperplan.reference.paces import Pace
 
-__all__ = ["chunk_starts", "default_jobs", "iter_ordered", "plan_many", "run_chunk", "watch_parent"]
+__all__ = [
+    "chunk_starts",
+    "default_jobs",
+    "fewer_collections",
+    "iter_ordered",
+    "plan_many",
+    "run_chunk",
+    "watch_parent",
+]
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
@@ -193,8 +201,10 @@ def plan_many(
     items = batch_items(regimens)
     worker = functools.partial(plan_one, start=start, pace=pace, today=today)
     results: list[BatchResult] = []
-    for result in iter_ordered(worker, items, jobs=jobs, chunksize=chunksize):
-        results.append(result)
-        if progress is not None:
-            progress(1)
+    # This process plans too: with the collector as rare as in the workers.
+    with fewer_collections():
+        for result in iter_ordered(worker, items, jobs=jobs, chunksize=chunksize):
+            results.append(result)
+            if progress is not None:
+                progress(1)
     return results

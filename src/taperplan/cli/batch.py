@@ -36,6 +36,7 @@ from taperplan.batch.manifest import (
     Written,
     header_for,
 )
+from taperplan.batch.pool import fewer_collections
 from taperplan.cli.batch_steps import (
     BatchInternalError,
     check_bookkeeping,
@@ -260,15 +261,16 @@ def batch(
     (folder / SUMMARY_FILE).unlink(missing_ok=True)
     for done in finished.values():
         forget_unmade(folder, done)
-    by_key = write_all(
-        folder,
-        header,
-        finished,
-        todo,
-        outcomes,
-        replace=force or resume,
-        progress=progress and _stderr_is_tty(),
-    )
+    with fewer_collections():  # with one job, this process plans
+        by_key = write_all(
+            folder,
+            header,
+            finished,
+            todo,
+            outcomes,
+            replace=force or resume,
+            progress=progress and _stderr_is_tty(),
+        )
     rows = [by_key[item.key] for item in items]
     write_output(folder / SUMMARY_FILE, summary_csv(rows), force=force or resume)
     report(rows, folder, resumed=resumed)
