@@ -230,3 +230,25 @@ def test_a_chunk_taken_back_comes_back_once_from_wherever_it_was_planned() -> No
 def _sleep(seconds: float) -> float:
     time.sleep(seconds)
     return seconds
+
+
+def test_chunks_are_taken_back_from_each_worker_in_turn() -> None:
+    """Once the busiest worker has nothing left to take back, the next busiest gives up
+    its waiting chunks; a chunk is never taken back twice."""
+    crew: Crew[float, float] = Crew(_sleep, 2, queued=6)
+    try:
+        crew.send(0, [0.0])
+        crew.send(1, [0.0])
+        while crew.busy:  # both workers started
+            crew.collect(block=True)
+        for first in (10, 20, 30, 40, 50):  # in turn: 10, 30, 50 to one, 20, 40 to the other
+            crew.send(first, [0.3])
+        taken = [crew.take_back() for _ in range(4)]
+        back: dict[int, list[float]] = {}
+        while crew.busy:
+            back.update(crew.collect(block=True))
+    finally:
+        crew.stop()
+    assert taken == [50, 30, 40, None]
+    assert back == {10: [0.3], 20: [0.3]}
+    assert multiprocessing.active_children() == []

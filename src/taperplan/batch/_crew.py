@@ -275,24 +275,24 @@ class Crew(Generic[_T, _R]):
         self._send_to(member, first, chunk)
 
     def take_back(self) -> int | None:
-        """The first item of a chunk taken back from the busiest worker, to plan
-        elsewhere; None if no worker holds a chunk it has likely not started.
+        """The first item of a chunk taken back from the busiest worker that holds one
+        it has likely not started, to plan elsewhere; None if no worker does.
 
         The worker is told to drop the chunk; it answers with the chunk's results if
         it had finished it by then, and :meth:`collect` returns whichever comes back.
         """
-        busiest = max(self._members, key=lambda member: len(member.firsts))
-        # A worker's first chunk is being planned; only one waiting behind it is taken.
-        waiting = [first for first in list(busiest.firsts)[1:] if first not in self._taken]
-        if not waiting:
-            return None
-        first = waiting[-1]
-        self._taken.add(first)
-        try:
-            busiest.tasks.send_bytes(first.to_bytes(_INDEX_BYTES, "little"))
-        except OSError:
-            self._died(busiest)
-        return first
+        for member in sorted(self._members, key=lambda member: -len(member.firsts)):
+            # A worker's first chunk is being planned; only one waiting behind it is taken.
+            waiting = [first for first in list(member.firsts)[1:] if first not in self._taken]
+            if waiting:
+                first = waiting[-1]
+                self._taken.add(first)
+                try:
+                    member.tasks.send_bytes(first.to_bytes(_INDEX_BYTES, "little"))
+                except OSError:
+                    self._died(member)
+                return first
+        return None
 
     def rebalance(self, items: Sequence[_T], chunksize: int) -> None:
         """Give a worker with nothing to do a chunk taken back from the busiest one."""
