@@ -19,6 +19,9 @@ from support import ARTIFACTS, in_ci
 from web.conftest import missing
 
 SHOTS = ARTIFACTS / "web"
+#: How long a page may take to come back after a form is sent (a plan is made on a
+#: busy test machine).
+PAGE_SECONDS = 30
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +81,21 @@ def _start_form(browser: Any, server: str) -> None:
 def _submit(browser: Any) -> None:
     from selenium.webdriver.common.by import By  # noqa: PLC0415
 
-    browser.find_element(By.CSS_SELECTOR, "form.regimen button[type=submit]").click()
+    _click_to_load(
+        browser, browser.find_element(By.CSS_SELECTOR, "form.regimen button[type=submit]")
+    )
+
+
+def _click_to_load(browser: Any, button: Any) -> None:
+    """Click a button that sends its form, and wait until the answer's page has replaced
+    this one (a click returns as soon as the form is sent, not when the page is there)."""
+    from selenium.webdriver.support import expected_conditions  # noqa: PLC0415
+    from selenium.webdriver.support.ui import WebDriverWait  # noqa: PLC0415
+
+    button.click()
+    wait = WebDriverWait(browser, PAGE_SECONDS)
+    wait.until(expected_conditions.staleness_of(button))
+    wait.until(lambda driver: driver.execute_script("return document.readyState") == "complete")
 
 
 def test_two_regimens_plan_in_the_browser(browser: Any, server: str) -> None:
@@ -153,7 +170,7 @@ def test_pause_and_download_the_calendar(browser: Any, server: str) -> None:
     _submit(browser)
     visit = browser.find_element(By.CSS_SELECTOR, "form.visit")
     visit.find_element(By.NAME, "on").send_keys("02012027")
-    visit.find_element(By.CSS_SELECTOR, "button[value=pause]").click()
+    _click_to_load(browser, visit.find_element(By.CSS_SELECTOR, "button[value=pause]"))
     browser.save_screenshot(str(SHOTS / "plan-paused.png"))
     assert "pause" in browser.find_element(By.CSS_SELECTOR, "table.steps").text
     browser.find_element(By.CSS_SELECTOR, "form[action='/download/ics'] button").click()
@@ -205,14 +222,13 @@ def _downloaded(folder: Path, suffix: str) -> Path:
 def test_the_page_fits_a_phone(browser: Any, server: str) -> None:
     """At a phone's width neither the form nor the plan scrolls sideways (wide tables
     scroll inside themselves)."""
-    from selenium.webdriver.common.by import By  # noqa: PLC0415
 
     browser.set_window_size(500, 900)
     try:
         browser.get(server)
         fits = "return document.documentElement.scrollWidth <= window.innerWidth"
         assert browser.execute_script(fits)
-        browser.find_element(By.CSS_SELECTOR, "form.regimen button[type=submit]").click()
+        _submit(browser)
         browser.save_screenshot(str(SHOTS / "phone-plan.png"))
         assert browser.execute_script(fits)
     finally:
