@@ -49,7 +49,7 @@ def test_types_it_does_not_speed_up_pickle_as_the_standard_pickler_does_them() -
     """Decimals, dates, enum members and classes, a result that packs its own plan, and
     a type registered with ``copyreg`` after first use: the standard pickler's bytes."""
     register_later = _Later(3)
-    dumps(Decimal(1))  # the table is made before ``_Later`` is registered
+    dumps(register_later)  # met before ``_Later`` is registered with copyreg
     copyreg.pickle(_Later, _reduce_later)
     try:
         values: list[Any] = [
@@ -65,6 +65,18 @@ def test_types_it_does_not_speed_up_pickle_as_the_standard_pickler_does_them() -
         assert pickle.loads(dumps(register_later)).value == 4  # noqa: S301 - its reducer adds one
     finally:
         del copyreg.dispatch_table[_Later]
+
+
+def test_attrs_classes_that_only_the_standard_way_rebuilds_pickle_that_way() -> None:
+    """An attrs class with a built-in base (a dict keeps its items outside attrs' state)
+    or its own ``__new__`` pickles as the standard pickler does it, and comes back whole."""
+    tagged = _Tagged("x")
+    tagged["k"] = 1
+    interned = _Interned("a")
+    for value in (tagged, interned):
+        assert dumps(value) == pickle.dumps(value, protocol=STANDARD)
+    assert dict(pickle.loads(dumps(tagged))) == {"k": 1}  # noqa: S301 - made just above
+    assert pickle.loads(dumps(interned)) == interned  # noqa: S301 - made just above
 
 
 def test_without_tuples_every_class_pickles_the_standard_way(
@@ -86,6 +98,24 @@ def test_without_tuples_every_class_pickles_the_standard_way(
     assert dumps(pair) == pickle.dumps(pair, protocol=STANDARD)
     # The fast way, for comparison: a tuple of the fields, not a dictionary.
     assert _dumps(pair, _Table(copyreg.dispatch_table, fast=True)) != dumps(pair)
+
+
+@attrs.define(eq=False)
+class _Tagged(dict[str, int]):
+    tag: str
+
+
+@attrs.frozen
+class _Interned:
+    name: str
+
+    def __new__(cls, name: str | None = None) -> _Interned:
+        if name is None:
+            raise TypeError("an _Interned needs its name")
+        return super().__new__(cls)
+
+    def __getnewargs__(self) -> tuple[str]:
+        return (self.name,)
 
 
 @attrs.frozen

@@ -17,8 +17,6 @@ kept.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
 import pickle
 import queue
@@ -28,9 +26,10 @@ import threading
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar
 
+from taperplan.batch._collecting import fewer_collections
 from taperplan.batch._pickling import dumps
 
 if TYPE_CHECKING:
@@ -41,9 +40,6 @@ _T = TypeVar("_T")
 _R = TypeVar("_R")
 #: How often a worker checks that its parent is alive where the kernel does not tell it.
 _WATCH_SECONDS = 0.5
-#: The collector's thresholds while a batch is planned (Python's own: 700, 10, 10): its
-#: youngest generation is collected after 10,000 new objects instead of 700.
-_BATCH_THRESHOLDS = (10_000, 50, 100)
 #: The bytes of a task that give the index of its chunk's first item.
 _INDEX_BYTES = 8
 #: On Windows a process waits on at most 63 handles at once, two for each worker.
@@ -80,24 +76,6 @@ def _watch(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(_WATCH_SECONDS)
     os._exit(1)
-
-
-@contextlib.contextmanager
-def fewer_collections() -> Iterator[None]:
-    """Within ``with``, the garbage collector runs less often; on leaving, as before.
-
-    Planning makes many short-lived objects, and with Python's default thresholds
-    the collector runs every 700 of them, walking the plans of a chunk again and
-    again, and the older generations (the planner's whole shared memory) now and
-    then: planning a batch takes 15-30% longer. Collections still come, only rarer,
-    and the full ones as rarely as Python's own rule for them allows.
-    """
-    was = gc.get_threshold()
-    gc.set_threshold(*_BATCH_THRESHOLDS)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*was)
 
 
 def _exit_now() -> None:

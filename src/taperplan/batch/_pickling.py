@@ -60,8 +60,19 @@ def _tuples_accepted() -> bool:
 
 def _is_plain_attrs(cls: type) -> bool:
     """Whether ``cls`` is a slotted attrs class that pickles through attrs' own state
-    methods (not a class with its own, such as a result that packs its plan)."""
+    methods alone: not a class with its own (such as a result that packs its plan),
+    nor one made by its own ``__new__`` or with a built-in base (a ``dict`` whose
+    items attrs' state leaves out), whose objects only the standard way rebuilds."""
     if not (attrs.has(cls) and "__slots__" in cls.__dict__):
+        return False
+    if cls.__new__ is not object.__new__ or any(
+        hasattr(cls, name) for name in ("__getnewargs__", "__getnewargs_ex__")
+    ):
+        return False
+    # Each base is an attrs class or a mixin without state of its own.
+    if not all(
+        attrs.has(base) or base.__dict__.get("__slots__") == () for base in cls.__mro__[1:-1]
+    ):
         return False
     getstate = getattr(cls, "__getstate__", None)
     setstate = getattr(cls, "__setstate__", None)
@@ -84,17 +95,18 @@ class _Table(dict[type, _Reducer]):
     def __init__(self, standard: dict[type, Any], *, fast: bool) -> None:
         super().__init__(standard)
         self._fast = fast
+        #: The ``copyreg`` table this one starts from: a table made before a type was
+        #: registered there is made again.
+        self.standard = dict(standard)
 
     def __missing__(self, cls: type) -> _Reducer:
         if issubclass(cls, type):
             # A class whose metaclass is not ``type`` (an Enum class): without a reducer
             # the pickler stores it by name, as it does without a table.
             raise KeyError(cls)
-        if cls in copyreg.dispatch_table:  # registered since this table was made
-            reducer: _Reducer = copyreg.dispatch_table[cls]
-        elif self._fast and _is_plain_attrs(cls):
+        if self._fast and _is_plain_attrs(cls):
             fields = attrs.fields(cast("type[attrs.AttrsInstance]", cls))
-            reducer = _fields_reducer(cls, tuple(field.name for field in fields))
+            reducer: _Reducer = _fields_reducer(cls, tuple(field.name for field in fields))
         else:
             reducer = operator.methodcaller("__reduce_ex__", _PROTOCOL)
         self[cls] = reducer
@@ -106,10 +118,11 @@ _table: _Table | None = None
 
 def dumps(obj: object) -> bytes:
     """``obj`` pickled with the fast reducers; ``pickle.loads`` reads it."""
-    global _table  # noqa: PLW0603 - made once, on first use
-    if _table is None:
-        _table = _Table(copyreg.dispatch_table, fast=_tuples_accepted())
-    return _dumps(obj, _table)
+    global _table  # noqa: PLW0603 - made on first use, and again after copyreg changes
+    table = _table
+    if table is None or table.standard != copyreg.dispatch_table:
+        table = _table = _Table(copyreg.dispatch_table, fast=_tuples_accepted())
+    return _dumps(obj, table)
 
 
 def _dumps(obj: object, table: _Table) -> bytes:

@@ -9,7 +9,8 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
-from taperplan.batch._crew import Crew, fewer_collections, run_chunk, watch_parent
+from taperplan.batch._collecting import fewer_collections
+from taperplan.batch._crew import Crew, run_chunk, watch_parent
 from taperplan.batch.items import BatchItem, BatchResult, RegimenSource, batch_items, plan_one
 
 if TYPE_CHECKING:
