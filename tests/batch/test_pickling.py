@@ -67,6 +67,27 @@ def test_types_it_does_not_speed_up_pickle_as_the_standard_pickler_does_them() -
         del copyreg.dispatch_table[_Later]
 
 
+def test_a_type_own_reducer_is_called_directly_unless_an_instance_can_have_its_own() -> None:
+    """Decimals and dates are reduced by their own ``__reduce__`` without the detour
+    through ``object.__reduce_ex__`` (the same bytes, as above); an object with a
+    ``__dict__`` may carry a ``__reduce__`` of its own, which the standard way finds."""
+    table = _Table(copyreg.dispatch_table, fast=True)
+    assert table[Decimal] is Decimal.__reduce__
+    assert table[dt.date] is dt.date.__reduce__
+    odd = _WithDict(1)
+    odd.__reduce__ = lambda: (int, (7,))  # type: ignore[method-assign]
+    assert _dumps(odd, table) == pickle.dumps(odd, protocol=STANDARD)
+    assert pickle.loads(_dumps(odd, table)) == 7  # noqa: S301 - made just above
+
+
+class _WithDict:
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def __reduce__(self) -> tuple[type[_WithDict], tuple[int]]:
+        return (_WithDict, (self.value,))
+
+
 def test_attrs_classes_that_only_the_standard_way_rebuilds_pickle_that_way() -> None:
     """An attrs class with a built-in base (a dict keeps its items outside attrs' state)
     or its own ``__new__`` pickles as the standard pickler does it, and comes back whole."""

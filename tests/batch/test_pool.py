@@ -6,16 +6,28 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import sys
 import time
 from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
-from taperplan.batch import iter_ordered
+from taperplan.batch import _crew, iter_ordered
 from taperplan.batch._crew import Crew
 
 #: Large enough that a worker process gets chunks: the pool starts only for several chunks.
 COUNT = 40
+
+
+@pytest.fixture(autouse=True, params=["fork", "spawn"])
+def start(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test with forked workers (Linux, a process without other threads) and with
+    spawned ones (macOS, Windows, or a process running other threads)."""
+    method: str = request.param
+    if method == "fork" and sys.platform != "linux":
+        pytest.skip("workers are forked only on Linux")
+    monkeypatch.setattr(_crew, "start_method", lambda: method)
+    return method
 
 
 def in_worker() -> bool:
@@ -99,10 +111,20 @@ def test_an_exception_in_a_worker_reaches_the_caller_with_its_traceback() -> Non
     assert multiprocessing.active_children() == []
 
 
-def test_a_task_a_worker_cannot_read_is_reported_not_waited_for() -> None:
+def number_of(item: OnlyHere) -> int:
+    return item.item
+
+
+def test_a_task_a_worker_cannot_read_is_reported_not_waited_for(start: str) -> None:
     """An item that cannot be unpickled in a worker process raises its own error in the
-    caller, with a note of where; the batch does not wait for the worker for ever."""
+    caller, with a note of where; the batch does not wait for the worker for ever. A
+    forked worker has a copy of the batch: it is sent only where each chunk lies, and
+    nothing is unpickled."""
     items = [OnlyHere(item) for item in range(COUNT)]
+    if start == "fork":
+        got = iter_ordered(number_of, items, jobs=2, chunksize=4, helping=False)
+        assert list(got) == list(range(COUNT))
+        return
     with pytest.raises(AttributeError, match="Can't get attribute 'OnlyHere'") as caught:
         list(iter_ordered(abs, items, jobs=2, chunksize=4, helping=False))
     assert "in a worker process" in "\n".join(getattr(caught.value, "__notes__", []))

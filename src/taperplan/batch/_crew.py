@@ -1,11 +1,9 @@
-"""Worker processes for a batch: each plans the chunks it is sent and sends back the results.
+"""The worker processes of a batch, seen from the calling process.
 
 The calling process reads the results itself, between its own items, instead of a
 background thread doing it: a thread of a busy process waits for the interpreter's
 lock at every read of a pipe, and a worker that cannot hand over its results stops
-planning. Each worker reads its tasks in a thread of its own, so a task is never
-stuck in a full pipe while the worker sends results; a worker whose reading or
-sending thread fails ends at once, so the parent sees it gone instead of waiting.
+planning (the workers' side is :mod:`taperplan.batch._worker`).
 
 At the end of a batch, a worker may still hold several chunks while another process
 has nothing left to do: the idle one takes back the last chunk a worker holds. The
@@ -19,29 +17,20 @@ from __future__ import annotations
 
 import os
 import pickle
-import queue
-import signal
 import sys
-import threading
-import time
-import traceback
 from collections import deque
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Generic, NoReturn, TypeVar
 
-from taperplan.batch._collecting import fewer_collections
 from taperplan.batch._pickling import dumps
+from taperplan.batch._worker import INDEX_BYTES, serve, serve_forked, start_method
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
-    from multiprocessing.context import SpawnProcess
+    from multiprocessing.process import BaseProcess
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
-#: How often a worker checks that its parent is alive where the kernel does not tell it.
-_WATCH_SECONDS = 0.5
-#: The bytes of a task that give the index of its chunk's first item.
-_INDEX_BYTES = 8
 #: On Windows a process waits on at most 63 handles at once, two for each worker.
 _WINDOWS_MOST_WORKERS = 31
 #: Chunks a worker holds before it has sent anything back, while it starts.
@@ -50,166 +39,38 @@ _QUEUED_WHILE_STARTING = 2
 _JOIN_SECONDS = 5.0
 
 
-def run_chunk(worker: Callable[[_T], _R], chunk: Sequence[_T]) -> list[_R]:
-    """``worker`` over one chunk of items: the task a worker process or cluster runs."""
-    return [worker(item) for item in chunk]
-
-
-def watch_parent(parent: int) -> None:
-    """End this worker process as soon as ``parent`` is gone.
-
-    A worker blocked on its tasks would otherwise outlive a parent killed
-    with SIGKILL, for ever. A daemon thread checks twice a second that the
-    parent is still this process's parent. (Linux's ``PR_SET_PDEATHSIG`` is
-    not used: it fires when the parent's *thread* that started the worker
-    ends, and a caller may drive the batch from a short-lived thread.) On Windows,
-    where a process's parent id does not change when the parent ends, a worker
-    ends instead when it finds its task pipe closed, after the chunks it holds.
-    """
-    if os.getppid() != parent:
-        os._exit(1)
-    thread = threading.Thread(target=_watch, args=(parent,), name="watch-parent", daemon=True)
-    thread.start()
-
-
-def _watch(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(_WATCH_SECONDS)
-    os._exit(1)
-
-
-def _exit_now() -> None:
-    """End a worker whose work is done without tearing its interpreter down: freeing
-    the planner's shared memory object by object takes seconds, and the batch waits
-    for its workers to end. Every result has been sent by then."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
-
-
-def serve(
-    worker: Callable[[Any], Any], tasks: Connection, results: Connection, parent: int
-) -> None:
-    """A worker process's life: plan each task (a chunk and the index of its first item)
-    as it comes, send back the results or the exception, end when the parent closes
-    the task pipe."""
-    watch_parent(parent)
-    # Ctrl-C reaches the whole process group: the parent stops its workers itself.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    inbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
-    dropped: set[int] = set()
-    _start(_read, tasks, inbox, dropped, name="tasks")
-    # Results go out from a thread of their own: this one plans the next chunk while
-    # the parent, busy with its own item, has not read them yet.
-    outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
-    sender = _start(_send, results, outbox, name="results")
-    with fewer_collections():
-        _serve_chunks(worker, inbox, outbox, dropped)
-    outbox.put(None)
-    sender.join()
-    _exit_now()
-
-
-def _serve_chunks(
-    worker: Callable[[Any], Any],
-    inbox: queue.SimpleQueue[bytes | None],
-    outbox: queue.SimpleQueue[bytes | None],
-    dropped: set[int],
-) -> None:
-    """Plan each chunk in ``inbox`` and put its results (or the exception, or None for a
-    chunk the parent took back) in ``outbox``, until the parent closes the task pipe."""
-    while (task := inbox.get()) is not None:
-        first = int.from_bytes(task[:_INDEX_BYTES], "little")
-        outcome: object
-        try:
-            chunk = pickle.loads(task[_INDEX_BYTES:])  # noqa: S301 - sent by the parent
-            outcome = []
-            for item in chunk:
-                if first in dropped:  # taken back by the parent: planned elsewhere
-                    dropped.discard(first)
-                    outcome = None
-                    break
-                outcome.append(worker(item))
-        except (Exception, SystemExit) as error:  # sent to the caller, who raises it
-            error.add_note("in a worker process:\n" + traceback.format_exc())
-            outcome = error
-        outbox.put(_packed(first, outcome))
-        del task, outcome
-
-
-def _packed(first: int, outcome: object) -> bytes:
-    """``(first, outcome)`` pickled; an exception that cannot make the round trip (it
-    pickles, but its class cannot be rebuilt from what it pickled) as a RuntimeError
-    with its words and where it happened."""
-    try:
-        data = dumps((first, outcome))
-        if isinstance(outcome, BaseException):
-            pickle.loads(data)  # noqa: S301 - made just above
-    except Exception as error:  # a result that cannot be sent as it is
-        notes = "\n".join(getattr(outcome, "__notes__", ()))
-        text = (
-            f"{type(outcome).__qualname__}: {outcome}" if isinstance(outcome, BaseException) else ""
-        )
-        replacement = RuntimeError(
-            f"a worker's result cannot be sent back ({error!r}){': ' + text if text else ''}"
-            + (f"\n{notes}" if notes else "")
-        )
-        data = pickle.dumps((first, replacement), protocol=pickle.HIGHEST_PROTOCOL)
-    return data
-
-
-def _start(target: Callable[..., None], *args: object, name: str) -> threading.Thread:
-    """A daemon thread running ``target``; if it fails, the worker ends (exit code 1) so
-    the parent sees it gone instead of waiting for it."""
-
-    def guarded() -> None:
-        try:
-            target(*args)
-        except BaseException:  # any failure ends the worker
-            traceback.print_exc()
-            sys.stderr.flush()
-            os._exit(1)
-
-    thread = threading.Thread(target=guarded, name=name, daemon=True)
-    thread.start()
-    return thread
-
-
-def _send(results: Connection, outbox: queue.SimpleQueue[bytes | None]) -> None:
-    while (data := outbox.get()) is not None:
-        results.send_bytes(data)
-
-
-def _read(tasks: Connection, inbox: queue.SimpleQueue[bytes | None], dropped: set[int]) -> None:
-    while True:
-        try:
-            task: bytes | None = tasks.recv_bytes()
-        except EOFError:  # the parent closed its end: no more work
-            task = None
-        if task is not None and len(task) == _INDEX_BYTES:  # drop that chunk
-            dropped.add(int.from_bytes(task, "little"))
-            continue
-        inbox.put(task)
-        if task is None:
-            return
-
-
 class Crew(Generic[_T, _R]):
-    """``size`` worker processes (``spawn``) applying ``worker`` to the chunks they are given.
+    """``size`` worker processes (see :func:`start_method`) applying ``worker`` to the chunks they are given.
 
     Args:
         worker: a top-level function (or a :func:`functools.partial` of one).
         size: the number of worker processes.
         queued: chunks each worker holds at most: one being planned, the rest waiting.
+        items: the whole batch, when every chunk sent is a slice of it
+            (``items[first : first + len(chunk)]``): a forked worker has a copy of
+            it, and is sent only where each chunk starts and its length.
     """
 
-    def __init__(self, worker: Callable[[_T], _R], size: int, queued: int) -> None:
+    def __init__(
+        self,
+        worker: Callable[[_T], _R],
+        size: int,
+        queued: int,
+        items: Sequence[_T] | None = None,
+    ) -> None:
         import multiprocessing  # noqa: PLC0415 - only for a pool
 
-        context = multiprocessing.get_context("spawn")
+        method = start_method()
+        context = (
+            multiprocessing.get_context("fork")
+            if method == "fork"
+            else multiprocessing.get_context("spawn")
+        )
         if sys.platform == "win32":
             size = min(size, _WINDOWS_MOST_WORKERS)
         self._queued = queued
+        #: Whether the workers have the batch already: then a task is only its chunk's place.
+        self._inherited = method == "fork" and items is not None
         self._members: list[_Member] = []
         #: The chunks taken back from a worker: each is taken back once at most.
         self._taken: set[int] = set()
@@ -217,9 +78,18 @@ class Crew(Generic[_T, _R]):
             for _ in range(size):
                 task_out, task_in = context.Pipe(duplex=False)
                 result_out, result_in = context.Pipe(duplex=False)
+                args: tuple[object, ...] = (worker, task_out, result_in, os.getpid())
+                if method == "fork":
+                    args = (*args, items)
+                    # A forked worker holds a copy of every pipe end this process has: it
+                    # closes this process's ends, or a worker would never see its task
+                    # pipe closed.
+                    ends = [task_in, result_out]
+                    ends += [end for m in self._members for end in (m.tasks, m.results)]
+                    args = (ends, *args)
                 process = context.Process(
-                    target=serve,
-                    args=(worker, task_out, result_in, os.getpid()),
+                    target=serve_forked if method == "fork" else serve,
+                    args=args,
                     name="taperplan-worker",
                     daemon=True,
                 )
@@ -266,7 +136,7 @@ class Crew(Generic[_T, _R]):
                 first = waiting[-1]
                 self._taken.add(first)
                 try:
-                    member.tasks.send_bytes(first.to_bytes(_INDEX_BYTES, "little"))
+                    member.tasks.send_bytes(first.to_bytes(INDEX_BYTES, "little"))
                 except OSError:
                     self._died(member)
                 return first
@@ -284,7 +154,11 @@ class Crew(Generic[_T, _R]):
 
     def _send_to(self, member: _Member, first: int, chunk: Sequence[_T]) -> None:
         try:
-            member.tasks.send_bytes(first.to_bytes(_INDEX_BYTES, "little") + dumps(chunk))
+            where = first.to_bytes(INDEX_BYTES, "little")
+            if self._inherited:
+                member.tasks.send_bytes(where + len(chunk).to_bytes(INDEX_BYTES, "little"))
+            else:
+                member.tasks.send_bytes(where + dumps(chunk))
         except OSError:
             self._died(member)
         member.firsts.append(first)
@@ -361,7 +235,7 @@ class _Member:
 
     __slots__ = ("firsts", "heard", "process", "results", "tasks")
 
-    def __init__(self, process: SpawnProcess, tasks: Connection, results: Connection) -> None:
+    def __init__(self, process: BaseProcess, tasks: Connection, results: Connection) -> None:
         self.process = process
         self.tasks = tasks
         self.results = results

@@ -10,7 +10,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
 from taperplan.batch._collecting import fewer_collections
-from taperplan.batch._crew import Crew, run_chunk, watch_parent
+from taperplan.batch._crew import Crew
+from taperplan.batch._worker import run_chunk, watch_parent
 from taperplan.batch.items import BatchItem, BatchResult, RegimenSource, batch_items, plan_one
 
 if TYPE_CHECKING:
@@ -115,7 +116,7 @@ def _shared(
     worker: Callable[[_T], _R], items: Sequence[_T], jobs: int, chunksize: int, *, helping: bool
 ) -> Iterator[_R]:
     chunks = deque(chunk_starts(len(items), chunksize))
-    crew = Crew(worker, jobs - 1 if helping else jobs, _QUEUED_PER_WORKER)
+    crew = Crew(worker, jobs - 1 if helping else jobs, _QUEUED_PER_WORKER, items)
     ready: dict[int, list[_R]] = {}
     # The chunk this process is planning, one item at a time, and its results so far.
     own: tuple[int, list[_R]] | None = None
