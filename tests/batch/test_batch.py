@@ -41,6 +41,8 @@ from taperplan.batch import (
     plan_one,
     summary_row,
 )
+from taperplan.batch._pickling import dumps
+from taperplan.batch._worker import packed_together
 from taperplan.batch.manifest import MANIFEST_FILE
 from taperplan.cli import batch as _cli_batch
 from taperplan.cli.batch import COLUMNS, batch
@@ -330,6 +332,27 @@ class TestPlanOne:
         assert [field.name for field in attrs.fields(BatchResult)][2] == "plan"
         with pytest.raises(TypeError, match="plan' must be"):
             BatchResult("x", START, plan=b"not a plan")  # type: ignore[arg-type]
+
+    def test_a_chunk_is_packed_together(self, tmp_path: Path) -> None:
+        """A worker packs the plans of a chunk as one (what they share stored once): each
+        result comes back equal, an error stays an error, ``ok`` unpacks nothing, reading
+        one plan unpacks the chunk, and a result read after that pickles whole again."""
+        folder = regimen_folder(tmp_path, count=6, bad={2: STUCK})
+        results = [plan_one(path, start=START) for path in sorted(folder.glob("*.toml"))]
+        alone = len(dumps(results))
+        sent = [plan_one(path, start=START) for path in sorted(folder.glob("*.toml"))]
+        run_chunk_results = packed_together(sent)
+        together = dumps(run_chunk_results)
+        assert len(together) < alone * 0.8
+        back: list[BatchResult] = pickle.loads(together)  # noqa: S301 - made just above
+        assert [r.ok for r in back] == [True, True, False, True, True, True]
+        packed = object.__getattribute__(back[0], "plan").packed
+        assert packed.plans is None  # nothing unpacked yet
+        assert back[1] == results[1]
+        assert packed.plans is not None  # one read unpacked the chunk
+        later = pickle.loads(pickle.dumps(back[4]))  # noqa: S301 - its plan unread so far
+        assert later == results[4]
+        assert back == results
 
 
 def _boom(_: int) -> None:

@@ -10,6 +10,7 @@ chunk (the parent took it back), unless it has already started it.
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import queue
@@ -37,7 +38,18 @@ INDEX_BYTES = 8
 
 def run_chunk(worker: Callable[[_T], _R], chunk: Sequence[_T]) -> list[_R]:
     """``worker`` over one chunk of items: the task a worker process or cluster runs."""
-    return [worker(item) for item in chunk]
+    return packed_together([worker(item) for item in chunk])
+
+
+def packed_together(results: list[_R]) -> list[_R]:
+    """``results``, each packed with the others to be pickled as one where their class
+    can do it (a ``pack_together`` static method, as batch results have)."""
+    if results:
+        kind = type(results[0])
+        pack = getattr(kind, "pack_together", None)
+        if pack is not None and all(type(result) is kind for result in results):
+            pack(results)
+    return results
 
 
 def watch_parent(parent: int) -> None:
@@ -119,6 +131,9 @@ def serve_forked(ends: list[Connection], *args: Any) -> None:
     (a host application's handler must not run in a worker), as a spawned worker has."""
     for end in ends:
         end.close()
+    # What the parent held is never collected here: the collector skips it instead of
+    # walking (and copying) it.
+    gc.freeze()
     for number in signal.valid_signals():
         if callable(signal.getsignal(number)):
             signal.signal(number, signal.SIG_DFL)
@@ -152,6 +167,8 @@ def _serve_chunks(
         except (Exception, SystemExit) as error:  # sent to the caller, who raises it
             error.add_note("in a worker process:\n" + traceback.format_exc())
             outcome = error
+        if isinstance(outcome, list):
+            packed_together(outcome)
         outbox.put(_packed(first, outcome))
         del task, outcome
 
