@@ -19,7 +19,7 @@ import os
 import pickle
 import sys
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Generic, NoReturn, TypeVar
 
 from taperplan.batch._pickling import dumps
@@ -142,7 +142,7 @@ class Crew(Generic[_T, _R]):
                 return first
         return None
 
-    def rebalance(self, items: Sequence[_T], chunksize: int) -> None:
+    def rebalance(self, items: Sequence[_T], sizes: Mapping[int, int]) -> None:
         """Give a worker with nothing to do a chunk taken back from the busiest one."""
         for member in self._members:
             if member.firsts:
@@ -150,7 +150,7 @@ class Crew(Generic[_T, _R]):
             first = self.take_back()
             if first is None:
                 return
-            self._send_to(member, first, items[first : first + chunksize])
+            self._send_to(member, first, items[first : first + sizes[first]])
 
     def _send_to(self, member: _Member, first: int, chunk: Sequence[_T]) -> None:
         try:

@@ -38,6 +38,9 @@ _CHUNKS_PER_WORKER = 8
 #: a few hundred milliseconds (a long search): enough chunks that a worker does not
 #: run out meanwhile.
 _QUEUED_PER_WORKER = 6
+#: Towards the end of a batch whose chunk size is chosen here, a chunk holds at most
+#: 1/(jobs * _TAPER) of the items left: the last chunks take little time.
+_TAPER = 4
 
 
 def default_jobs() -> int:
@@ -75,7 +78,8 @@ def iter_ordered(
         items: the inputs.
         jobs: processes planning (with ``helping``, this one and ``jobs - 1``
             workers; without, ``jobs`` workers); None: every core.
-        chunksize: items per task; None: chosen from the batch size.
+        chunksize: items per task; None: chosen from the batch size, and smaller
+            towards the end of the batch.
         helping: whether this process takes chunks too. False for a caller
             that has its own work for each result (writing files, which
             waits on the disk): then ``jobs`` worker processes plan and this
@@ -92,7 +96,7 @@ def iter_ordered(
     jobs, size = _shape(len(items), jobs, chunksize)
     if jobs <= 1:
         return map(worker, items)
-    return _shared(worker, items, jobs, size, helping=helping)
+    return _shared(worker, items, jobs, size, helping=helping, tapered=chunksize is None)
 
 
 def _shape(count: int, jobs: int | None, chunksize: int | None) -> tuple[int, int]:
@@ -112,10 +116,31 @@ def chunk_starts(count: int, chunksize: int) -> range:
     return range(0, count, chunksize)
 
 
+def _chunk_sizes(count: int, chunksize: int, jobs: int, *, tapered: bool) -> dict[int, int]:
+    """Where each chunk of ``count`` items begins, and its length: ``chunksize``, or,
+    ``tapered``, smaller and smaller over the last ``jobs * _TAPER * chunksize`` items
+    (down to one), so that the last chunks, which no process can share, end together."""
+    sizes: dict[int, int] = {}
+    first = 0
+    while first < count:
+        left = count - first
+        size = max(1, min(chunksize, left // (jobs * _TAPER))) if tapered else chunksize
+        sizes[first] = min(size, left)
+        first += sizes[first]
+    return sizes
+
+
 def _shared(
-    worker: Callable[[_T], _R], items: Sequence[_T], jobs: int, chunksize: int, *, helping: bool
+    worker: Callable[[_T], _R],
+    items: Sequence[_T],
+    jobs: int,
+    chunksize: int,
+    *,
+    helping: bool,
+    tapered: bool = False,
 ) -> Iterator[_R]:
-    chunks = deque(chunk_starts(len(items), chunksize))
+    sizes = _chunk_sizes(len(items), chunksize, jobs, tapered=tapered)
+    chunks = deque(sizes)
     crew = Crew(worker, jobs - 1 if helping else jobs, _QUEUED_PER_WORKER, items)
     ready: dict[int, list[_R]] = {}
     # The chunk this process is planning, one item at a time, and its results so far.
@@ -127,18 +152,18 @@ def _shared(
             # and what the workers sent back read, so none of them waits for this one.
             while chunks and crew.has_room():
                 first = chunks.popleft()
-                crew.send(first, items[first : first + chunksize])
+                crew.send(first, items[first : first + sizes[first]])
             if own is not None:
                 first, done = own
                 done.append(worker(items[first + len(done)]))
-                if len(done) == len(items[first : first + chunksize]):
+                if len(done) == sizes[first]:
                     if first >= turn:  # else a worker sent it back first
                         ready.setdefault(first, done)
                     own = None
             if not chunks:
                 # The end of the batch: no process idle while a worker holds chunks
                 # it has not started.
-                crew.rebalance(items, chunksize)
+                crew.rebalance(items, sizes)
             if helping and own is None:
                 if chunks:
                     own = (chunks.popleft(), [])
@@ -152,8 +177,9 @@ def _shared(
                 if own is not None and own[0] == first:
                     own = None  # a chunk taken back, but the worker had finished it
             while turn in ready:
-                yield from ready.pop(turn)
-                turn += chunksize
+                done = ready.pop(turn)
+                yield from done
+                turn += len(done)
     finally:
         # A caller that stops early (an error while writing) must not wait
         # for the rest of the batch to be planned.
@@ -188,7 +214,7 @@ def plan_many(
         jobs: processes planning, this one included; None: every core
             (``os.cpu_count()``); 1: only this process.
         chunksize: items sent to a worker at a time; None: chosen for the
-            batch.
+            batch, and smaller towards its end.
         progress: called with 1 as each result arrives (e.g. a progress
             bar's ``update``).
 
