@@ -353,6 +353,9 @@ class TestPlanOne:
         later = pickle.loads(pickle.dumps(back[4]))  # noqa: S301 - its plan unread so far
         assert later == results[4]
         assert back == results
+        # A result received in a pack and pickled alone takes its own plan, not the chunk's.
+        again: list[BatchResult] = pickle.loads(together)  # noqa: S301 - made above
+        assert len(pickle.dumps(again[5])) < len(pickle.dumps(results[5])) * 1.2
 
 
 def _boom(_: int) -> None:

@@ -116,3 +116,47 @@ def test_forked_and_spawned_workers_plan_the_same(
     assert shared == alone
     assert all(result.ok for result in shared)
     assert multiprocessing.active_children() == []
+
+
+@linux_only
+@pytest.mark.usefixtures("forked")
+def test_workers_of_overlapping_batches_exit_on_their_own() -> None:
+    """A batch started while another is running (two generators read in turn) forks its
+    workers with copies of the first batch's pipe ends too: they close those as well, so
+    the first batch's workers still see their tasks end when it stops first."""
+    first: Crew[int, int] = Crew(abs, 2, queued=2, items=[-1, -2])
+    second: Crew[int, int] = Crew(abs, 2, queued=2, items=[-3, -4])
+    processes = [member.process for crew in (first, second) for member in crew._members]
+    try:
+        first.send(0, [-1])
+        second.send(0, [-3])
+        while first.busy:
+            first.collect(block=True)
+        while second.busy:
+            second.collect(block=True)
+    finally:
+        first.stop()
+        second.stop()
+    assert [process.exitcode for process in processes] == [0, 0, 0, 0]
+
+
+class _Unpackable:
+    """A result whose packing fails (a plan that cannot be pickled, say)."""
+
+    @staticmethod
+    def pack_together(results: list[_Unpackable]) -> None:
+        raise ValueError(f"cannot pack {len(results)} results")
+
+
+def unpackable(item: int) -> _Unpackable:
+    return _Unpackable()
+
+
+@pytest.mark.usefixtures("forked")
+def test_a_chunk_that_cannot_be_packed_reaches_the_caller_as_its_error() -> None:
+    """Packing a chunk's results is part of the chunk's work: its failure is sent back
+    as the chunk's exception, not the end of the worker."""
+    with pytest.raises(ValueError, match="cannot pack 2 results") as caught:
+        list(iter_ordered(unpackable, list(range(8)), jobs=2, chunksize=2, helping=False))
+    assert "in a worker process" in "\n".join(getattr(caught.value, "__notes__", []))
+    assert multiprocessing.active_children() == []

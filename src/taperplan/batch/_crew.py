@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import pickle
 import sys
+import weakref
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Generic, NoReturn, TypeVar
@@ -37,6 +38,8 @@ _WINDOWS_MOST_WORKERS = 31
 _QUEUED_WHILE_STARTING = 2
 #: How long an ended batch waits for each worker to exit before stopping it.
 _JOIN_SECONDS = 5.0
+#: This process's ends of the pipes of every crew alive in it.
+_PARENT_ENDS: weakref.WeakSet[Connection] = weakref.WeakSet()
 
 
 class Crew(Generic[_T, _R]):
@@ -82,11 +85,10 @@ class Crew(Generic[_T, _R]):
                 if method == "fork":
                     args = (*args, items)
                     # A forked worker holds a copy of every pipe end this process has: it
-                    # closes this process's ends, or a worker would never see its task
+                    # closes this process's ends (of every crew alive here, another batch
+                    # running alongside included), or a worker would never see its task
                     # pipe closed.
-                    ends = [task_in, result_out]
-                    ends += [end for m in self._members for end in (m.tasks, m.results)]
-                    args = (ends, *args)
+                    args = ([task_in, result_out, *_PARENT_ENDS], *args)
                 process = context.Process(
                     target=serve_forked if method == "fork" else serve,
                     args=args,
@@ -97,6 +99,7 @@ class Crew(Generic[_T, _R]):
                 task_out.close()
                 result_in.close()
                 self._members.append(_Member(process, task_in, result_out))
+                _PARENT_ENDS.update((task_in, result_out))
         except BaseException:
             self.stop()
             raise
@@ -227,6 +230,7 @@ class Crew(Generic[_T, _R]):
                 member.process.join()
             member.tasks.close()
             member.results.close()
+            _PARENT_ENDS.difference_update((member.tasks, member.results))
         self._members = []
 
 

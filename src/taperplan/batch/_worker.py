@@ -164,11 +164,11 @@ def _serve_chunks(
                     outcome = None
                     break
                 outcome.append(worker(item))
+            else:
+                packed_together(outcome)
         except (Exception, SystemExit) as error:  # sent to the caller, who raises it
             error.add_note("in a worker process:\n" + traceback.format_exc())
             outcome = error
-        if isinstance(outcome, list):
-            packed_together(outcome)
         outbox.put(_packed(first, outcome))
         del task, outcome
 

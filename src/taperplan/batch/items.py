@@ -90,25 +90,39 @@ def with_content(item: BatchItem) -> BatchItem:
 class _Packed:
     """Plans pickled together in a worker (the plans of a chunk share their catalogue
     entries and doses, which are then stored once), unpickled together on the first
-    read of any of them."""
+    read of any of them.
 
-    __slots__ = ("data", "plans")
+    ``outgoing`` marks the pack a worker has just made to send its chunk's results
+    together: only such a pack is pickled again as a whole. A result received in a pack
+    and pickled on its own takes only its own plan along.
+    """
 
-    def __init__(self, data: bytes) -> None:
+    __slots__ = ("data", "outgoing", "plans")
+
+    def __init__(self, data: bytes, plans: list[TaperPlan] | None = None) -> None:
         self.data: bytes | None = data
-        self.plans: list[TaperPlan] | None = None
+        self.plans = plans
+        self.outgoing = plans is not None
 
     def load(self) -> list[TaperPlan]:
-        if self.plans is None:
-            assert self.data is not None  # noqa: S101 - one of the two is always set
-            self.plans = pickle.loads(self.data)  # noqa: S301 - pickled by BatchResult itself
-            self.data = None
-        return self.plans
+        """The plans, unpickled on the first call. Safe in several threads: the plans
+        are set before the bytes are let go, so a reader that finds no bytes finds the
+        plans (at worst two threads unpickle the same bytes, and one's plans are kept)."""
+        plans = self.plans
+        if plans is None:
+            data = self.data
+            if data is None:
+                plans = self.plans
+            else:
+                plans = pickle.loads(data)  # noqa: S301 - pickled by BatchResult itself
+                self.plans = plans
+                self.data = None
+        assert plans is not None  # noqa: S101 - set before the bytes are let go
+        return plans
 
     def __reduce__(self) -> tuple[type[_Packed], tuple[bytes]]:
-        # Only a still packed one is pickled again (BatchResult.__getstate__).
-        assert self.data is not None  # noqa: S101
-        return (_Packed, (self.data,))
+        data = self.data
+        return (_Packed, (data if data is not None else dumps(self.load()),))
 
 
 class _Slot:
@@ -162,7 +176,8 @@ class BatchResult:
         planned = [r for r in results if type(object.__getattribute__(r, "plan")) is TaperPlan]
         if not planned:
             return
-        packed = _Packed(dumps([object.__getattribute__(r, "plan") for r in planned]))
+        plans = [object.__getattribute__(r, "plan") for r in planned]
+        packed = _Packed(dumps(plans), plans)
         for index, result in enumerate(planned):
             object.__setattr__(result, "plan", _Slot(packed, index))
 
@@ -177,8 +192,9 @@ class BatchResult:
             for field in attrs.fields(type(self))
         }
         plan = state["plan"]
-        if type(plan) is _Slot and plan.packed.plans is not None:  # its chunk is unpacked
-            plan = plan.packed.plans[plan.index]
+        if type(plan) is _Slot and not plan.packed.outgoing:
+            # A result received in a pack: its own plan alone, not the whole chunk's.
+            plan = plan.packed.load()[plan.index]
         if isinstance(plan, TaperPlan):
             plan = _Slot(_Packed(dumps([plan])), 0)
         state["plan"] = plan

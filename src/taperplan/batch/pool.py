@@ -59,14 +59,17 @@ def iter_ordered(
     """``worker(item)`` for each item, on ``jobs`` processes, yielded in input order.
 
     ``jobs=1`` (or a single chunk of items) runs in this process. Otherwise
-    this process and ``jobs - 1`` freshly started (``spawn``) worker processes
-    take chunks of the items in turn: this process plans too, so two jobs keep
-    two cores busy and only the workers' share of the results is pickled. Between
-    two of its own items this process hands out chunks and reads what the workers
-    sent back, so a worker never waits long for it. The
-    workers inherit nothing from this process, so ``worker`` must give the same
-    result wherever it runs (a pure function, as :func:`plan_one` is); it must
-    be a top-level function (or a :func:`functools.partial` of one) and the
+    this process and ``jobs - 1`` worker processes take chunks of the items in
+    turn: this process plans too, so two jobs keep two cores busy and only the
+    workers' share of the results is pickled. Between two of its own items this
+    process hands out chunks and reads what the workers sent back, so a worker
+    never waits long for it. The workers are forked on Linux while this process
+    runs no other thread, and spawned otherwise (see
+    :func:`~taperplan.batch._worker.start_method`): a forked worker has a copy of
+    the items and of this process's state, a spawned one starts afresh and is sent
+    its items pickled. So that both give the same results, ``worker`` must give
+    the same result wherever it runs (a pure function, as :func:`plan_one` is); it
+    must be a top-level function (or a :func:`functools.partial` of one), and the
     items and results must pickle.
     Results are yielded in input order as soon as they are ready, so a caller
     can write each one out without holding the whole batch in memory. The
