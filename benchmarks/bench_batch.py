@@ -7,8 +7,8 @@ Run:  python benchmarks/bench_batch.py [--count 10000] [--jobs 1 2 ...] [--cli 1
 ``--cli N`` also times the command line: ``taperplan batch`` over a clinic CSV of N
 patients (the regimens of tests/data/clinic in turn), writing every patient's JSON, CSV and
 calendar into a new folder, once per ``--jobs`` value; the folders are compared byte for byte.
-``--pairs N`` runs one job and then every core, each in a fresh process, N times, and
-prints the ratio of each pair and their median (on a machine shared with other work the
+``--pairs N`` runs one job and every core, each in a fresh process, N times (one job
+first in every other pair), and prints the ratio of each pair and their median (on a machine shared with other work the
 speed drifts between runs; a pair's ratio drifts less). ``--dask`` adds a run with ``--dask ADDRESS`` on a ``LocalCluster`` of two worker processes
 (one thread each), started before the timing.
 
@@ -95,12 +95,16 @@ def main() -> None:
 
 
 def _pairs(pairs: int, count: int, jobs: int) -> None:
-    """One job, then ``jobs`` jobs, each in a fresh process, ``pairs`` times: on a shared
-    machine whose speed drifts from minute to minute, the ratio within a pair is steadier
-    than either rate."""
+    """One job and ``jobs`` jobs, each in a fresh process, ``pairs`` times, in turn first
+    and second: on a shared machine whose speed drifts from minute to minute, the ratio
+    within a pair is steadier than either rate."""
     ratios = []
     for pair in range(pairs):
-        rates = [_rate_in_child(count, job) for job in (1, jobs)]
+        # One job first in even pairs, last in odd ones: a machine that slows down (or
+        # speeds up) over the series does not favour either.
+        order = (1, jobs) if pair % 2 == 0 else (jobs, 1)
+        rate = {job: _rate_in_child(count, job) for job in order}
+        rates = [rate[1], rate[jobs]]
         ratios.append(rates[1] / rates[0])
         print(
             f"  pair {pair + 1}: jobs=1 {rates[0]:,.0f} plans/s, jobs={jobs} {rates[1]:,.0f} "
