@@ -43,7 +43,8 @@ _PARENT_ENDS: weakref.WeakSet[Connection] = weakref.WeakSet()
 
 
 class Crew(Generic[_T, _R]):
-    """``size`` worker processes (see :func:`start_method`) applying ``worker`` to the chunks they are given.
+    """``size`` worker processes (started as :func:`start_method` says) applying
+    ``worker`` to the chunks they are given.
 
     Args:
         worker: a top-level function (or a :func:`functools.partial` of one).
@@ -81,16 +82,17 @@ class Crew(Generic[_T, _R]):
             for _ in range(size):
                 task_out, task_in = context.Pipe(duplex=False)
                 result_out, result_in = context.Pipe(duplex=False)
+                target: Callable[..., None] = serve
                 args: tuple[object, ...] = (worker, task_out, result_in, os.getpid())
                 if method == "fork":
-                    args = (*args, items)
                     # A forked worker holds a copy of every pipe end this process has: it
                     # closes this process's ends (of every crew alive here, another batch
                     # running alongside included), or a worker would never see its task
                     # pipe closed.
-                    args = ([task_in, result_out, *_PARENT_ENDS], *args)
+                    target = serve_forked
+                    args = ([task_in, result_out, *_PARENT_ENDS], *args, items)
                 process = context.Process(
-                    target=serve_forked if method == "fork" else serve,
+                    target=target,
                     args=args,
                     name="taperplan-worker",
                     daemon=True,
